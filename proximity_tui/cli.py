@@ -1,0 +1,107 @@
+"""The `proximity-tui` command: parses arguments, then runs the dashboard or one subcommand.
+
+Every error ends as one line on stderr and a non-zero exit code, never a traceback:
+`ProximityError` subclasses carry their own exit code (1: the operation failed, 2: bad input).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+
+from proximity_tui import __version__
+
+PROG = "proximity-tui"
+
+#: Subcommand modules under `proximity_tui.commands`, each with `register(subparsers, common)`.
+COMMAND_MODULES = ("migrate", "records", "catalog", "sim", "lifecycle")
+
+
+def common_options() -> argparse.ArgumentParser:
+    """Options every subcommand accepts (also before the subcommand)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="config file (default: the user config dir, or $PROXIMITY_CONFIG)",
+    )
+    common.add_argument(
+        "--db",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="SQLite database (default: the user data dir, or $PROXIMITY_DB)",
+    )
+    common.add_argument(
+        "--demo",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="use the embedded Proxmox simulator and the demo's own data",
+    )
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = common_options()
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        parents=[common],
+        description="A keyboard-driven app store for Proxmox VE. Without a command, opens the "
+        "dashboard.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="browse without changing anything",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"proximity_tui.commands.{name}")
+        module.register(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    for name, default in (("config", None), ("db", None), ("demo", False), ("read_only", False)):
+        if not hasattr(args, name):
+            setattr(args, name, default)
+    handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
+    if handler is None:
+        from proximity_tui.commands.tui import run_tui
+
+        handler = run_tui
+    return run_guarded(handler, args)
+
+
+def run_guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """Run a handler, turning every error into one line on stderr and an exit code."""
+    from proximity_tui.services.errors import ProximityError
+
+    try:
+        return int(handler(args) or 0)
+    except ProximityError as exc:
+        fail(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        fail("interrupted")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # last resort: still one line, with the real cause
+        fail(f"unexpected {type(exc).__name__}: {exc}")
+        return 1
+
+
+def fail(message: str) -> None:
+    first = " ".join(str(message).split("\n")).strip()
+    print(f"{PROG}: error: {first}", file=sys.stderr)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

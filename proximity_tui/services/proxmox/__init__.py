@@ -1,0 +1,1 @@
+"""Talking to Proxmox VE: the HTTPS API (proxmoxer) and `pct` (local or over SSH)."""

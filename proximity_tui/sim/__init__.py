@@ -1,0 +1,1 @@
+"""The embedded Proxmox VE simulator: the real wire protocols on loopback."""

@@ -1,0 +1,1 @@
+"""The SQLite store (SQLAlchemy 2.x). No Textual imports here."""
