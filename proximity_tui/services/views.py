@@ -1,0 +1,180 @@
+"""Plain, immutable values the services hand to the UI and the CLI.
+
+They carry no database session and no client: the dashboard can keep them, compare them and render
+them on its own loop. Secret environment values never leave the service layer unmasked unless a
+caller asks for them explicitly (`AppService.reveal_secret`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+#: App statuses, as stored. `missing`: the container vanished from Proxmox.
+APP_STATUSES = ("deploying", "running", "stopped", "error", "updating", "removing", "missing")
+#: Statuses that belong to an operation in progress; the monitor leaves them alone.
+TRANSITIONAL = ("deploying", "updating", "removing")
+
+
+@dataclass(frozen=True)
+class LiveStatus:
+    """What Proxmox said about one container at the last tick."""
+
+    vmid: int
+    node: str
+    status: str  # running | stopped | ... as Proxmox reports it
+    cpu: float = 0.0  # fraction of the CT's cores, 0..1
+    cores: float = 0.0
+    mem: int = 0
+    maxmem: int = 0
+    disk: int = 0
+    maxdisk: int = 0
+    netin: int = 0
+    netout: int = 0
+    uptime: int = 0
+    lock: str | None = None
+    name: str = ""
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AppView:
+    id: str
+    catalog_id: str
+    name: str
+    hostname: str
+    status: str
+    node: str
+    vmid: int
+    url: str | None
+    owner: str | None
+    created_at: datetime | None
+    updated_at: datetime | None
+    ports: dict[str, Any] = field(default_factory=dict)
+    volumes: list[Any] = field(default_factory=list)
+    #: Environment with secret values masked.
+    environment: dict[str, str] = field(default_factory=dict)
+    secret_names: tuple[str, ...] = ()
+    config: dict[str, Any] = field(default_factory=dict)
+    #: Why the app is in `error` (or `missing`), when known.
+    reason: str | None = None
+    live: LiveStatus | None = None
+    #: True when the live figures are older than the last failed refresh.
+    stale: bool = False
+    #: Id of the operation running on this app right now, if any.
+    busy_op: int | None = None
+
+
+@dataclass(frozen=True)
+class OrphanView:
+    """A container tagged `proximity` that no app row knows."""
+
+    vmid: int
+    node: str
+    name: str
+    status: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class StatusSnapshot:
+    """One monitor tick: live figures by app id, orphans, and the health of the refresh."""
+
+    taken_at: datetime
+    ok: bool
+    apps: dict[str, AppView]
+    orphans: tuple[OrphanView, ...] = ()
+    error: str | None = None
+    #: When the last successful refresh happened (None: never).
+    last_success: datetime | None = None
+    #: Per app id, recent CPU fractions and memory bytes (oldest first), for sparklines.
+    history: dict[str, tuple[tuple[float, ...], tuple[int, ...]]] = field(default_factory=dict)
+    #: Ids whose row changed since the previous snapshot (status, figures or presence).
+    changed: frozenset[str] = frozenset()
+    #: Ids that disappeared since the previous snapshot (deleted apps).
+    removed: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class NodeChoice:
+    name: str
+    online: bool
+    free_memory_mb: int
+    total_memory_mb: int
+    cpus: int
+    cpu_load: float
+    has_template: bool = False
+
+
+@dataclass(frozen=True)
+class DeployPlan:
+    catalog_id: str
+    hostname: str
+    node: str
+    vmid: int
+    cores: int
+    memory: int
+    disk: int
+    template: str
+    template_cached: bool
+    steps: tuple[tuple[str, str], ...]  # (name, title)
+    #: Problems that would stop the deploy (empty when it can go ahead).
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ClusterInfo:
+    name: str
+    host: str
+    nodes: tuple[NodeChoice, ...]
+    version: str
+    demo: bool = False
+    insecure: bool = False
+
+
+@dataclass(frozen=True)
+class OperationEventView:
+    ts: datetime
+    step: str | None
+    level: str
+    kind: str
+    message: str
+    progress: float | None = None
+
+
+@dataclass(frozen=True)
+class OperationView:
+    id: int
+    kind: str
+    app_id: str | None
+    hostname: str | None
+    user: str | None
+    status: str
+    step: str | None
+    started_at: datetime
+    finished_at: datetime | None
+    error: str | None
+    parameters: dict[str, Any] = field(default_factory=dict)
+    result: dict[str, Any] = field(default_factory=dict)
+    events: tuple[OperationEventView, ...] = ()
+
+    @property
+    def duration(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+@dataclass(frozen=True)
+class BackupView:
+    id: int
+    app_id: str
+    volid: str
+    storage: str
+    node: str
+    vmid: int
+    size: int
+    created_at: datetime
+    status: str
+    notes: str | None = None
