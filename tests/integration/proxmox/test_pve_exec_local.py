@@ -1,0 +1,125 @@
+"""The local `pct` transport, with a fake `pct` executable written by the test.
+
+No real `pct` (nor LXC) can run here, so this is the one place where something is faked: a small
+shell script named `pct`, placed first on PATH, that records its argv (NUL-separated) and runs the
+command after `--` on this machine, standing in for "inside the container". Everything else is
+real: asyncio subprocesses, pipes, streaming, exit statuses, timeouts and process killing.
+"""
+
+import os
+import stat
+import time
+
+import pytest
+
+from proximity_tui.config import SshSettings
+from proximity_tui.services.errors import ExecError, ExecTimeout, ValidationError
+from proximity_tui.services.proxmox.exec import ContainerExec
+
+FAKE_PCT = """#!/bin/sh
+# Record the argv exactly (one NUL after each argument), then act like pct.
+for a in "$@"; do printf '%s\\0' "$a"; done >> "$PCT_LOG"
+case "$1" in
+  exec) shift; vmid="$1"; shift; [ "$1" = "--" ] && shift
+        [ "$vmid" = "999" ] && { echo "container '999' not running!" >&2; exit 255; }
+        exec "$@" ;;
+  status) echo "status: running" ;;
+  *) echo "unknown command '$1'" >&2; exit 255 ;;
+esac
+"""
+
+NASTY = ["it's", 'say "hi"', "$(touch /tmp/pwned-by-test)", "`id`", "a; rm -rf /", "two\nlines", "*"]
+
+
+@pytest.fixture
+def pct(tmp_path, monkeypatch):
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    script = bindir / "pct"
+    script.write_text(FAKE_PCT)
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    log = tmp_path / "pct.log"
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("PCT_LOG", str(log))
+    return log
+
+
+def _calls(log):
+    """The recorded argv of each call (each call ends where the next `exec`/`status` starts)."""
+    return log.read_bytes().split(b"\0")[:-1]
+
+
+@pytest.fixture
+async def ex(pct):
+    executor = ContainerExec(SshSettings(mode="local"))
+    yield executor
+    await executor.close()
+
+
+async def test_argv_reaches_pct_intact(ex, pct):
+    result = await ex.run("pve1", 101, ["printf", "%s|", *NASTY])
+    assert result.exit_status == 0 and result.stdout == "|".join(NASTY) + "|"
+    argv = [a.decode() for a in _calls(pct)]
+    assert argv == ["exec", "101", "--", "printf", "%s|", *NASTY]
+    assert not os.path.exists("/tmp/pwned-by-test")
+    assert ex.counts == {"local": 1, "ssh": 0}
+
+
+async def test_output_streams_line_by_line_in_order(ex):
+    seen: list[tuple[str, float]] = []
+    script = "echo one; sleep 0.3; echo two; echo warn >&2"
+    err: list[str] = []
+    started = time.monotonic()
+    result = await ex.run_script(
+        "pve1", 101, script, on_stdout=lambda l: seen.append((l, time.monotonic())),
+        on_stderr=err.append,
+    )  # fmt: skip
+    assert [line for line, _ in seen] == ["one", "two"] and err == ["warn"]
+    assert seen[0][1] - started < 0.25 < seen[1][1] - started  # "one" arrived before the sleep
+    assert result.stdout == "one\ntwo\n" and result.stderr == "warn\n"
+
+
+async def test_non_zero_exit_raises_with_stderr(ex):
+    with pytest.raises(ExecError) as info:
+        await ex.run_script("pve1", 101, "echo 'Error response from daemon: boom' >&2; exit 3")
+    assert info.value.exit_status == 3 and info.value.vmid == 101
+    assert "Error response from daemon: boom" in str(info.value)
+    assert info.value.stderr == "Error response from daemon: boom\n"
+    unchecked = await ex.run_script("pve1", 101, "exit 4", check=False)
+    assert unchecked.exit_status == 4
+
+
+async def test_stopped_container_message_passes_through(ex):
+    with pytest.raises(ExecError, match="container '999' not running!"):
+        await ex.run("pve1", 999, ["true"])
+
+
+async def test_timeout_kills_the_command(ex, tmp_path):
+    marker = tmp_path / "late"
+    started = time.monotonic()
+    with pytest.raises(ExecTimeout, match="timed out after 0.3s"):
+        await ex.run_script("pve1", 101, 'sleep 3; touch "$1"', args=[str(marker)], timeout=0.3)
+    assert time.monotonic() - started < 2
+    time.sleep(0.1)
+    assert not marker.exists()
+
+
+async def test_push_file_writes_and_verifies(ex, tmp_path):
+    target = tmp_path / "deep" / "dir" / "compose.yaml"
+    data = b"services:\n  web:\n    image: nginx:1.27\n" + bytes(range(256)) * 300
+    await ex.push_file("pve1", 101, str(target), data, mode=0o600)
+    assert target.read_bytes() == data
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+async def test_push_refuses_relative_path_and_changes_nothing(ex, pct):
+    with pytest.raises(ValidationError):
+        await ex.push_file("pve1", 101, "relative/path", b"x")
+    assert not pct.exists()
+
+
+async def test_host_pct_command(ex, pct):
+    result = await ex.pct("pve1", "status", "101")
+    assert result.stdout.strip() == "status: running"
+    with pytest.raises(ExecError, match="`pct frobnicate` on pve1 exited with status 255"):
+        await ex.pct("pve1", "frobnicate")
