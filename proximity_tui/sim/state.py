@@ -1,0 +1,223 @@
+"""The cluster's state: nodes, storages, guests, DHCP leases and tasks, owned by one event loop.
+
+`ClusterState` holds the data and the lookups; the operations the API and `pct` share (start,
+create, clone, snapshot, backup, ...) come from the `ops_*` mixins, so both front ends apply the
+same rules and raise the same `PveError`s. Every method runs on the simulator's loop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from typing import Any
+
+from proximity_tui.sim.clock import Clock
+from proximity_tui.sim.errors import PveError, not_found_config
+from proximity_tui.sim.faults import FaultSet
+from proximity_tui.sim.model import Guest, Node, Snapshot, Usage
+from proximity_tui.sim.ops_config import ConfigOps
+from proximity_tui.sim.ops_create import CreateOps
+from proximity_tui.sim.ops_power import PowerOps
+from proximity_tui.sim.ops_snapshot import SnapshotOps
+from proximity_tui.sim.ops_storage import StorageOps
+from proximity_tui.sim.tasks import TaskRunner
+
+#: PVE's own range for guest ids (`unable to get any free VMID in range [100, 1000000]`).
+VMID_MIN, VMID_MAX = 100, 1000000
+#: Where DHCP leases come from: a private /16 the CTs' bridge hands out.
+DHCP_PREFIX = "10.10"
+
+
+def inside_class() -> Any:
+    """The container-inside model (the real one once it exists, else the stand-in)."""
+    try:
+        from proximity_tui.sim.inside import ContainerInside
+    except ImportError:
+        from proximity_tui.sim._inside_placeholder import PlaceholderInside as ContainerInside
+    return ContainerInside
+
+
+def new_inside(vmid: int, ostype: str, hostname: str) -> Any:
+    return inside_class()(ostype=ostype, hostname=hostname)
+
+
+class ClusterState(PowerOps, CreateOps, SnapshotOps, ConfigOps, StorageOps):
+    def __init__(self, clock: Clock, faults: FaultSet, *, seed: int = 0) -> None:
+        self.clock = clock
+        self.faults = faults
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.nodes: dict[str, Node] = {}
+        self.guests: dict[int, Guest] = {}
+        self.tasks = TaskRunner(clock, faults)
+        #: hwaddr -> address, kept across restarts like a DHCP server's leases.
+        self.leases: dict[str, str] = {}
+        self._next_lease = 10
+        #: Reported by `GET /nodes` as each node's certificate fingerprint.
+        self.ssl_fingerprint = ""
+        #: Simulated seconds between pvestatd updates of `/cluster/resources` figures.
+        self.statd_interval = 10.0
+
+    # --- lookups -------------------------------------------------------------------------
+
+    def node(self, name: str) -> Node:
+        node = self.nodes.get(name)
+        if node is None:
+            raise PveError(
+                500,
+                f"hostname lookup '{name}' failed - failed to get address info for: {name}: "
+                "Name or service not known",
+            )
+        return node
+
+    def find_ct(self, vmid: int) -> Guest | None:
+        """The container with this id on any node (None if absent or a VM)."""
+        guest = self.guests.get(int(vmid))
+        return guest if guest is not None and guest.type == "lxc" else None
+
+    def ct_on(self, node: str, vmid: int) -> Guest:
+        """The CT `vmid` on `node`, or PVE's error for a config file that is not there."""
+        self.node(node)
+        guest = self.guests.get(int(vmid))
+        if guest is None or guest.type != "lxc" or guest.node != node:
+            raise not_found_config(node, vmid)
+        return guest
+
+    def cts_on(self, node: str) -> list[Guest]:
+        return [g for g in self.guests.values() if g.node == node and g.type == "lxc"]
+
+    def check_vmid_unused(self, vmid: int) -> None:
+        guest = self.guests.get(vmid)
+        if guest is not None:
+            kind = "CT" if guest.type == "lxc" else "VM"
+            raise PveError(500, f"{kind} {vmid} already exists on node '{guest.node}'")
+
+    def next_free_vmid(self) -> int:
+        for vmid in range(VMID_MIN, VMID_MAX):
+            if vmid not in self.guests:
+                return vmid
+        raise PveError(500, f"unable to get any free VMID in range [{VMID_MIN}, {VMID_MAX}]")
+
+    # --- addresses -------------------------------------------------------------------------
+
+    def new_hwaddr(self) -> str:
+        """A MAC in Proxmox's own OUI (BC:24:11), unique in the cluster."""
+        taken = {g.hwaddr for g in self.guests.values()}
+        while True:
+            tail = ":".join(f"{self.rng.randrange(256):02X}" for _ in range(3))
+            mac = f"BC:24:11:{tail}"
+            if mac not in taken:
+                return mac
+
+    def lease(self, hwaddr: str | None) -> str:
+        key = hwaddr or "none"
+        if key not in self.leases:
+            n = self._next_lease
+            self._next_lease += 1
+            self.leases[key] = f"{DHCP_PREFIX}.{n // 250}.{n % 250 + 2}"
+        return self.leases[key]
+
+    # --- small helpers the ops share -------------------------------------------------------------
+
+    def now(self) -> float:
+        return self.clock.time()
+
+    def statd_live(self) -> bool:
+        """At (near) zero time scale `/cluster/resources` shows live figures, not the last
+        pvestatd round (tests need not wait 10 simulated seconds for a status to show)."""
+        return self.clock.scaled(self.statd_interval) < 0.05
+
+    @staticmethod
+    def config_digest(config: dict[str, Any]) -> str:
+        text = "".join(f"{k}: {v}\n" for k, v in sorted(config.items()))
+        return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+
+    # --- persistence ---------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        now = self.now()
+        return {
+            "version": 1,
+            "seed": self.seed,
+            "next_lease": self._next_lease,
+            "leases": dict(self.leases),
+            "nodes": [n.to_dict() for n in self.nodes.values()],
+            "guests": [_guest_to_dict(g, now) for g in self.guests.values()],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], clock: Clock, faults: FaultSet) -> ClusterState:
+        if data.get("version") != 1:
+            raise ValueError("unsupported simulator state file (version)")
+        state = cls(clock, faults, seed=int(data.get("seed", 0)))
+        state.leases = dict(data.get("leases", {}))
+        state._next_lease = int(data.get("next_lease", 10))
+        for node in data["nodes"]:
+            n = Node.from_dict(node)
+            state.nodes[n.name] = n
+        now = clock.time()
+        for item in data["guests"]:
+            g = _guest_from_dict(item, now)
+            state.guests[g.vmid] = g
+            if g.inside is not None and g.status == "running":
+                g.inside.on_start(g.ip)
+        return state
+
+
+def _guest_to_dict(g: Guest, now: float) -> dict[str, Any]:
+    return {
+        "vmid": g.vmid,
+        "node": g.node,
+        "type": g.type,
+        "config": g.config,
+        "status": g.status,
+        "ip": g.ip,
+        "uptime": g.uptime(now),
+        "pid": g.pid,
+        "pending": g.pending,
+        "created": g.created,
+        "usage": dict(g.usage.__dict__),
+        "inside": g.inside.to_dict() if g.inside is not None else None,
+        "snapshots": [
+            {
+                "name": s.name,
+                "snaptime": s.snaptime,
+                "description": s.description,
+                "parent": s.parent,
+                "config": s.config,
+                "running": s.running,
+                "inside": s.inside.to_dict() if s.inside is not None else None,
+            }
+            for s in g.snapshots.values()
+        ],
+    }
+
+
+def _guest_from_dict(d: dict[str, Any], now: float) -> Guest:
+    cls = inside_class()
+    g = Guest(
+        vmid=int(d["vmid"]),
+        node=d["node"],
+        type=d["type"],
+        config=dict(d["config"]),
+        status=d.get("status", "stopped"),
+        ip=d.get("ip"),
+        pid=d.get("pid"),
+        pending=dict(d.get("pending", {})),
+        created=float(d.get("created", 0.0)),
+        usage=Usage(**d.get("usage", {})),
+        inside=cls.from_dict(d["inside"]) if d.get("inside") is not None else None,
+    )
+    if g.status == "running":
+        g.started = now - int(d.get("uptime", 0))
+    for s in d.get("snapshots", []):
+        g.snapshots[s["name"]] = Snapshot(
+            name=s["name"],
+            snaptime=int(s["snaptime"]),
+            description=s.get("description", ""),
+            parent=s.get("parent"),
+            config=dict(s.get("config", {})),
+            running=bool(s.get("running")),
+            inside=cls.from_dict(s["inside"]) if s.get("inside") is not None else None,
+        )
+    return g
