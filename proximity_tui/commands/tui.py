@@ -1,11 +1,62 @@
-"""Running the dashboard (no subcommand)."""
+"""Running the dashboard (no subcommand).
+
+First run without configuration shows the connect screen; `--demo` builds the demo services (the
+embedded simulator with its own data dir). On exit, and at once on SIGHUP (the SSH session
+dropped), the UI goes away and `services.close()` lets operations in flight finish headless.
+"""
 
 from __future__ import annotations
 
 import argparse
-import sys
+import signal
+from typing import Any
+
+from proximity_tui.commands.common import settings_from_args
 
 
 def run_tui(args: argparse.Namespace) -> int:
-    print("proximity-tui: the dashboard is not built yet (see the open issues).", file=sys.stderr)
-    return 1
+    settings = settings_from_args(args)
+    services: Any = None
+    if not settings.demo and not settings.configured:
+        from proximity_tui.app import make_connect_app
+
+        outcome = make_connect_app(settings).run()
+        if outcome is None:
+            return 0
+        if outcome == "demo":
+            settings.demo = True
+        else:
+            services = outcome
+    factory = None
+    if services is None:
+        factory = _factory(settings)
+    return _run_dashboard(services, settings, factory)
+
+
+def _factory(settings: Any) -> Any:
+    def build() -> Any:
+        from proximity_tui.services import bootstrap
+
+        if settings.demo:
+            from proximity_tui.config import demo_data_dir
+
+            return bootstrap.build_demo(settings, demo_data_dir())
+        return bootstrap.build_services(settings)
+
+    return build
+
+
+def _run_dashboard(services: Any, settings: Any, factory: Any) -> int:
+    from proximity_tui.app import make_app
+
+    app = make_app(services, settings, services_factory=factory, handle_sighup=True)
+    try:
+        app.run()
+    finally:
+        built = app.services
+        if built is not None:
+            if app.hung_up:
+                # Nobody is watching: ignore further hangups while operations finish headless.
+                signal.signal(signal.SIGHUP, signal.SIG_IGN)
+            built.close()
+    return app.return_code or 0

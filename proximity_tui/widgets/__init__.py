@@ -1,1 +1,1 @@
-"""Textual widgets."""
+"""Reusable widgets: one per module, each carrying its own DEFAULT_CSS."""

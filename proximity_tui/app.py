@@ -1,0 +1,359 @@
+"""The dashboard: `ProximityApp` and `make_app(services, settings)`, used by the CLI and the tests.
+
+The App owns the link to the services: it subscribes to the monitor's snapshots and to operation
+events (both arrive on the service thread and are forwarded as messages), keeps the latest known
+apps and snapshot, and hands changes to the screens that registered as listeners. Everything that
+changes the world goes through `services.run(...)` so it runs on the service loop and outlives the
+UI; screens never hold the only reference to an operation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Callable
+from contextlib import suppress
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+
+from proximity_tui.messages import (
+    AppsLoaded,
+    EventBuffer,
+    OperationEventsArrived,
+    ServicesReady,
+    SnapshotArrived,
+)
+from proximity_tui.providers import PALETTE_PROVIDERS
+from proximity_tui.screens.actions import ActionRunner
+from proximity_tui.screens.apps import AppsScreen
+from proximity_tui.screens.catalog import CatalogScreen
+from proximity_tui.screens.help import HelpScreen
+from proximity_tui.screens.operations import OperationsScreen
+
+if TYPE_CHECKING:
+    from proximity_tui.config import Settings
+    from proximity_tui.services.events import OperationEvent
+    from proximity_tui.services.views import AppView, StatusSnapshot
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ProximityApp(App[int]):
+    TITLE = "Proximity"
+    CSS_PATH = "app.tcss"
+    MODES = {"catalog": CatalogScreen, "apps": AppsScreen, "operations": OperationsScreen}
+    COMMANDS = App.COMMANDS | set(PALETTE_PROVIDERS)
+
+    BINDINGS = [
+        Binding("1", "mode('catalog')", "Catalog", id="mode.catalog"),
+        Binding("2", "mode('apps')", "Apps", id="mode.apps"),
+        Binding("3", "mode('operations')", "Operations", id="mode.operations"),
+        Binding("c", "mode('catalog')", "Catalog", show=False),
+        Binding("a", "mode('apps')", "Apps", show=False),
+        Binding("o", "mode('operations')", "Operations", show=False),
+        Binding("question_mark", "help", "Help", id="help"),
+    ]
+
+    def __init__(
+        self,
+        services: Any | None,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        services_factory: Callable[[], Any] | None = None,
+        handle_sighup: bool = False,
+    ) -> None:
+        super().__init__()
+        self.services = services
+        self.settings = settings
+        self.clock: Clock = clock or utc_now
+        self._services_factory = services_factory
+        self._handle_sighup = handle_sighup
+        #: The apps as last known (database + monitor), by id.
+        self.apps: dict[str, AppView] = {}
+        self.snapshot: StatusSnapshot | None = None
+        #: The app the user is looking at (apps table cursor or detail screen), for the palette.
+        self.selected_app_id: str | None = None
+        #: Deploy steps by operation id, from the plan the form showed (the progress checklist).
+        self.plans: dict[int, tuple[tuple[str, str], ...]] = {}
+        self.hung_up = False
+        self.actions = ActionRunner(self)
+        self._events = EventBuffer()
+        self._listeners: list[Any] = []
+        self._unsubscribe: list[Callable[[], None]] = []
+        self._loaded = False
+        self._save_theme = False
+        if settings.ui.theme in self.available_themes:
+            self.theme = settings.ui.theme
+
+    # --- start-up ---------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        if self._handle_sighup:
+            with suppress(NotImplementedError, RuntimeError, ValueError):
+                asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hang_up)
+        self._save_theme = True
+        if self.services is None and self._services_factory is not None:
+            self._build_services()
+        elif self.services is not None:
+            self._attach()
+
+    @work(thread=True, group="build-services", exit_on_error=False)
+    def _build_services(self) -> None:
+        from proximity_tui.services.errors import ProximityError
+
+        assert self._services_factory is not None
+        try:
+            services = self._services_factory()
+        except ProximityError as exc:
+            self.call_from_thread(self.exit, 1, str(exc))
+            return
+        self.services = services
+        self.post_message(ServicesReady())
+
+    def on_services_ready(self, _: ServicesReady) -> None:
+        self._attach()
+
+    def _attach(self) -> None:
+        services = self.services
+        self._unsubscribe.append(services.monitor.snapshots.subscribe(self._snapshot_from_thread))
+        self._unsubscribe.append(services.apps.events.subscribe(self._event_from_thread))
+        self.snapshot = services.monitor.latest
+        self.load_apps()
+
+    def _snapshot_from_thread(self, snapshot: StatusSnapshot) -> None:
+        self.post_message(SnapshotArrived(snapshot))
+
+    def _event_from_thread(self, event: OperationEvent) -> None:
+        if self._events.add(event):
+            self.post_message(OperationEventsArrived())
+
+    @work(group="load-apps", exclusive=True, exit_on_error=False)
+    async def load_apps(self) -> None:
+        """Read the apps (database merged with the latest snapshot) on the service loop."""
+        try:
+            apps = await self.services.run(self.services.apps.list_apps())
+        except Exception as exc:  # shown, never fatal: the monitor will bring data later
+            self.notify(f"Could not read the apps: {exc}", severity="error", markup=False)
+            apps = []
+        self.post_message(AppsLoaded(apps))
+
+    async def on_apps_loaded(self, message: AppsLoaded) -> None:
+        fresh = {a.id: a for a in message.apps}
+        removed = set(self.apps) - set(fresh)
+        changed = {i for i, a in fresh.items() if self.apps.get(i) != a}
+        self.apps = fresh
+        if not self._loaded:
+            self._loaded = True
+            await self.switch_mode("apps" if self.apps else "catalog")
+            return
+        self._notify_apps(changed, removed)
+
+    def on_unmount(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
+
+    def _hang_up(self) -> None:
+        """SIGHUP: the SSH session is gone. Leave at once; the services finish headless."""
+        self.hung_up = True
+        self.exit(129)
+
+    # --- live data --------------------------------------------------------------------------
+
+    def add_listener(self, listener: Any) -> None:
+        if listener not in self._listeners:
+            self._listeners.append(listener)
+
+    def remove_listener(self, listener: Any) -> None:
+        with suppress(ValueError):
+            self._listeners.remove(listener)
+
+    def on_snapshot_arrived(self, message: SnapshotArrived) -> None:
+        snapshot = message.snapshot
+        self.snapshot = snapshot
+        changed = set(message.changed)
+        removed = set(message.removed)
+        for app_id in removed:
+            self.apps.pop(app_id, None)
+        for app_id, view in snapshot.apps.items():
+            if app_id in changed or app_id not in self.apps:
+                if app_id not in self.apps:
+                    changed.add(app_id)
+                self.apps[app_id] = view
+        for listener in list(self._listeners):
+            listener.snapshot_applied(snapshot, changed, removed)
+
+    def update_apps(self, views: list[AppView], removed: set[str] | None = None) -> None:
+        """Apply app views read after an action (before the next snapshot confirms them)."""
+        removed = set(removed or ())
+        for app_id in removed:
+            self.apps.pop(app_id, None)
+        for view in views:
+            self.apps[view.id] = view
+        self._notify_apps({v.id for v in views}, removed)
+
+    def _notify_apps(self, changed: set[str], removed: set[str]) -> None:
+        if not changed and not removed:
+            return
+        for listener in list(self._listeners):
+            listener.apps_applied(changed, removed)
+
+    def on_operation_events_arrived(self, _: OperationEventsArrived) -> None:
+        events = self._events.drain()
+        if not events:
+            return
+        for listener in list(self._listeners):
+            listener.operation_events(events)
+        from proximity_tui.services import events as ev
+
+        finished = [e for e in events if e.kind == ev.FINISHED]
+        for event in finished:
+            self._announce(event)
+        if finished:
+            self.refresh_status()
+
+    def _announce(self, event: OperationEvent) -> None:
+        """A deploy ended (the user may have left its screen): say so, with the real cause."""
+        if event.operation != "deploy":
+            return
+        name = event.hostname or event.app_id or f"operation {event.op_id}"
+        if event.status == "succeeded":
+            url = event.extra.get("url") if event.extra else None
+            text = f"Deployed {name}" + (f": {url}" if url else "")
+            self.notify(text, title="Deploy finished", markup=False)
+        else:
+            status = (event.status or "failed").replace("_", " ")
+            self.notify(
+                f"Deploy of {name} {status}: {event.message}",
+                title="Deploy failed",
+                severity="error",
+                timeout=12,
+                markup=False,
+            )
+
+    def refresh_status(self) -> None:
+        """Ask for a fresh list now (after an operation) and nudge the monitor."""
+        self.load_apps()
+        self._nudge_monitor()
+
+    @work(group="nudge-monitor", exclusive=True, exit_on_error=False)
+    async def _nudge_monitor(self) -> None:
+        with suppress(Exception):
+            result = self.services.monitor.refresh_now()
+            if asyncio.iscoroutine(result):
+                await self.services.run(result)
+
+    # --- navigation -------------------------------------------------------------------------
+
+    async def action_mode(self, mode: str) -> None:
+        if self.services is None or not self._loaded:
+            return
+        if self.current_mode != mode:
+            await self.switch_mode(mode)
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+            return
+        self.push_screen(HelpScreen(self.screen))
+
+    def open_app(self, app_id: str, *, tab: str | None = None) -> None:
+        from proximity_tui.screens.app_detail import AppDetailScreen
+
+        if app_id not in self.apps:
+            self.notify(f"App not found: {app_id}", severity="warning", markup=False)
+            return
+        self.selected_app_id = app_id
+        self.push_screen(AppDetailScreen(app_id, tab=tab))
+
+    def open_deploy_form(self, catalog_id: str) -> None:
+        from proximity_tui.screens.deploy_form import DeployFormScreen
+
+        if not self.services.can_change:
+            self.notify("Read-only: deploying is disabled.", severity="warning")
+            return
+        try:
+            entry = self.services.catalog.get(catalog_id)
+        except Exception as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+
+        def deployed(op_id: int | None) -> None:
+            if op_id is not None:
+                self.open_progress(op_id)
+
+        self.push_screen(DeployFormScreen(entry), deployed)
+
+    def open_progress(self, op_id: int) -> None:
+        from proximity_tui.screens.deploy_progress import DeployProgressScreen
+
+        self.push_screen(DeployProgressScreen(op_id))
+
+    # --- theme ------------------------------------------------------------------------------
+
+    def watch_theme(self, theme: str) -> None:
+        if self._save_theme:
+            self._store_theme(theme)
+
+    @work(thread=True, group="save-theme", exclusive=True, exit_on_error=False)
+    def _store_theme(self, theme: str) -> None:
+        from proximity_tui.config import save_config_values
+
+        self.settings.ui.theme = theme
+        path = self.settings.config_path
+        # Only into an existing config: creating one would make the next start skip the
+        # connect screen with default connection settings.
+        if path is None or not path.exists():
+            return
+        try:
+            save_config_values(path, {"ui.theme": theme})
+        except Exception as exc:
+            self.notify(f"Could not save the theme: {exc}", severity="warning", markup=False)
+
+
+def make_app(
+    services: Any | None,
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    services_factory: Callable[[], Any] | None = None,
+    handle_sighup: bool = False,
+) -> ProximityApp:
+    """The dashboard for `services` (or for what `services_factory` builds after first paint)."""
+    return ProximityApp(
+        services,
+        settings,
+        clock=clock,
+        services_factory=services_factory,
+        handle_sighup=handle_sighup,
+    )
+
+
+class ConnectApp(App[Any]):
+    """First run with no configuration: the connect screen alone.
+
+    Exits with the built services (connected), `"demo"` (start the demo) or None (quit)."""
+
+    CSS_PATH = "app.tcss"
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.settings = settings
+
+    def on_mount(self) -> None:
+        from proximity_tui.screens.connect import ConnectScreen
+
+        self.push_screen(ConnectScreen(self.settings))
+
+
+def make_connect_app(settings: Settings) -> ConnectApp:
+    return ConnectApp(settings)

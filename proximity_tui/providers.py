@@ -1,0 +1,100 @@
+"""Command palette providers: jump to an app, deploy a catalog entry, act on the selected app,
+switch theme. Each reads the App's in-memory state only (no I/O while typing)."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from proximity_tui.app import ProximityApp
+
+
+class _Base(Provider):
+    @property
+    def papp(self) -> ProximityApp:
+        return self.app  # type: ignore[return-value]
+
+    def _ready(self) -> bool:
+        return getattr(self.papp, "services", None) is not None
+
+    def commands(self) -> list[tuple[str, Any, str]]:
+        """(text, callback, help) of every command this provider offers now."""
+        return []
+
+    async def search(self, query: str) -> Hits:
+        if not self._ready():
+            return
+        matcher = self.matcher(query)
+        for text, callback, help_text in self.commands():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), callback, text=text, help=help_text)
+
+    async def discover(self) -> Hits:
+        if not self._ready():
+            return
+        for text, callback, help_text in self.commands()[:20]:
+            yield DiscoveryHit(text, callback, text=text, help=help_text)
+
+
+class AppsProvider(_Base):
+    """Jump to an app's detail screen."""
+
+    def commands(self) -> list[tuple[str, Any, str]]:
+        app = self.papp
+        return [
+            (f"Open app {v.hostname}", partial(app.open_app, v.id), f"{v.name} · {v.status}")
+            for v in sorted(app.apps.values(), key=lambda v: v.hostname)
+        ]
+
+
+class DeployProvider(_Base):
+    """Deploy a catalog entry (opens the deploy form)."""
+
+    def commands(self) -> list[tuple[str, Any, str]]:
+        app = self.papp
+        if not app.services.can_change:
+            return []
+        return [
+            (f"Deploy {e.name}", partial(app.open_deploy_form, e.id), e.category)
+            for e in app.services.catalog.entries
+        ]
+
+
+class AppActionsProvider(_Base):
+    """Run an action on the selected app (the apps table's cursor or the open detail screen)."""
+
+    def commands(self) -> list[tuple[str, Any, str]]:
+        from proximity_tui.screens.actions import ACTIONS
+
+        app = self.papp
+        view = app.apps.get(app.selected_app_id or "")
+        if view is None:
+            return []
+        out = []
+        for name, (key, label, _, _) in ACTIONS.items():
+            if app.actions.allowed(name, view):
+                callback = partial(app.actions.request, name, [view.id])
+                out.append((f"{label} {view.hostname}", callback, f"key {key}"))
+        return out
+
+
+class ThemeProvider(_Base):
+    """Switch to one of the built-in themes (saved to the config)."""
+
+    def _ready(self) -> bool:
+        return True
+
+    def commands(self) -> list[tuple[str, Any, str]]:
+        app = self.papp
+        return [
+            (f"Theme: {name}", partial(setattr, app, "theme", name), "saved to the config")
+            for name in sorted(app.available_themes)
+            if name != "textual-ansi"
+        ]
+
+
+PALETTE_PROVIDERS = (AppsProvider, DeployProvider, AppActionsProvider, ThemeProvider)

@@ -1,0 +1,198 @@
+"""Actions on apps (start, stop, ..., delete), shared by the apps table, the detail screen and
+the command palette: which apply, the confirmation they need, running them on the service loop,
+and reporting the real outcome.
+
+The flows run as App-level workers, so leaving a screen never cancels one; the operation itself
+runs on the service loop anyway and ends (or rolls back) without the UI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from proximity_tui.app import ProximityApp
+    from proximity_tui.services.views import AppView
+
+#: Action -> (key, menu label, past tense, present participle).
+ACTIONS: dict[str, tuple[str, str, str, str]] = {
+    "start": ("S", "Start", "Started", "starting"),
+    "stop": ("X", "Stop", "Stopped", "stopping"),
+    "restart": ("R", "Restart", "Restarted", "restarting"),
+    "delete": ("D", "Delete", "Deleted", "deleting"),
+    "clone": ("C", "Clone", "Cloned", "cloning"),
+    "backup": ("B", "Backup", "Backed up", "backing up"),
+    "update": ("U", "Update", "Updated", "updating"),
+    "logs": ("L", "Logs", "", ""),
+}
+#: Actions that need a confirmation even for a single app (delete asks for the hostname).
+CONFIRM_ALWAYS = frozenset({"delete", "update"})
+
+
+class ActionRunner:
+    def __init__(self, app: ProximityApp) -> None:
+        self.app = app
+        #: app id -> the action running on it from this UI (shown in the status column).
+        self.pending: dict[str, str] = {}
+
+    # --- what applies ---------------------------------------------------------------------
+
+    def allowed(self, action: str, view: AppView) -> bool:
+        services = self.app.services
+        if services is None:
+            return False
+        if action != "logs" and not services.can_change:
+            return False
+        if view.id in self.pending:
+            return False
+        try:
+            return action in services.apps.actions_for(view)
+        except Exception:
+            return False
+
+    def applicable(self, action: str, ids: list[str]) -> list[AppView]:
+        views = [self.app.apps[i] for i in ids if i in self.app.apps]
+        return [v for v in views if self.allowed(action, v)]
+
+    # --- running ----------------------------------------------------------------------------
+
+    def request(self, action: str, ids: list[str]) -> None:
+        """Start the flow for `action` on the apps `ids` (confirmation first when needed)."""
+        self.app.run_worker(
+            self._flow(action, list(ids)),
+            group="actions",
+            exit_on_error=False,
+            description=f"{action} {len(ids)} app(s)",
+        )
+
+    async def _flow(self, action: str, ids: list[str]) -> None:
+        from proximity_tui.screens.confirm import ConfirmScreen
+
+        app = self.app
+        targets = self.applicable(action, ids)
+        names = ", ".join(app.apps[i].hostname for i in ids if i in app.apps) or "nothing"
+        if not targets:
+            label = ACTIONS[action][1].lower()
+            app.notify(f"Cannot {label} {names} now.", severity="warning", markup=False)
+            return
+        if action == "logs":
+            app.open_app(targets[0].id, tab="logs")
+            return
+        if action == "clone":
+            await self._clone(targets)
+            return
+        label = ACTIONS[action][1]
+        if action in CONFIRM_ALWAYS or len(targets) > 1:
+            lines = [f"{v.hostname}  ({v.status}, CT {v.vmid} on {v.node})" for v in targets]
+            skipped = [app.apps[i].hostname for i in ids if i in app.apps] if len(ids) else []
+            skipped = [h for h in skipped if h not in {v.hostname for v in targets}]
+            if skipped:
+                lines.append(f"(skipped, does not apply: {', '.join(skipped)})")
+            require = None
+            if action == "delete":
+                require = targets[0].hostname if len(targets) == 1 else "delete"
+            plural = f"{len(targets)} apps" if len(targets) > 1 else targets[0].hostname
+            confirmed = await app.push_screen_wait(
+                ConfirmScreen(
+                    f"{label} {plural}?",
+                    lines,
+                    confirm_label=label,
+                    require_text=require,
+                    danger=action == "delete",
+                    note=_NOTES.get(action, ""),
+                )
+            )
+            if not confirmed:
+                return
+        await asyncio.gather(*(self._run_one(action, v) for v in targets))
+
+    async def _run_one(self, action: str, view: AppView, *args: Any) -> Any:
+        app = self.app
+        services = app.services
+        method = getattr(services.apps, f"{action}_app")
+        self.pending[view.id] = action
+        app.update_apps([view])
+        result: Any = None
+        try:
+            result = await services.run(method(view.id, *args))
+        except Exception as exc:
+            self.pending.pop(view.id, None)
+            app.notify(
+                f"{ACTIONS[action][1]} {view.hostname} failed: {_describe(exc)}",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
+            await self._reread(view.id)
+            return None
+        self.pending.pop(view.id, None)
+        app.notify(_success(action, view, result), markup=False)
+        if action == "delete":
+            app.update_apps([], removed={view.id})
+        else:
+            await self._reread(view.id)
+            if action == "clone" and result is not None:
+                app.update_apps([result])
+        app.refresh_status()
+        return result
+
+    async def _reread(self, app_id: str) -> None:
+        app = self.app
+        try:
+            fresh = await app.services.run(app.services.apps.get_app(app_id))
+        except Exception:
+            app.update_apps([], removed={app_id} if app_id in app.apps else set())
+            app.load_apps()
+            return
+        app.update_apps([fresh])
+
+    async def _clone(self, targets: list[AppView]) -> None:
+        from proximity_tui.screens.prompt import PromptScreen
+
+        app = self.app
+        if len(targets) > 1:
+            app.notify("Clone one app at a time.", severity="warning")
+            return
+        source = targets[0]
+        new = await app.push_screen_wait(
+            PromptScreen(
+                f"Clone {source.hostname}",
+                "New hostname",
+                value=f"{source.hostname}-copy",
+                check=self.check_hostname,
+                confirm_label="Clone",
+            )
+        )
+        if new:
+            await self._run_one("clone", source, new)
+
+    async def check_hostname(self, hostname: str) -> str | None:
+        services = self.app.services
+        return await services.run(services.apps.check_hostname(hostname))
+
+
+_NOTES = {
+    "delete": "The container and its data are destroyed; backups are kept.",
+    "update": "A snapshot is taken first; a failed update rolls back to it.",
+    "stop": "Compose services are stopped, then the container is shut down.",
+}
+
+
+def _describe(exc: BaseException) -> str:
+    from proximity_tui.services.errors import ProximityError
+
+    if isinstance(exc, ProximityError):
+        return str(exc)
+    return f"unexpected {type(exc).__name__}: {exc}"
+
+
+def _success(action: str, view: AppView, result: Any) -> str:
+    past = ACTIONS[action][2]
+    if action == "clone" and result is not None:
+        return f"Cloned {view.hostname} to {result.hostname}"
+    if action == "backup" and result is not None:
+        from proximity_tui.widgets.format import human_bytes
+
+        return f"Backed up {view.hostname}: {result.volid} ({human_bytes(result.size)})"
+    return f"{past} {view.hostname}"

@@ -1,0 +1,340 @@
+"""One app: status, links, figures with sparklines, settings, backups, operations and logs.
+
+Logs stream from the service loop (`app_logs` with `on_line`) into a bounded buffer that the UI
+drains once per message; the view keeps at most `LOG_LINES` lines and `/` narrows them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Footer, Input, Log, Static, TabbedContent, TabPane
+
+from proximity_tui.messages import LineBuffer, LogLinesArrived
+from proximity_tui.screens.actions import ACTIONS
+from proximity_tui.screens.app_detail_info import settings_text, summary_text
+from proximity_tui.screens.live import LiveScreen
+from proximity_tui.widgets.cluster_header import ClusterHeader
+from proximity_tui.widgets.filter_input import FilterInput
+from proximity_tui.widgets.format import human_bytes, human_duration, local_time, one_line
+from proximity_tui.widgets.metric_sparkline import MetricSparkline
+from proximity_tui.widgets.stale_banner import StaleBanner
+from proximity_tui.widgets.status_badge import status_text
+
+if TYPE_CHECKING:
+    from proximity_tui.services.views import StatusSnapshot
+
+LOG_LINES = 5000
+
+
+class AppDetailScreen(LiveScreen):
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        *(
+            Binding(key, f"act('{name}')", label, id=f"detail.{name}")
+            for name, (key, label, _, _) in ACTIONS.items()
+            if name != "logs"
+        ),
+        Binding("L", "show_tab('logs')", "Logs", id="detail.logs"),
+        Binding("v", "reveal", "Reveal secrets", id="detail.reveal"),
+        Binding("f", "follow", "Follow logs", id="detail.follow"),
+        Binding("slash", "search", "Search logs", id="detail.search"),
+        Binding("r", "restore", "Restore backup", id="detail.restore"),
+        Binding("x", "delete_backup", "Delete backup", id="detail.delete_backup"),
+    ]
+
+    def __init__(self, app_id: str, *, tab: str | None = None) -> None:
+        super().__init__()
+        self.app_id = app_id
+        self.initial_tab = tab or "settings"
+        self.revealed: dict[str, str] = {}
+        self.follow = False
+        self.search = ""
+        self.backups: list[Any] = []
+        self.lines: deque[str] = deque(maxlen=LOG_LINES)
+        self._buffer = LineBuffer(LOG_LINES)
+        self._stop: threading.Event | None = None
+
+    @property
+    def view(self) -> Any | None:
+        return self.papp.apps.get(self.app_id)
+
+    def compose(self) -> ComposeResult:
+        yield ClusterHeader(self.papp.current_mode)
+        yield StaleBanner()
+        with Horizontal(id="detail-top"):
+            yield Static("", id="summary")
+            with Vertical(id="metrics"):
+                yield MetricSparkline("CPU", lambda v: f"{v * 100:.1f}%", id="cpu-spark")
+                yield MetricSparkline("MEM", human_bytes, id="mem-spark")
+        with TabbedContent(initial=self.initial_tab, id="detail-tabs"):
+            with TabPane("Settings", id="settings"), VerticalScroll():
+                yield Static("", id="settings-text")
+            with TabPane("Backups", id="backups"):
+                yield DataTable(id="backups-table", cursor_type="row", zebra_stripes=True)
+            with TabPane("Operations", id="operations"):
+                yield DataTable(id="ops-table", cursor_type="row", zebra_stripes=True)
+            with TabPane("Logs", id="logs"):
+                yield FilterInput("#log-view", placeholder="search the logs…")
+                yield Static("", id="log-status")
+                yield Log(max_lines=LOG_LINES, id="log-view")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        backups = self.query_one("#backups-table", DataTable)
+        for label in ("Created", "Backup", "Size", "Status"):
+            backups.add_column(label)
+        ops = self.query_one("#ops-table", DataTable)
+        for label in ("Started", "Kind", "User", "Status", "Took", "Error"):
+            ops.add_column(label)
+        self.papp.selected_app_id = self.app_id
+        self._render_view()
+        self._render_snapshot(self.papp.snapshot)
+        self.load_backups()
+        self.load_operations()
+        if self.initial_tab == "logs":
+            self._start_logs()
+
+    def on_unmount(self) -> None:
+        if self._stop is not None:
+            self._stop.set()
+
+    # --- live data --------------------------------------------------------------------------
+
+    def _render_view(self) -> None:
+        view = self.view
+        if view is None:
+            self.query_one("#summary", Static).update(Text("This app no longer exists.", "red"))
+            return
+        pending = self.papp.actions.pending.get(self.app_id)
+        participle = ACTIONS[pending][3] if pending in ACTIONS else None
+        self.query_one("#summary", Static).update(summary_text(view, participle))
+        self.query_one("#settings-text", Static).update(settings_text(view, self.revealed))
+        self.refresh_bindings()
+
+    def _render_snapshot(self, snapshot: StatusSnapshot | None) -> None:
+        self.query_one(StaleBanner).show_snapshot(snapshot)
+        if snapshot is None:
+            return
+        cpu, mem = snapshot.history.get(self.app_id, ((), ()))
+        self.query_one("#cpu-spark", MetricSparkline).set_values(cpu)
+        self.query_one("#mem-spark", MetricSparkline).set_values(mem)
+
+    def snapshot_applied(
+        self, snapshot: StatusSnapshot, changed: set[str], removed: set[str]
+    ) -> None:
+        self._render_snapshot(snapshot)
+        self.apps_applied(changed, removed)
+
+    def apps_applied(self, changed: set[str], removed: set[str]) -> None:
+        if self.app_id in changed or self.app_id in removed:
+            self._render_view()
+
+    def operation_events(self, events: list[Any]) -> None:
+        mine = [e for e in events if e.app_id == self.app_id and e.kind == "finished"]
+        if mine:
+            self.load_operations()
+            if any(e.operation in ("backup", "restore") for e in mine):
+                self.load_backups()
+
+    # --- tables -----------------------------------------------------------------------------
+
+    @work(group="detail-backups", exclusive=True, exit_on_error=False)
+    async def load_backups(self) -> None:
+        try:
+            self.backups = await self.services.run(self.services.apps.list_backups(self.app_id))
+        except Exception as exc:
+            self.notify(f"Cannot list backups: {exc}", severity="error", markup=False)
+            return
+        table = self.query_one("#backups-table", DataTable)
+        table.clear()  # a short list that changes rarely, not a live table
+        for b in self.backups:
+            table.add_row(
+                local_time(b.created_at),
+                Text(b.volid),
+                human_bytes(b.size),
+                status_text(b.status if b.status != "ok" else "succeeded"),
+                key=b.volid,
+            )
+
+    @work(group="detail-ops", exclusive=True, exit_on_error=False)
+    async def load_operations(self) -> None:
+        try:
+            ops = await self.services.run(
+                self.services.apps.operations(limit=100, app_id=self.app_id)
+            )
+        except Exception as exc:
+            self.notify(f"Cannot list operations: {exc}", severity="error", markup=False)
+            return
+        table = self.query_one("#ops-table", DataTable)
+        table.clear()
+        for op in ops:
+            table.add_row(
+                local_time(op.started_at),
+                op.kind,
+                Text(op.user or "-"),
+                status_text(op.status),
+                human_duration(op.duration) or "…",
+                Text(one_line(op.error, 80), style="red"),
+                key=str(op.id),
+            )
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "ops-table" and event.row_key.value:
+            event.stop()
+            self.papp.open_progress(int(event.row_key.value))
+
+    # --- logs -------------------------------------------------------------------------------
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "logs" and self._stop is None:
+            self._start_logs()
+        self.refresh_bindings()
+
+    def _start_logs(self) -> None:
+        if self._stop is not None:
+            self._stop.set()
+        self._stop = threading.Event()
+        self._stream_logs(self._stop, self.follow)
+        mode = "following" if self.follow else "last 200 lines"
+        self.query_one("#log-status", Static).update(f"docker compose logs · {mode} · f toggles")
+
+    @work(group="detail-logs", exclusive=True, exit_on_error=False)
+    async def _stream_logs(self, stop: threading.Event, follow: bool) -> None:
+        def on_line(line: str) -> None:  # service thread: buffer, then one message
+            if self._buffer.add(line):
+                self.post_message(LogLinesArrived())
+
+        try:
+            await self.services.run(
+                self.services.apps.app_logs(
+                    self.app_id, tail=200, follow=follow, on_line=on_line, stop=stop
+                )
+            )
+        except Exception as exc:
+            if not stop.is_set():
+                self.notify(f"Logs: {exc}", severity="error", markup=False)
+
+    def on_log_lines_arrived(self, _: LogLinesArrived) -> None:
+        lines = self._buffer.drain()
+        self.lines.extend(lines)
+        if self.search:
+            lines = [line for line in lines if self.search in line.lower()]
+        if lines:
+            self.query_one("#log-view", Log).write_lines(lines)
+
+    def action_follow(self) -> None:
+        self.follow = not self.follow
+        self.query_one(TabbedContent).active = "logs"
+        self._start_logs()
+
+    def action_search(self) -> None:
+        self.query_one(TabbedContent).active = "logs"
+        self.query_one("#logs FilterInput", FilterInput).open()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if isinstance(event.input, FilterInput):
+            event.stop()
+            self.search = event.value.strip().lower()
+            log = self.query_one("#log-view", Log)
+            log.clear()
+            shown = [line for line in self.lines if self.search in line.lower()]
+            log.write_lines(shown)
+
+    # --- actions ----------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        view = self.view
+        if action == "act":
+            name = str(parameters[0])
+            if not self.services.can_change:
+                return False
+            return True if view is not None and self.papp.actions.allowed(name, view) else None
+        tab = self.query_one(TabbedContent).active
+        if action in ("restore", "delete_backup"):
+            if not self.services.can_change or tab != "backups":
+                return False
+            return True if self._selected_backup() else None
+        if action in ("follow", "search"):
+            return tab == "logs"
+        if action == "reveal":
+            if tab != "settings":
+                return False
+            return True if view is not None and view.secret_names else None
+        return True
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_act(self, name: str) -> None:
+        self.papp.actions.request(name, [self.app_id])
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    @work(group="detail-reveal", exclusive=True, exit_on_error=False)
+    async def action_reveal(self) -> None:
+        view = self.view
+        if view is None:
+            return
+        if self.revealed:
+            self.revealed = {}
+        else:
+            try:
+                for name in view.secret_names:
+                    self.revealed[name] = await self.services.run(
+                        self.services.apps.reveal_secret(self.app_id, name)
+                    )
+            except Exception as exc:
+                self.notify(f"Cannot reveal: {exc}", severity="error", markup=False)
+        self.query_one(TabbedContent).active = "settings"
+        self._render_view()
+
+    def _selected_backup(self) -> Any | None:
+        table = self.query_one("#backups-table", DataTable)
+        if not self.backups or table.row_count == 0:
+            return None
+        index = table.cursor_row
+        return self.backups[index] if 0 <= index < len(self.backups) else None
+
+    @work(group="detail-backup-action", exclusive=True, exit_on_error=False)
+    async def action_restore(self) -> None:
+        await self._backup_action("restore")
+
+    @work(group="detail-backup-action", exclusive=True, exit_on_error=False)
+    async def action_delete_backup(self) -> None:
+        await self._backup_action("delete")
+
+    async def _backup_action(self, what: str) -> None:
+        from proximity_tui.screens.confirm import ConfirmScreen
+
+        backup = self._selected_backup()
+        view = self.view
+        if backup is None or view is None:
+            return
+        if what == "restore":
+            title, note = f"Restore {view.hostname}?", "The container is overwritten by it."
+        else:
+            title, note = "Delete this backup?", "The archive is removed from its storage."
+        sure = await self.app.push_screen_wait(
+            ConfirmScreen(title, [backup.volid], note=note, danger=True, confirm_label=what.title())
+        )
+        if not sure:
+            return
+        apps = self.services.apps
+        call = apps.restore_app if what == "restore" else apps.delete_backup
+        try:
+            await self.services.run(call(self.app_id, backup.volid))
+        except Exception as exc:
+            self.notify(f"{what.title()} failed: {exc}", severity="error", markup=False)
+        else:
+            self.notify(f"{'Restored' if what == 'restore' else 'Deleted'} {backup.volid}")
+        self.load_backups()
+        self.papp.refresh_status()

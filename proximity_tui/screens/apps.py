@@ -1,0 +1,407 @@
+"""The Apps screen: every deployed app with its live status, diff-updated by row key.
+
+The table is never cleared: a snapshot updates only the cells that changed in the rows it names
+(`snapshot.changed`), rows come and go one by one, and the cursor stays on the same app. Filtering
+removes and re-adds rows by key for the same reason. Orphans (tagged containers with no record)
+appear as their own rows, `missing` apps with their badge, each with a hint saying what to do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets.data_table import ColumnKey, RowDoesNotExist
+
+from proximity_tui.screens.actions import ACTIONS
+from proximity_tui.screens.apps_rows import (
+    COLUMNS,
+    SORTABLE,
+    VMID_INDEX,
+    orphan_row,
+    render_cell,
+    row_values,
+    sort_value,
+)
+from proximity_tui.screens.live import LiveScreen
+from proximity_tui.widgets.cluster_header import ClusterHeader
+from proximity_tui.widgets.filter_input import FilterInput
+from proximity_tui.widgets.stale_banner import StaleBanner
+
+if TYPE_CHECKING:
+    from proximity_tui.services.views import OrphanView, StatusSnapshot
+
+ORPHAN_PREFIX = "orphan:"
+
+
+class AppsScreen(LiveScreen):
+    BINDINGS = [
+        Binding("enter", "open", "Detail", id="apps.open"),
+        *(
+            Binding(key, f"act('{name}')", label, id=f"apps.{name}")
+            for name, (key, label, _, _) in ACTIONS.items()
+        ),
+        Binding("space", "mark", "Mark", id="apps.mark"),
+        Binding("escape", "unmark", "Unmark all", id="apps.unmark"),
+        Binding("s", "sort", "Sort", id="apps.sort"),
+        Binding("slash", "filter", "Filter", id="apps.filter"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.marked: set[str] = set()
+        self.filter_text = ""
+        self.sort_column: str | None = None
+        self.sort_reverse = False
+        #: What each row shows now, by row key: only differing cells are updated.
+        self._shown: dict[str, tuple] = {}
+        self._orphans: dict[str, OrphanView] = {}
+        self._dirty: set[str] = set()
+        self._dirty_removed: set[str] = set()
+        self._stale = False
+
+    def compose(self) -> ComposeResult:
+        yield ClusterHeader("apps")
+        yield StaleBanner()
+        with Vertical(id="apps-body"):
+            yield FilterInput("#apps-table", placeholder="filter apps (hostname, name, node…)")
+            table: DataTable = DataTable(id="apps-table", cursor_type="row", zebra_stripes=True)
+            for key, label in COLUMNS:
+                table.add_column(label, key=key)
+            yield table
+            yield Static("", id="empty", markup=False)
+            yield Static("", id="hint", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        snapshot = self.papp.snapshot
+        self._sync_orphans(snapshot)
+        rows = []
+        for app_id in self._wanted_ids():
+            values = self._values(app_id)
+            self._shown[app_id] = values
+            rows.append((app_id, values))
+        for key, values in rows:
+            table.add_row(*_cells(values), key=key)
+        self._show_stale(snapshot)
+        self._update_empty()
+        table.focus()
+        self._update_hint()
+
+    # --- data ---------------------------------------------------------------------------------
+
+    def _values(self, key: str) -> tuple:
+        if key.startswith(ORPHAN_PREFIX):
+            return orphan_row(self._orphans[key], marked=False)
+        view = self.papp.apps[key]
+        return row_values(
+            view,
+            marked=key in self.marked,
+            pending=self.papp.actions.pending.get(key),
+        )
+
+    def _matches(self, key: str) -> bool:
+        if not self.filter_text:
+            return True
+        if key.startswith(ORPHAN_PREFIX):
+            o = self._orphans[key]
+            hay = f"{o.name} {o.node} {o.vmid} orphan"
+        else:
+            v = self.papp.apps[key]
+            hay = f"{v.hostname} {v.name} {v.catalog_id} {v.node} {v.vmid} {v.status}"
+        hay = hay.lower()
+        return all(term in hay for term in self.filter_text.lower().split())
+
+    def _wanted_ids(self) -> list[str]:
+        keys = [*self.papp.apps, *self._orphans]
+        keys = [k for k in keys if self._matches(k)]
+        if self.sort_column:
+            keys.sort(key=self._sort_key, reverse=self.sort_reverse)
+        return keys
+
+    def _sort_key(self, key: str):
+        if key.startswith(ORPHAN_PREFIX):
+            o = self._orphans[key]
+            return sort_value(self.sort_column, None, o)
+        return sort_value(self.sort_column, self.papp.apps[key], None)
+
+    def _sync_orphans(self, snapshot: StatusSnapshot | None) -> set[str]:
+        """Update the orphan map; returns the orphan keys that changed or vanished."""
+        orphans = {f"{ORPHAN_PREFIX}{o.vmid}": o for o in (snapshot.orphans if snapshot else ())}
+        touched = {k for k in orphans if self._orphans.get(k) != orphans[k]}
+        touched |= set(self._orphans) - set(orphans)
+        self._orphans = orphans
+        return touched
+
+    # --- live updates -------------------------------------------------------------------------
+
+    def snapshot_applied(
+        self, snapshot: StatusSnapshot, changed: set[str], removed: set[str]
+    ) -> None:
+        touched = self._sync_orphans(snapshot)
+        self._show_stale(snapshot)
+        self.apps_applied(changed | touched, removed)
+
+    def apps_applied(self, changed: set[str], removed: set[str]) -> None:
+        if not self.is_current:
+            self._dirty |= changed
+            self._dirty_removed |= removed
+            return
+        self._apply(changed, removed)
+
+    def on_screen_resume(self) -> None:
+        if self._dirty or self._dirty_removed:
+            changed, removed = self._dirty, self._dirty_removed
+            self._dirty, self._dirty_removed = set(), set()
+            self._apply(changed, removed)
+        self.refresh_bindings()
+
+    def _apply(self, changed: set[str], removed: set[str]) -> None:
+        table = self.query_one(DataTable)
+        keep = self._cursor_key()
+        added = False
+        for key in removed:
+            self._drop(table, key)
+            self.marked.discard(key)
+        for key in changed:
+            exists = key in self.papp.apps or key in self._orphans
+            if not exists or not self._matches(key):
+                self._drop(table, key)
+                continue
+            values = self._values(key)
+            old = self._shown.get(key)
+            if old is None:
+                table.add_row(*_cells(values), key=key)
+                added = True
+            else:
+                for (column, _), before, after in zip(COLUMNS, old, values, strict=True):
+                    if before != after:
+                        table.update_cell(key, column, _cell(column, after))
+            self._shown[key] = values
+        if added:
+            self._sort(table)
+        self._restore_cursor(keep)
+        self._update_empty()
+        self._update_hint()
+        self.refresh_bindings()
+
+    def _drop(self, table: DataTable, key: str) -> None:
+        if self._shown.pop(key, None) is not None:
+            with contextlib.suppress(RowDoesNotExist):
+                table.remove_row(key)
+
+    def _cursor_key(self) -> str | None:
+        table = self.query_one(DataTable)
+        if table.row_count == 0:
+            return None
+        try:
+            return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        except Exception:
+            return None
+
+    def _restore_cursor(self, key: str | None) -> None:
+        table = self.query_one(DataTable)
+        if key is None or key not in self._shown:
+            return
+        index = table.get_row_index(key)
+        if index != table.cursor_row:
+            table.move_cursor(row=index, animate=False, scroll=False)
+
+    def _show_stale(self, snapshot: StatusSnapshot | None) -> None:
+        self.query_one(StaleBanner).show_snapshot(snapshot)
+        stale = snapshot is not None and not snapshot.ok
+        if stale != self._stale:
+            self._stale = stale
+            table = self.query_one(DataTable)
+            table.set_class(stale, "-stale")
+            table.border_title = "stale: last known state" if stale else None
+
+    def _update_empty(self) -> None:
+        empty = not self._shown
+        table = self.query_one(DataTable)
+        note = self.query_one("#empty", Static)
+        table.display = not empty
+        note.display = empty
+        if not empty:
+            return
+        if self.filter_text:
+            note.update(f"No app matches “{self.filter_text}”. Press Escape to clear the filter.")
+        elif self.services.can_change:
+            note.update(
+                "No apps yet.\n\nPress 1 (or c) to open the catalog, choose an app and press "
+                "Enter or d to deploy it. Its progress shows step by step, and it appears here "
+                "when it runs."
+            )
+        else:
+            note.update("No apps yet. This session is read-only: nothing can be deployed.")
+
+    def _update_hint(self) -> None:
+        hint = self.query_one("#hint", Static)
+        key = self._cursor_key()
+        text = ""
+        if self.marked:
+            text = f"{len(self.marked)} marked: action keys apply to all of them (Esc unmarks). "
+        if key and key.startswith(ORPHAN_PREFIX) and key in self._orphans:
+            o = self._orphans[key]
+            text += (
+                f"CT {o.vmid} on {o.node} is tagged 'proximity' but no app record knows it. "
+                f"Inspect it in Proxmox; remove it with `pct destroy {o.vmid}` if it is debris."
+            )
+        elif key and key in self.papp.apps:
+            view = self.papp.apps[key]
+            if view.status == "missing":
+                text += (
+                    f"The container of {view.hostname} (CT {view.vmid}) is gone from Proxmox. "
+                    "D deletes the record."
+                )
+            elif view.status == "error":
+                text += f"{view.hostname}: error: {view.reason or 'unknown cause'}"
+            elif view.reason:
+                text += f"{view.hostname}: {view.reason}"
+        hint.update(text.strip())
+        hint.display = bool(text)
+
+    # --- selection and keys -------------------------------------------------------------------
+
+    def targets(self) -> list[str]:
+        if self.marked:
+            return [k for k in self._shown if k in self.marked]
+        key = self._cursor_key()
+        return [key] if key and key in self.papp.apps else []
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        key = str(event.row_key.value) if event.row_key is not None else None
+        if key in self.papp.apps:
+            self.papp.selected_app_id = key
+        self._update_hint()
+        self.refresh_bindings()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        column = str(event.column_key.value)
+        if column not in SORTABLE:
+            return
+        if self.sort_column == column:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_column, self.sort_reverse = column, False
+        self._sort(self.query_one(DataTable), announce=True)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "act":
+            name = str(parameters[0])
+            if name != "logs" and not self.services.can_change:
+                return False
+            ids = self.targets()
+            return True if self.papp.actions.applicable(name, ids) else None
+        if action == "open":
+            return True if self.targets() else None
+        if action == "unmark":
+            return bool(self.marked)
+        if action == "mark":
+            return True if self._cursor_key() in self.papp.apps else None
+        return True
+
+    def action_open(self) -> None:
+        key = self._cursor_key()
+        if key in self.papp.apps:
+            self.papp.open_app(key)
+
+    def action_act(self, name: str) -> None:
+        ids = self.targets()
+        if ids:
+            self.papp.actions.request(name, ids)
+
+    def action_mark(self) -> None:
+        key = self._cursor_key()
+        if key not in self.papp.apps:
+            return
+        if key in self.marked:
+            self.marked.discard(key)
+        else:
+            self.marked.add(key)
+        self._apply({key}, set())
+        table = self.query_one(DataTable)
+        if table.cursor_row < table.row_count - 1:
+            table.move_cursor(row=table.cursor_row + 1)
+
+    def action_unmark(self) -> None:
+        marked, self.marked = self.marked, set()
+        self._apply(marked, set())
+
+    def action_sort(self) -> None:
+        order = list(SORTABLE)
+        if self.sort_column is None:
+            self.sort_column = order[0]
+        else:
+            self.sort_column = order[(order.index(self.sort_column) + 1) % len(order)]
+        self.sort_reverse = False
+        self._sort(self.query_one(DataTable), announce=True)
+
+    def _sort(self, table: DataTable, *, announce: bool = False) -> None:
+        if self.sort_column is None:
+            order = {k: i for i, k in enumerate(self._wanted_ids())}
+            self._reorder(table, lambda key: order.get(key, 0), reverse=False)
+            return
+        self._reorder(table, self._sort_key, reverse=self.sort_reverse)
+        for column, label in COLUMNS:
+            arrow = ""
+            if column == self.sort_column:
+                arrow = " ▼" if self.sort_reverse else " ▲"
+            table.columns[ColumnKey(column)].label = Text(label + arrow)
+        table.refresh()
+        if announce:
+            label = dict(COLUMNS)[self.sort_column]
+            self.notify(
+                f"Sorted by {label}" + (" (descending)" if self.sort_reverse else ""), timeout=1.5
+            )
+
+    def _reorder(self, table: DataTable, key_of, *, reverse: bool) -> None:
+        """Sort the rows in place (DataTable.sort by the unique vmid column), keeping the cursor."""
+        keep = self._cursor_key()
+        by_vmid = {self._shown[k][VMID_INDEX]: k for k in self._shown}
+        table.sort("vmid", key=lambda cell: key_of(by_vmid[int(cell.plain)]), reverse=reverse)
+        self._restore_cursor(keep)
+
+    def action_filter(self) -> None:
+        self.query_one(FilterInput).open()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if not isinstance(event.input, FilterInput):
+            return
+        event.stop()
+        self.filter_text = event.value.strip()
+        table = self.query_one(DataTable)
+        wanted = self._wanted_ids()
+        wanted_set = set(wanted)
+        for key in list(self._shown):
+            if key not in wanted_set:
+                self._drop(table, key)
+        self._apply({k for k in wanted if k not in self._shown}, set())
+        self._sort(table)
+        if table.row_count:
+            table.move_cursor(row=0)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if isinstance(event.input, FilterInput):
+            event.stop()
+            table = self.query_one(DataTable)
+            if table.row_count:
+                table.move_cursor(row=0)
+
+
+def _cell(column: str, value) -> Text:
+    return render_cell(column, value)
+
+
+def _cells(values: tuple) -> list[Text]:
+    return [render_cell(column, value) for (column, _), value in zip(COLUMNS, values, strict=True)]

@@ -1,0 +1,120 @@
+"""How one app (or orphan) becomes a row of the apps table: raw values, cells and sort keys.
+
+Raw values are small hashable tuples so the screen can compare what a row shows with what it
+should show and update only the cells that differ.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+
+from proximity_tui.screens.actions import ACTIONS
+from proximity_tui.widgets.format import human_bytes, one_line, percent, uptime
+from proximity_tui.widgets.status_badge import status_text
+
+if TYPE_CHECKING:
+    from proximity_tui.services.views import AppView, OrphanView
+
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("mark", " "),
+    ("status", "Status"),
+    ("name", "App"),
+    ("hostname", "Hostname"),
+    ("node", "Node"),
+    ("vmid", "VMID"),
+    ("cpu", "CPU"),
+    ("mem", "Memory"),
+    ("uptime", "Uptime"),
+    ("url", "URL"),
+)
+SORTABLE = ("status", "name", "hostname", "node", "vmid", "cpu", "mem", "uptime")
+VMID_INDEX = 5
+
+
+def row_values(view: AppView, *, marked: bool, pending: str | None) -> tuple:
+    live = view.live
+    running = live is not None and live.status == "running"
+    cpu = percent(live.cpu) if running and live is not None else "-"
+    if live is not None and live.maxmem:
+        mem = f"{human_bytes(live.mem)}/{human_bytes(live.maxmem)}" if running else "-"
+    else:
+        mem = "-"
+    busy = ACTIONS[pending][3] if pending in ACTIONS else ("busy" if view.busy_op else None)
+    return (
+        marked,
+        (view.status, view.stale, busy),
+        one_line(view.name, 40),
+        view.hostname,
+        view.node,
+        view.vmid,
+        cpu,
+        mem,
+        uptime(live.uptime) if running and live is not None else "-",
+        view.url or "",
+    )
+
+
+def orphan_row(orphan: OrphanView, *, marked: bool) -> tuple:
+    return (
+        marked,
+        ("orphan", False, None),
+        one_line(orphan.name or "(unnamed)", 40),
+        "— no record —",
+        orphan.node,
+        orphan.vmid,
+        "-",
+        "-",
+        "-",
+        one_line(orphan.status, 20),
+    )
+
+
+def render_cell(column: str, value: Any) -> Text:
+    if column == "mark":
+        return Text("●", style="bold yellow") if value else Text(" ")
+    if column == "status":
+        status, stale, busy = value
+        text = status_text(status, stale=stale)
+        if busy:
+            text.append(f" {busy}…", style="italic cyan")
+        return text
+    if column == "hostname" and value == "— no record —":
+        return Text(value, style="italic yellow")
+    if column == "vmid":
+        return Text(str(value), justify="right")
+    if column in ("cpu", "mem", "uptime"):
+        return Text(str(value), justify="right")
+    if column == "url":
+        return Text(str(value), style="underline" if value.startswith("http") else "dim")
+    return Text(str(value))
+
+
+def sort_value(column: str | None, view: AppView | None, orphan: OrphanView | None) -> tuple:
+    """A key that sorts apps by `column` (orphans last within equal keys)."""
+    if orphan is not None:
+        fields = {
+            "status": "orphan",
+            "name": orphan.name.lower(),
+            "hostname": "",
+            "node": orphan.node,
+            "vmid": orphan.vmid,
+            "cpu": -1.0,
+            "mem": -1,
+            "uptime": -1,
+        }
+        return (fields.get(column or "name", ""), 1, orphan.vmid)
+    assert view is not None
+    live = view.live
+    fields = {
+        "status": view.status,
+        "name": view.name.lower(),
+        "hostname": view.hostname,
+        "node": view.node,
+        "vmid": view.vmid,
+        "cpu": live.cpu if live else -1.0,
+        "mem": live.mem if live else -1,
+        "uptime": live.uptime if live else -1,
+    }
+    return (fields.get(column or "name", ""), 0, view.vmid)

@@ -1,0 +1,190 @@
+"""The Catalog screen: categories, the fuzzy-filtered list of entries, and the selected entry.
+
+The catalog service is in memory and fast, so searching runs on the UI loop as you type; the node
+list for the "fits" mark comes from the service loop once, after the first paint.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from proximity_tui.screens.live import LiveScreen
+from proximity_tui.widgets.cluster_header import ClusterHeader
+from proximity_tui.widgets.filter_input import FilterInput
+from proximity_tui.widgets.format import one_line
+
+if TYPE_CHECKING:
+    from proximity_tui.services.views import NodeChoice
+
+ALL = "__all__"
+
+
+def entry_fits(entry: Any, nodes: list[NodeChoice]) -> bool:
+    res = entry.resources
+    return any(n.online and n.free_memory_mb >= res.memory and n.cpus >= res.cores for n in nodes)
+
+
+def search_entries(catalog: Any, query: str, category: str | None) -> list[Any]:
+    """Entries matching `query` (best first) in `category`; all of them for an empty query."""
+    if not query:
+        entries = list(catalog.entries)
+        if category:
+            entries = [e for e in entries if e.category == category]
+        return sorted(entries, key=lambda e: e.name.lower())
+    found = catalog.search(query, category=category)
+    return [f[0] if isinstance(f, tuple) else getattr(f, "entry", f) for f in found]
+
+
+class CatalogScreen(LiveScreen):
+    BINDINGS = [
+        Binding("d", "deploy", "Deploy", id="catalog.deploy"),
+        Binding("slash", "filter", "Filter", id="catalog.filter"),
+        Binding("y", "compose", "Compose file", id="catalog.compose"),
+        Binding("left", "focus_categories", "Categories", show=False),
+        Binding("right", "focus_entries", "Entries", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.category: str | None = None
+        self.query_text = ""
+        self.nodes: list[NodeChoice] = []
+        self.show_compose = False
+        self._shown: list[Any] = []
+
+    def compose(self) -> ComposeResult:
+        yield ClusterHeader("catalog")
+        with Horizontal(id="catalog-body"):
+            yield OptionList(id="categories")
+            with Vertical(id="catalog-list"):
+                yield FilterInput("#entries", placeholder="search the catalog…")
+                yield OptionList(id="entries")
+            with VerticalScroll(id="catalog-detail"):
+                yield Static("", id="entry-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        cluster = self.services.cluster
+        self.nodes = list(cluster.nodes) if cluster is not None else []
+        categories = self.query_one("#categories", OptionList)
+        catalog = self.services.catalog
+        counts: dict[str, int] = {}
+        for entry in catalog.entries:
+            counts[entry.category] = counts.get(entry.category, 0) + 1
+        categories.add_option(Option(f"All ({sum(counts.values())})", id=ALL))
+        for name in sorted(catalog.categories()):
+            categories.add_option(Option(f"{name} ({counts.get(name, 0)})", id=name))
+        categories.highlighted = 0
+        self._refill()
+        self.query_one("#entries", OptionList).focus()
+        self._load_nodes()
+
+    @work(group="catalog-nodes", exclusive=True, exit_on_error=False)
+    async def _load_nodes(self) -> None:
+        try:
+            self.nodes = await self.services.run(self.services.apps.nodes())
+        except Exception:
+            return  # the "fits" marks stay as the cluster info said; the form will show why
+        self._refill(keep=True)
+
+    # --- list -----------------------------------------------------------------------------
+
+    def _refill(self, *, keep: bool = False) -> None:
+        entries_list = self.query_one("#entries", OptionList)
+        current = self.selected_entry() if keep else None
+        self._shown = search_entries(self.services.catalog, self.query_text, self.category)
+        entries_list.clear_options()
+        entries_list.add_options([self._option(e) for e in self._shown])
+        if self._shown:
+            index = 0
+            if current is not None:
+                ids = [e.id for e in self._shown]
+                index = ids.index(current.id) if current.id in ids else 0
+            entries_list.highlighted = index
+        self._show_detail()
+
+    def _option(self, entry: Any) -> Option:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        fits = entry_fits(entry, self.nodes) if self.nodes else None
+        text.append("✔ " if fits else ("✖ " if fits is False else "  "), "green" if fits else "red")
+        text.append(one_line(entry.name, 28), "bold")
+        text.append(f"  {entry.category}", "cyan")
+        text.append(f"  {one_line(entry.description, 60)}", "bright_black")
+        if entry.warnings:
+            text.append("  ⚠", "yellow")
+        return Option(text, id=entry.id)
+
+    def selected_entry(self) -> Any | None:
+        entries_list = self.query_one("#entries", OptionList)
+        index = entries_list.highlighted
+        if index is None or index >= len(self._shown):
+            return None
+        return self._shown[index]
+
+    def _show_detail(self) -> None:
+        from proximity_tui.screens.catalog_detail import entry_detail
+
+        entry = self.selected_entry()
+        detail = self.query_one("#entry-detail", Static)
+        if entry is None:
+            detail.update("No entry matches." if self.query_text else "The catalog is empty.")
+            return
+        detail.update(entry_detail(entry, self.nodes, show_compose=self.show_compose))
+
+    # --- events ---------------------------------------------------------------------------
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_list.id == "categories":
+            category = event.option.id
+            new = None if category == ALL else category
+            if new != self.category:
+                self.category = new
+                self._refill()
+        else:
+            self._show_detail()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option_list.id == "categories":
+            self.query_one("#entries", OptionList).focus()
+        else:
+            self.action_deploy()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if isinstance(event.input, FilterInput):
+            event.stop()
+            self.query_text = event.value.strip()
+            self._refill()
+
+    def action_filter(self) -> None:
+        self.query_one(FilterInput).open()
+
+    def action_focus_categories(self) -> None:
+        self.query_one("#categories", OptionList).focus()
+
+    def action_focus_entries(self) -> None:
+        self.query_one("#entries", OptionList).focus()
+
+    def action_compose(self) -> None:
+        self.show_compose = not self.show_compose
+        self._show_detail()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "deploy":
+            if not self.services.can_change:
+                return False
+            return True if self.selected_entry() is not None else None
+        return True
+
+    def action_deploy(self) -> None:
+        entry = self.selected_entry()
+        if entry is not None:
+            self.papp.open_deploy_form(entry.id)

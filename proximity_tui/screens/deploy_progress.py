@@ -1,0 +1,268 @@
+"""Live progress of one operation (a deploy, mostly): steps, progress, elapsed time, output.
+
+The operation runs on the service loop; this screen only watches. It can be left with Escape and
+reopened from the Apps or Operations screen: it rebuilds itself from the events the operation
+emitted so far (`live_events`) or, once finished, from the journal (`operation(op_id)`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Footer, Label, Log, ProgressBar, Static
+
+from proximity_tui.screens.live import LiveScreen
+from proximity_tui.widgets.cluster_header import ClusterHeader
+from proximity_tui.widgets.format import human_duration
+from proximity_tui.widgets.step_checklist import StepChecklist
+
+LOG_LINES = 2000
+
+STARTED = "started"
+STEP_STARTED = "step_started"
+LOG = "log"
+PROGRESS = "progress"
+STEP_FINISHED = "step_finished"
+STEP_FAILED = "step_failed"
+UNDO = "undo"
+ROLLED_BACK = "rolled_back"
+FINISHED = "finished"
+
+
+class DeployProgressScreen(LiveScreen):
+    BINDINGS = [
+        Binding("escape", "back", "Back (keeps running)"),
+        Binding("ctrl+c", "cancel_op", "Cancel deploy", priority=True),
+        Binding("enter", "open_app", "Open app"),
+    ]
+
+    def __init__(self, op_id: int) -> None:
+        super().__init__()
+        self.op_id = op_id
+        self.kind = "operation"
+        self.target = ""
+        self.app_id: str | None = None
+        self.status = "running"
+        self.started_at: datetime | None = None
+        self.finished_at: datetime | None = None
+        self.failed_step: str | None = None
+        self.error: str | None = None
+        self.cleaned: list[str] = []
+        self.url: str | None = None
+        self._step_started: dict[str, datetime] = {}
+        self._seen: set[int] = set()
+        self._timer = None
+
+    def compose(self) -> ComposeResult:
+        yield ClusterHeader(self.papp.current_mode)
+        yield Label("", id="op-title", markup=False)
+        with Horizontal(id="progress-body"):
+            with VerticalScroll(id="steps-pane"):
+                yield StepChecklist(list(self.papp.plans.get(self.op_id, ())), id="steps")
+            with Vertical(id="output-pane"):
+                with Horizontal(id="progress-line"):
+                    yield ProgressBar(total=100, show_eta=False, id="bar")
+                    yield Label("", id="elapsed")
+                yield Static("", id="result", markup=False)
+                yield Log(max_lines=LOG_LINES, id="log", auto_scroll=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#result", Static).display = False
+        self._timer = self.set_interval(1.0, self._tick)
+        apps = self.services.apps
+        if self.op_id in apps.running_operations():
+            self._replay(apps.live_events(self.op_id))
+            self._show_title()
+        else:
+            self._load_finished()
+
+    @work(group="progress-load", exclusive=True, exit_on_error=False)
+    async def _load_finished(self) -> None:
+        try:
+            op = await self.services.run(self.services.apps.operation(self.op_id))
+        except Exception as exc:
+            self.notify(f"Cannot read operation {self.op_id}: {exc}", severity="error")
+            return
+        self.kind = op.kind
+        self.target = op.hostname or op.app_id or ""
+        self.app_id = op.app_id
+        self.started_at = op.started_at
+        self._replay(op.events)
+        if self.status == "running" and op.status != "running":
+            self.status = op.status
+            self.finished_at = op.finished_at
+            self.error = self.error or op.error
+            self._finish_view()
+        self._show_title()
+
+    # --- events -----------------------------------------------------------------------------
+
+    def operation_events(self, events: list[Any]) -> None:
+        mine = [e for e in events if e.op_id == self.op_id]
+        if mine:
+            self._replay(mine)
+
+    def _replay(self, events: Any) -> None:
+        steps = self.query_one(StepChecklist)
+        log = self.query_one(Log)
+        lines: list[str] = []
+        for event in events:
+            if id(event) in self._seen:
+                continue
+            self._seen.add(id(event))
+            kind = event.kind
+            step = event.step
+            if kind == STARTED:
+                self.started_at = self.started_at or event.ts
+                self.kind = getattr(event, "operation", None) or self.kind
+                self.target = getattr(event, "hostname", None) or self.target
+                self.app_id = getattr(event, "app_id", None) or self.app_id
+                self._show_title()
+            elif kind == STEP_STARTED and step:
+                self._step_started[step] = event.ts
+                steps.set_state(step, "running", title=event.message or step)
+                lines.append(f"── {event.message or step}")
+            elif kind == STEP_FINISHED and step:
+                steps.set_state(step, "done", title=event.message, duration=self._dur(event))
+            elif kind == STEP_FAILED and step:
+                self.failed_step = step
+                self.error = event.message
+                steps.set_state(step, "failed", duration=self._dur(event))
+                lines.append(f"✖ {event.message}")
+            elif kind == LOG:
+                lines.append(event.message)
+            elif kind == UNDO:
+                self.cleaned.append(event.message)
+                lines.append(f"↺ {event.message}")
+            elif kind == ROLLED_BACK:
+                steps.mark_rolled_back()
+            elif kind == FINISHED:
+                self.status = getattr(event, "status", None) or self.status
+                self.finished_at = event.ts
+                if self.status != "succeeded" and not self.error:
+                    self.error = event.message
+                extra = getattr(event, "extra", None) or {}
+                self.url = extra.get("url") or self.url
+            if event.progress is not None:
+                self.query_one(ProgressBar).update(progress=event.progress * 100)
+        if lines:
+            log.write_lines(lines)
+        if self.status != "running":
+            self._finish_view()
+        self._tick()
+
+    def _dur(self, event: Any) -> float | None:
+        duration = getattr(event, "duration", None)
+        if duration is not None:
+            return duration
+        started = self._step_started.get(event.step)
+        return (event.ts - started).total_seconds() if started else None
+
+    # --- view -------------------------------------------------------------------------------
+
+    def _show_title(self) -> None:
+        what = f"{self.kind.title()} {self.target}".strip()
+        self.query_one("#op-title", Label).update(f"{what}  ·  operation #{self.op_id}")
+
+    def _tick(self) -> None:
+        if self.started_at is None:
+            return
+        end = self.finished_at or self.papp.clock()
+        elapsed = max(0.0, (end - self.started_at).total_seconds())
+        done, total = self.query_one(StepChecklist).counts()
+        steps = f"{done}/{total} steps · " if total else ""
+        self.query_one("#elapsed", Label).update(f"{steps}{human_duration(elapsed)}")
+
+    def _finish_view(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        result = self.query_one("#result", Static)
+        result.display = True
+        text = Text()
+        if self.status == "succeeded":
+            self.query_one(ProgressBar).update(progress=100)
+            result.set_classes("-ok")
+            text.append(f"✔ {self.kind.title()} of {self.target} succeeded.", "bold green")
+            if self.url or self.app_id:
+                self._load_url()
+            if self.url:
+                text.append("\nOpen ")
+                text.append(self.url, style=f"link {self.url}")
+        else:
+            result.set_classes("-failed")
+            label = self.status.replace("_", " ")
+            text.append(f"✖ {self.kind.title()} of {self.target} {label}", "bold red")
+            if self.failed_step:
+                text.append(f" at step '{self.failed_step}'", "bold red")
+            text.append(f"\n{self.error or 'no error recorded'}")
+            if self.cleaned:
+                text.append("\nCleaned up:", "bold")
+                for item in self.cleaned:
+                    text.append(f"\n  ↺ {item}")
+            elif self.status in ("failed", "rolled_back"):
+                text.append("\nNothing was left to clean up.", "bright_black")
+        result.update(text)
+        self._tick()
+        self.refresh_bindings()
+
+    @work(group="progress-url", exclusive=True, exit_on_error=False)
+    async def _load_url(self) -> None:
+        if self.url or not self.app_id or self.kind == "delete":
+            return
+        try:
+            view = await self.services.run(self.services.apps.get_app(self.app_id))
+        except Exception:
+            return
+        if view.url:
+            self.url = view.url
+            self._finish_view()
+
+    # --- keys -------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_op":
+            if not self.services.can_change:
+                return False
+            return True if self.status == "running" else None
+        if action == "open_app":
+            return True if self.status == "succeeded" and self.app_id in self.papp.apps else None
+        return True
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_open_app(self) -> None:
+        if self.app_id in self.papp.apps:
+            app_id = self.app_id
+            self.dismiss()
+            self.papp.open_app(app_id)
+
+    @work(group="progress-cancel", exclusive=True, exit_on_error=False)
+    async def action_cancel_op(self) -> None:
+        from proximity_tui.screens.confirm import ConfirmScreen
+
+        if self.status != "running":
+            return
+        sure = await self.app.push_screen_wait(
+            ConfirmScreen(
+                f"Cancel the {self.kind} of {self.target}?",
+                note="What was done so far is rolled back.",
+                confirm_label="Cancel it",
+                danger=True,
+            )
+        )
+        if sure and self.status == "running":
+            try:
+                self.services.apps.cancel_operation(self.op_id)
+            except Exception as exc:
+                self.notify(f"Cannot cancel: {exc}", severity="error", markup=False)
+                return
+            self.notify("Cancelling… the steps done so far are being rolled back.")

@@ -1,0 +1,68 @@
+"""The top line of every mode: brand, mode tabs, the connected cluster, the user, badges."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Label
+
+MODES = (("1", "catalog", "Catalog"), ("2", "apps", "Apps"), ("3", "operations", "Operations"))
+
+
+class ClusterHeader(Horizontal):
+    DEFAULT_CSS = """
+    ClusterHeader { height: 1; dock: top; background: $panel; }
+    ClusterHeader #brand { padding: 0 1; background: $primary; color: $text; text-style: bold; }
+    ClusterHeader .tab { padding: 0 1; color: $text-muted; }
+    ClusterHeader .tab.-active { color: $text; background: $boost; text-style: bold underline; }
+    ClusterHeader #info { width: 1fr; content-align: right middle; padding: 0 1; }
+    ClusterHeader #info { color: $text-muted; }
+    ClusterHeader .badge { padding: 0 1; text-style: bold; }
+    ClusterHeader #demo { background: $warning; color: $background; }
+    ClusterHeader #readonly { background: $secondary; color: $background; }
+    ClusterHeader #insecure { background: $error; color: $background; }
+    """
+
+    def __init__(self, mode: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.mode = mode
+
+    def compose(self) -> ComposeResult:
+        yield Label("◆ Proximity", id="brand")
+        for key, name, title in MODES:
+            tab = Label(f"{key} {title}", classes="tab", id=f"tab-{name}")
+            tab.set_class(name == self.mode, "-active")
+            yield tab
+        yield Label(self._info(), id="info", markup=False)
+        services = getattr(self.app, "services", None)
+        cluster = getattr(services, "cluster", None)
+        if services is not None and services.demo:
+            yield Label("DEMO", id="demo", classes="badge")
+        if services is not None and not services.can_change:
+            yield Label("READ-ONLY", id="readonly", classes="badge")
+        if cluster is not None and cluster.insecure:
+            yield Label("TLS UNVERIFIED", id="insecure", classes="badge")
+
+    def _info(self) -> str:
+        services = getattr(self.app, "services", None)
+        if services is None:
+            return ""
+        parts: list[str] = []
+        cluster = services.cluster
+        if cluster is not None:
+            name = cluster.name or cluster.host
+            online = sum(1 for n in cluster.nodes if n.online)
+            total = len(cluster.nodes)
+            nodes = f"{total} node{'s' if total != 1 else ''}"
+            if online != total:
+                nodes += f" ({online} online)"
+            parts.append(f"{name} · {nodes}")
+            if cluster.version:
+                parts.append(f"PVE {cluster.version}")
+        user = services.user
+        if user is not None:
+            parts.append(f"{user.username} ({user.role})")
+        return " · ".join(parts)
+
+    def refresh_info(self) -> None:
+        self.query_one("#info", Label).update(self._info())

@@ -1,0 +1,48 @@
+"""The `/` filter box used on every filterable screen.
+
+Typing narrows the list (the screen listens to `Input.Changed`); `Enter` moves to the best match in
+the list; `Escape` clears the filter and returns to the list. The screen passes the list widget.
+"""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.widget import Widget
+from textual.widgets import Input
+
+
+class FilterInput(Input):
+    DEFAULT_CSS = """
+    FilterInput { display: none; height: 3; border: tall $accent; }
+    FilterInput.-shown, FilterInput:focus { display: block; }
+    """
+
+    BINDINGS = [Binding("escape", "clear_filter", "Clear filter", show=True)]
+
+    def __init__(self, target: str, placeholder: str = "filter…", **kwargs) -> None:
+        super().__init__(placeholder=placeholder, **kwargs)
+        #: CSS selector of the list this filter narrows (focused on Enter / Escape).
+        self.target = target
+
+    def open(self) -> None:
+        self.add_class("-shown")
+        self.focus()
+
+    def _target(self) -> Widget | None:
+        try:
+            return self.screen.query_one(self.target)
+        except Exception:
+            return None
+
+    def action_clear_filter(self) -> None:
+        self.value = ""
+        self.remove_class("-shown")
+        if (target := self._target()) is not None:
+            target.focus()
+
+    async def action_submit(self) -> None:
+        await super().action_submit()
+        if not self.value:
+            self.remove_class("-shown")
+        if (target := self._target()) is not None:
+            target.focus()

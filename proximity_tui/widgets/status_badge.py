@@ -1,0 +1,50 @@
+"""A coloured status badge: as a Rich `Text` for table cells, and as a small widget."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widgets import Static
+
+#: Status -> (symbol, style). Styles are plain colours so they read on every built-in theme.
+STYLES: dict[str, tuple[str, str]] = {
+    "running": ("●", "bold green"),
+    "stopped": ("○", "bright_black"),
+    "deploying": ("◐", "bold cyan"),
+    "updating": ("◐", "bold cyan"),
+    "removing": ("◐", "bold magenta"),
+    "error": ("✖", "bold red"),
+    "missing": ("?", "bold yellow"),
+    "orphan": ("!", "yellow"),
+    "succeeded": ("✔", "green"),
+    "failed": ("✖", "bold red"),
+    "rolled_back": ("↺", "yellow"),
+    "interrupted": ("⚡", "yellow"),
+    "cancelled": ("↺", "yellow"),
+}
+
+
+def status_text(status: str, *, stale: bool = False, busy: bool = False) -> Text:
+    symbol, style = STYLES.get(status, ("·", "white"))
+    label = f"{symbol} {status}"
+    if busy and status not in ("deploying", "updating", "removing"):
+        label += " …"
+    text = Text(label, style=style)
+    if stale:
+        text.stylize("dim")
+    return text
+
+
+class StatusBadge(Static):
+    DEFAULT_CSS = """
+    StatusBadge { width: auto; height: 1; }
+    """
+
+    status: reactive[str] = reactive("", layout=True)
+
+    def __init__(self, status: str = "", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.status = status
+
+    def watch_status(self, status: str) -> None:
+        self.update(status_text(status) if status else "")

@@ -1,0 +1,117 @@
+"""The steps of an operation as a checklist: pending, running (spinner), done (duration), failed.
+
+One widget renders every line (no widget per step), so a 12-step deploy redraws as one region.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.widgets import Static
+
+from proximity_tui.widgets.format import human_duration
+
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+MARKS = {
+    "pending": ("·", "bright_black"),
+    "done": ("✔", "green"),
+    "failed": ("✖", "bold red"),
+    "rolled_back": ("↺", "yellow"),
+    "skipped": ("–", "bright_black"),
+}
+
+
+@dataclass
+class StepLine:
+    name: str
+    title: str
+    state: str = "pending"  # pending | running | done | failed | rolled_back | skipped
+    duration: float | None = None
+    note: str = ""
+
+
+class StepChecklist(Static):
+    DEFAULT_CSS = """
+    StepChecklist { height: auto; padding: 0 1; }
+    """
+
+    def __init__(self, steps: list[tuple[str, str]] | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.steps: list[StepLine] = [StepLine(n, t) for n, t in (steps or [])]
+        self._frame = 0
+        self._timer = None
+
+    def on_mount(self) -> None:
+        if self.app.animation_level != "none":
+            self._timer = self.set_interval(0.1, self._spin, pause=not self._any_running())
+        self._redraw()
+
+    def _any_running(self) -> bool:
+        return any(s.state == "running" for s in self.steps)
+
+    def _spin(self) -> None:
+        self._frame = (self._frame + 1) % len(SPINNER)
+        self._redraw()
+
+    def step(self, name: str, title: str | None = None) -> StepLine:
+        """The line for `name`, added at the end when the plan did not list it."""
+        for line in self.steps:
+            if line.name == name:
+                if title and line.title == line.name:
+                    line.title = title
+                return line
+        line = StepLine(name, title or name)
+        self.steps.append(line)
+        return line
+
+    def set_state(
+        self,
+        name: str,
+        state: str,
+        *,
+        title: str | None = None,
+        duration: float | None = None,
+        note: str | None = None,
+    ) -> None:
+        line = self.step(name, title)
+        line.state = state
+        if duration is not None:
+            line.duration = duration
+        if note is not None:
+            line.note = note
+        if self._timer is not None:
+            if self._any_running():
+                self._timer.resume()
+            else:
+                self._timer.pause()
+        self._redraw()
+
+    def mark_rolled_back(self) -> None:
+        for line in self.steps:
+            if line.state == "done":
+                line.state = "rolled_back"
+        self._redraw()
+
+    def counts(self) -> tuple[int, int]:
+        done = sum(1 for s in self.steps if s.state in ("done", "skipped"))
+        return done, len(self.steps)
+
+    def _redraw(self) -> None:
+        text = Text()
+        for i, line in enumerate(self.steps):
+            if i:
+                text.append("\n")
+            if line.state == "running":
+                mark = SPINNER[self._frame] if self._timer is not None else "▶"
+                text.append(f"{mark} ", style="bold cyan")
+                text.append(line.title, style="bold")
+            else:
+                mark, style = MARKS.get(line.state, ("·", ""))
+                text.append(f"{mark} ", style=style)
+                text.append(line.title, style="bright_black" if line.state == "pending" else "")
+            if line.duration is not None and line.state != "pending":
+                text.append(f"  {human_duration(line.duration)}", style="bright_black")
+            if line.note:
+                text.append(f"  {line.note}", style="red" if line.state == "failed" else "yellow")
+        self.update(text)
