@@ -1,9 +1,175 @@
-"""Subcommands: placeholder until its issue lands."""
+"""`proximity-tui catalog`: list and search the app catalog, show one app, import a v1 catalog.
+
+catalog [--search Q] [--category C] [--json]
+catalog show ID [--json]
+catalog import DIR
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from proximity_tui.services.catalog import CatalogEntry, CatalogService
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """Adds nothing yet."""
+    p = sub.add_parser(
+        "catalog",
+        parents=[common],
+        help="list, search and import the app catalog",
+        description="List the catalog (bundled apps plus your own), or import a catalog.",
+    )
+    _listing_options(p)
+    p.set_defaults(handler=run_list)
+    inner = p.add_subparsers(dest="catalog_command", metavar="{show,import}")
+    show = inner.add_parser("show", parents=[common], help="everything about one app")
+    show.add_argument("id", help="the app's catalog id")
+    show.add_argument("--json", action="store_true", help="print the entry as JSON")
+    show.set_defaults(handler=run_show)
+    imp = inner.add_parser(
+        "import",
+        parents=[common],
+        help="import an original Proximity (v1) catalog into your catalog",
+        description="Convert every v1 JSON app file in DIR to this product's YAML format, keep "
+        "the defects found as warnings, and write them to your catalog directory.",
+    )
+    imp.add_argument("dir", type=Path, metavar="DIR", help="a v1 catalog directory (*.json)")
+    imp.set_defaults(handler=run_import)
+
+
+def _listing_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--search", "-s", metavar="Q", default="", help="fuzzy search, best first")
+    p.add_argument("--category", "-c", metavar="C", help="only this category")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+
+
+def _load() -> CatalogService:
+    from proximity_tui.config import user_catalog_dir
+    from proximity_tui.services.catalog import CatalogService
+
+    catalog = CatalogService.load(user_catalog_dir())
+    for problem in catalog.problems:
+        print(f"proximity-tui: warning: skipped {problem}", file=sys.stderr)
+    return catalog
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from proximity_tui.commands.common import print_json
+    from proximity_tui.services.errors import ValidationError
+
+    catalog = _load()
+    if args.category is not None and args.category.lower() not in {
+        c.lower() for c in catalog.categories()
+    }:
+        known = ", ".join(catalog.categories())
+        raise ValidationError(f"unknown category {args.category!r} (known: {known})")
+    entries = catalog.search(args.search, category=args.category)
+    if args.json:
+        print_json([summary(e) for e in entries])
+        return 0
+    if not entries:
+        print("no apps match", file=sys.stderr)
+        return 0
+    rows = [("ID", "NAME", "CATEGORY", "VERSION", "WEB", "SOURCE", "DESCRIPTION")]
+    for e in entries:
+        web = e.web_port()
+        source = e.source + (f" ({len(e.warnings)} warnings)" if e.warnings else "")
+        rows.append(
+            (e.id, e.name, e.category, e.version, str(web.number) if web else "-", source,
+             _clip(e.description, 60))
+        )  # fmt: skip
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r[:-1], widths, strict=False)) + "  " + r[-1])
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    from proximity_tui.commands.common import print_json
+
+    entry = _load().get(args.id)
+    if args.json:
+        data = entry.to_dict()
+        data["source"] = entry.source
+        data["path"] = str(entry.path) if entry.path else None
+        print_json(data)
+    else:
+        sys.stdout.write(entry.to_yaml())
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from proximity_tui.config import user_catalog_dir
+    from proximity_tui.services.catalog_import import import_v1_dir
+    from proximity_tui.services.catalog_schema import CatalogError, load_entry_file
+    from proximity_tui.services.errors import ProximityError, ValidationError
+
+    source: Path = args.dir
+    if not source.is_dir():
+        raise ValidationError(f"not a directory: {source}")
+    result = import_v1_dir(source)
+    target = user_catalog_dir()
+    target.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for entry in result.entries:
+        path = target / f"{entry.id}.yaml"
+        if path.exists():
+            try:
+                existing = load_entry_file(path, source="user")
+            except CatalogError:
+                existing = None
+            if existing is not None and existing.source != "imported":
+                print(f"skipped {entry.id}: your own {path.name} has that id", file=sys.stderr)
+                continue
+        _write_atomic(
+            path, "# Imported from a Proximity v1 catalog; see warnings.\n" + entry.to_yaml()
+        )
+        written += 1
+    for problem in result.skipped:
+        print(f"skipped {problem}", file=sys.stderr)
+    flagged = sum(1 for e in result.entries if e.warnings)
+    print(
+        f"imported {written} apps into {target} ({flagged} with warnings), "
+        f"skipped {len(result.skipped)} files"
+    )
+    if written == 0:
+        raise ProximityError(f"nothing imported from {source}")
+    return 0
+
+
+def summary(e: CatalogEntry) -> dict[str, Any]:
+    web = e.web_port()
+    return {
+        "id": e.id,
+        "name": e.name,
+        "category": e.category,
+        "description": e.description,
+        "tags": e.tags,
+        "version": e.version,
+        "website": e.website,
+        "web_port": web.number if web else None,
+        "source": e.source,
+        "warnings": e.warnings,
+    }
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".import-", suffix=".yaml")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,118 @@
+"""`proximity-tui catalog ...` end to end, as a subprocess with its own data dir."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+
+def run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PROXIMITY_")}
+    env["PROXIMITY_DATA_DIR"] = str(data_dir)
+    env["PROXIMITY_CONFIG"] = str(data_dir / "absent.toml")
+    return subprocess.run(
+        [sys.executable, "-m", "proximity_tui", "catalog", *args],
+        capture_output=True, text=True, env=env, timeout=60, check=False,
+    )  # fmt: skip
+
+
+def test_list_search_and_category(tmp_path):
+    table = run(tmp_path)
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert lines[0].split()[:3] == ["ID", "NAME", "CATEGORY"]
+    assert len(lines) >= 41 and any(line.startswith("jellyfin ") for line in lines)
+
+    found = run(tmp_path, "--search", "jelyfin", "--json")
+    assert found.returncode == 0, found.stderr
+    rows = json.loads(found.stdout)
+    assert rows[0]["id"] == "jellyfin" and rows[0]["web_port"] == 8096
+    assert rows[0]["source"] == "bundled"
+
+    dbs = json.loads(run(tmp_path, "--category", "databases", "--json").stdout)
+    assert {"postgres", "mariadb", "redis"} <= {r["id"] for r in dbs}
+    assert {r["category"] for r in dbs} == {"Databases"}
+
+
+def test_bad_input_is_one_line_on_stderr(tmp_path):
+    bad = run(tmp_path, "--category", "Nope")
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.stderr.count("\n") == 1
+    assert bad.stderr.startswith("proximity-tui: error: unknown category 'Nope' (known: ")
+    missing = run(tmp_path, "show", "nope")
+    assert missing.returncode == 2
+    assert missing.stderr == "proximity-tui: error: catalog app not found: nope\n"
+    no_dir = run(tmp_path, "import", str(tmp_path / "absent"))
+    assert no_dir.returncode == 2 and "not a directory" in no_dir.stderr
+    assert not (tmp_path / "catalog").exists(), "a refused import writes nothing"
+
+
+def test_show_prints_the_entry(tmp_path):
+    shown = run(tmp_path, "show", "vaultwarden", "--json")
+    data = json.loads(shown.stdout)
+    assert data["id"] == "vaultwarden" and data["source"] == "bundled"
+    assert data["compose"]["services"]["vaultwarden"]["image"].startswith("vaultwarden/server:")
+    assert {"name": "ADMIN_TOKEN"}.items() <= data["env"][0].items()
+
+
+def test_import_writes_user_catalog_that_overrides_bundled(tmp_path):
+    source = tmp_path / "v1"
+    source.mkdir()
+    (source / "index.json").write_text(json.dumps({"apps": ["redis.json"], "version": "2.9.0"}))
+    (source / "redis.json").write_text(
+        json.dumps(
+            {
+                "id": "Redis",
+                "name": "Redis (v1)",
+                "category": "Database",
+                "ports": [6379],
+                "environment": {"REDIS_PASSWORD": "redis123"},
+                "docker_compose": {
+                    "version": "3.8",
+                    "services": {
+                        "redis": {
+                            "image": "redis:latest",
+                            "network_mode": "host",
+                            "environment": {"REDIS_PASSWORD": "redis123"},
+                        }
+                    },
+                },
+            }
+        )
+    )
+    (source / "broken.json").write_text("{nope")
+    data_dir = tmp_path / "data"
+    done = run(data_dir, "import", str(source))
+    assert done.returncode == 0, done.stderr
+    assert "imported 1 apps" in done.stdout and "skipped 1 files" in done.stdout
+    assert "broken.json: invalid JSON" in done.stderr
+    written = data_dir / "catalog" / "redis.yaml"
+    data = yaml.safe_load(written.read_text())
+    assert data["source"] == "imported"
+    assert any(w.startswith("hard-coded-secret:") for w in data["warnings"])
+    assert any(w.startswith("unpinned-image:") for w in data["warnings"])
+
+    rows = json.loads(run(data_dir, "--search", "redis", "--json").stdout)
+    redis = next(r for r in rows if r["id"] == "redis")
+    assert redis["name"] == "Redis (v1)" and redis["source"] == "imported"
+    assert len([r for r in rows if r["id"] == "redis"]) == 1
+    again = run(data_dir, "import", str(source))  # re-import replaces its own files
+    assert again.returncode == 0 and "imported 1 apps" in again.stdout
+
+
+@pytest.mark.usefixtures("v1_catalog")
+def test_import_the_reference_catalog(tmp_path, v1_catalog):
+    done = run(tmp_path, "import", str(v1_catalog))
+    assert done.returncode == 0, done.stderr
+    assert "imported 132 apps" in done.stdout
+    assert len(list((tmp_path / "catalog").glob("*.yaml"))) == 132
+    listing = run(tmp_path, "--json")
+    assert listing.stderr == "", "every imported file loads back"
+    rows = json.loads(listing.stdout)
+    assert sum(r["source"] == "imported" for r in rows) == 132
