@@ -79,7 +79,8 @@ def run_list(args: argparse.Namespace) -> int:
     rows = [("ID", "NAME", "CATEGORY", "VERSION", "WEB", "SOURCE", "DESCRIPTION")]
     for e in entries:
         web = e.web_port()
-        source = e.source + (f" ({len(e.warnings)} warnings)" if e.warnings else "")
+        n = len(e.warnings)
+        source = e.source + (f" ({n} warning{'s' if n > 1 else ''})" if n else "")
         rows.append(
             (e.id, e.name, e.category, e.version, str(web.number) if web else "-", source,
              _clip(e.description, 60))

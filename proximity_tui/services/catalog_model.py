@@ -66,7 +66,10 @@ class EnvVar:
             return "".join(secrets.choice(_ALNUM) for _ in range(n))
         if self.generator == "base64":
             return base64.b64encode(secrets.token_bytes(n)).decode("ascii")
-        return secrets.token_urlsafe(n)[:n]
+        while True:  # a leading '-' would read as an option where a value lands in argv
+            value = secrets.token_urlsafe(n)[:n]
+            if value[0].isalnum():
+                return value
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,8 @@ def test_generators_cover_the_alphabets():
     alnum = EnvVar("X", secret=True, generator="alnum", secret_length=64).generate()
     assert len(alnum) == 64 and set(alnum) <= set(string.ascii_letters + string.digits)
     assert len(EnvVar("X", secret=True, secret_length=17).generate()) == 17
+    # Never a leading '-': the value may land in argv (`redis-server --requirepass ...`).
+    assert all(EnvVar("X", secret=True).generate()[0].isalnum() for _ in range(300))
 
 
 def test_dotenv_text_is_literal_for_compose():
