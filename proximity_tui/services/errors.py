@@ -57,6 +57,17 @@ class PermissionDenied(ProximityError):
     """The acting user's role (or read-only mode) forbids this change."""
 
 
+class StoreError(ProximityError):
+    """The database cannot be opened, upgraded or written (bad path, locked, newer schema).
+
+    Carries SQLite's own message only, never the SQL or its parameters (they may hold secrets).
+    """
+
+    def __init__(self, message: str, *, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
 class OperationCancelled(ProximityError):
     def __init__(self, reason: str = "cancelled") -> None:
         super().__init__(reason)
