@@ -106,7 +106,7 @@ class ProxmoxClient(ClusterQueries):
 
     async def connect(self) -> Version:
         """Log in (ticket auth) and read the version: the cheapest proof that all is well."""
-        await asyncio.get_running_loop().run_in_executor(self._api._pool, self._api.login_sync)
+        await self._api.login()
         return await self.version()
 
     def close(self) -> None:

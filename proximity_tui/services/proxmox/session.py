@@ -64,7 +64,7 @@ class TicketAuth(ProxmoxHTTPAuthBase):
         base_url: str,
         username: str,
         password: str,
-        session: _Session,
+        session: requests.Session,
         timeout: float,
         verify_ssl: bool | str,
     ) -> None:
@@ -159,11 +159,15 @@ def is_retryable(exc: BaseException) -> bool:
 
 
 def _segment(part: str | int) -> str:
+    """One value of an API path, percent-encoded. A `/` stays a `/`: volume ids contain one
+    (`local:backup/vzdump-...`) and PVE routes the rest of the path to `{volume}` on purpose
+    (its `fragmentDelimiter`); empty, `.` and `..` components are refused so that nothing can
+    climb out of the path it belongs to."""
     text = str(part)
-    if text in ("", ".", ".."):
+    pieces = text.split("/")
+    if any(p in ("", ".", "..") for p in pieces):
         raise ValidationError(f"invalid path segment {text!r} in a Proxmox API call")
-    # `/` inside a value (a backup volid) must stay one segment.
-    return quote(text, safe=":@!$'()*+,;=-._~")
+    return "/".join(quote(p, safe=":@!$'()*+,;=-._~") for p in pieces)
 
 
 class ApiSession:
@@ -194,6 +198,8 @@ class ApiSession:
         self._local = threading.local()
         self._count_lock = threading.Lock()
         self._calls = 0
+        self._sessions: list[requests.Session] = []
+        self.closed = False
         self._pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=max_workers, thread_name_prefix="proxmox-api"
         )
@@ -211,7 +217,7 @@ class ApiSession:
                 base_url=self.base_url,
                 username=user,
                 password=password,
-                session=self._new_session(),
+                session=self._new_session(requests.Session),
                 timeout=timeout,
                 verify_ssl=verify,
             )
@@ -225,11 +231,13 @@ class ApiSession:
 
     # --- sessions (one per worker thread) ---
 
-    def _new_session(self) -> _Session:
-        session = _Session()
+    def _new_session(self, cls: type[requests.Session] = _Session) -> Any:
+        session = cls()
         session.mount("https://", self.policy.adapter())
         session.headers["accept"] = JsonSerializer().get_accept_types()
         session.hooks["response"].append(self._count)
+        with self._count_lock:
+            self._sessions.append(session)
         return session
 
     def _count(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
@@ -310,6 +318,8 @@ class ApiSession:
         """One API call. GETs are retried with backoff; other methods never are."""
         method = method.upper()
         call = f"{method} /" + "/".join(str(p) for p in path)
+        if self.closed:
+            raise ProxmoxConnectionError("this Proxmox client was closed", call=call)
         attempts = 1 + (self.retries if method == "GET" else 0)
         delay = self.backoff
         relogged = False
@@ -335,7 +345,11 @@ class ApiSession:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)
 
-    def login_sync(self) -> None:
+    async def login(self) -> None:
+        """Log in now (ticket auth) rather than on the first call; a no-op for API tokens."""
+        await asyncio.get_running_loop().run_in_executor(self._pool, self._login_sync)
+
+    def _login_sync(self) -> None:
         if isinstance(self.auth, TicketAuth):
             try:
                 self.auth.login()
@@ -348,7 +362,13 @@ class ApiSession:
                 ) from None
 
     def close(self) -> None:
+        """Stop the workers and close every pooled HTTPS connection."""
+        self.closed = True
         self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._count_lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            session.close()
 
 
 ProximityTrustOrConn = TrustError | ProxmoxConnectionError

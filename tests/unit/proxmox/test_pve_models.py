@@ -49,9 +49,16 @@ def test_vmid_checked_before_any_call():
 
 def test_node_with_string_figures():
     node = Node.from_api(
-        {"node": "pve1", "status": "online", "cpu": "0.25", "maxcpu": "8",
-         "mem": "2147483648", "maxmem": 8589934592, "ssl_fingerprint": "AA:BB"}
-    )  # fmt: skip
+        {
+            "node": "pve1",
+            "status": "online",
+            "cpu": "0.25",
+            "maxcpu": "8",
+            "mem": "2147483648",
+            "maxmem": 8589934592,
+            "ssl_fingerprint": "AA:BB",
+        }
+    )
     assert node.online and node.maxcpu == 8 and node.free_cpu == pytest.approx(6.0)
     assert node.free_mem == 6 * 1024**3
 
@@ -59,9 +66,14 @@ def test_node_with_string_figures():
 def test_node_status_loadavg_is_list_of_strings():
     status = NodeStatus.from_api(
         "pve1",
-        {"cpu": 0.1, "loadavg": ["0.50", "0.25", "0.10"], "cpuinfo": {"cpus": 4},
-         "memory": {"total": 100, "used": 40, "free": 60}, "uptime": "3600"},
-    )  # fmt: skip
+        {
+            "cpu": 0.1,
+            "loadavg": ["0.50", "0.25", "0.10"],
+            "cpuinfo": {"cpus": 4},
+            "memory": {"total": 100, "used": 40, "free": 60},
+            "uptime": "3600",
+        },
+    )
     assert status.loadavg == (0.5, 0.25, 0.1)
     assert status.cpus == 4 and status.mem_free == 60 and status.mem_available == 60
     assert status.uptime == 3600
@@ -69,35 +81,66 @@ def test_node_status_loadavg_is_list_of_strings():
 
 def test_guest_from_cluster_resources_row():
     guest = Guest.from_api(
-        {"id": "lxc/101", "vmid": "101", "name": "web", "node": "pve2", "type": "lxc",
-         "status": "running", "tags": "proximity;web", "template": 0, "maxmem": "536870912",
-         "lock": ""}
-    )  # fmt: skip
+        {
+            "id": "lxc/101",
+            "vmid": "101",
+            "name": "web",
+            "node": "pve2",
+            "type": "lxc",
+            "status": "running",
+            "tags": "proximity;web",
+            "template": 0,
+            "maxmem": "536870912",
+            "lock": "",
+        }
+    )
     assert guest.vmid == 101 and guest.running and guest.tags == ["proximity", "web"]
     assert guest.template is False and guest.lock is None and guest.maxmem == 512 * 1024**2
 
 
 def test_storage_content_list():
-    st = Storage.from_api({"storage": "local", "type": "dir", "content": "vztmpl,iso,backup",
-                           "active": 1, "enabled": "1", "avail": "1000"})  # fmt: skip
+    st = Storage.from_api(
+        {
+            "storage": "local",
+            "type": "dir",
+            "content": "vztmpl,iso,backup",
+            "active": 1,
+            "enabled": "1",
+            "avail": "1000",
+        }
+    )
     assert st.accepts("backup") and not st.accepts("rootdir") and st.usable and st.avail == 1000
 
 
 def test_volume_name_and_vmid():
     vol = Volume.from_api(
-        {"volid": "local:backup/vzdump-lxc-101-2025_01_01-00_00_00.tar.zst", "content": "backup",
-         "format": "tar.zst", "size": "1234", "vmid": "101", "ctime": 1700000000}
-    )  # fmt: skip
+        {
+            "volid": "local:backup/vzdump-lxc-101-2025_01_01-00_00_00.tar.zst",
+            "content": "backup",
+            "format": "tar.zst",
+            "size": "1234",
+            "vmid": "101",
+            "ctime": 1700000000,
+        }
+    )
     assert vol.name == "vzdump-lxc-101-2025_01_01-00_00_00.tar.zst"
     assert vol.vmid == 101 and vol.size == 1234
 
 
 def test_ct_config_parsed():
     cfg = CtConfig.from_api(
-        {"hostname": "web", "cores": "2", "memory": 1024, "rootfs": "local-lvm:vm-101-disk-0,size=4G",
-         "net0": "name=eth0,bridge=vmbr0,ip=dhcp,hwaddr=BC:24:11:00:00:01",
-         "features": "nesting=1,keyctl=1", "unprivileged": 1, "tags": "proximity", "digest": "x"}
-    )  # fmt: skip
+        {
+            "hostname": "web",
+            "cores": "2",
+            "memory": 1024,
+            "rootfs": "local-lvm:vm-101-disk-0,size=4G",
+            "net0": "name=eth0,bridge=vmbr0,ip=dhcp,hwaddr=BC:24:11:00:00:01",
+            "features": "nesting=1,keyctl=1",
+            "unprivileged": 1,
+            "tags": "proximity",
+            "digest": "x",
+        }
+    )
     assert cfg.cores == 2 and cfg.unprivileged and cfg.features == {"nesting": "1", "keyctl": "1"}
     assert cfg.nets["net0"]["bridge"] == "vmbr0" and cfg.rootfs_storage == "local-lvm"
     assert cfg.raw["digest"] == "x"
@@ -107,9 +150,12 @@ def test_ct_config_parsed():
 def test_interface_address_from_either_shape():
     flat = Interface.from_api({"name": "eth0", "hwaddr": "aa", "inet": "10.10.0.5/16"})
     listed = Interface.from_api(
-        {"name": "eth0", "hardware-address": "aa",
-         "ip-addresses": [{"ip-address": "10.10.0.6", "ip-address-type": "inet", "prefix": 16}]}
-    )  # fmt: skip
+        {
+            "name": "eth0",
+            "hardware-address": "aa",
+            "ip-addresses": [{"ip-address": "10.10.0.6", "ip-address-type": "inet", "prefix": 16}],
+        }
+    )
     assert flat.ipv4 == "10.10.0.5" and listed.ipv4 == "10.10.0.6"
     assert Interface.from_api({"name": "eth0"}).ipv4 is None
 
@@ -126,8 +172,12 @@ def test_tags_split_every_way_pve_accepts():
 
 def test_upid_parsed_into_its_parts():
     upid = Upid.parse(UPID)
-    assert (upid.node, upid.type, upid.id, upid.user) == ("pve2", "vzstart", "101",
-                                                          "root@pam!proximity")  # fmt: skip
+    assert (upid.node, upid.type, upid.id, upid.user) == (
+        "pve2",
+        "vzstart",
+        "101",
+        "root@pam!proximity",
+    )
     assert upid.pid == 0xA1B2 and upid.starttime == 0x6650F00D
     assert upid.label == "vzstart 101 on pve2"
 

@@ -1,4 +1,4 @@
-"""Pure pieces of the wire layer: fingerprints, trust policy, error mapping, paths, line streaming."""
+"""Pure pieces of the wire layer: fingerprints, trust, error mapping, paths, line streaming."""
 
 import asyncio
 
@@ -17,7 +17,12 @@ from proximity_tui.services.errors import (
 from proximity_tui.services.proxmox.exec import ContainerExec, _check_argv
 from proximity_tui.services.proxmox.exec_base import pump_lines
 from proximity_tui.services.proxmox.exec_ssh import SshTransport, normalize_ssh_fingerprint
-from proximity_tui.services.proxmox.session import ApiSession, _segment, is_retryable, map_http_error
+from proximity_tui.services.proxmox.session import (
+    ApiSession,
+    _segment,
+    is_retryable,
+    map_http_error,
+)
 from proximity_tui.services.proxmox.tls import TrustPolicy, normalize_fingerprint
 
 FP = ":".join(["AB"] * 32)
@@ -52,9 +57,15 @@ def test_ssh_fingerprint_forms():
 
 @pytest.mark.parametrize(
     ("status", "kind"),
-    [(400, ProxmoxParameterError), (401, ProxmoxAuthError), (403, ProxmoxPermissionError),
-     (500, ProxmoxError), (501, ProxmoxError), (595, ProxmoxConnectionError)],
-)  # fmt: skip
+    [
+        (400, ProxmoxParameterError),
+        (401, ProxmoxAuthError),
+        (403, ProxmoxPermissionError),
+        (500, ProxmoxError),
+        (501, ProxmoxError),
+        (595, ProxmoxConnectionError),
+    ],
+)
 def test_http_errors_mapped_keeping_pve_message(status, kind):
     err = map_http_error(status, "CT 100 already running", {"vmid": "bad\n"}, "POST /x")
     assert type(err) is kind
@@ -65,7 +76,9 @@ def test_http_errors_mapped_keeping_pve_message(status, kind):
 
 
 def test_what_is_retried():
-    assert is_retryable(ProxmoxError("x", status=500)) and is_retryable(ProxmoxError("x", status=503))
+    assert is_retryable(ProxmoxError("x", status=500)) and is_retryable(
+        ProxmoxError("x", status=503)
+    )
     assert is_retryable(ProxmoxConnectionError("refused"))
     assert not is_retryable(ProxmoxError("x", status=501))
     assert not is_retryable(ProxmoxParameterError("x", status=400))
@@ -73,19 +86,28 @@ def test_what_is_retried():
 
 
 def test_path_segments_stay_segments():
-    assert _segment("local:backup/vzdump-lxc-1.tar.zst") == "local:backup%2Fvzdump-lxc-1.tar.zst"
+    assert _segment("local:backup/vzdump-lxc-1.tar.zst") == "local:backup/vzdump-lxc-1.tar.zst"
+    assert _segment("a b?c#d") == "a%20b%3Fc%23d"
     assert _segment(101) == "101"
     assert _segment("UPID:pve1:00:00:00:vzstart:101:root@pam!t:") == (
         "UPID:pve1:00:00:00:vzstart:101:root@pam!t:"
     )
-    for bad in ("", ".", ".."):
+    for bad in ("", ".", "..", "local:backup/../../etc", "/abs", "a//b"):
         with pytest.raises(ValidationError):
             _segment(bad)
 
 
 def _session(**kw):
-    args = dict(host="127.0.0.1", port=8006, user="root@pam", password=None, token_name=None,
-                token_value=None, policy=TrustPolicy("insecure"), timeout=1.0)  # fmt: skip
+    args = dict(
+        host="127.0.0.1",
+        port=8006,
+        user="root@pam",
+        password=None,
+        token_name=None,
+        token_value=None,
+        policy=TrustPolicy("insecure"),
+        timeout=1.0,
+    )
     args.update(kw)
     return ApiSession(**args)
 
