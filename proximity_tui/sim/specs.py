@@ -174,7 +174,8 @@ CT_UPDATE: dict[str, Param] = {
 }
 
 VZDUMP: dict[str, Param] = {
-    "node": NODE,
+    # optional upstream ("only run if executed on this node"); always there in our path
+    "node": string(format="pve-node"),
     "all": boolean(),
     "bwlimit": integer(0),
     "compress": string(enum=("0", "1", "gzip", "lzo", "zstd")),
