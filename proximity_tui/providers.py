@@ -27,6 +27,10 @@ class _Base(Provider):
     async def search(self, query: str) -> Hits:
         if not self._ready():
             return
+        if not query.strip():
+            for text, callback, help_text in self.commands():
+                yield Hit(1.0, text, callback, text=text, help=help_text)
+            return
         matcher = self.matcher(query)
         for text, callback, help_text in self.commands():
             score = matcher.match(text)

@@ -1,0 +1,82 @@
+"""The app shell: start-up mode, mode keys, help overlay, palette providers, theme saving."""
+
+from __future__ import annotations
+
+import tomllib
+
+from proximity_tui.app import make_app
+from proximity_tui.providers import AppActionsProvider, AppsProvider, DeployProvider, ThemeProvider
+from proximity_tui.screens.apps import AppsScreen
+from proximity_tui.screens.catalog import CatalogScreen
+from proximity_tui.screens.help import HelpScreen
+from proximity_tui.screens.operations import OperationsScreen
+from tests.ui.helpers import on_screen
+
+
+async def test_opens_on_catalog_without_apps_and_switches_modes(make_services, settings):
+    app = make_app(make_services(0), settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await on_screen(pilot, CatalogScreen)
+        await pilot.press("2")
+        assert isinstance(app.screen, AppsScreen)
+        assert "No apps yet" in str(app.screen.query_one("#empty").render())
+        await pilot.press("3")
+        assert isinstance(app.screen, OperationsScreen)
+        await pilot.press("c")
+        assert isinstance(app.screen, CatalogScreen)
+
+
+async def test_opens_on_apps_when_apps_exist(make_services, settings):
+    app = make_app(make_services(3), settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await on_screen(pilot, AppsScreen)
+        header = str(app.screen.query_one("#info").render())
+        assert "demo · 2 nodes" in header
+        assert app.screen.query("#demo")  # the demo badge
+
+
+async def test_help_lists_the_current_screens_bindings(make_services, settings):
+    app = make_app(make_services(2), settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await on_screen(pilot, AppsScreen)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        descriptions = {row[1] for row in app.screen.rows}
+        assert {"Start", "Stop", "Delete", "Filter", "Sort", "Mark"} <= descriptions
+        assert "Cursor up" not in descriptions  # widget plumbing is left out
+        await pilot.press("escape")
+        assert isinstance(app.screen, AppsScreen)
+
+
+async def _hits(provider_cls, app, query: str) -> list[str]:
+    provider = provider_cls(app.screen)
+    return [hit.text async for hit in provider.search(query)]
+
+
+async def test_palette_providers(make_services, settings):
+    app = make_app(make_services(3), settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await on_screen(pilot, AppsScreen)
+        assert await _hits(AppsProvider, app, "web1") == ["Open app web1"]
+        assert "Deploy Gitea" in await _hits(DeployProvider, app, "gitea")
+        actions = await _hits(AppActionsProvider, app, "")
+        selected = app.apps[app.selected_app_id]
+        assert actions and all(selected.hostname in text for text in actions)
+        assert "Theme: nord" in await _hits(ThemeProvider, app, "nord")
+        # choosing a hit runs its command
+        provider = AppsProvider(app.screen)
+        hit = [h async for h in provider.search("web2")][0]
+        hit.command()
+        await pilot.pause()
+        assert type(app.screen).__name__ == "AppDetailScreen"
+
+
+async def test_theme_choice_is_saved_to_the_config(make_services, settings):
+    app = make_app(make_services(1), settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await on_screen(pilot, AppsScreen)
+        app.theme = "nord"
+        await app.workers.wait_for_complete()
+        saved = tomllib.loads(settings.config_path.read_text())
+        assert saved["ui"]["theme"] == "nord"
+        assert saved["proxmox"]["host"] == "127.0.0.1"  # the rest is kept
