@@ -1,6 +1,7 @@
 """TEMPORARY stand-in for `proximity_tui.sim.inside.ContainerInside` (being written alongside).
 
-Delete this file once `sim/inside/` lands; `state.new_inside()` prefers the real one.
+Same constructor and hooks as the real one. Delete this file once `sim/inside/` is committed;
+`state.inside_class()` prefers the real one.
 """
 
 from __future__ import annotations
@@ -9,27 +10,30 @@ from typing import Any
 
 
 class PlaceholderInside:
-    def __init__(self, ostype: str = "alpine", hostname: str = "") -> None:
+    def __init__(
+        self, vmid: int, *, ostype: str = "alpine", hostname: str | None = None, **_: Any
+    ) -> None:
+        self.vmid = vmid
         self.ostype = ostype
-        self.hostname = hostname
+        self.hostname = hostname or f"CT{vmid}"
         self.ip: str | None = None
-        self.running = False
+        self.booted = False
 
     def clone(self) -> PlaceholderInside:
         return PlaceholderInside.from_dict(self.to_dict())
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ostype": self.ostype, "hostname": self.hostname}
+        return {"vmid": self.vmid, "ostype": self.ostype, "hostname": self.hostname}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> PlaceholderInside:
-        return cls(data.get("ostype", "alpine"), data.get("hostname", ""))
+    def from_dict(cls, data: dict[str, Any], **_: Any) -> PlaceholderInside:
+        return cls(data["vmid"], ostype=data.get("ostype", "alpine"), hostname=data.get("hostname"))
 
-    def on_start(self, ip: str | None) -> None:
-        self.running, self.ip = True, ip
+    def on_start(self, ip: str | None, **_: Any) -> None:
+        self.booted, self.ip = True, ip
 
     def on_stop(self) -> None:
-        self.running, self.ip = False, None
+        self.booted, self.ip = False, None
 
     def load(self) -> tuple[float, int]:
         return 0.0, 0

@@ -7,7 +7,7 @@ from proximity_tui.sim import appliances
 from proximity_tui.sim.clock import Clock
 from proximity_tui.sim.faults import FaultSet
 from proximity_tui.sim.model import GiB, Guest, MiB, Node, Snapshot, Storage, Usage, Volume
-from proximity_tui.sim.state import ClusterState, new_inside
+from proximity_tui.sim.state import ClusterState
 
 _NODE_SHAPES = (
     (16, 64 * GiB, "AMD Ryzen 9 5950X 16-Core Processor"),
@@ -206,7 +206,7 @@ def _add_ct(
         config["tags"] = tags
     g = Guest(vmid=vmid, node=node, type="lxc", config=config, created=now - 30 * 86400)
     g.usage = Usage(disk=int(disk_gib * GiB * state.rng.uniform(0.1, 0.5)))
-    g.inside = new_inside(vmid, ostype, hostname)
+    state.lazy_inside(g, ("new", ostype, hostname, None))
     _add_disk(state, node, vmid, disk_gib * GiB, "rootdir")
     state.guests[vmid] = g
     if running:
@@ -214,7 +214,6 @@ def _add_ct(
         g.started = now - state.rng.randrange(600, 20 * 86400)
         g.pid = state.rng.randrange(2000, 4_000_000)
         g.ip = state.lease(g.hwaddr)
-        g.inside.on_start(g.ip)
         g.usage.mem = int(memory * MiB * 0.15)
         g.usage.cpu = 0.01
     return g

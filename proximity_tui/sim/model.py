@@ -153,8 +153,13 @@ class Guest:
     pid: int | None = None
     snapshots: dict[str, Snapshot] = field(default_factory=dict)
     usage: Usage = field(default_factory=Usage)
-    #: The container's inside (`ContainerInside`); None for VMs.
-    inside: Any = None
+    #: The container's inside (`ContainerInside`), made on first use (see `inside`).
+    _inside: Any = field(default=None, repr=False)
+    #: How to make the inside when first needed: `("new", ostype, hostname, template)` or
+    #: `("dict", saved)`; thousands of CTs that nobody enters never pay for a file system.
+    inside_recipe: tuple[Any, ...] | None = field(default=None, repr=False)
+    #: `maker(guest, recipe) -> inside`, set by the cluster state.
+    inside_maker: Any = field(default=None, repr=False, compare=False)
     #: The running task that holds this guest's config lock file (start/stop/destroy...).
     busy: Any = None
     #: What `/cluster/resources` shows: refreshed by the stats tick like pvestatd does.
@@ -163,6 +168,24 @@ class Guest:
     pending: dict[str, Any] = field(default_factory=dict)
     #: Wall time it was created (the rrd history starts there).
     created: float = 0.0
+
+    @property
+    def inside(self) -> Any:
+        """The container's inside (None for VMs); built from its recipe on first access."""
+        if self._inside is None and self.inside_recipe is not None and self.inside_maker:
+            recipe, self.inside_recipe = self.inside_recipe, None
+            self._inside = self.inside_maker(self, recipe)
+        return self._inside
+
+    @inside.setter
+    def inside(self, value: Any) -> None:
+        self._inside = value
+        self.inside_recipe = None
+
+    @property
+    def inside_if_made(self) -> Any:
+        """The inside if it exists already (never builds it)."""
+        return self._inside
 
     @property
     def name(self) -> str:

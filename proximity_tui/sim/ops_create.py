@@ -190,13 +190,10 @@ class CreateOps(OpsBase):
             guest.config = final
             guest.usage = Usage(disk=min(disk_size, source.size * 3 + 50 * 1024**2))
             if restore and payload.get("inside") is not None:
-                from proximity_tui.sim.state import inside_class
-
-                guest.inside = inside_class().from_dict(payload["inside"])
+                guest.inside = self.inside_from_dict({**payload["inside"], "vmid": vmid})
             else:
-                from proximity_tui.sim.state import new_inside
-
-                guest.inside = new_inside(vmid, ostype, final.get("hostname", f"CT{vmid}"))
+                template = ostemplate.rsplit("/", 1)[-1]
+                guest.inside = self.new_inside(vmid, ostype, final["hostname"], template)
             if params.get("start"):
                 await task.step(1.5)
                 self.power_on(guest)
@@ -311,7 +308,9 @@ class CreateOps(OpsBase):
             )
             clone.config = base
             clone.usage = Usage(disk=used)
-            clone.inside = inside_src.clone() if inside_src is not None else None
+            if inside_src is not None:
+                clone.inside = inside_src.clone()
+                clone.inside.vmid = newid
 
         def cleanup(task: Task, error: str) -> None:
             if self.guests.get(newid) is clone:

@@ -9,7 +9,7 @@ from typing import Any
 
 from proximity_tui.sim.errors import PveError, TaskError
 from proximity_tui.sim.model import Guest, Usage
-from proximity_tui.sim.ops_base import OpsBase
+from proximity_tui.sim.ops_base import OpsBase, parse_features
 from proximity_tui.sim.tasks import Task
 
 #: Simulated seconds each power task takes, and until DHCP hands out an address.
@@ -147,8 +147,9 @@ class PowerOps(OpsBase):
         g.pid = self.rng.randrange(2000, 4_000_000)
         g.usage = Usage(disk=g.usage.disk)
         ip, dhcp = self._address_for(g)
-        if g.inside is not None:
-            g.inside.on_start(ip)
+        inside = _inside_to_notify(g)
+        if inside is not None:
+            inside.on_start(ip, features=parse_features(g.config.get("features")), hostname=g.name)
         if ip is None:
             return
         if not dhcp:
@@ -180,8 +181,18 @@ class PowerOps(OpsBase):
         g.pid = None
         g.ip = None
         g.usage = Usage(disk=g.usage.disk)
-        if g.inside is not None:
-            g.inside.on_stop()
+        inside = _inside_to_notify(g)
+        if inside is not None:
+            inside.on_stop()
+
+
+def _inside_to_notify(g: Guest) -> Any:
+    """The inside to tell about a start/stop. One not made yet is made from the CT's state when
+    first used, so it needs no telling; a saved one (it remembers being booted) does."""
+    recipe = g.inside_recipe
+    if recipe is not None and recipe[0] == "dict":
+        return g.inside
+    return g.inside_if_made
 
 
 def _owned_disk(vol: Any, vmid: int) -> bool:

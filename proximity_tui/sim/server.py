@@ -272,7 +272,10 @@ class Simulator:
         assert self.state is not None and self.state_file is not None
         tmp = self.state_file.with_suffix(self.state_file.suffix + ".tmp")
         self.state_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(self.state.to_dict()), encoding="utf-8")
+        # 0600: the containers' files (compose files with app passwords) are in it
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(self.state.to_dict(), fh)
         os.replace(tmp, self.state_file)
 
     def __enter__(self) -> Simulator:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 from typing import Any
 
 from proximity_tui.sim.clock import Clock
@@ -37,8 +38,13 @@ def inside_class() -> Any:
     return ContainerInside
 
 
-def new_inside(vmid: int, ostype: str, hostname: str) -> Any:
-    return inside_class()(ostype=ostype, hostname=hostname)
+def inside_release(template: str | None, ostype: str) -> tuple[str, str]:
+    """The (ostype, release) the inside model knows for a template (`debian-13-...` -> 13)."""
+    name = (template or "").rsplit("/", 1)[-1]
+    match = re.match(r"(alpine|debian)-(\d+(?:\.\d+)?)", name)
+    if match:
+        return match.group(1), match.group(2)
+    return ("alpine", "3.22") if ostype == "alpine" else ("debian", "12")
 
 
 class ClusterState(PowerOps, CreateOps, SnapshotOps, ConfigOps, StorageOps):
@@ -50,6 +56,8 @@ class ClusterState(PowerOps, CreateOps, SnapshotOps, ConfigOps, StorageOps):
         self.nodes: dict[str, Node] = {}
         self.guests: dict[int, Guest] = {}
         self.tasks = TaskRunner(clock, faults)
+        #: Every MAC in use, so new ones are unique without scanning all guests.
+        self._macs: set[str] = set()
         #: hwaddr -> address, kept across restarts like a DHCP server's leases.
         self.leases: dict[str, str] = {}
         self._next_lease = 10
@@ -102,11 +110,11 @@ class ClusterState(PowerOps, CreateOps, SnapshotOps, ConfigOps, StorageOps):
 
     def new_hwaddr(self) -> str:
         """A MAC in Proxmox's own OUI (BC:24:11), unique in the cluster."""
-        taken = {g.hwaddr for g in self.guests.values()}
         while True:
             tail = ":".join(f"{self.rng.randrange(256):02X}" for _ in range(3))
             mac = f"BC:24:11:{tail}"
-            if mac not in taken:
+            if mac not in self._macs:
+                self._macs.add(mac)
                 return mac
 
     def lease(self, hwaddr: str | None) -> str:
@@ -116,6 +124,48 @@ class ClusterState(PowerOps, CreateOps, SnapshotOps, ConfigOps, StorageOps):
             self._next_lease += 1
             self.leases[key] = f"{DHCP_PREFIX}.{n // 250}.{n % 250 + 2}"
         return self.leases[key]
+
+    # --- the inside of containers ----------------------------------------------------------
+
+    def new_inside(self, vmid: int, ostype: str, hostname: str, template: str | None = None) -> Any:
+        kind, release = inside_release(template, ostype)
+        return inside_class()(
+            vmid,
+            ostype=kind,
+            release=release,
+            hostname=hostname,
+            rng=random.Random(self.seed * 1_000_003 + vmid),
+            clock=self.clock.time,
+            time_scale=self.clock.time_scale,
+        )
+
+    def lazy_inside(self, g: Guest, recipe: tuple[Any, ...]) -> None:
+        """Give `g` an inside that is made the first time someone looks at it."""
+        g.inside_recipe = recipe
+        g.inside_maker = self._make_inside
+
+    def _make_inside(self, g: Guest, recipe: tuple[Any, ...]) -> Any:
+        if recipe[0] == "dict":
+            return self.inside_from_dict(recipe[1])
+        _, ostype, hostname, template = recipe
+        inside = self.new_inside(g.vmid, ostype, hostname, template)
+        if g.status == "running":
+            from proximity_tui.sim.ops_base import parse_features
+
+            inside.on_start(
+                g.ip or self.lease(g.hwaddr),
+                features=parse_features(g.config.get("features")),
+                hostname=g.name,
+            )
+        return inside
+
+    def inside_from_dict(self, data: dict[str, Any]) -> Any:
+        return inside_class().from_dict(
+            data,
+            rng=random.Random(self.rng.getrandbits(64)),
+            clock=self.clock.time,
+            time_scale=self.clock.time_scale,
+        )
 
     # --- small helpers the ops share -------------------------------------------------------------
 
@@ -158,9 +208,16 @@ class ClusterState(PowerOps, CreateOps, SnapshotOps, ConfigOps, StorageOps):
         now = clock.time()
         for item in data["guests"]:
             g = _guest_from_dict(item, now)
+            if item.get("inside") is not None:
+                state.lazy_inside(g, ("dict", item["inside"]))
+            elif item.get("inside_recipe"):
+                state.lazy_inside(g, tuple(item["inside_recipe"]))
+            for snap in g.snapshots.values():
+                if isinstance(snap.inside, dict):
+                    snap.inside = state.inside_from_dict(snap.inside)
             state.guests[g.vmid] = g
-            if g.inside is not None and g.status == "running":
-                g.inside.on_start(g.ip)
+            if g.hwaddr:
+                state._macs.add(g.hwaddr)
         return state
 
 
@@ -177,7 +234,8 @@ def _guest_to_dict(g: Guest, now: float) -> dict[str, Any]:
         "pending": g.pending,
         "created": g.created,
         "usage": dict(g.usage.__dict__),
-        "inside": g.inside.to_dict() if g.inside is not None else None,
+        "inside": g.inside_if_made.to_dict() if g.inside_if_made is not None else None,
+        "inside_recipe": list(g.inside_recipe) if g.inside_recipe else None,
         "snapshots": [
             {
                 "name": s.name,
@@ -194,7 +252,6 @@ def _guest_to_dict(g: Guest, now: float) -> dict[str, Any]:
 
 
 def _guest_from_dict(d: dict[str, Any], now: float) -> Guest:
-    cls = inside_class()
     g = Guest(
         vmid=int(d["vmid"]),
         node=d["node"],
@@ -206,7 +263,6 @@ def _guest_from_dict(d: dict[str, Any], now: float) -> Guest:
         pending=dict(d.get("pending", {})),
         created=float(d.get("created", 0.0)),
         usage=Usage(**d.get("usage", {})),
-        inside=cls.from_dict(d["inside"]) if d.get("inside") is not None else None,
     )
     if g.status == "running":
         g.started = now - int(d.get("uptime", 0))
@@ -218,6 +274,6 @@ def _guest_from_dict(d: dict[str, Any], now: float) -> Guest:
             parent=s.get("parent"),
             config=dict(s.get("config", {})),
             running=bool(s.get("running")),
-            inside=cls.from_dict(s["inside"]) if s.get("inside") is not None else None,
+            inside=s.get("inside"),  # made into an inside by the caller
         )
     return g

@@ -27,7 +27,8 @@ def walk(guests: Any, rng: random.Random, seconds: float, seed: int) -> None:
             u.cpu = 0.0
             u.mem = 0
             continue
-        extra_cpu, extra_mem = g.inside.load() if g.inside is not None else (0.0, 0)
+        inside = g.inside_if_made
+        extra_cpu, extra_mem = inside.load() if inside is not None else (0.0, 0)
         base = _baseline(g.vmid, seed)
         u.cpu = min(1.0, max(0.0, u.cpu * 0.7 + base * 0.3 + rng.gauss(0, base / 3)) + extra_cpu)
         target_mem = 0.12 * g.maxmem + 24 * MiB + extra_mem

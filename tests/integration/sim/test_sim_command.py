@@ -1,0 +1,101 @@
+"""`proximity-tui sim` end to end in a subprocess: JSON line, config file, SIGTERM, state."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sim_helpers import create_ct, px_token
+
+from proximity_tui.config import load_settings
+from proximity_tui.sim.server import SimInfo
+
+
+def _start(*args: str) -> tuple[subprocess.Popen[str], dict]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "proximity_tui", "sim", "--time-scale", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    line = proc.stdout.readline()
+    if not line:
+        proc.wait(10)
+        pytest.fail(f"sim printed nothing; stderr: {proc.stderr.read()}")
+    return proc, json.loads(line)
+
+
+def _stop(proc: subprocess.Popen[str]) -> int:
+    proc.send_signal(signal.SIGTERM)
+    return proc.wait(15)
+
+
+def test_sim_command_runs_writes_config_and_saves_state(tmp_path: Path):
+    config, state = tmp_path / "config.toml", tmp_path / "state.json"
+    faults = tmp_path / "faults.json"
+    faults.write_text(json.dumps([{"path": "/nodes", "http_status": 500, "message": "boom"}]))
+    proc, data = _start(
+        "--write-config",
+        str(config),
+        "--state",
+        str(state),
+        "--faults",
+        str(faults),
+        "--nodes",
+        "2",
+        "--seed",
+        "5",
+    )
+    try:
+        info = SimInfo(**data)
+        assert info.nodes == ["pve1", "pve2"]
+        assert info.api_url == f"https://127.0.0.1:{info.api_port}"
+        assert config.stat().st_mode & 0o777 == 0o600
+        settings = load_settings(config, env={})
+        assert settings.proxmox.port == info.api_port
+        assert settings.proxmox.token_value == info.token_secret
+        assert settings.proxmox.fingerprint == info.fingerprint
+        assert settings.ssh.mode == "ssh" and settings.ssh.user == "root"
+        px = px_token(info)
+        with pytest.raises(Exception, match="boom"):
+            px.nodes.get()
+        assert len(px.nodes.get()) == 2
+        assert create_ct(px, "pve1", 800, hostname="kept")["exitstatus"] == "OK"
+    finally:
+        assert _stop(proc) == 0
+    saved = json.loads(state.read_text())
+    assert 800 in [g["vmid"] for g in saved["guests"]]
+
+    proc, data = _start("--state", str(state))
+    try:
+        px = px_token(SimInfo(**data))
+        assert px.nodes("pve1").lxc(800).config.get()["hostname"] == "kept"
+    finally:
+        assert _stop(proc) == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--nodes", "0"], "--nodes must be between 1 and 64"),
+        (["--faults", "/nonexistent/faults.json"], "faults file not found"),
+        (["--time-scale", "-1"], "--time-scale must be 0 or more"),
+    ],
+)
+def test_sim_command_bad_input_is_one_line(args, message, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "proximity_tui", "sim", *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0]
