@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from proximity_tui.config import Settings, load_settings
+
+if TYPE_CHECKING:
+    from proximity_tui.store.db import Database
 
 
 def settings_from_args(args: argparse.Namespace, **overrides: Any) -> Settings:
@@ -26,3 +30,32 @@ def print_json(obj: Any) -> None:
     """One JSON document (or one JSON line) on stdout."""
     sys.stdout.write(json.dumps(obj, default=str, sort_keys=False) + "\n")
     sys.stdout.flush()
+
+
+def open_database(args: argparse.Namespace) -> Database:
+    """The database the flags, environment and config point at (created and upgraded if needed)."""
+    from proximity_tui.store.db import Database
+
+    return Database.open(settings_from_args(args).db_path)
+
+
+def print_table(
+    columns: Sequence[str], rows: Sequence[Sequence[Any]], *, empty: str | None = None
+) -> None:
+    """Aligned plain-text columns; cells are made printable (stored text may hold escapes)."""
+    if not rows and empty:
+        sys.stdout.write(f"{empty}\n")
+        return
+    cells = [[_printable(c) for c in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(columns)]
+    for row in [list(columns), *cells]:
+        line = "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True))
+        sys.stdout.write(line.rstrip() + "\n")
+    sys.stdout.flush()
+
+
+def _printable(value: Any) -> str:
+    text = "" if value is None else str(value)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
