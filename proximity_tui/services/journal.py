@@ -262,6 +262,16 @@ class Journal:
             )
             return True
 
+    def save_state(self, op_id: int, state: Mapping[str, Any]) -> None:
+        """Keep a running operation's resumable state (`result["state"]`), for crash recovery.
+
+        Written before each risky action, so a later process knows what to undo."""
+        with self.db.session() as s:
+            op = s.get(Operation, op_id)
+            if op is None:
+                raise NotFoundError("operation", op_id)
+            op.result = {**(op.result or {}), "state": self.redact(dict(state))}
+
     # --- reading ------------------------------------------------------------------------------
 
     def list(

@@ -2,10 +2,10 @@
 
 `Operations.begin()` opens a journal row (`running`, with the acting user and redacted parameters)
 and returns an `OperationContext`. Everything the operation reports goes through `emit()`: secrets
-are masked first, then the event is published to subscribers at once and written to
-`operation_events` in batches from a worker thread (the service loop never waits on SQLite per
-line). `finish()` flushes and closes the row. The context also keeps the operation's resumable
-state (`save_state`) in the row, which crash recovery reads.
+registered with the journal are masked first, then the event is published to subscribers at once
+and written to `operation_events` in batches from a worker thread (the service loop never waits
+on SQLite per line). `finish()` flushes and closes the row. The context also keeps the
+operation's resumable state (`save_state`) in the row, which crash recovery reads.
 """
 
 from __future__ import annotations
@@ -23,43 +23,13 @@ if TYPE_CHECKING:
     from proximity_tui.services.journal import Journal
     from proximity_tui.services.pipeline import Step
 
-MASK = "********"
-
-
-class Redactor:
-    """Replaces registered secret values in any text."""
-
-    def __init__(self) -> None:
-        self._secrets: set[str] = set()
-
-    def add(self, *values: str | None) -> None:
-        for value in values:
-            if value and len(value) >= 4:
-                self._secrets.add(value)
-
-    def __call__(self, text: str) -> str:
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            if secret in text:
-                text = text.replace(secret, MASK)
-        return text
-
-    def mapping(self, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {k: self.mapping(v) for k, v in data.items()}
-        if isinstance(data, list):
-            return [self.mapping(v) for v in data]
-        if isinstance(data, str):
-            return self(data)
-        return data
-
 
 class Operations:
     """Factory of operation contexts, sharing the journal, the event hub and the redactor."""
 
-    def __init__(self, journal: Journal, hub: ev.Hub[ev.OperationEvent], redactor: Redactor):
+    def __init__(self, journal: Journal, hub: ev.Hub[ev.OperationEvent]):
         self.journal = journal
         self.hub = hub
-        self.redactor = redactor
         #: Live contexts by operation id (the UI reopens a running deploy's progress from here).
         self.live: dict[int, OperationContext] = {}
 
@@ -73,10 +43,10 @@ class Operations:
         parameters: dict[str, Any] | None = None,
         secrets: Iterable[str] = (),
     ) -> OperationContext:
-        self.redactor.add(*secrets)
+        # Registered before anything is written or published: the journal masks them everywhere.
         for value in secrets:
             self.journal.register_secret(value)
-        params = self.redactor.mapping(dict(parameters or {}))
+        params = self.journal.redact(dict(parameters or {}))
         op_id = await asyncio.to_thread(
             self.journal.start,
             kind,
@@ -135,11 +105,10 @@ class OperationContext:
             self._record(ev.LOG, line, self.step, level, None, None, None)
 
     def _record(self, kind, message, step, level, progress, status, duration) -> None:
-        redact = self._ops.redactor
         event = ev.OperationEvent(
             op_id=self.op_id,
             kind=kind,
-            message=redact(message),
+            message=self._ops.journal.mask(message),
             step=step if step is not None else self.step,
             level=level,
             progress=progress,
@@ -183,7 +152,6 @@ class OperationContext:
         self.step = step.name
         self._step_base, self._step_share = base, share
         await self.emit(ev.STEP_STARTED, step.title, step=step.name, progress=base)
-        await asyncio.to_thread(self._ops.journal.update, self.op_id, step=step.name)
 
     def step_progress(self, fraction: float) -> None:
         fraction = min(max(fraction, 0.0), 1.0)
@@ -204,9 +172,7 @@ class OperationContext:
     async def save_state(self, **values: Any) -> None:
         """Persist facts crash recovery needs *before* the action that depends on them."""
         self.state.update(values)
-        await asyncio.to_thread(
-            self._ops.journal.update, self.op_id, result={"state": dict(self.state)}
-        )
+        await asyncio.to_thread(self._ops.journal.save_state, self.op_id, dict(self.state))
 
     def cancel(self, reason: str = "cancelled") -> None:
         self.cancel_reason = reason
@@ -228,15 +194,9 @@ class OperationContext:
         level = "info" if status == "succeeded" else "error"
         await self.emit(ev.FINISHED, message or status, level=level, status=status, progress=None)
         await self.flush()
-        redact = self._ops.redactor
         full = {"state": dict(self.state), **(result or {})}
         await asyncio.to_thread(
-            self._ops.journal.finish,
-            self.op_id,
-            status,
-            error=redact(error) if error else None,
-            result=redact.mapping(full),
-            step=self.step,
+            self._ops.journal.finish, self.op_id, status, error=error, result=full, step=self.step
         )
         self._ops.live.pop(self.op_id, None)
 

@@ -1,0 +1,240 @@
+"""The service layer's view of the `apps` table: async, transactional, returning `AppView`s.
+
+Every method runs its SQL in a worker thread (`asyncio.to_thread`), so the service loop never
+waits on SQLite, and each is one transaction. The `apps` schema is the original project's; what
+else an app needs (resources, template, status reason, the web port) lives in its `config` JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select, update
+
+from proximity_tui.services.errors import ConflictError, NotFoundError
+from proximity_tui.services.views import AppView, BackupView
+from proximity_tui.store import repositories as repo
+from proximity_tui.store.db import Database
+from proximity_tui.store.models import App, Backup, utcnow
+
+MASK = "********"
+
+
+def to_view(app: App) -> AppView:
+    config = dict(app.config or {})
+    secrets = tuple(config.get("secret_names") or ())
+    env = {k: (MASK if k in secrets else str(v)) for k, v in (app.environment or {}).items()}
+    return AppView(
+        id=app.id,
+        catalog_id=app.catalog_id,
+        name=app.name,
+        hostname=app.hostname,
+        status=app.status,
+        node=app.node,
+        vmid=app.lxc_id,
+        url=app.url,
+        owner=app.owner.username if app.owner is not None else None,
+        created_at=app.created_at,
+        updated_at=app.updated_at,
+        ports=dict(app.ports or {}),
+        volumes=list(app.volumes or []),
+        environment=env,
+        secret_names=secrets,
+        config=config,
+        reason=config.get("status_reason"),
+    )
+
+
+def backup_view(b: Backup) -> BackupView:
+    return BackupView(
+        id=b.id,
+        app_id=b.app_id,
+        volid=b.volid,
+        storage=b.storage,
+        node=b.node,
+        vmid=b.vmid,
+        size=b.size or 0,
+        created_at=b.created_at,
+        status=b.status,
+        notes=b.notes,
+    )
+
+
+class AppRecords:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # --- reading ---
+
+    def _list(self) -> list[AppView]:
+        with self.db.session(readonly=True) as s:
+            return [to_view(a) for a in repo.list_apps(s)]
+
+    async def list(self) -> list[AppView]:
+        return await asyncio.to_thread(self._list)
+
+    def _get(self, app_id: str) -> AppView:
+        with self.db.session(readonly=True) as s:
+            app = repo.get_app(s, app_id)
+            if app is None:
+                raise NotFoundError("app", app_id)
+            return to_view(app)
+
+    async def get(self, app_id: str) -> AppView:
+        return await asyncio.to_thread(self._get, app_id)
+
+    async def find(self, key: str) -> AppView:
+        """An app by id, hostname or vmid (what a user types on the command line)."""
+
+        def work() -> AppView:
+            with self.db.session(readonly=True) as s:
+                app = repo.get_app(s, key) or repo.get_app_by_hostname(s, key.lower())
+                if app is None and key.isdigit():
+                    app = repo.get_app_by_lxc_id(s, int(key))
+                if app is None:
+                    raise NotFoundError("app", key)
+                return to_view(app)
+
+        return await asyncio.to_thread(work)
+
+    async def hostname_taken(self, hostname: str) -> bool:
+        def work() -> bool:
+            with self.db.session(readonly=True) as s:
+                return repo.hostname_taken(s, hostname)
+
+        return await asyncio.to_thread(work)
+
+    async def secret(self, app_id: str, name: str) -> str:
+        def work() -> str:
+            with self.db.session(readonly=True) as s:
+                app = repo.get_app(s, app_id)
+                if app is None:
+                    raise NotFoundError("app", app_id)
+                env = app.environment or {}
+                if name not in env:
+                    raise NotFoundError("variable", name)
+                return str(env[name])
+
+        return await asyncio.to_thread(work)
+
+    async def environment(self, app_id: str) -> dict[str, str]:
+        """The full environment, secrets included (for writing `.env` again, never for display)."""
+
+        def work() -> dict[str, str]:
+            with self.db.session(readonly=True) as s:
+                app = repo.get_app(s, app_id)
+                if app is None:
+                    raise NotFoundError("app", app_id)
+                return {k: str(v) for k, v in (app.environment or {}).items()}
+
+        return await asyncio.to_thread(work)
+
+    def vmid_index(self) -> dict[int, tuple[str, str]]:
+        """vmid -> (app id, status) for every app: what the status monitor diffs against."""
+        with self.db.session(readonly=True) as s:
+            rows = s.execute(select(App.lxc_id, App.id, App.status))
+            return {vmid: (app_id, status) for vmid, app_id, status in rows}
+
+    # --- writing ---
+
+    async def reserve(self, **fields: Any) -> AppView:
+        """Insert the app row; its unique hostname and lxc_id make concurrent deploys safe.
+
+        Raises `ConflictError` saying which of the two is taken."""
+
+        def work() -> AppView:
+            with self.db.session() as s:
+                if repo.hostname_taken(s, fields["hostname"]):
+                    raise ConflictError(f"hostname {fields['hostname']!r} is already taken")
+                if repo.vmid_taken(s, fields["lxc_id"]):
+                    raise VmidTaken(fields["lxc_id"])
+                return to_view(repo.add_app(s, **fields))
+
+        try:
+            return await asyncio.to_thread(work)
+        except ConflictError as exc:
+            if isinstance(exc, VmidTaken):
+                raise
+            text = str(exc)
+            if "lxc_id" in text:
+                raise VmidTaken(fields["lxc_id"]) from None
+            if "hostname" in text:
+                raise ConflictError(f"hostname {fields['hostname']!r} is already taken") from None
+            raise
+
+    async def delete(self, app_id: str) -> bool:
+        def work() -> bool:
+            with self.db.session() as s:
+                return repo.delete_app(s, app_id)
+
+        return await asyncio.to_thread(work)
+
+    async def set_status(
+        self, app_id: str, status: str, *, reason: str | None = None, **changes: Any
+    ) -> AppView:
+        """Change the status (and other columns / `config` keys given as `config=`) at once."""
+
+        def work() -> AppView:
+            with self.db.session() as s:
+                app = repo.set_app_status(s, app_id, status, reason=reason)
+                config_changes = changes.pop("config", None)
+                for key, value in changes.items():
+                    setattr(app, key, value)
+                if config_changes:
+                    app.config = {**(app.config or {}), **config_changes}
+                app.updated_at = utcnow()
+                s.flush()
+                return to_view(app)
+
+        return await asyncio.to_thread(work)
+
+    def apply_statuses(self, changes: Iterable[tuple[str, str]]) -> int:
+        """Set many statuses in one transaction (the monitor's tick). Sync: run it in a thread."""
+        changes = list(changes)
+        if not changes:
+            return 0
+        with self.db.session() as s:
+            now = utcnow()
+            for app_id, status in changes:
+                s.execute(
+                    update(App)
+                    .where(App.id == app_id, App.status.in_(MONITORED))
+                    .values(status=status, updated_at=now)
+                )
+        return len(changes)
+
+    # --- backups ---
+
+    async def add_backup(self, **fields: Any) -> BackupView:
+        def work() -> BackupView:
+            with self.db.session() as s:
+                return backup_view(repo.add_backup(s, **fields))
+
+        return await asyncio.to_thread(work)
+
+    async def backups(self, app_id: str) -> list[BackupView]:
+        def work() -> list[BackupView]:
+            with self.db.session(readonly=True) as s:
+                return [backup_view(b) for b in repo.list_backups(s, app_id=app_id)]
+
+        return await asyncio.to_thread(work)
+
+    async def delete_backup(self, volid: str) -> bool:
+        def work() -> bool:
+            with self.db.session() as s:
+                backup = repo.get_backup_by_volid(s, volid)
+                return backup is not None and repo.delete_backup(s, backup.id)
+
+        return await asyncio.to_thread(work)
+
+
+#: Statuses the monitor may overwrite; transitional ones and `error` belong to operations.
+MONITORED = ("running", "stopped", "missing")
+
+
+class VmidTaken(ConflictError):
+    def __init__(self, vmid: int) -> None:
+        super().__init__(f"vmid {vmid} is already reserved by another app")
+        self.vmid = vmid

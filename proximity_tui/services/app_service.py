@@ -1,0 +1,471 @@
+"""AppService: the product's vocabulary (deploy, start, stop, ..., logs), for the UI and the CLI.
+
+Every change is an operation: the acting user's role is checked, the app's lock taken (a second
+operation on a busy app fails at once), a journal row opened, and named steps run with undo on
+failure (`pipeline.run_steps`). The methods are coroutines meant to run on the service loop
+(`runtime.py`); the database is only touched from worker threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from proximity_tui.services import events as ev
+from proximity_tui.services import lifecycle
+from proximity_tui.services.app_records import AppRecords
+from proximity_tui.services.containers import Containers, app_compose_file
+from proximity_tui.services.deploy import DeployPipeline, DeployRequest, validate_request
+from proximity_tui.services.errors import BusyError, PermissionDenied, ProximityError
+from proximity_tui.services.operations import OperationContext, Operations
+from proximity_tui.services.pipeline import Step, StepFailed, describe, run_steps
+from proximity_tui.services.validation import check_hostname
+from proximity_tui.services.views import (
+    AppView,
+    BackupView,
+    DeployPlan,
+    NodeChoice,
+    OperationView,
+)
+
+MIB = 1024 * 1024
+
+if TYPE_CHECKING:
+    from proximity_tui.config import DeploySettings
+    from proximity_tui.services.catalog import CatalogService
+    from proximity_tui.services.journal import Journal
+    from proximity_tui.services.proxmox.client import ProxmoxClient
+    from proximity_tui.services.proxmox.exec import ContainerExec
+    from proximity_tui.services.status import StatusMonitor
+    from proximity_tui.services.users import UserInfo
+    from proximity_tui.store.db import Database
+
+#: Actions and the app statuses they apply to.
+ACTIONS: dict[str, tuple[str, ...]] = {
+    "start": ("stopped", "error"),
+    "stop": ("running", "error"),
+    "restart": ("running", "error"),
+    "delete": ("running", "stopped", "error", "missing"),
+    "clone": ("running", "stopped"),
+    "backup": ("running", "stopped"),
+    "update": ("running",),
+    "logs": ("running",),
+}
+
+
+class AppService:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        client: ProxmoxClient,
+        exec_: ContainerExec,
+        catalog: CatalogService,
+        journal: Journal,
+        user: UserInfo,
+        deploy_settings: DeploySettings,
+        api_user: str = "root@pam",
+        read_only: bool = False,
+        containers: Containers | None = None,
+    ) -> None:
+        self.db = db
+        self.client = client
+        self.exec = exec_
+        self.catalog = catalog
+        self.journal = journal
+        self.user = user
+        self.deploy_settings = deploy_settings
+        self.api_user = api_user
+        self.read_only = read_only
+        self.records = AppRecords(db)
+        self.containers = containers or Containers(
+            client, exec_, task_timeout=deploy_settings.task_timeout
+        )
+        self.events: ev.Hub[ev.OperationEvent] = ev.Hub()
+        self.ops = Operations(journal, self.events)
+        self.monitor: StatusMonitor | None = None
+        self._locks: dict[str, int] = {}
+        self._tasks: dict[int, asyncio.Task[Any]] = {}
+
+    # --- who may do what ---
+
+    @property
+    def can_change(self) -> bool:
+        return self.user.can_change and not self.read_only
+
+    def _require_change(self, what: str) -> None:
+        if self.read_only:
+            raise PermissionDenied(f"read-only mode: {what} is not allowed")
+        if not self.user.can_change:
+            raise PermissionDenied(
+                f"user {self.user.username} ({self.user.role}) may not {what}: viewers only read"
+            )
+
+    def actions_for(self, app: AppView) -> frozenset[str]:
+        """The actions that apply to `app` now (none while an operation holds it)."""
+        if app.id in self._locks:
+            return frozenset({"logs"} if app.status == "running" else ())
+        allowed = {name for name, statuses in ACTIONS.items() if app.status in statuses}
+        if not self.can_change:
+            allowed &= {"logs"}
+        return frozenset(allowed)
+
+    # --- reading ---
+
+    async def list_apps(self) -> list[AppView]:
+        return self._merge(await self.records.list())
+
+    get_all_apps = list_apps
+
+    async def get_app(self, app_id: str) -> AppView:
+        return self._merge([await self.records.get(app_id)])[0]
+
+    async def find_app(self, key: str) -> AppView:
+        """By id, hostname or vmid."""
+        return self._merge([await self.records.find(key)])[0]
+
+    def _merge(self, apps: list[AppView]) -> list[AppView]:
+        from dataclasses import replace
+
+        snapshot = self.monitor.latest if self.monitor is not None else None
+        out = []
+        for app in apps:
+            live = snapshot.apps.get(app.id).live if snapshot and app.id in snapshot.apps else None
+            out.append(
+                replace(
+                    app,
+                    live=live,
+                    stale=bool(snapshot and not snapshot.ok),
+                    busy_op=self._locks.get(app.id),
+                )
+            )
+        return out
+
+    async def nodes(self) -> list[NodeChoice]:
+        """Every node with its free memory and CPU, and whether the default template is cached."""
+        nodes, caps = await asyncio.gather(self.client.nodes(), self.client.templates_by_node())
+        template = self.deploy_settings.template
+        return [
+            NodeChoice(
+                name=n.name,
+                online=n.online,
+                free_memory_mb=n.free_mem // MIB,
+                total_memory_mb=n.maxmem // MIB,
+                cpus=int(n.maxcpu),
+                cpu_load=n.cpu,
+                has_template=any(v.name == template for v in caps.get(n.name, [])),
+            )
+            for n in nodes
+        ]
+
+    async def check_hostname(self, hostname: str) -> str | None:
+        """None when `hostname` is valid and free (database and cluster), else the reason."""
+        try:
+            name = check_hostname(hostname)
+        except ProximityError as exc:
+            return str(exc)
+        if await self.records.hostname_taken(name):
+            return f"{name} is already used by another app"
+        for guest in await self.client.cluster_resources():
+            if guest.name.lower() == name:
+                return f"{name} is already used by {guest.type} {guest.vmid} on {guest.node}"
+        return None
+
+    async def plan_deploy(
+        self,
+        catalog_id: str,
+        hostname: str,
+        *,
+        node: str | None = None,
+        cores: int | None = None,
+        memory: int | None = None,
+        disk: int | None = None,
+    ) -> DeployPlan:
+        """What a deploy would do, without doing it: node, vmid, template, steps, problems."""
+        request = DeployRequest(catalog_id, hostname, node, cores, memory, disk)
+        problems: list[str] = []
+        entry = self.catalog.get(catalog_id)
+        try:
+            job = validate_request(self, request)
+            cores_, memory_, disk_ = job.cores, job.memory, job.disk
+        except ProximityError as exc:
+            problems.append(str(exc))
+            res = entry.resources
+            cores_, memory_, disk_ = cores or res.cores, memory or res.memory, disk or res.disk
+        taken = await self.check_hostname(hostname)
+        if taken and taken not in problems:
+            problems.append(taken)
+        nodes = [n for n in await self.nodes() if n.online]
+        chosen = next((n for n in nodes if n.name == node), None) if node else None
+        if node and chosen is None:
+            problems.append(f"node {node!r} is not online")
+        if chosen is None and nodes:
+            chosen = max(nodes, key=lambda n: n.free_memory_mb)
+        if chosen is not None and chosen.free_memory_mb < memory_:
+            problems.append(f"{chosen.name} has {chosen.free_memory_mb} MB free, {memory_} needed")
+        steps = DeployPipeline(self, None).steps()  # type: ignore[arg-type]
+        return DeployPlan(
+            catalog_id=entry.id,
+            hostname=hostname.strip().lower(),
+            node=chosen.name if chosen else "",
+            vmid=await self.client.next_vmid(),
+            cores=cores_,
+            memory=memory_,
+            disk=disk_,
+            template=entry.template,
+            template_cached=bool(chosen and chosen.has_template)
+            and entry.template == self.deploy_settings.template,
+            steps=tuple((s.name, s.title) for s in steps),
+            problems=tuple(problems),
+        )
+
+    async def reveal_secret(self, app_id: str, name: str) -> str:
+        self._require_change("reveal secrets")
+        return await self.records.secret(app_id, name)
+
+    async def operations(
+        self, *, limit: int = 500, app_id: str | None = None
+    ) -> list[OperationView]:
+        from proximity_tui.services.operation_views import operation_view
+
+        records = await asyncio.to_thread(self.journal.list, limit=limit, app_id=app_id)
+        return [operation_view(r) for r in records]
+
+    async def operation(self, op_id: int) -> OperationView:
+        from proximity_tui.services.operation_views import operation_view
+
+        return operation_view(await asyncio.to_thread(self.journal.get, op_id))
+
+    def live_events(self, op_id: int) -> list[ev.OperationEvent]:
+        ctx = self.ops.live.get(op_id)
+        return list(ctx.history) if ctx is not None else []
+
+    def running_operations(self) -> list[int]:
+        return sorted(self.ops.live)
+
+    def cancel_operation(self, op_id: int, reason: str = "cancelled") -> bool:
+        ctx = self.ops.live.get(op_id)
+        if ctx is None:
+            return False
+        ctx.cancel(reason)
+        return True
+
+    async def wait_operation(self, op_id: int) -> OperationView:
+        task = self._tasks.get(op_id)
+        if task is not None:
+            await asyncio.wait({task})
+        return await self.operation(op_id)
+
+    # --- running operations ---
+
+    def _lock(self, app_id: str, op_id: int) -> None:
+        holder = self._locks.get(app_id)
+        if holder is not None:
+            raise BusyError(f"{app_id} is busy: operation #{holder} is still running")
+        self._locks[app_id] = op_id
+
+    def _check_free(self, app_id: str) -> None:
+        holder = self._locks.get(app_id)
+        if holder is not None:
+            raise BusyError(f"{app_id} is busy: operation #{holder} is still running")
+
+    async def begin(
+        self,
+        kind: str,
+        *,
+        app_id: str | None,
+        hostname: str | None,
+        parameters: dict[str, Any] | None = None,
+        secrets: Sequence[str] = (),
+        lock: Sequence[str] = (),
+    ) -> OperationContext:
+        """Check the role, take the locks and open the journal row."""
+        self._require_change(kind)
+        for key in lock:
+            self._check_free(key)
+        for key in lock:
+            self._locks[key] = -1  # held from here on, before the first await
+        try:
+            ctx = await self.ops.begin(
+                kind,
+                user_id=self.user.id,
+                app_id=app_id,
+                hostname=hostname,
+                parameters=parameters,
+                secrets=secrets,
+            )
+        except BaseException:
+            for key in lock:
+                self._locks.pop(key, None)
+            raise
+        for key in lock:
+            self._locks[key] = ctx.op_id
+        ctx.state["locks"] = list(lock)
+        return ctx
+
+    async def execute(
+        self,
+        ctx: OperationContext,
+        steps: list[Step],
+        *,
+        on_failure: Callable[[StepFailed], Any] | None = None,
+        success_message: str = "",
+    ) -> None:
+        """Run the steps; finish the operation (`succeeded`, `failed` or what `on_failure`
+        returns); release the locks. Re-raises the failure for the caller."""
+        try:
+            await run_steps(ctx, steps)
+        except StepFailed as failure:
+            status = "failed"
+            if on_failure is not None:
+                status = await on_failure(failure) or "failed"
+            await ctx.finish(
+                status,
+                message=str(failure),
+                error=str(failure),
+                result={
+                    "failed_step": failure.step,
+                    "undone": failure.undone,
+                    "undo_errors": failure.undo_errors,
+                },
+            )
+            raise
+        except BaseException as exc:  # cancelled outside a step, or a bug: still journaled
+            await asyncio.shield(ctx.finish("failed", error=describe(exc)))
+            raise
+        else:
+            await ctx.finish("succeeded", message=success_message or "done")
+        finally:
+            for key in ctx.state.get("locks", ()):
+                if self._locks.get(key) == ctx.op_id:
+                    del self._locks[key]
+
+    def _spawn(self, ctx: OperationContext, coro) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks[ctx.op_id] = task
+
+        def done(t: asyncio.Task[Any]) -> None:
+            self._tasks.pop(ctx.op_id, None)
+            if not t.cancelled():
+                t.exception()  # retrieved: the outcome is in the journal and the events
+
+        task.add_done_callback(done)
+        return task
+
+    # --- deploy ---
+
+    async def start_deploy(
+        self,
+        catalog_id: str,
+        hostname: str,
+        *,
+        node: str | None = None,
+        cores: int | None = None,
+        memory: int | None = None,
+        disk: int | None = None,
+        environment: dict[str, str] | None = None,
+    ) -> int:
+        """Validate, open the operation and start the pipeline; returns the operation id at once.
+
+        Input errors (bad hostname, unknown entry, missing variable) raise here, before anything
+        is recorded; everything later is reported through the operation."""
+        request = DeployRequest(catalog_id, hostname, node, cores, memory, disk, environment or {})
+        self._require_change("deploy")
+        job = validate_request(self, request)
+        secret_values = [
+            job.environment[n] for n in job.entry.secret_names() if n in job.environment
+        ]
+        secret_values += list((environment or {}).values())
+        ctx = await self.begin(
+            "deploy",
+            app_id=job.app_id,
+            hostname=job.hostname,
+            parameters=request.parameters(),
+            secrets=secret_values,
+            lock=[job.app_id, f"hostname:{job.hostname}"],
+        )
+        pipeline = DeployPipeline(self, job)
+        self._spawn(ctx, self.execute(ctx, pipeline.steps(), success_message="deployed"))
+        return ctx.op_id
+
+    async def deploy_app(self, catalog_id: str, hostname: str, **kwargs: Any) -> AppView:
+        op_id = await self.start_deploy(catalog_id, hostname, **kwargs)
+        op = await self.wait_operation(op_id)
+        if op.status != "succeeded":
+            raise ProximityError(op.error or f"deploy {op.status}")
+        return await self.get_app(op.app_id or "")
+
+    # --- lifecycle (see lifecycle.py for the steps) ---
+
+    async def start_app(self, app_id: str) -> AppView:
+        return await lifecycle.start(self, await self.records.get(app_id))
+
+    async def stop_app(self, app_id: str) -> AppView:
+        return await lifecycle.stop(self, await self.records.get(app_id))
+
+    async def restart_app(self, app_id: str) -> AppView:
+        return await lifecycle.restart(self, await self.records.get(app_id))
+
+    async def delete_app(self, app_id: str) -> None:
+        await lifecycle.delete(self, await self.records.get(app_id))
+
+    async def clone_app(self, app_id: str, new_hostname: str) -> AppView:
+        from proximity_tui.services import clone
+
+        return await clone.clone(self, await self.records.get(app_id), new_hostname)
+
+    async def update_app(self, app_id: str) -> AppView:
+        from proximity_tui.services import update
+
+        return await update.update(self, await self.records.get(app_id))
+
+    async def backup_app(self, app_id: str) -> BackupView:
+        from proximity_tui.services import backups
+
+        return await backups.backup(self, await self.records.get(app_id))
+
+    async def list_backups(self, app_id: str) -> list[BackupView]:
+        from proximity_tui.services import backups
+
+        return await backups.list_backups(self, await self.records.get(app_id))
+
+    async def restore_app(self, app_id: str, volid: str) -> AppView:
+        from proximity_tui.services import backups
+
+        return await backups.restore(self, await self.records.get(app_id), volid)
+
+    async def delete_backup(self, app_id: str, volid: str) -> None:
+        from proximity_tui.services import backups
+
+        await backups.delete_backup(self, await self.records.get(app_id), volid)
+
+    async def app_logs(
+        self,
+        app_id: str,
+        *,
+        tail: int = 200,
+        follow: bool = False,
+        on_line: Callable[[str], None],
+        stop: threading.Event | None = None,
+    ) -> None:
+        """`docker compose logs`, line by line, until done (or `stop` is set, when following)."""
+        app = await self.records.get(app_id)
+        if app.status != "running":
+            raise ProximityError(f"{app.hostname} is {app.status}: logs need it running")
+        task = asyncio.ensure_future(
+            self.containers.logs(
+                app.node, app.vmid, app_compose_file(app), tail=tail, follow=follow, on_line=on_line
+            )
+        )
+        if stop is None:
+            await task
+            return
+        while not task.done():
+            if stop.is_set():
+                task.cancel()
+                break
+            await asyncio.wait({task}, timeout=0.2)
+        if not task.cancelled():
+            await task

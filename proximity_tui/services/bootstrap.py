@@ -1,0 +1,158 @@
+"""Building the services from settings: one object the dashboard and the CLI both use.
+
+`build_services(settings)` opens the database, identifies the acting user, loads the catalog and
+prepares the Proxmox client and `pct` transport (no network yet), all owned by a `ServiceRuntime`
+(the service loop thread). `connect()` then reaches Proxmox, resolves operations a dead process
+left behind (recovery) and starts the status monitor. `close()` stops the monitor and lets
+operations in flight finish (or roll back) before the loop stops: this is what keeps a deploy
+going after the SSH session dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from proximity_tui.services.runtime import ServiceRuntime
+from proximity_tui.services.views import ClusterInfo
+
+if TYPE_CHECKING:
+    from proximity_tui.config import Settings
+    from proximity_tui.services.app_service import AppService
+    from proximity_tui.services.catalog import CatalogService
+    from proximity_tui.services.journal import Journal
+    from proximity_tui.services.proxmox.client import ProxmoxClient
+    from proximity_tui.services.proxmox.exec import ContainerExec
+    from proximity_tui.services.status import StatusMonitor
+    from proximity_tui.services.users import UserInfo
+    from proximity_tui.sim.server import Simulator
+    from proximity_tui.store.db import Database
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    runtime: ServiceRuntime
+    db: Database
+    journal: Journal
+    client: ProxmoxClient
+    exec: ContainerExec
+    catalog: CatalogService
+    apps: AppService
+    monitor: StatusMonitor
+    user: UserInfo
+    demo: bool = False
+    simulator: Simulator | None = None
+    cluster: ClusterInfo | None = None
+    #: What recovery did at start, one sentence per interrupted operation.
+    recovery_notes: list[str] = field(default_factory=list)
+    _closed: bool = False
+
+    @property
+    def can_change(self) -> bool:
+        return self.apps.can_change
+
+    async def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Await a service coroutine from another event loop (the dashboard's)."""
+        return await self.runtime.run(coro)
+
+    def call(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        """Run a service coroutine to its end from plain (non-async) code: the CLI."""
+        return self.runtime.call(coro, timeout)
+
+    async def connect(self, *, monitor: bool = True, recover: bool = True) -> ClusterInfo:
+        """Reach Proxmox (runs on the service loop), recover, start the monitor."""
+        from proximity_tui.services.recovery import recover as run_recovery
+
+        version = await self.client.connect()
+        nodes = await self.apps.nodes()
+        if recover:
+            self.recovery_notes = await run_recovery(self.apps)
+        self.cluster = ClusterInfo(
+            name=nodes[0].name if len(nodes) == 1 else f"{len(nodes)}-node cluster",
+            host=self.client.host,
+            nodes=tuple(nodes),
+            version=version.version if hasattr(version, "version") else str(version),
+            demo=self.demo,
+            insecure=self.client.insecure,
+        )
+        if monitor:
+            self.monitor.start()
+        return self.cluster
+
+    def close(self, wait: float = 900.0) -> bool:
+        """Stop the monitor, let operations in flight end (up to `wait` s), release everything.
+
+        Returns False if some operation was still running when the wait ran out."""
+        if self._closed:
+            return True
+        self._closed = True
+        finished = True
+        try:
+            self.runtime.call(self.monitor.stop(), timeout=10)
+        except Exception:  # noqa: BLE001 - closing must go on
+            log.exception("stopping the monitor")
+        finished = self.runtime.drain(wait)
+        try:
+            self.runtime.call(self.exec.close(), timeout=10)
+        except Exception:  # noqa: BLE001
+            log.exception("closing SSH connections")
+        self.client.close()
+        self.runtime.stop()
+        self.db.close()
+        if self.simulator is not None:
+            self.simulator.stop()
+        return finished
+
+
+def build_services(settings: Settings, *, simulator: Simulator | None = None) -> Services:
+    """Everything wired, nothing connected yet (no network I/O here)."""
+    from proximity_tui.config import user_catalog_dir
+    from proximity_tui.services.app_service import AppService
+    from proximity_tui.services.catalog import CatalogService
+    from proximity_tui.services.journal import Journal
+    from proximity_tui.services.proxmox.client import ProxmoxClient
+    from proximity_tui.services.proxmox.exec import ContainerExec
+    from proximity_tui.services.status import StatusMonitor
+    from proximity_tui.services.users import acting_user
+    from proximity_tui.store.db import Database
+
+    db = Database.open(settings.db_path)
+    runtime = ServiceRuntime().start()
+    journal = Journal(db)
+    user = acting_user(db)
+    catalog = CatalogService.load(user_catalog_dir())
+    client = ProxmoxClient.from_settings(settings.proxmox)
+    exec_ = ContainerExec.from_settings(settings.ssh)
+    apps = AppService(
+        db=db,
+        client=client,
+        exec_=exec_,
+        catalog=catalog,
+        journal=journal,
+        user=user,
+        deploy_settings=settings.deploy,
+        api_user=settings.proxmox.user,
+        read_only=settings.ui.read_only,
+    )
+    monitor = StatusMonitor(client, apps.records, interval=settings.ui.refresh_seconds)
+    apps.monitor = monitor
+    return Services(
+        settings=settings,
+        runtime=runtime,
+        db=db,
+        journal=journal,
+        client=client,
+        exec=exec_,
+        catalog=catalog,
+        apps=apps,
+        monitor=monitor,
+        user=user,
+        demo=settings.demo,
+        simulator=simulator,
+    )

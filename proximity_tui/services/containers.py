@@ -1,0 +1,412 @@
+"""What the operations do to one container, reporting every task line and command line.
+
+`Containers` pairs the API client (tasks: start, stop, destroy, snapshot, ...) with `pct exec`
+(Docker and Compose inside the CT). Every call takes the running `OperationContext`, streams output
+into it, honours its cancellation and uses the configured timeouts. No method sleeps a fixed time:
+waiting is always for a task or a condition, with a deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import shlex
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from proximity_tui.services.errors import (
+    ExecError,
+    ProximityError,
+    ProxmoxError,
+    ProxmoxTimeout,
+)
+
+if TYPE_CHECKING:
+    from proximity_tui.services.operations import OperationContext
+    from proximity_tui.services.proxmox.client import ProxmoxClient
+    from proximity_tui.services.proxmox.exec import ContainerExec
+    from proximity_tui.services.proxmox.models import Guest
+    from proximity_tui.services.views import AppView
+
+APP_ROOT = "/opt/proximity"
+TAG = "proximity"
+
+#: Alpine: Docker from the community repo, started now and at every boot.
+DOCKER_INSTALL_ALPINE = (
+    "apk update && apk add docker docker-cli-compose && rc-update add docker default "
+    "&& service docker start"
+)
+
+
+def compose_dir(hostname: str) -> str:
+    return f"{APP_ROOT}/{hostname}"
+
+
+def compose_file(hostname: str) -> str:
+    return f"{compose_dir(hostname)}/compose.yaml"
+
+
+def app_compose_file(app: AppView) -> str:
+    """Where an app's compose file is (a clone keeps its source's path)."""
+    return str(app.config.get("compose_file") or compose_file(app.hostname))
+
+
+def description_for(app_id: str) -> str:
+    """The CT description: how a container is tied back to its app row (and recovery finds it)."""
+    return f"Managed by Proximity TUI\napp-id: {app_id}\n"
+
+
+@dataclass(frozen=True)
+class ServiceState:
+    name: str
+    state: str
+    health: str
+
+    @property
+    def ready(self) -> bool:
+        return self.state == "running" and self.health in ("", "healthy")
+
+
+def parse_compose_ps(text: str) -> list[ServiceState]:
+    """`docker compose ps --format json`: one JSON object per line (compose >= 2.21) or an array."""
+    text = text.strip()
+    if not text:
+        return []
+    try:
+        rows: Any = json.loads(text) if text.startswith("[") else None
+    except json.JSONDecodeError:
+        rows = None
+    if rows is None:
+        rows = []
+        for line in text.splitlines():
+            line = line.strip()
+            if line:
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError:
+                    continue
+    out = []
+    for row in rows if isinstance(rows, list) else []:
+        if isinstance(row, dict):
+            out.append(
+                ServiceState(
+                    name=str(row.get("Service") or row.get("Name") or "?"),
+                    state=str(row.get("State") or "").lower(),
+                    health=str(row.get("Health") or "").lower(),
+                )
+            )
+    return out
+
+
+class Containers:
+    def __init__(
+        self,
+        client: ProxmoxClient,
+        exec_: ContainerExec,
+        *,
+        task_timeout: float = 600.0,
+        health_timeout: float = 180.0,
+        stop_timeout: float = 60.0,
+        poll: float = 0.25,
+    ) -> None:
+        self.client = client
+        self.exec = exec_
+        self.task_timeout = task_timeout
+        self.health_timeout = health_timeout
+        self.stop_timeout = stop_timeout
+        self.poll = poll
+
+    # --- tasks ---
+
+    async def task(self, ctx: OperationContext, upid: str, *, timeout: float | None = None) -> None:
+        await self.client.wait_task(
+            upid,
+            timeout=timeout or self.task_timeout,
+            on_log=ctx.log,
+            cancel=ctx.cancel_event,
+        )
+
+    async def status(self, node: str, vmid: int) -> Guest | None:
+        """The CT's current status, or None when it does not exist (on that node)."""
+        try:
+            return await self.client.ct_status(node, vmid)
+        except ProxmoxError as exc:
+            if _absent(exc):
+                return None
+            raise
+
+    async def start(self, ctx: OperationContext, node: str, vmid: int) -> None:
+        guest = await self.status(node, vmid)
+        if guest is not None and guest.running:
+            ctx.log(f"CT {vmid} is already running")
+            return
+        await self.task(ctx, await self.client.ct_action(node, vmid, "start"))
+
+    async def stop(
+        self, ctx: OperationContext, node: str, vmid: int, *, graceful: bool = True
+    ) -> None:
+        """Shut down cleanly, then force a stop if that does not end in `stop_timeout`."""
+        guest = await self.status(node, vmid)
+        if guest is None or not guest.running:
+            return
+        if graceful:
+            try:
+                upid = await self.client.ct_action(
+                    node, vmid, "shutdown", timeout=int(self.stop_timeout)
+                )
+                await self.task(ctx, upid, timeout=self.stop_timeout + 30)
+                return
+            except (ProxmoxTimeout, ProxmoxError) as exc:
+                if ctx.cancel_event.is_set():
+                    raise
+                ctx.log(f"clean shutdown failed ({exc}); forcing a stop", level="warning")
+        await self.task(ctx, await self.client.ct_action(node, vmid, "stop"))
+
+    async def destroy(self, ctx: OperationContext, node: str, vmid: int) -> bool:
+        """Stop (forced) and destroy with purge. False when there was nothing to destroy."""
+        guest = await self.status(node, vmid)
+        if guest is None:
+            return False
+        if guest.running:
+            await self.task(ctx, await self.client.ct_action(node, vmid, "stop"))
+        await self.task(ctx, await self.client.delete_ct(node, vmid, purge=True))
+        return True
+
+    async def owned_by(
+        self, node: str, vmid: int, app_id: str, hostname: str | None = None
+    ) -> bool:
+        """Whether CT `vmid` is this app's (never destroy someone else's): our tag and the app's
+        id in its description, or (apps migrated from Proximity v1 carry no tag) its hostname."""
+        try:
+            config = await self.client.ct_config(node, vmid)
+        except ProxmoxError as exc:
+            if _absent(exc):
+                return False
+            raise
+        if TAG in config.tags and f"app-id: {app_id}" in config.description:
+            return True
+        return hostname is not None and config.hostname.lower() == hostname.lower()
+
+    async def wait_address(
+        self, ctx: OperationContext, node: str, vmid: int, *, timeout: float = 60.0
+    ) -> str:
+        async def address() -> str | None:
+            return await self.client.ct_address(node, vmid)
+
+        ip = await self._until(ctx, address, timeout, f"CT {vmid} got no IPv4 address")
+        ctx.log(f"eth0: {ip}")
+        return ip
+
+    # --- inside the container ---
+
+    async def sh(
+        self,
+        ctx: OperationContext,
+        node: str,
+        vmid: int,
+        script: str,
+        *,
+        args: list[str] | None = None,
+        stdin: bytes | None = None,
+        timeout: float | None = None,
+        quiet: bool = False,
+        check: bool = True,
+    ):
+        on_line = None if quiet else ctx.log
+        return await self._cancellable(
+            ctx,
+            self.exec.run_script(
+                node,
+                vmid,
+                script,
+                args=args or [],
+                stdin=stdin,
+                timeout=timeout or self.task_timeout,
+                on_stdout=on_line,
+                on_stderr=on_line,
+                check=check,
+            ),
+        )
+
+    async def run(
+        self,
+        ctx: OperationContext,
+        node: str,
+        vmid: int,
+        argv: list[str],
+        *,
+        timeout: float | None = None,
+        quiet: bool = False,
+        check: bool = True,
+    ):
+        on_line = None if quiet else ctx.log
+        return await self._cancellable(
+            ctx,
+            self.exec.run(
+                node,
+                vmid,
+                argv,
+                timeout=timeout or self.task_timeout,
+                on_stdout=on_line,
+                on_stderr=on_line,
+                check=check,
+            ),
+        )
+
+    async def install_docker(self, ctx: OperationContext, node: str, vmid: int) -> None:
+        await self.sh(ctx, node, vmid, DOCKER_INSTALL_ALPINE)
+
+        async def docker_ready() -> bool | None:
+            result = await self.run(ctx, node, vmid, ["docker", "info"], quiet=True, check=False)
+            if result.exit_status == 0:
+                return True
+            last_error[0] = result.stderr.strip()
+            return None
+
+        last_error = [""]
+        try:
+            await self._until(ctx, docker_ready, 60.0, "Docker did not start")
+        except ProxmoxTimeout:
+            raise ExecError(
+                f"Docker did not start in CT {vmid}: {last_error[0] or 'no answer'}",
+                exit_status=1,
+                stderr=last_error[0],
+                vmid=vmid,
+            ) from None
+        ctx.log("docker info: the daemon answers")
+
+    async def write_files(
+        self, ctx: OperationContext, node: str, vmid: int, directory: str, files: dict[str, tuple]
+    ) -> None:
+        """Create the app directory and push `{name: (bytes, mode)}` into it."""
+        await self.run(ctx, node, vmid, ["mkdir", "-p", directory], quiet=True)
+        for name, (data, mode) in files.items():
+            await self._cancellable(
+                ctx, self.exec.push_file(node, vmid, f"{directory}/{name}", data, mode)
+            )
+            ctx.log(f"wrote {directory}/{name} ({len(data)} bytes)")
+
+    def compose_argv(self, cfile: str, *args: str) -> list[str]:
+        return ["docker", "compose", "-f", cfile, *args]
+
+    async def compose(
+        self, ctx: OperationContext, node: str, vmid: int, cfile: str, *args: str, **kw: Any
+    ):
+        """`docker compose -f CFILE ARGS...` (the `.env` beside CFILE is read by compose)."""
+        return await self.run(ctx, node, vmid, self.compose_argv(cfile, *args), **kw)
+
+    async def wait_healthy(
+        self,
+        ctx: OperationContext,
+        node: str,
+        vmid: int,
+        cfile: str,
+        *,
+        port: int | None,
+        path: str | None,
+        timeout: float | None = None,
+    ) -> None:
+        """Compose reports every service running (healthy where it has a healthcheck), then the
+        web port answers from inside the CT."""
+        last = ["no answer yet"]
+
+        async def services_ready() -> bool | None:
+            result = await self.compose(
+                ctx, node, vmid, cfile, "ps", "--format", "json", quiet=True, check=False
+            )
+            if result.exit_status != 0:
+                last[0] = result.stderr.strip() or "compose ps failed"
+                return None
+            states = parse_compose_ps(result.stdout)
+            if not states:
+                last[0] = "no service is running"
+                return None
+            waiting = [f"{s.name}: {s.state} {s.health}".strip() for s in states if not s.ready]
+            if waiting:
+                last[0] = ", ".join(waiting)
+                if any(s.state in ("exited", "dead") for s in states):
+                    raise ExecError(
+                        f"a service stopped: {last[0]}", exit_status=1, stderr=last[0], vmid=vmid
+                    )
+                return None
+            return True
+
+        limit = timeout or self.health_timeout
+        await self._until(ctx, services_ready, limit, "services did not become ready", last)
+        ctx.log("compose: every service is running")
+        if port is None:
+            return
+        url = f"http://127.0.0.1:{port}{path or '/'}"
+
+        async def port_answers() -> bool | None:
+            result = await self.run(
+                ctx, node, vmid, ["wget", "-q", "-O", "/dev/null", url], quiet=True, check=False
+            )
+            if result.exit_status == 0:
+                return True
+            last[0] = result.stderr.strip() or f"wget exited {result.exit_status}"
+            return None
+
+        await self._until(ctx, port_answers, limit, f"{url} did not answer", last)
+        ctx.log(f"{url} answers")
+
+    async def logs(
+        self, node: str, vmid: int, cfile: str, *, tail: int, follow: bool, on_line
+    ) -> None:
+        args = ["logs", "--no-color", "--tail", str(int(tail))]
+        if follow:
+            args.append("--follow")
+        await self.exec.run(
+            node,
+            vmid,
+            self.compose_argv(cfile, *args),
+            timeout=None if follow else self.task_timeout,
+            on_stdout=on_line,
+            on_stderr=on_line,
+        )
+
+    # --- helpers ---
+
+    async def _until(self, ctx, probe, timeout: float, what: str, last: list[str] | None = None):
+        """Call `probe` until it returns a value, with a deadline; never a fixed sleep."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        interval = min(self.poll, 0.05)
+        while True:
+            ctx.check_cancelled()
+            value = await probe()
+            if value is not None:
+                return value
+            if loop.time() >= deadline:
+                detail = f": {last[0]}" if last and last[0] else ""
+                raise ProxmoxTimeout(f"{what} within {timeout:g}s{detail}")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(ctx.cancel_event.wait(), interval)
+            interval = min(interval * 2, self.poll * 8)
+
+    async def _cancellable(self, ctx: OperationContext, coro):
+        """Await a command; if the operation is cancelled meanwhile, abandon it at once."""
+        task = asyncio.ensure_future(coro)
+        waiter = asyncio.ensure_future(ctx.cancel_event.wait())
+        try:
+            done, _ = await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiter.cancel()
+        if task in done:
+            return task.result()
+        task.cancel()
+        ctx.check_cancelled()
+        return await task  # pragma: no cover - cancel_event was set, check raised
+
+
+def _absent(exc: ProxmoxError) -> bool:
+    text = exc.pve_message.lower()
+    return "does not exist" in text or "no such" in text or "not found" in text
+
+
+def quote(value: str) -> str:
+    return shlex.quote(value)
+
+
+__all__ = ["Containers", "ServiceState", "parse_compose_ps", "ProximityError"]

@@ -1,0 +1,156 @@
+"""Start, stop, restart and delete: short step lists run as journaled operations.
+
+Stopping is graceful: `docker compose down` first, then a shutdown task, forced to a stop when the
+shutdown does not finish in time. Starting brings the compose project back up and waits until it
+answers, so `running` always means the app works, not just the container.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from proximity_tui.services.containers import app_compose_file
+from proximity_tui.services.errors import ConflictError
+from proximity_tui.services.pipeline import Step, StepFailed
+
+if TYPE_CHECKING:
+    from proximity_tui.services.app_service import AppService
+    from proximity_tui.services.operations import OperationContext
+    from proximity_tui.services.views import AppView
+
+
+def app_url(address: str | None, web_port: int | None) -> str | None:
+    if not address or not web_port:
+        return None
+    return f"http://{address}/" if web_port == 80 else f"http://{address}:{web_port}/"
+
+
+def start_steps(svc: AppService, app: AppView) -> list[Step]:
+    async def boot(ctx: OperationContext) -> None:
+        await svc.containers.start(ctx, app.node, app.vmid)
+
+    async def network(ctx: OperationContext) -> None:
+        ctx.state["address"] = await svc.containers.wait_address(ctx, app.node, app.vmid)
+
+    async def compose_up(ctx: OperationContext) -> None:
+        await svc.containers.compose(ctx, app.node, app.vmid, app_compose_file(app), "up", "-d")
+
+    async def health(ctx: OperationContext) -> None:
+        check = app.config.get("health") or {}
+        await svc.containers.wait_healthy(
+            ctx,
+            app.node,
+            app.vmid,
+            app_compose_file(app),
+            port=check.get("port"),
+            path=check.get("path"),
+        )
+
+    async def record(ctx: OperationContext) -> None:
+        address = ctx.state.get("address")
+        await svc.records.set_status(
+            app.id,
+            "running",
+            url=app_url(address, app.config.get("web_port")) or app.url,
+            config={"address": address},
+        )
+
+    return [
+        Step("start", "Start the container", boot),
+        Step("network", "Wait for an IP address", network, weight=0.5),
+        Step("compose", "Start the app's services", compose_up),
+        Step("health", "Check the app answers", health),
+        Step("record", "Record the app as running", record, weight=0.2),
+    ]
+
+
+def stop_steps(svc: AppService, app: AppView, *, record: bool = True) -> list[Step]:
+    async def compose_down(ctx: OperationContext) -> None:
+        guest = await svc.containers.status(app.node, app.vmid)
+        if guest is None or not guest.running:
+            ctx.log(f"CT {app.vmid} is not running")
+            return
+        result = await svc.containers.compose(
+            ctx, app.node, app.vmid, app_compose_file(app), "down", check=False, timeout=120
+        )
+        if result.exit_status != 0:  # the container still stops: say so, do not fail
+            ctx.log(f"compose down exited {result.exit_status}; stopping anyway", level="warning")
+
+    async def shutdown(ctx: OperationContext) -> None:
+        await svc.containers.stop(ctx, app.node, app.vmid, graceful=True)
+
+    async def mark_stopped(ctx: OperationContext) -> None:
+        await svc.records.set_status(app.id, "stopped")
+
+    steps = [
+        Step("compose", "Stop the app's services", compose_down),
+        Step("shutdown", "Shut the container down", shutdown),
+    ]
+    if record:
+        steps.append(Step("record", "Record the app as stopped", mark_stopped, weight=0.2))
+    return steps
+
+
+async def _mark_error(svc: AppService, app: AppView, failure: StepFailed) -> None:
+    await svc.records.set_status(app.id, "error", reason=str(failure))
+
+
+async def _run(svc: AppService, kind: str, app: AppView, steps: list[Step], done: str) -> AppView:
+    ctx = await svc.begin(kind, app_id=app.id, hostname=app.hostname, lock=[app.id])
+
+    async def on_failure(failure: StepFailed) -> str:
+        await _mark_error(svc, app, failure)
+        return "failed"
+
+    await svc.execute(ctx, steps, on_failure=on_failure, success_message=done)
+    return await svc.get_app(app.id)
+
+
+async def start(svc: AppService, app: AppView) -> AppView:
+    return await _run(svc, "start", app, start_steps(svc, app), f"{app.hostname} started")
+
+
+async def stop(svc: AppService, app: AppView) -> AppView:
+    return await _run(svc, "stop", app, stop_steps(svc, app), f"{app.hostname} stopped")
+
+
+async def restart(svc: AppService, app: AppView) -> AppView:
+    steps = stop_steps(svc, app, record=False) + start_steps(svc, app)
+    return await _run(svc, "restart", app, steps, f"{app.hostname} restarted")
+
+
+async def delete(svc: AppService, app: AppView) -> None:
+    """Stop, destroy with purge, delete the row. A failure leaves the app listed as `error`
+    with the reason (the row is only deleted once the container is really gone)."""
+
+    async def mark_removing(ctx: OperationContext) -> None:
+        await svc.records.set_status(app.id, "removing")
+
+    async def destroy(ctx: OperationContext) -> None:
+        guest = await svc.containers.status(app.node, app.vmid)
+        if guest is None:
+            ctx.log(f"CT {app.vmid} no longer exists on {app.node}")
+            return
+        if not await svc.containers.owned_by(app.node, app.vmid, app.id, app.hostname):
+            ctx.log(f"CT {app.vmid} on {app.node} does not belong to {app.hostname}", level="error")
+            raise ConflictError(
+                f"CT {app.vmid} is neither tagged for {app.id} nor named {app.hostname}: "
+                "not destroying it"
+            )
+        await svc.containers.destroy(ctx, app.node, app.vmid)
+
+    async def forget(ctx: OperationContext) -> None:
+        await svc.records.delete(app.id)
+
+    steps = [
+        Step("prepare", "Mark the app as being removed", mark_removing, weight=0.2),
+        Step("destroy", "Stop and destroy the container", destroy, weight=2),
+        Step("forget", "Remove the app's record", forget, weight=0.2),
+    ]
+    ctx = await svc.begin("delete", app_id=app.id, hostname=app.hostname, lock=[app.id])
+
+    async def on_failure(failure: StepFailed) -> str:
+        await _mark_error(svc, app, failure)
+        return "failed"
+
+    await svc.execute(ctx, steps, on_failure=on_failure, success_message=f"{app.hostname} deleted")

@@ -1,0 +1,244 @@
+"""StatusMonitor: one `/cluster/resources` call per tick keeps the database and the UI current.
+
+Each tick asks Proxmox for every guest of the cluster in one call (whatever the number of apps),
+diffs the answer against the `apps` table in one transaction (running / stopped / `missing` when
+the container vanished), keeps a bounded CPU and memory history per app, spots orphans (containers
+tagged `proximity` that no app row knows) and publishes a `StatusSnapshot`. While Proxmox fails,
+the interval doubles up to `max_interval` and snapshots say so (`ok=False`, the last success, the
+last known figures marked stale); the first good answer brings the normal interval back.
+
+Per tick the database is read with one light query (id, vmid, status, updated_at); full rows are
+re-read only for apps whose row changed, so a quiet cluster of 1,000 apps costs little.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from proximity_tui.services.app_records import MONITORED, to_view
+from proximity_tui.services.containers import TAG
+from proximity_tui.services.events import Hub, utcnow
+from proximity_tui.services.pipeline import describe
+from proximity_tui.services.views import AppView, LiveStatus, OrphanView, StatusSnapshot
+from proximity_tui.store.models import App
+
+if TYPE_CHECKING:
+    from proximity_tui.services.app_records import AppRecords
+    from proximity_tui.services.proxmox.client import ProxmoxClient
+    from proximity_tui.services.proxmox.models import Guest
+
+log = logging.getLogger(__name__)
+
+
+def live_status(g: Guest) -> LiveStatus:
+    return LiveStatus(
+        vmid=g.vmid,
+        node=g.node,
+        status=g.status,
+        cpu=g.cpu,
+        cores=g.maxcpu,
+        mem=g.mem,
+        maxmem=g.maxmem,
+        disk=g.disk,
+        maxdisk=g.maxdisk,
+        netin=g.netin,
+        netout=g.netout,
+        uptime=g.uptime,
+        lock=g.lock,
+        name=g.name,
+        tags=tuple(g.tags),
+    )
+
+
+def desired_status(current: str, guest: Guest | None) -> str:
+    """What the app's stored status should become after this tick."""
+    if current not in MONITORED:
+        return current  # an operation owns it (deploying, updating, removing) or it is `error`
+    if guest is None:
+        return "missing"
+    if guest.status == "running":
+        return "running"
+    if guest.status == "stopped":
+        return "stopped"
+    return current  # `unknown` (node offline): keep what we knew
+
+
+class StatusMonitor:
+    def __init__(
+        self,
+        client: ProxmoxClient,
+        records: AppRecords,
+        *,
+        interval: float = 3.0,
+        max_interval: float = 60.0,
+        history: int = 60,
+    ) -> None:
+        self.client = client
+        self.records = records
+        self.interval = interval
+        self.max_interval = max_interval
+        self.history_size = history
+        self.snapshots: Hub[StatusSnapshot] = Hub()
+        self.latest: StatusSnapshot | None = None
+        self.current_interval = interval
+        self.ticks = 0
+        self._views: dict[str, AppView] = {}
+        self._stamps: dict[str, datetime | None] = {}
+        self._history: dict[str, tuple[deque[float], deque[int]]] = {}
+        self._last_success: datetime | None = None
+        self._wake: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # --- running ---
+
+    def start(self) -> None:
+        """Start ticking on the running loop (the service loop)."""
+        if self._task is not None and not self._task.done():
+            return
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        self._task = self._loop.create_task(self._run(), name="status-monitor")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def refresh_now(self) -> None:
+        """Ask for a tick as soon as possible (thread-safe)."""
+        if self._loop is not None and self._wake is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    async def _run(self) -> None:
+        assert self._wake is not None
+        while True:
+            await self.tick()
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.current_interval)
+
+    # --- one tick ---
+
+    async def tick(self) -> StatusSnapshot:
+        now = utcnow()
+        self.ticks += 1
+        try:
+            guests = await self.client.cluster_resources("vm")
+        except Exception as exc:  # any failure to reach Proxmox: stale data, slower polling
+            self.current_interval = min(self.current_interval * 2, self.max_interval)
+            snapshot = self._failed(now, describe(exc))
+        else:
+            self.current_interval = self.interval
+            self._last_success = now
+            snapshot = await asyncio.to_thread(self._apply, guests, now)
+        self.latest = snapshot
+        self.snapshots.publish(snapshot)
+        return snapshot
+
+    def _failed(self, now: datetime, error: str) -> StatusSnapshot:
+        previous = self.latest
+        apps = {k: replace(v, stale=True) for k, v in (previous.apps if previous else {}).items()}
+        return StatusSnapshot(
+            taken_at=now,
+            ok=False,
+            apps=apps,
+            orphans=previous.orphans if previous else (),
+            error=error,
+            last_success=self._last_success,
+            history=previous.history if previous else {},
+            changed=frozenset(apps) if previous and previous.ok else frozenset(),
+        )
+
+    def _apply(self, guests: list[Guest], now: datetime) -> StatusSnapshot:
+        """Runs in a worker thread: diff, one write transaction, the snapshot."""
+        by_vmid = {g.vmid: g for g in guests if g.type == "lxc"}
+        with self.records.db.session(readonly=True) as s:
+            rows = s.execute(select(App.id, App.lxc_id, App.status, App.updated_at)).all()
+        changes = []
+        for app_id, vmid, status, _ in rows:
+            want = desired_status(status, by_vmid.get(vmid))
+            if want != status:
+                changes.append((app_id, want))
+        if changes:
+            self.records.apply_statuses(changes)
+            with self.records.db.session(readonly=True) as s:
+                rows = s.execute(select(App.id, App.lxc_id, App.status, App.updated_at)).all()
+        self._refresh_views(rows)
+
+        previous = self.latest.apps if self.latest is not None else {}
+        apps: dict[str, AppView] = {}
+        changed: set[str] = set()
+        known_vmids = set()
+        for app_id, vmid, _status, _ in rows:
+            known_vmids.add(vmid)
+            guest = by_vmid.get(vmid)
+            live = live_status(guest) if guest is not None else None
+            view = self._views[app_id]
+            if live is not None:
+                self._remember(app_id, live)
+            old = previous.get(app_id)
+            if (
+                old is not None
+                and not old.stale
+                and old.live == live
+                and old.updated_at == view.updated_at
+                and old.status == view.status
+            ):
+                apps[app_id] = old
+            else:
+                apps[app_id] = replace(view, live=live)
+                changed.add(app_id)
+        orphans = tuple(
+            OrphanView(vmid=g.vmid, node=g.node, name=g.name, status=g.status)
+            for g in by_vmid.values()
+            if TAG in g.tags and g.vmid not in known_vmids
+        )
+        return StatusSnapshot(
+            taken_at=now,
+            ok=True,
+            apps=apps,
+            orphans=orphans,
+            last_success=now,
+            history={k: (tuple(c), tuple(m)) for k, (c, m) in self._history.items() if k in apps},
+            changed=frozenset(changed),
+            removed=frozenset(set(previous) - set(apps)),
+        )
+
+    def _refresh_views(self, rows) -> None:
+        """Re-read full rows only for apps that are new or whose row changed."""
+        ids = {r[0] for r in rows}
+        for gone in set(self._views) - ids:
+            self._views.pop(gone, None)
+            self._stamps.pop(gone, None)
+            self._history.pop(gone, None)
+        stale = [app_id for app_id, _, _, stamp in rows if self._stamps.get(app_id, 0) != stamp]
+        if not stale:
+            return
+        with self.records.db.session(readonly=True) as s:
+            for chunk_start in range(0, len(stale), 500):
+                chunk = stale[chunk_start : chunk_start + 500]
+                for app in s.scalars(select(App).where(App.id.in_(chunk))):
+                    self._views[app.id] = to_view(app)
+                    self._stamps[app.id] = app.updated_at
+
+    def _remember(self, app_id: str, live: LiveStatus) -> None:
+        cpu, mem = self._history.setdefault(
+            app_id, (deque(maxlen=self.history_size), deque(maxlen=self.history_size))
+        )
+        cpu.append(live.cpu)
+        mem.append(live.mem)
