@@ -100,11 +100,15 @@ def error_response(
 
 
 def data_response(reply: Reply) -> web.Response:
-    payload: dict[str, Any] = {"data": reply.data}
-    if reply.total is not None:
-        payload["total"] = reply.total
+    if reply.raw is not None:
+        text = reply.raw
+    else:
+        payload: dict[str, Any] = {"data": reply.data}
+        if reply.total is not None:
+            payload["total"] = reply.total
+        text = json.dumps(payload, separators=(",", ":"))
     return web.Response(
-        text=json.dumps(payload, separators=(",", ":")),
+        text=text,
         content_type="application/json",
         charset="UTF-8",
         headers=_HEADERS,

@@ -6,6 +6,7 @@ keys and value types (ints for numbers and 0/1 flags, property strings as string
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -164,6 +165,10 @@ class Guest:
     busy: Any = None
     #: What `/cluster/resources` shows: refreshed by the stats tick like pvestatd does.
     statd: dict[str, Any] | None = None
+    #: Bumped at every statd refresh; keys the cached JSON of the listings (see `listing.py`).
+    statd_rev: int = 0
+    #: (key, JSON text) of this guest's entry in `/cluster/resources` and `/nodes/{n}/lxc`.
+    json_cache: dict[str, tuple[Any, str]] = field(default_factory=dict, repr=False)
     #: Changes made while running that apply at the next start (`features`, `arch`, ...).
     pending: dict[str, Any] = field(default_factory=dict)
     #: Wall time it was created (the rrd history starts there).
@@ -225,6 +230,7 @@ class Guest:
         return max(0, int(now - self.started))
 
 
+@functools.lru_cache(maxsize=16384)
 def parse_size_option(value: str) -> int:
     """`local-lvm:vm-100-disk-0,size=8G` -> bytes (0 when absent)."""
     match = re.search(r"(?:^|,)size=(\d+(?:\.\d+)?)([KMGT]?)", value)

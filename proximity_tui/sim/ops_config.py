@@ -71,6 +71,7 @@ class ConfigOps(OpsBase):
             new = typed.get("features", "")
             check_feature_permission(user, new, self.effective_config(g).get("features"))
         self._apply(g, typed, to_delete)
+        self.changed()
 
     def effective_config(self, g: Guest) -> dict[str, Any]:
         """The config with pending changes applied (what `GET .../config` shows)."""

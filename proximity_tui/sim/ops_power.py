@@ -145,7 +145,8 @@ class PowerOps(OpsBase):
         g.status = "running"
         g.started = self.now()
         g.pid = self.rng.randrange(2000, 4_000_000)
-        g.usage = Usage(disk=g.usage.disk)
+        # a booting CT: init and its services already hold some memory and CPU
+        g.usage = Usage(disk=g.usage.disk, cpu=0.02, mem=24 * 1024**2 + g.maxmem // 20)
         ip, dhcp = self._address_for(g)
         inside = _inside_to_notify(g)
         if inside is not None:

@@ -16,6 +16,8 @@ class Reply:
 
     data: Any
     total: int | None = None
+    #: The whole JSON body, already encoded (the big listings build it from cached parts).
+    raw: str | None = None
 
 
 @dataclass

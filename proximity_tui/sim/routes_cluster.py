@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from proximity_tui.sim import appliances, views
+from proximity_tui.sim import appliances, listing, views
 from proximity_tui.sim.errors import param_error
 from proximity_tui.sim.router import Ctx, Reply, api
 from proximity_tui.sim.tasks import parse_upid
@@ -49,22 +49,7 @@ async def node_status(ctx: Ctx) -> Any:
 
 @api("GET", "/cluster/resources")
 async def resources(ctx: Ctx) -> Any:
-    s = ctx.state
-    kind = ctx.params.get("type")
-    now = s.now()
-    out: list[dict[str, Any]] = []
-    if kind in (None, "vm"):
-        live = s.statd_live()
-        for g in s.guests.values():
-            figures = views.live_figures(g, now, s.nodes.get(g.node)) if live else g.statd
-            out.append(views.resource_guest(g, figures))
-    if kind in (None, "node"):
-        out.extend(views.resource_node(n, now) for n in s.nodes.values())
-    if kind in (None, "storage"):
-        out.extend(
-            views.resource_storage(n, st) for n in s.nodes.values() for st in n.storages.values()
-        )
-    return out
+    return Reply(None, raw=listing.resources_body(ctx.state, ctx.params.get("type")))
 
 
 @api("GET", "/cluster/nextid")

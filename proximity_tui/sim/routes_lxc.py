@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from proximity_tui.sim import stats, views
+from proximity_tui.sim import listing, stats, views
 from proximity_tui.sim.errors import PveError
-from proximity_tui.sim.router import Ctx, api
+from proximity_tui.sim.router import Ctx, Reply, api
 
 
 def _ct(ctx: Ctx) -> Any:
@@ -15,10 +15,8 @@ def _ct(ctx: Ctx) -> Any:
 
 @api("GET", "/nodes/{node}/lxc")
 async def ct_list(ctx: Ctx) -> Any:
-    s = ctx.state
-    node = s.node(ctx.params["node"])
-    now = s.now()
-    return [views.ct_list_entry(g, now, node) for g in s.cts_on(node.name)]
+    node = ctx.state.node(ctx.params["node"])
+    return Reply(None, raw=listing.ct_list_body(ctx.state, node))
 
 
 @api("POST", "/nodes/{node}/lxc")

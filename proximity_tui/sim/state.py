@@ -55,7 +55,7 @@ class ClusterState(PowerOps, CreateOps, SnapshotOps, ConfigOps, StorageOps):
         self.rng = random.Random(seed)
         self.nodes: dict[str, Node] = {}
         self.guests: dict[int, Guest] = {}
-        self.tasks = TaskRunner(clock, faults)
+        self.tasks = TaskRunner(clock, faults, on_finish=lambda task: self.changed())
         #: Every MAC in use, so new ones are unique without scanning all guests.
         self._macs: set[str] = set()
         #: hwaddr -> address, kept across restarts like a DHCP server's leases.
@@ -171,6 +171,14 @@ class ClusterState(PowerOps, CreateOps, SnapshotOps, ConfigOps, StorageOps):
 
     def now(self) -> float:
         return self.clock.time()
+
+    def changed(self) -> None:
+        """Something changed: in live mode the listings show it at once (else at the next
+        pvestatd round, as on a real host)."""
+        if self.statd_live():
+            from proximity_tui.sim.stats import refresh_statd
+
+            refresh_statd(self)
 
     def statd_live(self) -> bool:
         """At (near) zero time scale `/cluster/resources` shows live figures, not the last

@@ -104,5 +104,7 @@ def refresh_statd(state: Any) -> None:
     from proximity_tui.sim.views import live_figures
 
     now = state.now()
+    nodes = state.nodes
     for g in state.guests.values():
-        g.statd = live_figures(g, now, state.nodes.get(g.node))
+        g.statd = live_figures(g, now, nodes.get(g.node))
+        g.statd_rev += 1

@@ -132,9 +132,13 @@ TaskCleanup = Callable[[Task, str], Awaitable[None] | None]
 class TaskRunner:
     """Creates and runs tasks; keeps them by UPID for the status and log endpoints."""
 
-    def __init__(self, clock: Clock, faults: FaultSet) -> None:
+    def __init__(
+        self, clock: Clock, faults: FaultSet, on_finish: Callable[[Task], None] | None = None
+    ) -> None:
         self.clock = clock
         self.faults = faults
+        #: Called when any task has stopped (the state refreshes what listings show).
+        self.on_finish = on_finish
         self.tasks: dict[str, Task] = {}
         self._pids: dict[str, int] = {}
 
@@ -217,6 +221,8 @@ class TaskRunner:
         task.status = "stopped"
         task.endtime = int(self.clock.time())
         task.done.set()
+        if self.on_finish is not None:
+            self.on_finish(task)
 
 
 async def wait_task(task: Task) -> Task:
