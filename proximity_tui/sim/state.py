@@ -15,6 +15,7 @@ from typing import Any
 from proximity_tui.sim.clock import Clock
 from proximity_tui.sim.errors import PveError, not_found_config
 from proximity_tui.sim.faults import FaultSet
+from proximity_tui.sim.inside import ContainerInside
 from proximity_tui.sim.model import Guest, Node, Snapshot, Usage
 from proximity_tui.sim.ops_config import ConfigOps
 from proximity_tui.sim.ops_create import CreateOps
@@ -27,15 +28,6 @@ from proximity_tui.sim.tasks import TaskRunner
 VMID_MIN, VMID_MAX = 100, 1000000
 #: Where DHCP leases come from: a private /16 the CTs' bridge hands out.
 DHCP_PREFIX = "10.10"
-
-
-def inside_class() -> Any:
-    """The container-inside model (the real one once it exists, else the stand-in)."""
-    try:
-        from proximity_tui.sim.inside import ContainerInside
-    except ImportError:
-        from proximity_tui.sim._inside_placeholder import PlaceholderInside as ContainerInside
-    return ContainerInside
 
 
 def inside_release(template: str | None, ostype: str) -> tuple[str, str]:
@@ -129,7 +121,7 @@ class ClusterState(PowerOps, CreateOps, SnapshotOps, ConfigOps, StorageOps):
 
     def new_inside(self, vmid: int, ostype: str, hostname: str, template: str | None = None) -> Any:
         kind, release = inside_release(template, ostype)
-        return inside_class()(
+        return ContainerInside(
             vmid,
             ostype=kind,
             release=release,
@@ -160,7 +152,7 @@ class ClusterState(PowerOps, CreateOps, SnapshotOps, ConfigOps, StorageOps):
         return inside
 
     def inside_from_dict(self, data: dict[str, Any]) -> Any:
-        return inside_class().from_dict(
+        return ContainerInside.from_dict(
             data,
             rng=random.Random(self.rng.getrandbits(64)),
             clock=self.clock.time,
