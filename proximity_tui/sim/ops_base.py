@@ -34,10 +34,17 @@ def parse_features(text: str | None) -> dict[str, str]:
     return out
 
 
-def check_feature_permission(user: str, new: str | None, old: str | None) -> None:
-    """Only root@pam itself may change feature flags other than `nesting` (tokens may not)."""
+def check_feature_permission(
+    user: str, new: str | None, old: str | None, *, unprivileged: bool
+) -> None:
+    """Only root@pam itself may change feature flags other than `nesting` (tokens may not),
+    and any flag of a privileged CT."""
     if user == "root@pam" or new is None:
         return
+    if not unprivileged:
+        raise perm_error(
+            "changing feature flags for privileged container is only allowed for root@pam"
+        )
     features = parse_features(new)
     other_changed = False
     if old:

@@ -69,7 +69,12 @@ class ConfigOps(OpsBase):
             raise PveError(500, f"unable to modify read-only option: '{key}'")
         if "features" in typed or "features" in to_delete:
             new = typed.get("features", "")
-            check_feature_permission(user, new, self.effective_config(g).get("features"))
+            check_feature_permission(
+                user,
+                new,
+                self.effective_config(g).get("features"),
+                unprivileged=bool(g.config.get("unprivileged")),
+            )
         self._apply(g, typed, to_delete)
         self.changed()
 

@@ -106,7 +106,12 @@ class CreateOps(OpsBase):
             self.check_vmid_unused(vmid)
         elif existing.config.get("protection"):
             raise PveError(500, f"unable to restore CT {vmid} - protection mode enabled")
-        check_feature_permission(user, params.get("features"), None)
+        check_feature_permission(
+            user, params.get("features"), None, unprivileged=bool(params.get("unprivileged"))
+        )
+        keys = params.get("ssh-public-keys")
+        if keys is not None and not _valid_ssh_keys(keys):
+            raise PveError(500, "SSH public key validation error")
         storage_id = params.get("storage", "local")
         ostemplate = params["ostemplate"]
         tsid, _ = parse_volid(ostemplate)
@@ -347,6 +352,16 @@ def _backup_disk_size(payload: dict[str, Any]) -> int:
 def _in_use(state: Any, vmid: int, volid: str) -> bool:
     g = state.guests.get(vmid)
     return g is not None and volid in str(g.config.get("rootfs", ""))
+
+
+_SSH_KEY = re.compile(
+    r"(?:\S+\s+)?(ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-nistp\d+|sk-\S+)\s+[A-Za-z0-9+/]+=*(\s.*)?"
+)
+
+
+def _valid_ssh_keys(text: str) -> bool:
+    """What `ssh-keygen -l` accepts, roughly: one OpenSSH public key per non-empty line."""
+    return all(_SSH_KEY.fullmatch(line.strip()) for line in text.splitlines() if line.strip())
 
 
 def _fake_hash(rng: Any) -> str:

@@ -149,3 +149,13 @@ def test_tasks_record_who_started_them(info):
         .aplinfo.post(storage="local", template="alpine-3.22-default_20250617_amd64.tar.xz")
     )
     assert upid.endswith(":download:alpine-3.22-default_20250617_amd64.tar.xz:root@pam!proximity:")
+
+
+def test_token_may_not_set_flags_on_a_privileged_ct(px):
+    with pytest.raises(ResourceException) as err:
+        px.nodes("pve1").lxc.post(vmid=152, ostemplate=TEMPLATE, features="nesting=1")
+    assert (err.value.status_code, err.value.content) == (
+        403,
+        "Permission check failed (changing feature flags for privileged container is only "
+        "allowed for root@pam)",
+    )

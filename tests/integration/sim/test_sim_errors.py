@@ -265,3 +265,24 @@ def test_unknown_task(call):
     _param_error(r, {"upid": "no such task"})
     r = call("GET", "/nodes/pve1/tasks/garbage/status")
     _param_error(r, {"upid": "unable to parse worker upid"})
+
+
+def test_ssh_keys_are_validated(px):
+    with pytest.raises(ResourceException) as err:
+        px.nodes("pve1").lxc.post(vmid=350, ostemplate=TEMPLATE, **{"ssh-public-keys": "not a key"})
+    assert (err.value.status_code, err.value.content) == (500, "SSH public key validation error")
+    key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyFakeKeyFakeKeyFakeKeyFakeKeyFake me@host"
+    assert create_ct(px, "pve1", 350, **{"ssh-public-keys": key})["exitstatus"] == "OK"
+
+
+def test_no_free_vmid(px, monkeypatch):
+    import proximity_tui.sim.state as state_module
+
+    # 100 and 101 are the pre-existing VMs: a range of just them is full
+    monkeypatch.setattr(state_module, "VMID_MAX", 102)
+    with pytest.raises(ResourceException) as err:
+        px.cluster.nextid.get()
+    assert (err.value.status_code, err.value.content) == (
+        500,
+        "unable to get any free VMID in range [100, 102]",
+    )
