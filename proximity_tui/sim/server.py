@@ -178,7 +178,11 @@ class Simulator:
         self._api = ApiServer(self.state, auth, self.faults, self.stats, control=control)
         control.api = self._api
         port = await self._api.start(HOST, self.api_port, ctx)
-        ssh = await self._start_ssh(node_names)
+        try:
+            ssh = await self._start_ssh(node_names)
+        except BaseException:
+            await self._api.stop()
+            raise
         sim_stats.tick(self.state, 0)
         self._walker = asyncio.get_running_loop().create_task(self._walk())
         return SimInfo(
@@ -255,17 +259,14 @@ class Simulator:
                 await self._ssh.stop()
         if self._api is not None:
             await self._api.stop()
-        if self.state is not None:
-            for task in list(self.state.tasks.tasks.values()):
-                if task.runner is not None and not task.runner.done():
-                    task.runner.cancel()
-            if self.state_file is not None:
-                self.save_state_now()
         current = asyncio.current_task()
         pending = [t for t in asyncio.all_tasks() if t is not current]
         for t in pending:
             t.cancel()
+        # interrupted tasks undo their partial work before the state is saved
         await asyncio.gather(*pending, return_exceptions=True)
+        if self.state is not None and self.state_file is not None:
+            self.save_state_now()
 
     def save_state_now(self) -> None:
         """Write the state file (call on the sim loop, or through `call()`)."""

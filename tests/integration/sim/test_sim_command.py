@@ -99,3 +99,16 @@ def test_sim_command_bad_input_is_one_line(args, message, tmp_path):
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0]
+
+
+def test_sim_command_port_in_use_is_one_line(sim, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "proximity_tui", "sim", "--api-port", str(sim.info.api_port)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot start the simulator" in lines[0]
