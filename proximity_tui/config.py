@@ -89,6 +89,8 @@ class DeploySettings:
     disk: int = 4
     #: Seconds a single Proxmox task or container command may take during a deploy.
     task_timeout: float = 600.0
+    #: Seconds an app may take to answer its health check after `compose up`.
+    health_timeout: float = 180.0
 
 
 @dataclass

@@ -1,9 +1,322 @@
-"""Subcommands: placeholder until its issue lands."""
+"""The CLI twin of the dashboard: deploy and manage apps from scripts.
+
+Progress is one line per event (`--json`: one JSON object per line). Exit codes: 0 success,
+1 the operation failed, 2 bad usage or input. Ctrl-C during an operation cancels it (it rolls
+back) before the command exits.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from proximity_tui.services.bootstrap import Services
+    from proximity_tui.services.events import OperationEvent
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """Adds nothing yet."""
+    out = argparse.ArgumentParser(add_help=False)
+    out.add_argument("--json", action="store_true", help="JSON lines instead of text")
+
+    p = sub.add_parser("deploy", parents=[common, out], help="deploy a catalog app")
+    p.add_argument("catalog_id", metavar="CATALOG_ID")
+    p.add_argument("--hostname", required=True, metavar="H")
+    p.add_argument("--node", metavar="N")
+    p.add_argument("--cores", type=int, metavar="C")
+    p.add_argument("--memory", type=int, metavar="MB")
+    p.add_argument("--disk", type=int, metavar="GB")
+    p.add_argument("--env", action="append", default=[], metavar="K=V", help="repeatable")
+    p.set_defaults(handler=run_deploy)
+
+    for name, help_text in (
+        ("start", "start an app"),
+        ("stop", "stop an app (compose down, then shut down)"),
+        ("restart", "stop then start an app"),
+        ("update", "pull new images and recreate, rolling back on failure"),
+        ("backup", "back up an app's container (vzdump)"),
+        ("backups", "list an app's backups"),
+    ):
+        p = sub.add_parser(name, parents=[common, out], help=help_text)
+        p.add_argument("app", metavar="APP", help="app id, hostname or vmid")
+        p.set_defaults(handler=run_simple, action=name)
+
+    p = sub.add_parser("delete", parents=[common, out], help="stop, destroy and forget an app")
+    p.add_argument("app", metavar="APP")
+    p.add_argument("--yes", action="store_true", help="do not ask for the hostname")
+    p.set_defaults(handler=run_delete)
+
+    p = sub.add_parser("clone", parents=[common, out], help="copy an app under a new hostname")
+    p.add_argument("app", metavar="APP")
+    p.add_argument("new_hostname", metavar="NEW_HOSTNAME")
+    p.set_defaults(handler=run_simple, action="clone")
+
+    p = sub.add_parser("restore", parents=[common, out], help="restore an app from a backup")
+    p.add_argument("app", metavar="APP")
+    p.add_argument("volid", metavar="VOLID")
+    p.set_defaults(handler=run_simple, action="restore")
+
+    p = sub.add_parser("logs", parents=[common], help="docker compose logs of an app")
+    p.add_argument("app", metavar="APP")
+    p.add_argument("--tail", type=int, default=100, metavar="N")
+    p.add_argument("--follow", "-f", action="store_true")
+    p.set_defaults(handler=run_logs)
+
+    p = sub.add_parser("status", parents=[common, out], help="refresh once and print app status")
+    p.set_defaults(handler=run_status)
+
+
+# --- output -------------------------------------------------------------------------------------
+
+
+class Printer:
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+
+    def event(self, e: OperationEvent) -> None:
+        if e.kind == "progress":
+            return
+        if self.as_json:
+            from proximity_tui.commands.common import print_json
+
+            print_json(e.to_dict())
+            return
+        when = e.ts.astimezone().strftime("%H:%M:%S")
+        step = f"[{e.step}] " if e.step else ""
+        mark = {"step_failed": "FAILED ", "undo": "undo: ", "rolled_back": ""}.get(e.kind, "")
+        if e.kind == "step_finished" and e.duration is not None:
+            text = f"done: {e.message} ({e.duration:.1f}s)"
+        else:
+            text = e.message
+        sys.stdout.write(f"{when} {step}{mark}{text}\n")
+        sys.stdout.flush()
+
+    def result(self, obj: Any, text: str) -> None:
+        if self.as_json:
+            from dataclasses import asdict, is_dataclass
+
+            from proximity_tui.commands.common import print_json
+
+            print_json({"result": asdict(obj) if is_dataclass(obj) else obj})
+        elif text:
+            print(text)
+
+
+def _run_operation(services: Services, printer: Printer, coro) -> Any:
+    """Run one operation with its events printed; Ctrl-C cancels it (rolled back) and waits."""
+    unsubscribe = services.apps.events.subscribe(printer.event)
+    future = services.runtime.submit(coro)
+    try:
+        while True:
+            try:
+                return future.result(timeout=0.2)
+            except TimeoutError:
+                continue
+            except KeyboardInterrupt:
+                print("proximity-tui: cancelling (the operation rolls back)...", file=sys.stderr)
+                for op_id in services.apps.running_operations():
+                    services.apps.cancel_operation(op_id, "cancelled by the user (Ctrl-C)")
+    finally:
+        unsubscribe()
+
+
+# --- handlers -----------------------------------------------------------------------------------
+
+
+def run_deploy(args: argparse.Namespace) -> int:
+    from proximity_tui.commands.connect import open_services
+    from proximity_tui.services.errors import ValidationError
+
+    env: dict[str, str] = {}
+    for item in args.env:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ValidationError(f"--env expects NAME=VALUE, got {item!r}", field="env")
+        env[name] = value
+    services = open_services(args)
+    try:
+        printer = Printer(args.json)
+        app = _run_operation(
+            services,
+            printer,
+            services.apps.deploy_app(
+                args.catalog_id,
+                args.hostname,
+                node=args.node,
+                cores=args.cores,
+                memory=args.memory,
+                disk=args.disk,
+                environment=env,
+            ),
+        )
+        printer.result(app, f"{app.hostname} is {app.status}" + (f": {app.url}" if app.url else ""))
+        return 0
+    finally:
+        services.close()
+
+
+def run_simple(args: argparse.Namespace) -> int:
+    from proximity_tui.commands.connect import open_services
+
+    services = open_services(args)
+    try:
+        printer = Printer(args.json)
+        app = services.call(services.apps.find_app(args.app))
+        apps = services.apps
+        action = args.action
+        if action == "backups":
+            items = services.call(apps.list_backups(app.id))
+            if args.json:
+                printer.result([_backup_dict(b) for b in items], "")
+            else:
+                for b in items:
+                    print(f"{b.volid}  {b.size} bytes  {b.created_at:%Y-%m-%d %H:%M}")
+                if not items:
+                    print(f"no backups of {app.hostname}")
+            return 0
+        coro = {
+            "start": lambda: apps.start_app(app.id),
+            "stop": lambda: apps.stop_app(app.id),
+            "restart": lambda: apps.restart_app(app.id),
+            "update": lambda: apps.update_app(app.id),
+            "backup": lambda: apps.backup_app(app.id),
+            "clone": lambda: apps.clone_app(app.id, args.new_hostname),
+            "restore": lambda: apps.restore_app(app.id, args.volid),
+        }[action]()
+        result = _run_operation(services, printer, coro)
+        if action == "backup":
+            printer.result(result, f"backed up {app.hostname}: {result.volid}")
+        else:
+            printer.result(result, f"{result.hostname} is {result.status}")
+        return 0
+    finally:
+        services.close()
+
+
+def run_delete(args: argparse.Namespace) -> int:
+    from proximity_tui.commands.connect import open_services
+    from proximity_tui.services.errors import ValidationError
+
+    services = open_services(args)
+    try:
+        app = services.call(services.apps.find_app(args.app))
+        if not args.yes:
+            if not sys.stdin.isatty():
+                raise ValidationError("delete needs --yes when not run in a terminal")
+            typed = input(
+                f"Delete {app.hostname} (CT {app.vmid} on {app.node}) and its data? "
+                "Type its hostname to confirm: "
+            ).strip()
+            if typed != app.hostname:
+                raise ValidationError("the hostname did not match: nothing was deleted")
+        printer = Printer(args.json)
+        _run_operation(services, printer, services.apps.delete_app(app.id))
+        printer.result({"deleted": app.id}, f"{app.hostname} deleted")
+        return 0
+    finally:
+        services.close()
+
+
+def run_logs(args: argparse.Namespace) -> int:
+    import threading
+
+    from proximity_tui.commands.connect import open_services
+
+    services = open_services(args)
+    stop = threading.Event()
+    try:
+        app = services.call(services.apps.find_app(args.app))
+
+        def line(text: str) -> None:
+            sys.stdout.write(text + "\n")
+            sys.stdout.flush()
+
+        future = services.runtime.submit(
+            services.apps.app_logs(
+                app.id, tail=args.tail, follow=args.follow, on_line=line, stop=stop
+            )
+        )
+        try:
+            while True:
+                try:
+                    future.result(timeout=0.2)
+                    return 0
+                except TimeoutError:
+                    continue
+        except KeyboardInterrupt:
+            stop.set()
+            future.result(timeout=10)
+            return 0
+    finally:
+        services.close()
+
+
+def run_status(args: argparse.Namespace) -> int:
+    from proximity_tui.commands.common import print_json, print_table
+    from proximity_tui.commands.connect import open_services
+
+    services = open_services(args)
+    try:
+        snap = services.call(services.monitor.tick())
+        apps = sorted(snap.apps.values(), key=lambda a: a.hostname)
+        if args.json:
+            print_json(
+                {
+                    "ok": snap.ok,
+                    "error": snap.error,
+                    "apps": [_status_dict(a) for a in apps],
+                    "orphans": [o.__dict__ for o in snap.orphans],
+                }
+            )
+            return 0 if snap.ok else 1
+        rows = [[a.hostname, a.status, a.node, a.vmid, _cpu(a), _mem(a), a.url or ""] for a in apps]
+        print_table(
+            ("hostname", "status", "node", "vmid", "cpu", "memory", "url"), rows, empty="no apps"
+        )
+        for o in snap.orphans:
+            print(
+                f"orphan: CT {o.vmid} ({o.name}) on {o.node} is tagged proximity but no app "
+                "knows it"
+            )
+        if not snap.ok:
+            print(f"proximity-tui: error: refresh failed: {snap.error}", file=sys.stderr)
+            return 1
+        return 0
+    finally:
+        services.close()
+
+
+def _cpu(a) -> str:
+    return f"{a.live.cpu * 100:.0f}%" if a.live else "-"
+
+
+def _mem(a) -> str:
+    if not a.live or not a.live.maxmem:
+        return "-"
+    return f"{a.live.mem // 2**20}/{a.live.maxmem // 2**20} MB"
+
+
+def _status_dict(a) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "hostname": a.hostname,
+        "status": a.status,
+        "node": a.node,
+        "vmid": a.vmid,
+        "url": a.url,
+        "cpu": a.live.cpu if a.live else None,
+        "mem": a.live.mem if a.live else None,
+        "maxmem": a.live.maxmem if a.live else None,
+        "uptime": a.live.uptime if a.live else None,
+    }
+
+
+def _backup_dict(b) -> dict[str, Any]:
+    return {
+        "volid": b.volid,
+        "size": b.size,
+        "created_at": b.created_at.isoformat(),
+        "node": b.node,
+        "storage": b.storage,
+    }

@@ -81,7 +81,10 @@ class AppService:
         self.read_only = read_only
         self.records = AppRecords(db)
         self.containers = containers or Containers(
-            client, exec_, task_timeout=deploy_settings.task_timeout
+            client,
+            exec_,
+            task_timeout=deploy_settings.task_timeout,
+            health_timeout=deploy_settings.health_timeout,
         )
         self.events: ev.Hub[ev.OperationEvent] = ev.Hub()
         self.ops = Operations(journal, self.events)
@@ -258,6 +261,14 @@ class AppService:
             await asyncio.wait({task})
         return await self.operation(op_id)
 
+    async def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until no operation started here is running; False if some still run."""
+        tasks = set(self._tasks.values())
+        if not tasks:
+            return True
+        _done, pending = await asyncio.wait(tasks, timeout=timeout)
+        return not pending
+
     # --- running operations ---
 
     def _lock(self, app_id: str, op_id: int) -> None:
@@ -391,8 +402,12 @@ class AppService:
         return ctx.op_id
 
     async def deploy_app(self, catalog_id: str, hostname: str, **kwargs: Any) -> AppView:
+        """Deploy and wait for the end; a failure raises the pipeline's `StepFailed`."""
         op_id = await self.start_deploy(catalog_id, hostname, **kwargs)
-        op = await self.wait_operation(op_id)
+        task = self._tasks.get(op_id)
+        if task is not None:
+            await task
+        op = await self.operation(op_id)
         if op.status != "succeeded":
             raise ProximityError(op.error or f"deploy {op.status}")
         return await self.get_app(op.app_id or "")

@@ -51,6 +51,8 @@ class Services:
     cluster: ClusterInfo | None = None
     #: What recovery did at start, one sentence per interrupted operation.
     recovery_notes: list[str] = field(default_factory=list)
+    #: Demo only: deploy the seed apps on the first start (see `demo.py`).
+    seed_demo: bool = False
     _closed: bool = False
 
     @property
@@ -83,6 +85,10 @@ class Services:
         )
         if monitor:
             self.monitor.start()
+        if self.demo and self.seed_demo:
+            from proximity_tui.services.demo import seed_demo
+
+            await seed_demo(self)
         return self.cluster
 
     def close(self, wait: float = 900.0) -> bool:
@@ -98,6 +104,10 @@ class Services:
         except Exception:  # noqa: BLE001 - closing must go on
             log.exception("stopping the monitor")
         finished = self.runtime.drain(wait)
+        try:  # deploys started in the background (start_deploy) are not runtime futures
+            finished = self.runtime.call(self.apps.wait_idle(wait), timeout=wait + 5) and finished
+        except Exception:  # noqa: BLE001
+            finished = False
         try:
             self.runtime.call(self.exec.close(), timeout=10)
         except Exception:  # noqa: BLE001

@@ -344,6 +344,10 @@ class DeployPipeline:
 
     async def record(self, ctx: OperationContext) -> None:
         job = self.job
+        guest = await self.s.containers.status(job.node, job.vmid)
+        if guest is None or not guest.running:
+            state = "gone" if guest is None else guest.status
+            raise ConflictError(f"CT {job.vmid} is {state}: it stopped before the deploy ended")
         url = job.entry.url(job.address)
         await self.s.records.set_status(
             job.app_id,

@@ -26,7 +26,6 @@ LXC_ID_MIN, LXC_ID_MAX = 100, 999_999_999
 #: Column lengths of the `apps` table (SQLite does not enforce them; we do).
 LIMITS = {"id": 255, "catalog_id": 100, "name": 255, "node": 100, "url": 512}
 JSON_FIELDS: dict[str, type] = {"config": dict, "ports": dict, "volumes": list, "environment": dict}
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class Invalid(Exception):
@@ -123,12 +122,12 @@ def _text(entry: dict[str, Any], key: str, *, required: bool, spaces: bool = Tru
         return None
     if not isinstance(value, str):
         raise Invalid(f"{key} must be a string, got {_kind(value)}")
-    if CONTROL.search(value):
-        raise Invalid(f"{key} {_show(value)} contains control characters")
-    if not spaces and any(c.isspace() for c in value):
-        raise Invalid(f"{key} {_show(value)} contains spaces")
     if not _utf8(value):
         raise Invalid(f"{key} {_show(value)} is not valid Unicode text")
+    if not spaces and any(c.isspace() for c in value):
+        raise Invalid(f"{key} {_show(value)} contains spaces")
+    if not value.isprintable():  # control characters, bidi overrides, line separators...
+        raise Invalid(f"{key} {_show(value)} contains control or invisible characters")
     limit = LIMITS.get(key)
     if limit and len(value) > limit:
         raise Invalid(f"{key} is longer than {limit} characters")

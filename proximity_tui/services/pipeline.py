@@ -45,6 +45,9 @@ class StepFailed(ProximityError):
         self.cause = cause
         self.undone: list[str] = []
         self.undo_errors: list[str] = []
+        # Bad input found by a step (a hostname taken in the cluster) is still bad input.
+        if isinstance(cause, ProximityError):
+            self.exit_code = cause.exit_code
 
     @property
     def cancelled(self) -> bool:

@@ -1,0 +1,45 @@
+"""Services for a non-interactive command: the demo's, or the configured host's."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+from proximity_tui.commands.common import settings_from_args
+from proximity_tui.services.errors import ProximityError
+
+if TYPE_CHECKING:
+    from proximity_tui.services.bootstrap import Services
+
+
+class NotConfigured(ProximityError):
+    exit_code = 2
+
+
+def open_services(args: argparse.Namespace, *, monitor: bool = False) -> Services:
+    """Build and connect the services; recovery notes go to stderr. Close them when done."""
+    if getattr(args, "demo", False):
+        from proximity_tui.services.demo import build_demo_services
+
+        services = build_demo_services(
+            read_only=bool(getattr(args, "read_only", False)), seed_apps=False
+        )
+    else:
+        from proximity_tui.services.bootstrap import build_services
+
+        settings = settings_from_args(args)
+        if not settings.configured:
+            raise NotConfigured(
+                f"no Proxmox host configured ({settings.config_path} does not exist): run "
+                "`proximity-tui` to connect, write that file, or try `--demo`"
+            )
+        services = build_services(settings)
+    try:
+        services.call(services.connect(monitor=monitor))
+    except BaseException:
+        services.close(wait=0)
+        raise
+    for note in services.recovery_notes:
+        print(f"proximity-tui: recovered: {note}", file=sys.stderr)
+    return services

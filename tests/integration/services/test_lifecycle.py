@@ -1,0 +1,135 @@
+"""Scenario 2 (a restart re-syncs from Proxmox), scenario 4 (deletion) and the full lifecycle,
+checking the database after every step."""
+
+from __future__ import annotations
+
+import pytest
+
+from proximity_tui.services.errors import BusyError, ProximityError
+from proximity_tui.sim.faults import FaultRule
+from proximity_tui.store import repositories as repo
+from tests.integration.services.conftest import guests_named, make_services
+
+
+def row(services, app_id):
+    with services.db.session(readonly=True) as s:
+        app = repo.get_app(s, app_id)
+        return None if app is None else (app.status, app.lxc_id, app.node, app.url)
+
+
+def ct_status(sim, vmid):
+    return sim.call(lambda: sim.state.find_ct(vmid).status)
+
+
+def test_a_new_service_on_the_same_database_lists_and_resyncs(sim, services, tmp_path, hostname):
+    app = services.call(services.apps.deploy_app("whoami", hostname))
+    # Behind the app service's back, the container is stopped (as an admin would in the web UI).
+    upid = services.call(services.client.ct_action(app.node, app.vmid, "stop"))
+    services.call(services.client.wait_task(upid))
+    services.close(wait=10)
+
+    again = make_services(sim, tmp_path)
+    try:
+        listed = again.call(again.apps.list_apps())
+        assert [a.id for a in listed] == [app.id]
+        assert listed[0].status == "running"  # what the database knew
+        snapshot = again.call(again.monitor.tick())
+        assert snapshot.ok and snapshot.apps[app.id].status == "stopped"
+        assert row(again, app.id)[0] == "stopped"
+    finally:
+        again.close(wait=10)
+
+
+def test_delete_stops_destroys_and_forgets(sim, services, hostname):
+    app = services.call(services.apps.deploy_app("whoami", hostname))
+    services.call(services.apps.delete_app(app.id))
+    assert row(services, app.id) is None
+    assert guests_named(sim, hostname) == []
+    op = services.call(services.apps.operations())[0]
+    assert (op.kind, op.status) == ("delete", "succeeded")
+
+
+def test_a_destroy_failure_keeps_the_app_listed_as_error(sim, services, faults, hostname):
+    app = services.call(services.apps.deploy_app("whoami", hostname))
+    faults.add(FaultRule(task="vzdestroy", task_error="unable to destroy CT - storage busy"))
+    with pytest.raises(ProximityError, match="storage busy"):
+        services.call(services.apps.delete_app(app.id))
+    status, vmid, _, _ = row(services, app.id)
+    assert status == "error" and vmid == app.vmid
+    kept = services.call(services.apps.get_app(app.id))
+    assert "storage busy" in (kept.reason or "")
+    assert len(guests_named(sim, hostname)) == 1
+
+
+def test_full_lifecycle(sim, services, faults, hostname):
+    apps = services.apps
+    app = services.call(apps.deploy_app("whoami", hostname))
+    assert row(services, app.id)[0] == "running"
+
+    app = services.call(apps.stop_app(app.id))
+    assert app.status == "stopped" and ct_status(sim, app.vmid) == "stopped"
+    assert row(services, app.id)[0] == "stopped"
+
+    app = services.call(apps.start_app(app.id))
+    assert app.status == "running" and ct_status(sim, app.vmid) == "running"
+
+    app = services.call(apps.restart_app(app.id))
+    assert app.status == "running" and ct_status(sim, app.vmid) == "running"
+    kinds = [op.kind for op in services.call(apps.operations(app_id=app.id))]
+    assert kinds[:4] == ["restart", "start", "stop", "deploy"]
+
+    copy = services.call(apps.clone_app(app.id, f"{hostname}-copy"))
+    assert copy.status == "running" and copy.vmid != app.vmid
+    assert row(services, copy.id)[0] == "running"
+    snaps = sim.call(lambda: list(sim.state.find_ct(app.vmid).snapshots))
+    assert not [s for s in snaps if str(s).startswith("proximity-clone")]  # temporary one gone
+
+    backup = services.call(apps.backup_app(app.id))
+    assert backup.volid.startswith("local:backup/vzdump-lxc-") and backup.size > 0
+    assert [b.volid for b in services.call(apps.list_backups(app.id))] == [backup.volid]
+
+    app = services.call(apps.restore_app(app.id, backup.volid))
+    assert app.status == "running" and ct_status(sim, app.vmid) == "running"
+
+    app = services.call(apps.update_app(app.id))
+    assert app.status == "running"
+    op = services.call(apps.operations(app_id=app.id))[0]
+    assert (op.kind, op.status) == ("update", "succeeded")
+
+    faults.add(
+        FaultRule(
+            command=r"compose .* pull",
+            exit_status=1,
+            stderr="Error response from daemon: pull access denied",
+        )
+    )
+    with pytest.raises(ProximityError, match="pull access denied"):
+        services.call(apps.update_app(app.id))
+    op = services.call(apps.operations(app_id=app.id))[0]
+    assert (op.kind, op.status) == ("update", "rolled_back")
+    assert any("rolled CT" in u for u in op.result["undone"])
+    assert row(services, app.id)[0] == "running"
+    assert not [
+        s
+        for s in sim.call(lambda: list(sim.state.find_ct(app.vmid).snapshots))
+        if str(s).startswith("proximity-update")
+    ]
+
+    services.call(apps.delete_app(copy.id))
+    services.call(apps.delete_app(app.id))
+    assert services.call(apps.list_apps()) == []
+    assert guests_named(sim, hostname) == [] and guests_named(sim, f"{hostname}-copy") == []
+
+
+def test_a_second_operation_on_a_busy_app_fails_at_once(sim, services, faults, hostname):
+    app = services.call(services.apps.deploy_app("whoami", hostname))
+    faults.add(FaultRule(task="vzshutdown", delay=1.0))
+    first = services.runtime.submit(services.apps.stop_app(app.id))
+    import time
+
+    deadline = time.monotonic() + 5
+    while not services.apps.running_operations() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    with pytest.raises(BusyError, match="busy"):
+        services.call(services.apps.start_app(app.id))
+    assert first.result(timeout=30).status == "stopped"

@@ -1,0 +1,79 @@
+"""The status monitor: one API call per tick whatever the number of containers; vanished
+containers become `missing`; orphans are reported; failures slow the polling down."""
+
+from __future__ import annotations
+
+from proximity_tui.sim.faults import FaultRule
+from proximity_tui.sim.server import Simulator
+from proximity_tui.store import repositories as repo
+from tests.integration.services.conftest import make_services
+
+
+def test_one_api_call_per_tick_with_1000_containers(tmp_path):
+    with Simulator(nodes=3, containers=1000, time_scale=0.0, seed=5) as sim:
+        services = make_services(sim, tmp_path)
+        try:
+            guests = services.call(services.client.cluster_resources())
+            # Register 1,000 of them as apps, as if deployed earlier.
+            with services.db.session() as s:
+                for g in [g for g in guests if g.type == "lxc"][:1000]:
+                    repo.add_app(
+                        s,
+                        id=f"whoami-ct{g.vmid}",
+                        catalog_id="whoami",
+                        name="whoami",
+                        hostname=f"ct{g.vmid}",
+                        status="running",
+                        lxc_id=g.vmid,
+                        node=g.node,
+                    )
+            services.call(services.monitor.tick())
+            sim.stats.reset()
+            snapshot = services.call(services.monitor.tick())
+            assert sim.stats.total == 1
+            assert len(snapshot.apps) == 1000 and snapshot.ok
+            # A quiet second tick re-reads no full row and says what changed.
+            assert snapshot.changed <= frozenset(snapshot.apps)
+        finally:
+            services.close(wait=10)
+
+
+def test_a_vanished_container_becomes_missing_and_orphans_are_reported(sim, services, hostname):
+    app = services.call(services.apps.deploy_app("whoami", hostname))
+    other = services.call(services.apps.deploy_app("whoami", f"{hostname}-o"))
+    # One container is destroyed behind our back; another app row disappears (an orphan CT).
+    client = services.client
+    services.call(client.wait_task(services.call(client.ct_action(app.node, app.vmid, "stop"))))
+    services.call(client.wait_task(services.call(client.delete_ct(app.node, app.vmid))))
+    with services.db.session() as s:
+        repo.delete_app(s, other.id)
+
+    snapshot = services.call(services.monitor.tick())
+    assert snapshot.apps[app.id].status == "missing"
+    assert other.vmid in [o.vmid for o in snapshot.orphans]
+    assert services.call(services.apps.get_app(app.id)).status == "missing"
+    assert "delete" in services.apps.actions_for(snapshot.apps[app.id])
+    assert "start" not in services.apps.actions_for(snapshot.apps[app.id])
+
+
+def test_failures_mark_the_snapshot_stale_and_back_off(sim, services, faults, hostname):
+    services.call(services.apps.deploy_app("whoami", hostname))
+    good = services.call(services.monitor.tick())
+    assert good.ok
+    faults.add(
+        FaultRule(
+            method="GET",
+            path="/cluster/resources",
+            http_status=500,
+            message="pveproxy down",
+            times=None,
+        )
+    )
+    bad = services.call(services.monitor.tick())
+    assert not bad.ok and "pveproxy down" in (bad.error or "")
+    assert bad.last_success == good.taken_at
+    assert all(a.stale for a in bad.apps.values()) and set(bad.apps) == set(good.apps)
+    assert services.monitor.current_interval == 2 * services.monitor.interval
+    faults.clear()
+    assert services.call(services.monitor.tick()).ok
+    assert services.monitor.current_interval == services.monitor.interval
