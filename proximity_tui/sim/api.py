@@ -215,7 +215,8 @@ class ApiServer:
             return error_response(rule.http_status, message)
         body = await request.read()
         if method in ("GET", "DELETE", "HEAD") and body:
-            return error_response(501, f"Unexpected content for method '{method}'")
+            # answered by the HTTP layer itself, before any API handling: no JSON body
+            return error_response(501, f"Unexpected content for method '{method}'", body=False)
         public = match is not None and match.route.public
         identity = None
         if not public:

@@ -131,6 +131,7 @@ def test_body_on_get_or_delete_is_501(call):
     assert (r.status_code, r.reason) == (501, "Unexpected content for method 'GET'")
     r = call("DELETE", "/nodes/pve1/lxc/102", data={"force": "1"})
     assert (r.status_code, r.reason) == (501, "Unexpected content for method 'DELETE'")
+    assert r.content == b""
 
 
 def test_unknown_node_and_ct(call):
