@@ -7,7 +7,7 @@ import asyncio
 import re
 from typing import Any
 
-from proximity_tui.sim.errors import PveError, TaskError
+from proximity_tui.sim.errors import PveError, TaskError, param_error
 from proximity_tui.sim.model import Guest, Usage
 from proximity_tui.sim.ops_base import OpsBase, parse_features
 from proximity_tui.sim.tasks import Task
@@ -32,6 +32,7 @@ class PowerOps(OpsBase):
         return await method(node, int(vmid), user, **opts)
 
     async def start_ct(self, node: str, vmid: int, user: str, *, skiplock: int = 0, **_: Any):
+        _root_only_skiplock(skiplock, user)
         g = self.ct_on(node, vmid)
         self._must_be_stopped(g)
         await self.wait_config_lock(g)
@@ -48,6 +49,7 @@ class PowerOps(OpsBase):
         return self.spawn(node, "vzstart", str(vmid), user, body, vmid=vmid, hold=g)
 
     async def stop_ct(self, node: str, vmid: int, user: str, *, skiplock: int = 0, **_: Any):
+        _root_only_skiplock(skiplock, user)
         g = await self._running_unlocked(node, vmid, skiplock)
 
         async def body(task: Task) -> None:
@@ -185,6 +187,11 @@ class PowerOps(OpsBase):
         inside = _inside_to_notify(g)
         if inside is not None:
             inside.on_stop()
+
+
+def _root_only_skiplock(skiplock: int, user: str) -> None:
+    if skiplock and user != "root@pam":
+        raise param_error({"skiplock": "Only root may use this option."})
 
 
 def _inside_to_notify(g: Guest) -> Any:

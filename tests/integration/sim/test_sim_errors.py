@@ -287,3 +287,10 @@ def test_no_free_vmid(px, monkeypatch):
         500,
         "unable to get any free VMID in range [100, 102]",
     )
+
+
+def test_skiplock_is_for_root_only(px):
+    with pytest.raises(ResourceException) as err:
+        px.nodes("pve3").lxc(103).status.start.post(skiplock=1)
+    assert err.value.status_code == 400
+    assert err.value.errors == {"skiplock": "Only root may use this option."}
