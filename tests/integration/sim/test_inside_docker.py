@@ -292,3 +292,32 @@ async def test_debian_apt_and_systemd():
     assert (
         fail.status == 100 and "E: Sub-process /usr/bin/dpkg returned an error code (1)" in fail.err
     )  # noqa: E501
+
+
+async def test_stop_start_restart_ls_and_curl(ct):
+    assert (await web_up(ct)).status == 0
+    base = "docker compose -f /opt/app/compose.yaml"
+    assert (await sh(ct, f"{base} stop")).err == (
+        " Container app-web-1  Stopping\n Container app-web-1  Stopped\n"
+    )
+    assert (await sh(ct, f"{base} ps -q")).out == ""
+    listed = await sh(ct, "docker compose ls -a")
+    assert listed.out.splitlines()[1].split() == ["app", "exited(1)", "/opt/app/compose.yaml"]
+    assert (await sh(ct, f"{base} start")).err.endswith(" Container app-web-1  Started\n")
+    restart = await sh(ct, f"{base} restart web")
+    assert restart.err == " Container app-web-1  Restarting\n Container app-web-1  Started\n"
+    assert (await sh(ct, "curl -fsS http://127.0.0.1:8080/")).status == 127  # not installed
+    assert (await sh(ct, "apk add -q curl")).status == 0
+    ok = await sh(ct, "curl -fsS -o /dev/null -w '%{http_code}' http://127.0.0.1:8080/")
+    assert (ok.status, ok.out) == (0, "200")
+    missing = await sh(ct, "curl -fsS http://127.0.0.1:8080/missing")
+    assert (missing.status, missing.err) == (
+        22,
+        "curl: (22) The requested URL returned error: 404\n",
+    )  # noqa: E501
+    refused = await sh(ct, "curl -fsS http://127.0.0.1:9/")
+    assert refused.status == 7 and refused.err.startswith(
+        "curl: (7) Failed to connect to 127.0.0.1 port 9"
+    )  # noqa: E501
+    none = await sh(ct, f"{base} start nosuch")
+    assert (none.status, none.err) == (1, "no such service: nosuch\n")
