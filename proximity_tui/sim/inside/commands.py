@@ -37,6 +37,7 @@ COMMANDS: dict[str, CommandFn] = {
     "ip": net.ip,
     "wget": net.wget,
     "curl": net.curl,
+    "nc": net.nc,
     "apk": packages.apk,
     "apt-get": packages.apt_get,
     "apt": packages.apt_get,

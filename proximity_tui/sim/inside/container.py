@@ -8,7 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
-from . import images
+from . import image_io, images
 from .commands import COMMANDS, available, path_of
 from .docker import DockerEngine
 from .fs import MemoryFS
@@ -261,27 +261,36 @@ class ContainerInside:
     def is_unhealthy(self, ref: str) -> bool:
         return self._image_in(ref, "unhealthy_images")
 
-    async def http_get(self, host: str, port: int, path: str) -> tuple[int, bytes]:
-        await asyncio.sleep(0)
+    def connect(self, host: str, port: int) -> tuple[Any, int] | None:
+        """The (container, its port) a TCP connection from inside the CT reaches; None for an
+        outside host that resolves. Raises `NetError` as the connection would fail."""
         host = host.strip("[]")
         local = host in _LOOPBACK or host == self.ip_address or host == self.hostname
         if not local:
             if self.ip is None or host not in _EXTERNAL:
                 raise NetError("bad_address", host)
-            return 200, b"<!doctype html><html><head><title>Example Domain</title></head></html>\n"
-        if not self.docker.running:
-            raise NetError("refused", host)
-        hit = self.docker.find_port(port, loopback=host in _LOOPBACK)
+            return None
+        hit = (
+            self.docker.find_port(port, loopback=host in _LOOPBACK) if self.docker.running else None
+        )  # noqa: E501
         if hit is None or not self.docker.listening(hit[0]):
             raise NetError("refused", host)
         box, target = hit
         if box.listen and target not in box.listen:
             raise NetError("reset", host)
-        answer = images.http_response(box.image, path)
+        return hit
+
+    async def http_get(self, host: str, port: int, path: str) -> tuple[int, bytes]:
+        await asyncio.sleep(0)
+        hit = self.connect(host, port)
+        if hit is None:
+            return 200, b"<!doctype html><html><head><title>Example Domain</title></head></html>\n"
+        box, _target = hit
+        answer = image_io.http_response(box.image, path)
         if answer is None:
             raise NetError("reset", host)
         status, body = answer
-        line = images.access_line(box.image, path, status, len(body), self.wall(self.now()))
+        line = image_io.access_line(box.image, path, status, len(body), self.wall(self.now()))
         if line:
             self.docker.log(box, line)
         return status, body

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from . import images
+from . import image_io, images
 
 if TYPE_CHECKING:
     from .container import ContainerInside
@@ -216,7 +216,7 @@ class DockerEngine:
         box.exit_code = 0
         box.user_stopped = False
         wall = self.inside.wall(now)
-        box.logs.extend((now, line) for line in images.startup_lines(box.image, box.listen, wall))
+        box.logs.extend((now, line) for line in image_io.startup_lines(box.image, box.listen, wall))
 
     def stop(self, box: Box, *, user: bool = True) -> None:
         self.refresh(box)

@@ -6,6 +6,7 @@ publishes (or listens on, with host networking) on that port, once the app insid
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import time
 from urllib.parse import urlsplit
@@ -260,4 +261,35 @@ async def curl(ctx: Ctx, argv: list[str]) -> int:
         ctx.out(payload)
     if write_out:
         ctx.out(write_out.replace("%{http_code}", str(status)).replace("\\n", "\n"))
+    return 0
+
+
+async def nc(ctx: Ctx, argv: list[str]) -> int:
+    """busybox `nc -z [-v] [-w SEC] HOST PORT`: does something accept TCP connections there?"""
+    args = list(argv[1:])
+    verbose = zero = False
+    rest: list[str] = []
+    while args:
+        a = args.pop(0)
+        if a in ("-w", "-W", "-i") and args:
+            args.pop(0)
+        elif a.startswith("-") and len(a) > 1:
+            zero = zero or "z" in a
+            verbose = verbose or "v" in a
+        else:
+            rest.append(a)
+    if len(rest) != 2 or not rest[1].isdigit() or not zero:
+        ctx.err("BusyBox v1.37.0 multi-call binary.\n\nUsage: nc [OPTIONS] HOST PORT  - connect\n")
+        return 1
+    host, port = rest[0], int(rest[1])
+    await asyncio.sleep(0)
+    try:
+        ctx.system.connect(host, port)
+    except NetError as exc:
+        if verbose:
+            why = {"bad_address": "bad address", "refused": "Connection refused"}.get(exc.kind)
+            ctx.err(f"nc: {host} ({host}:{port}): {why or 'Connection reset by peer'}\n")
+        return 1 if exc.kind != "reset" else 0
+    if verbose:
+        ctx.err(f"{host} ({host}:{port}) open\n")
     return 0

@@ -321,3 +321,19 @@ async def test_stop_start_restart_ls_and_curl(ct):
     )  # noqa: E501
     none = await sh(ct, f"{base} start nosuch")
     assert (none.status, none.err) == (1, "no such service: nosuch\n")
+
+
+async def test_tcp_ports_answer_nc_not_http(ct):
+    compose = b'services:\n  db:\n    image: mariadb:11.4\n    ports: ["3306:3306"]\n'
+    assert (await web_up(ct, compose)).status == 0
+    assert (await sh(ct, "nc -z -w 2 127.0.0.1 3306")).status == 0
+    closed = await sh(ct, "nc -zv 127.0.0.1 3307")
+    assert (closed.status, closed.err) == (
+        1,
+        "nc: 127.0.0.1 (127.0.0.1:3307): Connection refused\n",
+    )  # noqa: E501
+    http = await sh(ct, "wget -q -O /dev/null http://127.0.0.1:3306/")
+    assert (http.status, http.err) == (
+        1,
+        "wget: error getting response: Connection reset by peer\n",
+    )  # noqa: E501
