@@ -94,7 +94,7 @@ async def _template_volid(client: ProxmoxClient, node: str) -> str:
 
 async def _make_ct(client: ProxmoxClient, node: str, *, start: bool = True, **params) -> int:
     """A fresh CT on `node` (started unless told otherwise), as the deploy pipeline makes one."""
-    vmid = await client.next_vmid()
+    vmid = params.pop("vmid", None) or await client.next_vmid()
     upid = await client.create_ct(
         node,
         vmid=vmid,

@@ -158,8 +158,9 @@ async def test_snapshots_clone_backup_restore(client, info, make_ct):
     await client.wait_task(await client.delete_snapshot(node, vmid, "pre"))
     assert await client.snapshots(node, vmid) == []
 
+    older = {v.volid for v in await client.backups(node, "local", vmid)}
     await client.wait_task(await client.vzdump(node, vmid, "local"))
-    backups = await client.backups(node, "local", vmid)
+    backups = [v for v in await client.backups(node, "local", vmid) if v.volid not in older]
     assert len(backups) == 1 and backups[0].vmid == vmid and backups[0].size > 0
     volid = backups[0].volid
     assert volid.startswith(f"local:backup/vzdump-lxc-{vmid}-")
@@ -173,9 +174,11 @@ async def test_snapshots_clone_backup_restore(client, info, make_ct):
 
 async def test_delete_backup_volume(client, info, make_ct):
     node = sorted(info.nodes)[0]
-    vmid = await make_ct(client, node, start=False)
+    # Backups outlive their CT and vmids get reused: use an id no other test takes.
+    vmid = await make_ct(client, node, start=False, vmid=8100)
+    before = {v.volid for v in await client.backups(node, "local", vmid)}
     await client.wait_task(await client.vzdump(node, vmid, "local", mode="stop"))
-    [backup] = await client.backups(node, "local", vmid)
+    [backup] = [v for v in await client.backups(node, "local", vmid) if v.volid not in before]
     try:
         upid = await client.delete_volume(node, "local", backup.volid)
     except ProxmoxError as exc:
@@ -185,7 +188,7 @@ async def test_delete_backup_volume(client, info, make_ct):
         raise
     if upid:  # PVE >= 7 answers a task; older versions delete synchronously
         await client.wait_task(upid)
-    assert await client.backups(node, "local", vmid) == []
+    assert {v.volid for v in await client.backups(node, "local", vmid)} == before
     await client.wait_task(await client.delete_ct(node, vmid))
 
 
