@@ -337,3 +337,29 @@ async def test_tcp_ports_answer_nc_not_http(ct):
         1,
         "wget: error getting response: Connection reset by peer\n",
     )  # noqa: E501
+
+
+def test_port_syntaxes_and_interpolation_rules():
+    from proximity_tui.sim.inside.compose import ComposeError, _interpolate, parse_ports
+
+    def simple(entry):
+        return [(p.host_ip, p.published, p.target, p.protocol) for p in parse_ports(entry, "x")]
+
+    assert simple("8080:80") == [("", 8080, 80, "tcp")]
+    assert simple("127.0.0.1:8080:80/tcp") == [("127.0.0.1", 8080, 80, "tcp")]
+    assert simple(80) == [("", None, 80, "tcp")]
+    assert simple("53:53/udp") == [("", 53, 53, "udp")]
+    assert simple("[::1]:9000:9000") == [("::1", 9000, 9000, "tcp")]
+    assert simple("8000-8001:8000-8001") == [("", 8000, 8000, "tcp"), ("", 8001, 8001, "tcp")]
+    long = {"target": 80, "published": "8081", "host_ip": "0.0.0.0", "protocol": "tcp"}
+    assert simple(long) == [("0.0.0.0", 8081, 80, "tcp")]
+    for bad in ("abc", "8080:", "70000:80", {"published": 80}):
+        with pytest.raises(ComposeError):
+            parse_ports(bad, "x")
+    warnings: list[str] = []
+    env = {"SET": "v", "EMPTY": ""}
+    value = "$SET ${EMPTY:-d1} ${EMPTY-d2} ${UNSET} $$literal ${SET:+alt}"
+    assert _interpolate(value, env, "p", warnings) == "v d1   $literal alt"
+    assert warnings == ['The "UNSET" variable is not set. Defaulting to a blank string.']
+    with pytest.raises(ComposeError, match="required variable EMPTY is missing a value$"):
+        _interpolate("${EMPTY:?}", env, "services.a.image", [])

@@ -100,3 +100,37 @@ async def test_logs_follow_stream_stops_with_the_channel(info, px):
         await proc.wait_closed()
         still = await pct_sh(conn, vmid, "echo alive")
         assert still.stdout == b"alive\n"
+
+
+async def test_apps_survive_a_simulator_restart_with_state(tmp_path):
+    from sim_helpers import px_token
+
+    from proximity_tui.sim.server import Simulator
+
+    state = tmp_path / "state.json"
+    first = Simulator(nodes=1, time_scale=0, state_file=state)
+    info = first.start()
+    try:
+        node = info.nodes[0]
+        vmid = new_ct(px_token(info), node, 950, start=False)
+        async with await connect(info, node) as conn:
+            await run(conn, "pct", "set", vmid, "-features", "nesting=1,keyctl=1")
+            await run(conn, "pct", "start", vmid)
+            assert (await pct_sh(conn, vmid, INSTALL)).exit_status == 0
+            await pct_sh(conn, vmid, "mkdir -p /opt/web && cat > /opt/web/compose.yaml", COMPOSE)
+            assert (
+                await pct_sh(conn, vmid, "cd /opt/web && docker compose up -d")
+            ).exit_status == 0
+    finally:
+        first.stop()
+    second = Simulator(nodes=1, time_scale=0, state_file=state)
+    info = second.start()
+    try:
+        async with await connect(info, info.nodes[0]) as conn:
+            probe = "wget -qO- http://127.0.0.1:8080/ | grep -q 'Welcome to nginx' && echo served"
+            page = await pct_sh(conn, vmid, probe)
+            assert (page.exit_status, page.stdout) == (0, b"served\n")
+            files = await pct_sh(conn, vmid, "cat /opt/web/compose.yaml")
+            assert files.stdout == COMPOSE
+    finally:
+        second.stop()

@@ -3,6 +3,8 @@ its texts and exit codes, stdin, SFTP + `pct push`, and argv values that must st
 
 from __future__ import annotations
 
+import os
+
 import asyncssh
 import pytest
 from ssh_helpers import connect, new_ct, run
@@ -236,3 +238,19 @@ async def test_destroy_runs_a_task(info, px, sim):
         assert r.exit_status == 0
         assert (await run(conn, "pct", "status", vmid)).exit_status == 255
     assert sim.call(lambda: sim.state.find_ct(vmid)) is None
+
+
+async def test_keys_and_shutdown(tmp_path):
+    from proximity_tui.sim.server import Simulator
+
+    sim = Simulator(nodes=1, time_scale=0, workdir=tmp_path / "sim")
+    info = sim.start()
+    try:
+        assert oct(os.stat(info.ssh_key_path).st_mode & 0o777) == "0o600"
+        assert info.ssh_host_key_fingerprint.startswith("SHA256:")
+        async with await connect(info, info.nodes[0]) as conn:
+            assert (await run(conn, "true")).exit_status == 0
+    finally:
+        sim.stop()
+    with pytest.raises(OSError):
+        await connect(info, info.nodes[0])
