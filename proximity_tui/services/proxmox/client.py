@@ -12,7 +12,7 @@ import asyncio
 from typing import Any
 
 from proximity_tui.config import ProxmoxSettings
-from proximity_tui.services.errors import ProxmoxParameterError, ValidationError
+from proximity_tui.services.errors import ProxmoxError, ProxmoxParameterError, ValidationError
 from proximity_tui.services.proxmox.cluster import ClusterQueries
 from proximity_tui.services.proxmox.coerce import as_int, check_vmid, to_pve_params
 from proximity_tui.services.proxmox.models import (
@@ -257,7 +257,13 @@ class ProxmoxClient(ClusterQueries):
 
     async def ct_interfaces(self, node: str, vmid: int) -> list[Interface] | None:
         """The CT's interfaces with their addresses; None while it is stopped."""
-        rows = await self._get("nodes", node, "lxc", check_vmid(vmid), "interfaces")
+        try:
+            rows = await self._get("nodes", node, "lxc", check_vmid(vmid), "interfaces")
+        except ProxmoxError as exc:
+            # PVE answers null for a stopped CT; some versions refuse with "not running" instead.
+            if exc.status == 500 and "not running" in exc.pve_message:
+                return None
+            raise
         return None if rows is None else [Interface.from_api(r) for r in rows]
 
     async def ct_address(self, node: str, vmid: int, interface: str = "eth0") -> str | None:

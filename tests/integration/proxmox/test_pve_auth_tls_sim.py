@@ -134,3 +134,20 @@ async def test_unreachable_host_is_a_connection_error(px_settings):
     assert err.value.call == "GET /version" and "127.0.0.1:1" in str(err.value)
     with pytest.raises(ProxmoxConnectionError):
         await fetch_fingerprint("127.0.0.1", 1, timeout=1.0)
+
+
+@pytest.mark.parametrize("auth", ["token", "password"])
+async def test_config_written_by_the_simulator_connects(pve_sim, tmp_path, auth):
+    from proximity_tui.config import load_settings
+    from proximity_tui.services.proxmox.exec import ContainerExec
+
+    path = pve_sim.write_config(tmp_path / "config.toml", auth=auth)
+    settings = load_settings(path, env={})
+    async with ProxmoxClient.from_settings(settings.proxmox) as px:
+        assert px.auth_kind == ("token" if auth == "token" else "ticket")
+        guest = next(g for g in await px.cluster_resources() if g.type == "lxc" and g.running)
+    ex = ContainerExec.from_settings(settings.ssh)
+    try:
+        assert (await ex.run(guest.node, guest.vmid, ["echo", "hi"])).stdout == "hi\n"
+    finally:
+        await ex.close()
