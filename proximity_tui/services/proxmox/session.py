@@ -336,8 +336,7 @@ class ApiSession:
                 if self.auth_kind != "ticket" or relogged or exc.call == "POST /access/ticket":
                     raise
                 relogged = True
-                assert isinstance(self.auth, TicketAuth)
-                await loop.run_in_executor(self._pool, lambda: self.auth.login(force=True))
+                await loop.run_in_executor(self._pool, self._login_sync, True)
                 attempt -= 1
             except ProxmoxError as exc:
                 if attempt >= attempts or not is_retryable(exc):
@@ -349,10 +348,10 @@ class ApiSession:
         """Log in now (ticket auth) rather than on the first call; a no-op for API tokens."""
         await asyncio.get_running_loop().run_in_executor(self._pool, self._login_sync)
 
-    def _login_sync(self) -> None:
+    def _login_sync(self, force: bool = False) -> None:
         if isinstance(self.auth, TicketAuth):
             try:
-                self.auth.login()
+                self.auth.login(force=force)
             except requests.exceptions.SSLError as exc:
                 raise self._tls_error(exc, "POST /access/ticket") from None
             except requests.exceptions.RequestException as exc:
