@@ -111,7 +111,14 @@ async def _expand_part(shell: Shell, part: tuple, io: Io) -> str:
         return await command_substitution(shell, part[1], io)
     if kind == "arith":
         expr = await _expand_text(shell, part[1], io)
-        return str(arithmetic(shell, expr))
+        try:
+            return str(arithmetic(shell, expr))
+        except (ValueError, ZeroDivisionError, OverflowError):
+            from .shell import ShellExit
+
+            what = "divide by zero" if "/" in expr or "%" in expr else "arithmetic syntax error"
+            io.err(f"{shell.flavor.prefix(shell.prog, 1)}{what}\n".encode())
+            raise ShellExit(2) from None
     _, name, op, arg, _quoted = part
     value = _lookup(shell, name)
     if op is None:
@@ -217,7 +224,16 @@ _BINOPS = {
     ast.BitAnd: operator.and_,
     ast.BitOr: operator.or_,
     ast.BitXor: operator.xor,
+    ast.Pow: lambda a, b: _pow(a, b),
 }
+
+
+def _pow(base: int, exp: int) -> int:
+    if not 0 <= exp <= 64:  # 64-bit shell arithmetic; no unbounded powers
+        raise ValueError("exponent out of range")
+    return base**exp
+
+
 _CMPS = {
     ast.Lt: operator.lt,
     ast.LtE: operator.le,

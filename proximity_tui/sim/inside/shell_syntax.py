@@ -21,6 +21,7 @@ Part = tuple
 Word = list[Part]
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_IO_NUMBER = re.compile(r"\d+(?=[<>])")
 _ASSIGN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=")
 _OPERATORS = (
     "&&",
@@ -141,7 +142,7 @@ class Lexer:
             self.line += 1
             self._read_heredocs()
             return tok
-        m = re.match(r"\d+(?=[<>])", s[self.i :])
+        m = _IO_NUMBER.match(s, self.i)
         fd = None
         if m:
             fd = int(m.group())

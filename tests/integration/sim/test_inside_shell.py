@@ -156,3 +156,11 @@ def test_parser_rejects_what_is_not_modelled():
     with pytest.raises(ShellSyntaxError, match="functions"):
         parse("f() { echo; }")
     assert parse("echo done; echo fi").items
+
+
+async def test_arithmetic(ct):
+    r = await sh(ct, "n=7; echo $((n / 2)) $((n % 4)) $((2 ** 10)) $((n > 3 && n < 9))")
+    assert (r.status, r.out) == (0, "3 3 1024 1\n")
+    bad = await sh(ct, "echo $((1 +)); echo never")
+    assert (bad.status, bad.out, bad.err) == (2, "", "sh: arithmetic syntax error\n")
+    assert (await sh(ct, "echo $((1 / 0))")).err == "sh: divide by zero\n"
