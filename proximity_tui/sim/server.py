@@ -206,15 +206,11 @@ class Simulator:
         )
 
     async def _start_ssh(self, node_names: list[str]) -> dict[str, Any]:
-        """The SSH side (`pct`), when its module is present."""
-        try:
-            from proximity_tui.sim import ssh as sim_ssh
-        except ImportError:
-            return {}
-        start = getattr(sim_ssh, "start_ssh_servers", None)
-        if start is None:
-            return {}
-        self._ssh = await start(
+        """One SSH server per node (`pct` and host commands), see `ssh.py`."""
+        from proximity_tui.sim.ssh import start_ssh_servers
+
+        assert self.workdir is not None
+        self._ssh = await start_ssh_servers(
             self.state, self.faults, node_names, first_port=self.ssh_port, workdir=self.workdir
         )
         return {

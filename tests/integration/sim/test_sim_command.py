@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -30,6 +31,21 @@ def _start(*args: str) -> tuple[subprocess.Popen[str], dict]:
     return proc, json.loads(line)
 
 
+def _two_free_ports() -> int:
+    """A port P with P + 1 free too (the second node's SSH port follows the first)."""
+    for _ in range(20):
+        with socket.socket() as a:
+            a.bind(("127.0.0.1", 0))
+            port = a.getsockname()[1]
+            with socket.socket() as b:
+                try:
+                    b.bind(("127.0.0.1", port + 1))
+                except OSError:
+                    continue
+        return port
+    raise AssertionError("no two consecutive free ports")
+
+
 def _stop(proc: subprocess.Popen[str]) -> int:
     proc.send_signal(signal.SIGTERM)
     return proc.wait(15)
@@ -39,7 +55,10 @@ def test_sim_command_runs_writes_config_and_saves_state(tmp_path: Path):
     config, state = tmp_path / "config.toml", tmp_path / "state.json"
     faults = tmp_path / "faults.json"
     faults.write_text(json.dumps([{"path": "/nodes", "http_status": 500, "message": "boom"}]))
+    ssh_port = _two_free_ports()
     proc, data = _start(
+        "--ssh-port",
+        str(ssh_port),
         "--write-config",
         str(config),
         "--state",
@@ -61,6 +80,12 @@ def test_sim_command_runs_writes_config_and_saves_state(tmp_path: Path):
         assert settings.proxmox.token_value == info.token_secret
         assert settings.proxmox.fingerprint == info.fingerprint
         assert settings.ssh.mode == "ssh" and settings.ssh.user == "root"
+        assert settings.ssh.nodes == {n: f"127.0.0.1:{p}" for n, p in info.ssh_ports.items()}
+        assert sorted(info.ssh_ports) == ["pve1", "pve2"]
+        assert list(info.ssh_ports.values()) == [ssh_port, ssh_port + 1]
+        assert settings.ssh.fingerprint == info.ssh_host_key_fingerprint
+        assert settings.ssh.fingerprint.startswith("SHA256:")
+        assert Path(settings.ssh.key).stat().st_mode & 0o777 == 0o600
         px = px_token(info)
         with pytest.raises(Exception, match="boom"):
             px.nodes.get()
