@@ -84,10 +84,13 @@ async def ip(ctx: Ctx, argv: list[str]) -> int:
 def _target(url: str) -> tuple[str, int, str, str]:
     if "://" not in url:
         url = "http://" + url
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    scheme = parts.scheme or "http"
-    port = parts.port or (443 if scheme == "https" else 80)
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        scheme = parts.scheme or "http"
+        port = parts.port or (443 if scheme == "https" else 80)
+    except ValueError:
+        return url.split("://", 1)[1].split("/", 1)[0], 80, "/", "http"
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query

@@ -330,7 +330,16 @@ class Shell:
         env = self.environ()
         env.update(assigns)
         ctx = Ctx(self, io, env, line)
-        return await fn(ctx, [base, *argv[1:]])
+        try:
+            return await fn(ctx, [base, *argv[1:]])
+        except OSError as exc:
+            # A file error a utility did not word itself: the generic form the tools share.
+            where = f"{exc.filename}: " if exc.filename else ""
+            io.err(f"{base}: {where}{exc.strerror or exc}\n".encode())
+            return 1
+        except ValueError as exc:  # a malformed number or option value
+            io.err(f"{base}: {exc}\n".encode())
+            return 1
 
     async def _redirect(self, redirs: list, io: Io, line: int) -> Io | None:
         out, err, stdin = io.out, io.err, io.stdin

@@ -67,6 +67,23 @@ async def env(ctx: Ctx, argv: list[str]) -> int:
     return 0
 
 
+async def _inputs(ctx: Ctx, name: str, files: list[str]) -> bytes | None:
+    """The files' contents (stdin when none); None after printing the tool's error."""
+    if not files:
+        return await ctx.read_stdin()
+    chunks = []
+    for f in files:
+        try:
+            chunks.append(ctx.fs.read(ctx.path(f)))
+        except OSError as exc:
+            if _busybox(ctx):
+                ctx.err(f"{name}: can't open '{f}': {exc.strerror}\n")
+            else:
+                ctx.err(f"{name}: {f}: {exc.strerror}\n")
+            return None
+    return b"".join(chunks)
+
+
 def _lines(data: bytes) -> list[bytes]:
     return data.splitlines(keepends=True)
 
@@ -76,7 +93,10 @@ def _count(argv: list[str], default: int = 10) -> tuple[int, list[str]]:
     while args:
         a = args.pop(0)
         if a == "-n" and args:
-            n = int(args.pop(0).lstrip("+"))
+            value = args.pop(0)
+            if not value.lstrip("+").isdigit():
+                raise ValueError(f"invalid number '{value}'")
+            n = int(value.lstrip("+"))
         elif re.fullmatch(r"-n?\d+", a):
             n = int(a.lstrip("-n"))
         elif a.startswith("-"):
@@ -88,21 +108,27 @@ def _count(argv: list[str], default: int = 10) -> tuple[int, list[str]]:
 
 async def head(ctx: Ctx, argv: list[str]) -> int:
     n, files = _count(argv)
-    data = ctx.fs.read(ctx.path(files[0])) if files else await ctx.read_stdin()
+    data = await _inputs(ctx, argv[0], files[:1])
+    if data is None:
+        return 1
     ctx.out(b"".join(_lines(data)[:n]))
     return 0
 
 
 async def tail(ctx: Ctx, argv: list[str]) -> int:
     n, files = _count(argv)
-    data = ctx.fs.read(ctx.path(files[0])) if files else await ctx.read_stdin()
+    data = await _inputs(ctx, argv[0], files[:1])
+    if data is None:
+        return 1
     ctx.out(b"".join(_lines(data)[-n:] if n else []))
     return 0
 
 
 async def wc(ctx: Ctx, argv: list[str]) -> int:
     flags, files = _flags(argv, "lwc")
-    data = ctx.fs.read(ctx.path(files[0])) if files else await ctx.read_stdin()
+    data = await _inputs(ctx, argv[0], files[:1])
+    if data is None:
+        return 1
     counts = {"l": data.count(b"\n"), "w": len(data.split()), "c": len(data)}
     shown = [str(counts[f]) for f in "lwc" if f in flags] or [str(counts[f]) for f in "lwc"]
     ctx.out(" ".join(shown) + (f" {files[0]}" if files else "") + "\n")
@@ -123,7 +149,9 @@ async def grep(ctx: Ctx, argv: list[str]) -> int:
     except re.error:
         ctx.err(f"grep: bad regex '{pattern}'\n")
         return 2
-    data = b"".join(ctx.fs.read(ctx.path(f)) for f in files) if files else await ctx.read_stdin()
+    data = await _inputs(ctx, argv[0], files)
+    if data is None:
+        return 2
     hits = [
         ln
         for ln in data.decode(errors="replace").splitlines()
