@@ -62,7 +62,9 @@ def _row(ctx: Ctx, box: Box) -> dict[str, str]:
 async def _ps(ctx: Ctx, args: list[str]) -> int:
     d = ctx.system.docker
     show_all = any(a in ("-a", "--all") for a in args)
-    boxes = [b for b in d.boxes.values() if (d.refresh(b) or True)]
+    boxes = list(d.boxes.values())
+    for b in boxes:
+        d.refresh(b)
     if not show_all:
         boxes = [b for b in boxes if b.state in ("running", "restarting")]
     boxes.sort(key=lambda b: b.created, reverse=True)

@@ -90,7 +90,9 @@ def info(ctx: Ctx, args: list[str]) -> int:
     d = inside.docker
     e = engine(ctx)
     fmt = format_arg(args)
-    running = sum(1 for b in d.boxes.values() if (d.refresh(b) or b.state) == "running")
+    for b in d.boxes.values():
+        d.refresh(b)
+    running = sum(1 for b in d.boxes.values() if b.state == "running")
     data = {
         "ServerVersion": e["docker"],
         "Containers": len(d.boxes),
