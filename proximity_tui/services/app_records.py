@@ -164,9 +164,16 @@ class AppRecords:
                 raise ConflictError(f"hostname {fields['hostname']!r} is already taken") from None
             raise
 
-    async def delete(self, app_id: str) -> bool:
+    async def delete(self, app_id: str, *, vmid: int | None = None) -> bool:
+        """Delete the row; with `vmid`, only if it is still the row holding that vmid (an undo
+        must never remove a row another operation reserved under the same id)."""
+
         def work() -> bool:
             with self.db.session() as s:
+                if vmid is not None:
+                    app = repo.get_app(s, app_id)
+                    if app is None or app.lxc_id != vmid:
+                        return False
                 return repo.delete_app(s, app_id)
 
         return await asyncio.to_thread(work)

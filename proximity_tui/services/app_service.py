@@ -415,28 +415,35 @@ class AppService:
     # --- lifecycle (see lifecycle.py for the steps) ---
 
     async def start_app(self, app_id: str) -> AppView:
+        self._require_change("start")
         return await lifecycle.start(self, await self.records.get(app_id))
 
     async def stop_app(self, app_id: str) -> AppView:
+        self._require_change("stop")
         return await lifecycle.stop(self, await self.records.get(app_id))
 
     async def restart_app(self, app_id: str) -> AppView:
+        self._require_change("restart")
         return await lifecycle.restart(self, await self.records.get(app_id))
 
     async def delete_app(self, app_id: str) -> None:
+        self._require_change("delete")
         await lifecycle.delete(self, await self.records.get(app_id))
 
     async def clone_app(self, app_id: str, new_hostname: str) -> AppView:
+        self._require_change("clone")
         from proximity_tui.services import clone
 
         return await clone.clone(self, await self.records.get(app_id), new_hostname)
 
     async def update_app(self, app_id: str) -> AppView:
+        self._require_change("update")
         from proximity_tui.services import update
 
         return await update.update(self, await self.records.get(app_id))
 
     async def backup_app(self, app_id: str) -> BackupView:
+        self._require_change("backup")
         from proximity_tui.services import backups
 
         return await backups.backup(self, await self.records.get(app_id))
@@ -447,11 +454,13 @@ class AppService:
         return await backups.list_backups(self, await self.records.get(app_id))
 
     async def restore_app(self, app_id: str, volid: str) -> AppView:
+        self._require_change("restore")
         from proximity_tui.services import backups
 
         return await backups.restore(self, await self.records.get(app_id), volid)
 
     async def delete_backup(self, app_id: str, volid: str) -> None:
+        self._require_change("delete backups")
         from proximity_tui.services import backups
 
         await backups.delete_backup(self, await self.records.get(app_id), volid)

@@ -79,7 +79,9 @@ async def clone(svc: AppService, source: AppView, new_hostname: str) -> AppView:
         await ctx.save_state(vmid=vmid, node=node, reserved=True)
 
     async def unreserve(ctx: OperationContext) -> str | None:
-        if await svc.records.delete(new_id):
+        if not state.get("reserved"):
+            return None  # the reservation failed: the row (if any) is someone else's
+        if await svc.records.delete(new_id, vmid=state["vmid"]):
             return f"removed the app row {new_id}"
         return None
 

@@ -312,8 +312,10 @@ class Containers:
         last = ["no answer yet"]
 
         async def services_ready() -> bool | None:
+            # `-a`: without it compose hides exited containers, and a crash would look like
+            # "still starting" until the timeout.
             result = await self.compose(
-                ctx, node, vmid, cfile, "ps", "--format", "json", quiet=True, check=False
+                ctx, node, vmid, cfile, "ps", "-a", "--format", "json", quiet=True, check=False
             )
             if result.exit_status != 0:
                 last[0] = result.stderr.strip() or "compose ps failed"
@@ -337,19 +339,22 @@ class Containers:
         ctx.log("compose: every service is running")
         if port is None:
             return
-        url = f"http://127.0.0.1:{port}{path or '/'}"
+        if path is None:  # a TCP service (a database, MQTT): the port accepting is enough
+            probe = ["nc", "-z", "127.0.0.1", str(port)]
+            what = f"port {port}"
+        else:
+            what = f"http://127.0.0.1:{port}{path}"
+            probe = ["wget", "-q", "-O", "/dev/null", what]
 
         async def port_answers() -> bool | None:
-            result = await self.run(
-                ctx, node, vmid, ["wget", "-q", "-O", "/dev/null", url], quiet=True, check=False
-            )
+            result = await self.run(ctx, node, vmid, probe, quiet=True, check=False)
             if result.exit_status == 0:
                 return True
             last[0] = result.stderr.strip() or f"wget exited {result.exit_status}"
             return None
 
-        await self._until(ctx, port_answers, limit, f"{url} did not answer", last)
-        ctx.log(f"{url} answers")
+        await self._until(ctx, port_answers, limit, f"{what} did not answer", last)
+        ctx.log(f"{what} answers")
 
     async def logs(
         self, node: str, vmid: int, cfile: str, *, tail: int, follow: bool, on_line

@@ -241,7 +241,9 @@ class DeployPipeline:
         }
 
     async def unreserve(self, ctx: OperationContext) -> str | None:
-        if await self.s.records.delete(self.job.app_id):
+        if not ctx.state.get("reserved"):
+            return None  # the reservation failed: the row (if any) is someone else's
+        if await self.s.records.delete(self.job.app_id, vmid=self.job.vmid):
             return f"removed the app row {self.job.app_id}"
         return None
 

@@ -91,7 +91,9 @@ async def run_steps(ctx: OperationContext, steps: Sequence[Step]) -> None:
 
 
 async def _rollback(ctx: OperationContext, started: list[Step], failure: StepFailed) -> None:
-    # Undos must run to the end even when the operation itself was cancelled.
+    # Undos must run to the end even when the operation itself was cancelled: the cancellation
+    # has been honoured, so they get a fresh event (a second cancel request can still stop them).
+    ctx.cancel_event = asyncio.Event()
     for step in reversed(started):
         if step.undo is None:
             continue

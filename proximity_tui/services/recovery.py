@@ -102,8 +102,8 @@ async def _undo_creation(svc: AppService, ctx, op: OperationRecord, undone: list
             app = await svc.records.get(app_id)
         except NotFoundError:
             return
-        if app.status == "deploying":
-            await svc.records.delete(app_id)
+        if app.status == "deploying" and (vmid is None or app.vmid == vmid):
+            await svc.records.delete(app_id, vmid=app.vmid)
             undone.append(f"removed the app row {app_id}")
 
 
