@@ -10,6 +10,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from proximity_tui import __version__
 
@@ -17,6 +18,13 @@ PROG = "proximity-tui"
 
 #: Subcommand modules under `proximity_tui.commands`, each with `register(subparsers, common)`.
 COMMAND_MODULES = ("migrate", "records", "catalog", "sim", "lifecycle")
+
+
+class Parser(argparse.ArgumentParser):
+    """Usage errors are one line too (with a pointer to --help), exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def common_options() -> argparse.ArgumentParser:
@@ -45,7 +53,7 @@ def common_options() -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     common = common_options()
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog=PROG,
         parents=[common],
         description="A keyboard-driven app store for Proxmox VE. Without a command, opens the "

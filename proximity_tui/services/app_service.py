@@ -18,7 +18,12 @@ from proximity_tui.services import lifecycle
 from proximity_tui.services.app_records import AppRecords
 from proximity_tui.services.containers import Containers, app_compose_file
 from proximity_tui.services.deploy import DeployPipeline, DeployRequest, validate_request
-from proximity_tui.services.errors import BusyError, PermissionDenied, ProximityError
+from proximity_tui.services.errors import (
+    BusyError,
+    PermissionDenied,
+    ProximityError,
+    ValidationError,
+)
 from proximity_tui.services.operations import OperationContext, Operations
 from proximity_tui.services.pipeline import Step, StepFailed, describe, run_steps
 from proximity_tui.services.validation import check_hostname
@@ -385,6 +390,10 @@ class AppService:
         request = DeployRequest(catalog_id, hostname, node, cores, memory, disk, environment or {})
         self._require_change("deploy")
         job = validate_request(self, request)
+        if await self.records.hostname_taken(job.hostname):
+            raise ValidationError(
+                f"hostname {job.hostname!r} is already used by another app", field="hostname"
+            )
         secret_values = [
             job.environment[n] for n in job.entry.secret_names() if n in job.environment
         ]

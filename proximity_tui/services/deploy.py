@@ -149,13 +149,16 @@ class DeployPipeline:
     async def validate(self, ctx: OperationContext) -> None:
         job = self.job
         if await self.s.records.hostname_taken(job.hostname):
-            raise ConflictError(f"hostname {job.hostname!r} is already used by another app")
+            raise ValidationError(
+                f"hostname {job.hostname!r} is already used by another app", field="hostname"
+            )
         guests = await self.s.client.cluster_resources()
         clash = next((g for g in guests if g.name.lower() == job.hostname), None)
         if clash is not None:
-            raise ConflictError(
+            raise ValidationError(
                 f"hostname {job.hostname!r} is already used by {clash.type} {clash.vmid} "
-                f"on {clash.node}"
+                f"on {clash.node}",
+                field="hostname",
             )
         ctx.log(
             f"{job.entry.name} as {job.hostname}: {job.cores} cores, {job.memory} MB, {job.disk} GB"
