@@ -72,7 +72,7 @@ class AppsScreen(LiveScreen):
             yield FilterInput("#apps-table", placeholder="filter apps (hostname, name, node…)")
             table: DataTable = DataTable(id="apps-table", cursor_type="row", zebra_stripes=True)
             for key, label in COLUMNS:
-                table.add_column(label, key=key)
+                table.add_column(label, key=key, width=1 if key == "mark" else None)
             yield table
             yield Static("", id="empty", markup=False)
             yield Static("", id="hint", markup=False)

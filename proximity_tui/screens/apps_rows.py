@@ -73,7 +73,7 @@ def orphan_row(orphan: OrphanView, *, marked: bool) -> tuple:
 
 def render_cell(column: str, value: Any) -> Text:
     if column == "mark":
-        return Text("●", style="bold yellow") if value else Text(" ")
+        return Text("●", style="bold yellow") if value else Text("")
     if column == "status":
         status, stale, busy = value
         text = status_text(status, stale=stale)

@@ -424,7 +424,9 @@ class StandinServices:
             demo=True,
         )
         self.runtime = ServiceRuntime().start()
-        self.catalog = StandinCatalog()
+        from proximity_tui.services.catalog import CatalogService
+
+        self.catalog = CatalogService.load()
         self.apps = StandinApps(self)
         self.monitor = StandinMonitor(self)
         self.clock_offset = 0.0

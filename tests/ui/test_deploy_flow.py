@@ -29,7 +29,7 @@ async def test_deploy_from_catalog_to_running_app(make_services, settings):
     async with app.run_test(size=(120, 40)) as pilot:
         form = await _open_form(pilot, "Gitea")
         # the generated secret is masked until revealed
-        secret = form.query_one("#env-SECRET_KEY", Input)
+        secret = form.query_one("#env-DB_PASSWORD", Input)
         assert secret.password and len(secret.value) >= 16
         await pilot.press("ctrl+r")
         assert not secret.password
@@ -53,7 +53,7 @@ async def test_hostname_is_checked_as_you_type(make_services, settings):
     async with app.run_test(size=(120, 40)) as pilot:
         await on_screen(pilot, AppsScreen)
         await pilot.press("1")
-        form = await _open_form(pilot, "Nginx")
+        form = await _open_form(pilot, "whoami")
         hostname = form.query_one("#hostname", Input)
         hostname.value = "web1"  # taken by an existing app
         await wait_for(pilot, lambda: form.hostname_error not in (None, "checking…"))
@@ -81,7 +81,7 @@ async def test_failed_deploy_shows_step_and_cleanup_and_list_stays_clean(make_se
     services.apps.fail_step = "compose"
     app = make_app(services, settings)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        await _open_form(pilot, "Nginx")
+        await _open_form(pilot, "whoami")
         await pilot.press("enter")
         progress = await on_screen(pilot, DeployProgressScreen)
         await wait_for(pilot, lambda: progress.status != "running")
@@ -103,7 +103,7 @@ async def test_progress_survives_escape_and_reopens(make_services, settings):
     services.apps.step_delay = 0.15
     app = make_app(services, settings)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _open_form(pilot, "Nginx")
+        await _open_form(pilot, "whoami")
         await pilot.press("enter")
         progress = await on_screen(pilot, DeployProgressScreen)
         op_id = progress.op_id
