@@ -169,7 +169,7 @@ def _run(
             require_change(user_info(actor), "migrate apps")
             owner = repo.first_admin(s) or actor
             plan = _plan(checked, _load_existing(s.connection()), owner.id, now)
-            if existed:
+            if existed and (plan.inserts or plan.updates):  # a rerun that changes no app: no copy
                 report.database_backup = _backup_database(db, now)
             _write(s, plan)
             report.entries = plan.outcomes

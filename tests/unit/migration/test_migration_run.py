@@ -43,10 +43,18 @@ def test_the_reference_file(reference_apps, tmp_path, db_path, rows):
     again = migrate_file(db_path, source, username="alice")
     assert again.counts()["unchanged"] == len(expected) and again.exit_code == 0
     assert rows(db_path) == stored
-    assert again.database_backup.name.startswith("proximity.db.pre-migration-")
-    backed_up = sqlite3.connect(again.database_backup)
-    assert backed_up.execute("SELECT count(*) FROM apps").fetchone() == (len(expected),)
+    assert again.database_backup is None  # nothing to write, nothing to back up
+
+    changed = [{**app, "status": "stopped"} for app in expected]
+    source.write_text(json.dumps({"apps": changed}))
+    third = migrate_file(db_path, source, username="alice")
+    assert third.counts()["updated"] == len(expected)
+    assert third.database_backup.name.startswith("proximity.db.pre-migration-")
+    assert stat.S_IMODE(third.database_backup.stat().st_mode) == 0o600
+    backed_up = sqlite3.connect(third.database_backup)  # the state before this run
+    assert backed_up.execute("SELECT DISTINCT status FROM apps").fetchall() == [("running",)]
     backed_up.close()
+    assert {r["status"] for r in rows(db_path).values()} == {"stopped"}
 
 
 def test_a_rerun_changes_nothing_and_a_change_is_an_update(entry, write_apps, db_path, rows):
