@@ -44,7 +44,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         help="SSH port of the first node; the others follow (default: free ports)",
     )
     p.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
-    p.add_argument("--state", type=Path, metavar="FILE", help="load from and save to this file")
+    p.add_argument(
+        "--state",
+        type=Path,
+        metavar="FILE",
+        help="start from this file when it exists (then --nodes/--containers do not apply) and "
+        "save to it on exit",
+    )
     p.add_argument("--faults", type=Path, metavar="FILE", help="fault rules (JSON) to start with")
     p.add_argument(
         "--write-config", type=Path, metavar="PATH", help="write a Proximity config.toml for it"
