@@ -85,6 +85,8 @@ class ProximityApp(App[int]):
         #: Deploy steps by operation id, from the plan the form showed (the progress checklist).
         self.plans: dict[int, tuple[tuple[str, str], ...]] = {}
         self.hung_up = False
+        #: Why the services could not be built (the CLI prints it after the UI is gone).
+        self.startup_error: Exception | None = None
         self.actions = ActionRunner(self)
         self._events = EventBuffer()
         self._listeners: list[Any] = []
@@ -114,7 +116,12 @@ class ProximityApp(App[int]):
         try:
             services = self._services_factory()
         except ProximityError as exc:
-            self.call_from_thread(self.exit, 1, str(exc))
+            self.startup_error = exc
+            self.call_from_thread(self.exit, None, 1)
+            return
+        except Exception as exc:  # still one line for the CLI, with the real cause
+            self.startup_error = ProximityError(f"cannot start: {type(exc).__name__}: {exc}")
+            self.call_from_thread(self.exit, None, 1)
             return
         self.services = services
         self.post_message(ServicesReady())
@@ -153,7 +160,8 @@ class ProximityApp(App[int]):
         self.apps = fresh
         if not self._loaded:
             self._loaded = True
-            await self.switch_mode("apps" if self.apps else "catalog")
+            busy = bool(self.services.apps.running_operations())  # e.g. the demo's first deploys
+            await self.switch_mode("apps" if self.apps or busy else "catalog")
             return
         self._notify_apps(changed, removed)
 

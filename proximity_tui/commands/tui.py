@@ -34,14 +34,24 @@ def run_tui(args: argparse.Namespace) -> int:
 
 
 def _factory(settings: Any) -> Any:
-    def build() -> Any:
-        from proximity_tui.services import bootstrap
+    """Builds and connects the services in a worker thread, after the first paint."""
 
+    def build() -> Any:
         if settings.demo:
             from proximity_tui.config import demo_data_dir
+            from proximity_tui.services.demo import build_demo_services
 
-            return bootstrap.build_demo(settings, demo_data_dir())
-        return bootstrap.build_services(settings)
+            services = build_demo_services(demo_data_dir(), read_only=settings.ui.read_only)
+        else:
+            from proximity_tui.services.bootstrap import build_services
+
+            services = build_services(settings)
+        try:
+            services.call(services.connect())
+        except BaseException:
+            services.close(wait=5)
+            raise
+        return services
 
     return build
 
@@ -52,6 +62,8 @@ def _run_dashboard(services: Any, settings: Any, factory: Any) -> int:
     app = make_app(services, settings, services_factory=factory, handle_sighup=True)
     try:
         app.run()
+        if app.startup_error is not None:
+            raise app.startup_error
     finally:
         built = app.services
         if built is not None:

@@ -23,6 +23,7 @@ from proximity_tui.screens.apps_rows import (
     COLUMNS,
     SORTABLE,
     VMID_INDEX,
+    WIDTHS,
     orphan_row,
     render_cell,
     row_values,
@@ -72,7 +73,7 @@ class AppsScreen(LiveScreen):
             yield FilterInput("#apps-table", placeholder="filter apps (hostname, name, node…)")
             table: DataTable = DataTable(id="apps-table", cursor_type="row", zebra_stripes=True)
             for key, label in COLUMNS:
-                table.add_column(label, key=key, width=1 if key == "mark" else None)
+                table.add_column(label, key=key, width=WIDTHS.get(key))
             yield table
             yield Static("", id="empty", markup=False)
             yield Static("", id="hint", markup=False)
@@ -182,7 +183,8 @@ class AppsScreen(LiveScreen):
             else:
                 for (column, _), before, after in zip(COLUMNS, old, values, strict=True):
                     if before != after:
-                        table.update_cell(key, column, _cell(column, after))
+                        grow = column not in WIDTHS
+                        table.update_cell(key, column, _cell(column, after), update_width=grow)
             self._shown[key] = values
         if added:
             self._sort(table)

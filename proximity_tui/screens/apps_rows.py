@@ -29,6 +29,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("uptime", "Uptime"),
     ("url", "URL"),
 )
+#: Fixed widths for cells that change on every refresh (auto widths would not grow with them).
+WIDTHS = {"mark": 1, "status": 14, "vmid": 5, "cpu": 6, "mem": 15, "uptime": 7}
 SORTABLE = ("status", "name", "hostname", "node", "vmid", "cpu", "mem", "uptime")
 VMID_INDEX = 5
 
@@ -76,10 +78,9 @@ def render_cell(column: str, value: Any) -> Text:
         return Text("●", style="bold yellow") if value else Text("")
     if column == "status":
         status, stale, busy = value
-        text = status_text(status, stale=stale)
-        if busy:
-            text.append(f" {busy}…", style="italic cyan")
-        return text
+        if busy:  # an action from this UI is running: say what, instead of the old status
+            return Text(f"◐ {busy}…", style="italic cyan")
+        return status_text(status, stale=stale)
     if column == "hostname" and value == "— no record —":
         return Text(value, style="italic yellow")
     if column == "vmid":

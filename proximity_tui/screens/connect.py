@@ -181,6 +181,13 @@ class ConnectScreen(Screen[Any]):
             message = f"✖ Could not connect: {exc}\n{fix_hint(exc)}"
             self.app.call_from_thread(error.update, message)
             return
+        try:
+            services.call(services.connect())
+        except Exception as exc:
+            services.close(wait=5)
+            message = f"✖ Could not connect: {exc}\n{fix_hint(exc)}"
+            self.app.call_from_thread(error.update, message)
+            return
         px = settings.proxmox
         values = {
             "proxmox.host": px.host,

@@ -261,7 +261,14 @@ class DeployProgressScreen(LiveScreen):
         )
         if sure and self.status == "running":
             try:
-                self.services.apps.cancel_operation(self.op_id)
+                # The operation's cancel flag is an asyncio.Event of the service loop: set it there.
+                runtime = getattr(self.services, "runtime", None)
+                if runtime is not None:
+                    runtime.loop.call_soon_threadsafe(
+                        self.services.apps.cancel_operation, self.op_id
+                    )
+                else:
+                    self.services.apps.cancel_operation(self.op_id)
             except Exception as exc:
                 self.notify(f"Cannot cancel: {exc}", severity="error", markup=False)
                 return

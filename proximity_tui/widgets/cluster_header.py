@@ -50,7 +50,10 @@ class ClusterHeader(Horizontal):
         parts: list[str] = []
         cluster = services.cluster
         if cluster is not None:
-            name = cluster.name or cluster.host
+            # "3-node cluster" says nothing the node count does not: show the host then.
+            name = cluster.name
+            if not name or name.endswith("-node cluster"):
+                name = cluster.host
             online = sum(1 for n in cluster.nodes if n.online)
             total = len(cluster.nodes)
             nodes = f"{total} node{'s' if total != 1 else ''}"

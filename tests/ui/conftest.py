@@ -1,39 +1,87 @@
-"""Pilot tests of the dashboard.
+"""Pilot tests of the dashboard on the real services and the in-process simulator.
 
-NOTE: until the service layer lands these run against `standin.py` (a throwaway in-memory
-implementation of the interface the dashboard calls); they move to the real services and the
-in-process simulator at time scale 0 as soon as `services/bootstrap.py` exists.
+One simulator per module (time scale 0); every test has its own database and config in tmp_path
+and its own hostnames (the simulated cluster is shared within a module). The status monitor's
+loop is not started: tests call `tick()` so that every snapshot is one the test asked for.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 
 import pytest
 
-from proximity_tui.config import Settings
-
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 
-
-@pytest.fixture
-def settings(tmp_path):
-    config = tmp_path / "config.toml"
-    config.write_text('[proxmox]\nhost = "127.0.0.1"\n')
-    return Settings(config_path=config, db_path=tmp_path / "p.db", configured=True)
+_tests = itertools.count(1)
 
 
-@pytest.fixture
-def make_services(settings):
-    from tests.ui.standin import StandinServices
+@pytest.fixture(scope="module")
+def sim():
+    from proximity_tui.sim.server import Simulator
 
-    made = []
+    simulator = Simulator(nodes=3, time_scale=0.0, seed=11)
+    simulator.start()
+    yield simulator
+    simulator.stop()
 
-    def make(apps: int = 0, *, can_change: bool = True):
-        services = StandinServices(settings, apps=apps, can_change=can_change)
-        made.append(services)
+
+class World:
+    """Services for one test, plus a unique hostname prefix and helpers."""
+
+    def __init__(self, sim, tmp_path) -> None:
+        self.sim = sim
+        self.tmp_path = tmp_path
+        self.prefix = f"t{next(_tests)}"
+        self.config = sim.write_config(tmp_path / "config.toml", auth="token")
+        self.made = []
+
+    def settings(self, *, read_only: bool = False, demo: bool = False):
+        from proximity_tui.config import load_settings
+
+        settings = load_settings(
+            self.config,
+            db_path=self.tmp_path / "proximity.db",
+            env={},
+            overrides={
+                "ui.read_only": read_only or None,
+                "deploy.health_timeout": 2.0,
+                "deploy.task_timeout": 30.0,
+            },
+        )
+        settings.demo = demo
+        return settings
+
+    def services(self, apps: int = 0, *, read_only: bool = False, demo: bool = False):
+        """Connected services with `apps` whoami apps deployed (`<prefix>w0`, `<prefix>w1`...)."""
+        from proximity_tui.services.bootstrap import build_services
+
+        if apps and read_only:  # deploy first, then reopen the same database read-only
+            self.services(apps).close(wait=10)
+            apps = 0
+        services = build_services(self.settings(read_only=read_only, demo=demo))
+        self.made.append(services)
+        services.call(services.connect(monitor=False))
+        for i in range(apps):
+            services.call(services.apps.deploy_app("whoami", self.host(i)))
         return services
 
-    yield make
-    for services in made:
-        services.close()
+    def host(self, i: int) -> str:
+        return f"{self.prefix}w{i}"
+
+    def app_id(self, i: int) -> str:
+        return f"whoami-{self.host(i)}"
+
+    def close(self) -> None:
+        for services in self.made:
+            services.close(wait=10)
+
+
+@pytest.fixture
+def world(sim, tmp_path):
+    w = World(sim, tmp_path)
+    yield w
+    sim.faults.clear()
+    sim.set_offline(False, mode="drop")
+    w.close()

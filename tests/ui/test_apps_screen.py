@@ -3,8 +3,6 @@ live updates by row key, orphans and the stale banner."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from textual.widgets import Input
 
 from proximity_tui.app import make_app
@@ -12,7 +10,6 @@ from proximity_tui.screens.app_detail import AppDetailScreen
 from proximity_tui.screens.apps import AppsScreen
 from proximity_tui.screens.confirm import ConfirmScreen
 from proximity_tui.screens.prompt import PromptScreen
-from proximity_tui.services.views import OrphanView
 from tests.ui.helpers import cell, on_screen, row_keys, table, wait_for
 
 
@@ -25,211 +22,247 @@ def _move_to(app, key: str) -> None:
     t.move_cursor(row=t.get_row_index(key))
 
 
-async def test_stop_and_start_from_keys_update_the_row(make_services, settings):
-    services = make_services(3)  # web0 stopped, web1 and web2 running
-    app = make_app(services, settings)
+async def test_stop_and_start_from_keys_update_the_row(world):
+    services = world.services(2)
+    app = make_app(services, services.settings)
+    key = world.app_id(1)
     async with app.run_test(size=(120, 40)) as pilot:
         await _apps(pilot)
-        _move_to(app, "nginx-web1")
+        _move_to(app, key)
         await pilot.press("X")
-        await wait_for(pilot, lambda: "stopped" in cell(app, "nginx-web1", "status"))
-        assert services.apps.apps["nginx-web1"].status == "stopped"
+        await wait_for(pilot, lambda: "stopped" in cell(app, key, "status"))
+        assert services.call(services.apps.get_app(key)).status == "stopped"
         await pilot.press("S")
-        await wait_for(pilot, lambda: "running" in cell(app, "nginx-web1", "status"))
+        await wait_for(pilot, lambda: "running" in cell(app, key, "status"))
         await pilot.press("R")
-        await app.workers.wait_for_complete()
-        kinds = [op.kind for op in services.apps.ops.values()]
-        assert kinds == ["stop", "start", "restart"]
+        await wait_for(pilot, lambda: not app.actions.pending)
+        ops = services.call(services.apps.operations(app_id=key))
+        assert [o.kind for o in ops][:3] == ["restart", "start", "stop"]
+        assert all(o.status == "succeeded" for o in ops)
 
 
-async def test_action_that_does_not_apply_is_greyed_out(make_services, settings):
-    app = make_app(make_services(3), settings)
+async def test_action_that_does_not_apply_is_greyed_out(world):
+    services = world.services(2)
+    services.call(services.apps.stop_app(world.app_id(0)))
+    app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _apps(pilot)
-        _move_to(app, "nginx-web0")  # stopped
+        _move_to(app, world.app_id(0))  # stopped
         await pilot.pause()
         bindings = screen.active_bindings
         assert bindings["X"].enabled is False  # shown, greyed
         assert bindings["S"].enabled is True
+        await pilot.press("X")  # does nothing but say why
+        await pilot.pause()
+        assert services.call(services.apps.get_app(world.app_id(0))).status == "stopped"
 
 
-async def test_delete_needs_the_hostname_typed(make_services, settings):
-    services = make_services(3)
-    app = make_app(services, settings)
+async def test_delete_needs_the_hostname_typed(world):
+    services = world.services(2)
+    app = make_app(services, services.settings)
+    key, host = world.app_id(1), world.host(1)
     async with app.run_test(size=(120, 40)) as pilot:
         await _apps(pilot)
-        _move_to(app, "nginx-web2")
+        _move_to(app, key)
         await pilot.press("D")
         dialog = await on_screen(pilot, ConfirmScreen)
         assert dialog.query_one("#confirm").disabled
-        await pilot.press(*"web", "enter")  # wrong: refused, dialog stays
+        await pilot.press(*host[:-1], "enter")  # not the whole hostname: refused
         assert isinstance(app.screen, ConfirmScreen)
-        assert "nginx-web2" in services.apps.apps
-        await pilot.press(*"2")
+        assert key in {a.id for a in services.call(services.apps.list_apps())}
+        await pilot.press(host[-1])
         assert not dialog.query_one("#confirm").disabled
         await pilot.press("enter")
-        await wait_for(pilot, lambda: "nginx-web2" not in app.screen._shown)
-        assert "nginx-web2" not in services.apps.apps
+        await wait_for(pilot, lambda: key not in app.screen._shown)
+        assert key not in {a.id for a in services.call(services.apps.list_apps())}
+        assert (
+            world.sim.call(lambda: [g for g in world.sim.state.guests.values() if g.name == host])
+            == []
+        )
 
 
-async def test_escape_cancels_delete(make_services, settings):
-    services = make_services(2)
-    app = make_app(services, settings)
+async def test_escape_cancels_delete(world):
+    services = world.services(1)
+    app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await _apps(pilot)
         await pilot.press("D")
         await on_screen(pilot, ConfirmScreen)
         await pilot.press("escape")
         await on_screen(pilot, AppsScreen)
-        assert len(services.apps.apps) == 2 and services.apps.ops == {}
+        assert [a.id for a in services.call(services.apps.list_apps())] == [world.app_id(0)]
+        assert [o.kind for o in services.call(services.apps.operations())] == ["deploy"]
 
 
-async def test_clone_asks_for_a_valid_new_hostname(make_services, settings):
-    services = make_services(3)
-    app = make_app(services, settings)
+async def test_clone_asks_for_a_valid_new_hostname(world):
+    services = world.services(2)
+    app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await _apps(pilot)
-        _move_to(app, "nginx-web1")
+        _move_to(app, world.app_id(1))
         await pilot.press("C")
         prompt = await on_screen(pilot, PromptScreen)
         field = prompt.query_one(Input)
-        field.value = "web2"  # taken
-        await wait_for(pilot, lambda: prompt.problem and "taken" in prompt.problem)
-        field.value = "web9"
-        await wait_for(pilot, lambda: prompt._checked == "web9" and prompt.problem is None)
+        field.value = world.host(0)  # taken
+        await wait_for(pilot, lambda: prompt.problem and world.host(0) in prompt.problem)
+        field.value = world.host(9)
+        await wait_for(pilot, lambda: prompt._checked == world.host(9) and prompt.problem is None)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: "nginx-web9" in app.apps)
+        await wait_for(pilot, lambda: world.app_id(9) in app.apps, timeout=15)
         await on_screen(pilot, AppsScreen)
-        await wait_for(pilot, lambda: "nginx-web9" in app.screen._shown)
+        await wait_for(pilot, lambda: world.app_id(9) in app.screen._shown)
 
 
-async def test_filter_and_sort(make_services, settings):
-    app = make_app(make_services(12), settings)
+async def test_filter_and_sort(world):
+    services = world.services(4)
+    app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _apps(pilot)
-        await pilot.press("slash", *"web1")
-        assert sorted(row_keys(app)) == ["nginx-web1", "nginx-web10", "nginx-web11"]
+        await pilot.press("slash", *"w1")
+        assert row_keys(app) == [world.app_id(1)]
         await pilot.press("enter")  # back to the list, on the best match
         assert table(app).has_focus and table(app).cursor_row == 0
         await pilot.press("slash", "escape")  # clears the filter
-        assert len(row_keys(app)) == 12
-        assert row_keys(app)[:3] == ["nginx-web0", "nginx-web1", "nginx-web2"]  # order kept
+        assert row_keys(app) == [world.app_id(i) for i in range(4)]  # the original order
         # sort by hostname by clicking its header, then reverse by clicking again
-        screen.on_data_table_header_selected(
-            type("E", (), {"column_key": type("K", (), {"value": "hostname"})()})()
-        )
-        keys = row_keys(app)
-        hostnames = [app.apps[k].hostname for k in keys]
-        assert hostnames == sorted(hostnames)
+        t = table(app)
+        columns = list(t.columns.values())
+        x = 1 + sum(c.get_render_width(t) for c in columns[: t.get_column_index("hostname")])
+        await pilot.click(t, offset=(x, 0))
+        hostnames = [app.apps[k].hostname for k in row_keys(app)]
+        assert hostnames == sorted(hostnames) and screen.sort_column == "hostname"
+        await pilot.click(t, offset=(x, 0))
+        hostnames = [app.apps[k].hostname for k in row_keys(app)]
+        assert hostnames == sorted(hostnames, reverse=True)
         await pilot.press("s")  # `s` cycles to the next column (node)
-        nodes = [app.apps[k].node for k in row_keys(app)]
+        nodes = [(app.apps[k].node, app.apps[k].vmid) for k in row_keys(app)]
         assert nodes == sorted(nodes)
         assert "▲" in str(table(app).columns["node"].label)
 
 
-async def test_marks_and_a_bulk_action_with_one_confirmation(make_services, settings):
-    services = make_services(6)  # 0 and 3 stopped, others running
-    app = make_app(services, settings)
+async def test_marks_and_a_bulk_action_with_one_confirmation(world):
+    services = world.services(4)
+    app = make_app(services, services.settings)
+    marked = {world.app_id(1), world.app_id(2)}
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _apps(pilot)
-        _move_to(app, "nginx-web1")
-        await pilot.press("space", "space")  # marks web1 and web2 (the cursor moves down)
-        assert screen.marked == {"nginx-web1", "nginx-web2"}
-        assert "●" in cell(app, "nginx-web1", "mark")
+        _move_to(app, world.app_id(1))
+        await pilot.press("space", "space")  # marks 1 and 2 (the cursor moves down)
+        assert screen.marked == marked
+        assert "●" in cell(app, world.app_id(1), "mark")
         await pilot.press("X")
         dialog = await on_screen(pilot, ConfirmScreen)
-        assert "web1" in "\n".join(dialog.lines) and "web2" in "\n".join(dialog.lines)
+        listed = "\n".join(dialog.lines)
+        assert world.host(1) in listed and world.host(2) in listed
         await pilot.press("enter")
         await wait_for(
-            pilot,
-            lambda: all(services.apps.apps[k].status == "stopped" for k in screen.marked),
+            pilot, lambda: not app.actions.pending and isinstance(app.screen, AppsScreen)
         )
-        assert services.apps.apps["nginx-web4"].status == "running"  # unmarked: untouched
+        status = {a.id: a.status for a in services.call(services.apps.list_apps())}
+        assert {status[k] for k in marked} == {"stopped"}
+        assert status[world.app_id(3)] == "running"  # unmarked: untouched
         await pilot.press("escape")
         assert screen.marked == set()
 
 
-async def test_read_only_hides_actions(make_services, settings):
-    app = make_app(make_services(3, can_change=False), settings)
+async def test_read_only_hides_actions(world):
+    services = world.services(2, read_only=True)
+    app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _apps(pilot)
         bindings = screen.active_bindings
         for key in ("S", "X", "R", "D", "C", "B", "U"):
             assert key not in bindings
-        await pilot.press("D")  # nothing happens
+        await pilot.press("D", "X")  # nothing happens
         assert isinstance(app.screen, AppsScreen)
         assert app.screen.query("#readonly")
+        await pilot.press("1")
+        assert "d" not in app.screen.active_bindings  # no deploy either
 
 
-async def test_snapshot_updates_only_changed_cells_and_keeps_the_cursor(make_services, settings):
-    services = make_services(30)
-    app = make_app(services, settings)
+async def test_status_tick_updates_only_changed_cells_and_keeps_the_cursor(world):
+    services = world.services(4)
+    app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await _apps(pilot)
-        _move_to(app, "nginx-web20")
+        _move_to(app, world.app_id(2))
         t = table(app)
         calls = []
         original = t.update_cell
-        t.update_cell = lambda *a, **k: (calls.append(a[:2]), original(*a, **k))
-        view = services.apps.apps["nginx-web5"]
-        services.apps.apps["nginx-web5"] = replace(view, live=replace(view.live, cpu=0.75))
-        del services.apps.apps["nginx-web7"]
-        services.monitor.publish(changed={"nginx-web5"}, removed={"nginx-web7"})
-        await wait_for(pilot, lambda: "75.0%" in cell(app, "nginx-web5", "cpu"))
-        assert calls == [("nginx-web5", "cpu")]
-        assert "nginx-web7" not in row_keys(app)
+        t.update_cell = lambda *a, **k: (calls.append((str(a[0]), str(a[1]))), original(*a, **k))
+        first = services.call(services.monitor.tick())
+        await wait_for(pilot, lambda: app.snapshot is first)
+        assert {r for r, _ in calls} <= set(first.changed)
+        assert all(c in ("status", "cpu", "mem", "uptime", "url", "node") for _, c in calls)
+        # an app deleted behind the UI's back disappears on the next tick, the cursor stays
+        services.call(services.apps.delete_app(world.app_id(0)))
+        second = services.call(services.monitor.tick())
+        assert world.app_id(0) in second.removed
+        await wait_for(pilot, lambda: world.app_id(0) not in row_keys(app))
         key = t.coordinate_to_cell_key(t.cursor_coordinate).row_key.value
-        assert key == "nginx-web20"
+        assert key == world.app_id(2)
 
 
-async def test_orphans_and_missing_apps_are_shown_distinctly(make_services, settings):
-    services = make_services(2)
-    app = make_app(services, settings)
+async def test_orphans_and_missing_apps_are_shown_distinctly(world):
+    from proximity_tui.store import repositories as repo
+
+    services = world.services(3)
+    gone, orphaned = services.call(services.apps.get_app(world.app_id(1))), world.app_id(2)
+    orphan_vmid = services.call(services.apps.get_app(orphaned)).vmid
+    app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _apps(pilot)
-        view = services.apps.apps["nginx-web1"]
-        services.apps.apps["nginx-web1"] = replace(view, status="missing", live=None)
-        orphan = OrphanView(vmid=950, node="pve2", name="leftover", status="stopped")
-        services.monitor.publish(changed={"nginx-web1"}, orphans=[orphan])
-        await wait_for(pilot, lambda: "orphan:950" in screen._shown)
-        assert "orphan" in cell(app, "orphan:950", "status")
-        assert "no record" in cell(app, "orphan:950", "hostname")
-        assert "missing" in cell(app, "nginx-web1", "status")
-        _move_to(app, "orphan:950")
+        # one container destroyed behind our back, one app row lost: an orphan container
+        client = services.client
+        services.call(
+            client.wait_task(services.call(client.ct_action(gone.node, gone.vmid, "stop")))
+        )
+        services.call(client.wait_task(services.call(client.delete_ct(gone.node, gone.vmid))))
+        with services.db.session() as s:
+            repo.delete_app(s, orphaned)
+        services.call(services.monitor.tick())
+        orphan_key = f"orphan:{orphan_vmid}"
+        await wait_for(pilot, lambda: orphan_key in screen._shown)
+        assert "orphan" in cell(app, orphan_key, "status")
+        assert "no record" in cell(app, orphan_key, "hostname")
+        assert "missing" in cell(app, gone.id, "status")
+        _move_to(app, orphan_key)
         await pilot.pause()
-        assert "pct destroy 950" in str(screen.query_one("#hint").render())
+        assert f"pct destroy {orphan_vmid}" in str(screen.query_one("#hint").render())
         assert screen.active_bindings["D"].enabled is False  # no app record to act on
-        _move_to(app, "nginx-web1")
+        _move_to(app, gone.id)
         await pilot.pause()
         assert "gone from Proxmox" in str(screen.query_one("#hint").render())
         assert screen.active_bindings["D"].enabled is True
 
 
-async def test_stale_banner_when_the_refresh_fails(make_services, settings):
-    services = make_services(2)
-    app = make_app(services, settings)
+async def test_stale_banner_when_proxmox_stops_answering(world):
+    services = world.services(2)
+    app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _apps(pilot)
-        services.monitor.publish()
-        services.monitor.ok = False
-        services.monitor.publish()
-        banner = screen.query_one("#apps-body").parent.query_one("StaleBanner")
+        good = services.call(services.monitor.tick())
+        world.sim.set_offline(True, mode="drop")
+        services.call(services.monitor.tick())
+        banner = screen.query_one("StaleBanner")
         await wait_for(pilot, lambda: banner.has_class("-shown"))
         text = str(banner.render())
-        assert "not answering: connection refused" in text and "09:30:00" in text
-        assert table(app).has_class("-stale") and len(row_keys(app)) == 2  # data kept
-        services.monitor.ok = True
-        services.monitor.publish()
+        assert "Proxmox is not answering" in text
+        assert good.taken_at.astimezone().strftime("%H:%M:%S") in text
+        apps = [k for k in row_keys(app) if not k.startswith("orphan:")]
+        assert table(app).has_class("-stale") and len(apps) == 2  # the last known data kept
+        world.sim.set_offline(False, mode="drop")
+        services.call(services.monitor.tick())
         await wait_for(pilot, lambda: not banner.has_class("-shown"))
 
 
-async def test_enter_opens_detail_with_logs(make_services, settings):
-    services = make_services(2)
-    app = make_app(services, settings)
+async def test_logs_key_opens_the_detail_on_its_logs(world):
+    services = world.services(2)
+    app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await _apps(pilot)
-        _move_to(app, "nginx-web1")
+        _move_to(app, world.app_id(1))
         await pilot.press("L")
         detail = await on_screen(pilot, AppDetailScreen)
-        await wait_for(pilot, lambda: len(detail.lines) == 5)
-        assert "nginx-web1 log line 0" in detail.lines
+        assert detail.app_id == world.app_id(1)
+        await wait_for(pilot, lambda: len(detail.lines) > 0)

@@ -23,51 +23,65 @@ async def _open_form(pilot, entry_name: str) -> DeployFormScreen:
     return form
 
 
-async def test_deploy_from_catalog_to_running_app(make_services, settings):
-    services = make_services(0)
-    app = make_app(services, settings)
+async def test_generated_secrets_are_masked_until_revealed(world):
+    services = world.services(0)
+    app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
         form = await _open_form(pilot, "Gitea")
-        # the generated secret is masked until revealed
         secret = form.query_one("#env-DB_PASSWORD", Input)
         assert secret.password and len(secret.value) >= 16
         await pilot.press("ctrl+r")
         assert not secret.password
-        hostname = form.query_one("#hostname", Input)
-        assert hostname.value == "gitea"
+        assert form.query_one("#hostname", Input).value == "gitea"
+        assert form.plan is not None and form.plan.steps
+
+
+async def test_deploy_from_catalog_to_running_app(world):
+    services = world.services(0)
+    app = make_app(services, services.settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await _open_form(pilot, "whoami")
+        hostname = world.host(0)
+        form.query_one("#hostname", Input).value = hostname
+        await wait_for(pilot, lambda: form._checked_hostname == hostname and form.plan)
+        await wait_for(pilot, lambda: form.plan.hostname == hostname)
         await pilot.press("enter")
         progress = await on_screen(pilot, DeployProgressScreen)
         await wait_for(pilot, lambda: progress.status == "succeeded")
         steps = progress.query_one(StepChecklist).steps
-        assert steps and all(s.state == "done" for s in steps)
-        assert "Compose up: working" in "\n".join(progress.query_one(Log).lines)
+        assert len(steps) >= 10 and all(s.state == "done" for s in steps)
+        assert progress.query_one(Log).lines  # task and command output
+        await wait_for(pilot, lambda: progress.url is not None)
+        assert progress.url.startswith("http://")
         await pilot.press("escape", "2")
         apps = await on_screen(pilot, AppsScreen)
-        await wait_for(pilot, lambda: "gitea-gitea" in apps._shown)
-        assert "running" in cell(app, "gitea-gitea", "status")
+        await wait_for(pilot, lambda: world.app_id(0) in apps._shown)
+        assert "running" in cell(app, world.app_id(0), "status")
 
 
-async def test_hostname_is_checked_as_you_type(make_services, settings):
-    services = make_services(2)
-    app = make_app(services, settings)
+async def test_hostname_is_checked_as_you_type(world):
+    services = world.services(1)
+    app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await on_screen(pilot, AppsScreen)
         await pilot.press("1")
         form = await _open_form(pilot, "whoami")
         hostname = form.query_one("#hostname", Input)
-        hostname.value = "web1"  # taken by an existing app
+        hostname.value = world.host(0)  # taken by an existing app
         await wait_for(pilot, lambda: form.hostname_error not in (None, "checking…"))
-        assert "taken" in form.hostname_error
+        assert world.host(0) in form.hostname_error
         assert form.query_one("#deploy").disabled
         hostname.value = "Bad_Name"
         await wait_for(pilot, lambda: form.hostname_error == hostname_problem("Bad_Name"))
         await pilot.press("escape")  # cancel: nothing deployed
         assert not isinstance(app.screen, DeployFormScreen)
-        assert services.apps.ops == {}
+        kinds = [op.kind for op in services.call(services.apps.operations())]
+        assert kinds == ["deploy"]  # only the one the test set up
 
 
-async def test_memory_below_minimum_blocks_deploy(make_services, settings):
-    app = make_app(make_services(0), settings)
+async def test_memory_below_minimum_blocks_deploy(world):
+    services = world.services(0)
+    app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
         form = await _open_form(pilot, "Gitea")
         form.query_one("#memory", Input).value = "1"
@@ -76,34 +90,46 @@ async def test_memory_below_minimum_blocks_deploy(make_services, settings):
         assert form.query_one("#deploy").disabled
 
 
-async def test_failed_deploy_shows_step_and_cleanup_and_list_stays_clean(make_services, settings):
-    services = make_services(0)
-    services.apps.fail_step = "compose"
-    app = make_app(services, settings)
+async def test_failed_deploy_shows_step_and_cleanup_and_list_stays_clean(world):
+    from proximity_tui.sim.faults import FaultRule
+
+    services = world.services(0)
+    app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        await _open_form(pilot, "whoami")
+        form = await _open_form(pilot, "whoami")
+        form.query_one("#hostname", Input).value = world.host(0)
+        await wait_for(pilot, lambda: form.plan and form.plan.hostname == world.host(0))
+        world.sim.faults.add(
+            FaultRule(command=r"compose .* pull", exit_status=18, stderr="manifest unknown")
+        )
         await pilot.press("enter")
         progress = await on_screen(pilot, DeployProgressScreen)
         await wait_for(pilot, lambda: progress.status != "running")
-        assert progress.status == "rolled_back"
+        assert progress.status in ("failed", "rolled_back")
         assert progress.failed_step == "compose"
         result = str(progress.query_one("#result").render())
-        assert "at step 'compose'" in result and "simulated failure" in result
+        assert "at step 'compose'" in result and "manifest unknown" in result
         assert "Cleaned up" in result
         states = {s.name: s.state for s in progress.query_one(StepChecklist).steps}
         assert states["compose"] == "failed" and states["create"] == "rolled_back"
+        assert states["health"] == "pending"
         assert any("Deploy failed" in (n.title or "") for n in app._notifications)
         await pilot.press("escape", "2")
         apps = await on_screen(pilot, AppsScreen)
         assert apps._shown == {}
 
 
-async def test_progress_survives_escape_and_reopens(make_services, settings):
-    services = make_services(0)
-    services.apps.step_delay = 0.15
-    app = make_app(services, settings)
+async def test_progress_survives_escape_and_reopens(world):
+    from proximity_tui.sim.faults import FaultRule
+
+    services = world.services(0)
+    app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _open_form(pilot, "whoami")
+        form = await _open_form(pilot, "whoami")
+        form.query_one("#hostname", Input).value = world.host(0)
+        await wait_for(pilot, lambda: form.plan and form.plan.hostname == world.host(0))
+        # keep the deploy busy for a moment: the docker install answers slowly
+        world.sim.faults.add(FaultRule(command=r"apk add", delay=1.0))
         await pilot.press("enter")
         progress = await on_screen(pilot, DeployProgressScreen)
         op_id = progress.op_id
@@ -114,3 +140,8 @@ async def test_progress_survives_escape_and_reopens(make_services, settings):
         assert again is not progress
         await wait_for(pilot, lambda: again.status == "succeeded")
         assert all(s.state == "done" for s in again.query_one(StepChecklist).steps)
+        await pilot.press("escape")
+        app.open_progress(op_id)  # and once finished, from the journal
+        journal = await on_screen(pilot, DeployProgressScreen)
+        await wait_for(pilot, lambda: journal.status == "succeeded")
+        assert all(s.state == "done" for s in journal.query_one(StepChecklist).steps)

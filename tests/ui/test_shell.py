@@ -13,8 +13,9 @@ from proximity_tui.screens.operations import OperationsScreen
 from tests.ui.helpers import on_screen
 
 
-async def test_opens_on_catalog_without_apps_and_switches_modes(make_services, settings):
-    app = make_app(make_services(0), settings)
+async def test_opens_on_catalog_without_apps_and_switches_modes(world):
+    services = world.services(0)
+    app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await on_screen(pilot, CatalogScreen)
         await pilot.press("2")
@@ -26,17 +27,19 @@ async def test_opens_on_catalog_without_apps_and_switches_modes(make_services, s
         assert isinstance(app.screen, CatalogScreen)
 
 
-async def test_opens_on_apps_when_apps_exist(make_services, settings):
-    app = make_app(make_services(3), settings)
+async def test_opens_on_apps_when_apps_exist(world):
+    services = world.services(1, demo=True)
+    app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await on_screen(pilot, AppsScreen)
         header = str(app.screen.query_one("#info").render())
-        assert "demo · 2 nodes" in header
+        assert "3 nodes" in header and "root" in header
         assert app.screen.query("#demo")  # the demo badge
 
 
-async def test_help_lists_the_current_screens_bindings(make_services, settings):
-    app = make_app(make_services(2), settings)
+async def test_help_lists_the_current_screens_bindings(world):
+    services = world.services(1)
+    app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await on_screen(pilot, AppsScreen)
         await pilot.press("question_mark")
@@ -53,11 +56,12 @@ async def _hits(provider_cls, app, query: str) -> list[str]:
     return [hit.text async for hit in provider.search(query)]
 
 
-async def test_palette_providers(make_services, settings):
-    app = make_app(make_services(3), settings)
+async def test_palette_providers(world):
+    services = world.services(2)
+    app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await on_screen(pilot, AppsScreen)
-        assert await _hits(AppsProvider, app, "web1") == ["Open app web1"]
+        assert await _hits(AppsProvider, app, world.host(1)) == [f"Open app {world.host(1)}"]
         assert "Deploy Gitea" in await _hits(DeployProvider, app, "gitea")
         actions = await _hits(AppActionsProvider, app, "")
         selected = app.apps[app.selected_app_id]
@@ -65,18 +69,20 @@ async def test_palette_providers(make_services, settings):
         assert "Theme: nord" in await _hits(ThemeProvider, app, "nord")
         # choosing a hit runs its command
         provider = AppsProvider(app.screen)
-        hit = [h async for h in provider.search("web2")][0]
+        hit = [h async for h in provider.search(world.host(0))][0]
         hit.command()
         await pilot.pause()
         assert type(app.screen).__name__ == "AppDetailScreen"
 
 
-async def test_theme_choice_is_saved_to_the_config(make_services, settings):
-    app = make_app(make_services(1), settings)
+async def test_theme_choice_is_saved_to_the_config(world):
+    services = world.services(0)
+    settings = services.settings
+    app = make_app(services, settings)
     async with app.run_test(size=(120, 40)) as pilot:
-        await on_screen(pilot, AppsScreen)
+        await on_screen(pilot, CatalogScreen)
         app.theme = "nord"
         await app.workers.wait_for_complete()
         saved = tomllib.loads(settings.config_path.read_text())
         assert saved["ui"]["theme"] == "nord"
-        assert saved["proxmox"]["host"] == "127.0.0.1"  # the rest is kept
+        assert saved["proxmox"]["fingerprint"] == services.settings.proxmox.fingerprint  # kept
