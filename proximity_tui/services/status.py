@@ -58,6 +58,15 @@ def live_status(g: Guest) -> LiveStatus:
     )
 
 
+def with_live(view: AppView, live: LiveStatus | None) -> AppView:
+    """`replace(view, live=live)` at a fraction of the cost (it runs for every changed app on
+    every tick): a shallow copy of the frozen view with one field swapped, no __init__ run."""
+    new = object.__new__(AppView)
+    new.__dict__.update(view.__dict__)
+    new.__dict__["live"] = live
+    return new
+
+
 def desired_status(current: str, guest: Guest | None) -> str:
     """What the app's stored status should become after this tick."""
     if current not in MONITORED:
@@ -201,7 +210,7 @@ class StatusMonitor:
             ):
                 apps[app_id] = old
             else:
-                apps[app_id] = replace(view, live=live)
+                apps[app_id] = with_live(view, live)
                 changed.add(app_id)
         orphans = tuple(
             OrphanView(vmid=g.vmid, node=g.node, name=g.name, status=g.status)
@@ -237,8 +246,12 @@ class StatusMonitor:
                     self._stamps[app.id] = app.updated_at
 
     def _remember(self, app_id: str, live: LiveStatus) -> None:
-        cpu, mem = self._history.setdefault(
-            app_id, (deque(maxlen=self.history_size), deque(maxlen=self.history_size))
-        )
+        pair = self._history.get(app_id)
+        if pair is None:  # not setdefault: that would build two deques per app on every tick
+            pair = self._history[app_id] = (
+                deque(maxlen=self.history_size),
+                deque(maxlen=self.history_size),
+            )
+        cpu, mem = pair
         cpu.append(live.cpu)
         mem.append(live.mem)
