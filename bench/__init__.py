@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 KEYS = ("name", "figure", "unit", "baseline", "ratio", "target", "ok")
+HEADER = ("what", "figure", "baseline", "ratio", "target", "ok")
 
 
 def row(
@@ -26,32 +27,61 @@ def row(
     }
 
 
+def verdict(r: dict[str, Any]) -> str:
+    """`ok`, `MISS` (target not met), `CRASH` (the bench failed) or `ABSENT` (no such bench)."""
+    if r.get("absent"):
+        return "ABSENT"
+    if r.get("crashed"):
+        return "CRASH"
+    return "ok" if r.get("ok") else "MISS"
+
+
+def cells(r: dict[str, Any]) -> list[str]:
+    """One row as the table's six cells (every cell filled: `-` where there is nothing)."""
+    unit = r.get("unit")
+    if r.get("crashed") or r.get("absent"):
+        figure = "crashed" if r.get("crashed") else "not written yet"
+    else:
+        figure = _num(r.get("figure"), unit)
+    ratio = r.get("ratio")
+    target = r.get("target")
+    if isinstance(target, int | float) and not isinstance(target, bool):
+        target_text = _num(target, unit, prefix="< ")
+    else:
+        target_text = str(target) if target not in (None, "") else "-"
+    return [
+        str(r.get("name", "?")),
+        figure,
+        _num(r.get("baseline"), unit),
+        "-" if ratio is None else f"{ratio:g}x",
+        target_text,
+        verdict(r),
+    ]
+
+
 def format_table(rows: list[dict[str, Any]]) -> str:
     """The rows as an aligned text table."""
-    header = ["benchmark", "figure", "baseline", "ratio", "target", "ok"]
-    lines = [
-        [
-            str(r.get("name", "?")),
-            _num(r.get("figure"), r.get("unit")),
-            _num(r.get("baseline"), r.get("unit")),
-            "-" if r.get("ratio") is None else f"{r['ratio']}x",
-            _num(r.get("target"), r.get("unit"), prefix="< "),
-            "ok" if r.get("ok") else "MISS",
-        ]
-        for r in rows
-    ]
-    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
+    lines = [cells(r) for r in rows]
+    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(HEADER)]
     out = []
-    for cells in [header, *lines]:
-        first = cells[0].ljust(widths[0])
-        rest = "  ".join(c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))
+    for line in [list(HEADER), *lines]:
+        first = line[0].ljust(widths[0])
+        rest = "  ".join(c.rjust(w) for c, w in zip(line[1:], widths[1:], strict=True))
         out.append(f"{first}  {rest}")
+    return "\n".join(out)
+
+
+def markdown_table(rows: list[dict[str, Any]]) -> str:
+    """The rows as a Markdown table (pipes in cells escaped)."""
+    out = ["| " + " | ".join(HEADER) + " |", "|---|" + "---:|" * 4 + ":---:|"]
+    for r in rows:
+        out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells(r)) + " |")
     return "\n".join(out)
 
 
 def _num(value: Any, unit: str | None, prefix: str = "") -> str:
     if value is None:
         return "-"
-    return (
-        f"{prefix}{value:g} {unit or ''}".rstrip() if isinstance(value, int | float) else str(value)
-    )
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return f"{prefix}{value:g} {unit or ''}".rstrip()

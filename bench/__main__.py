@@ -1,64 +1,186 @@
-"""`python -m bench [NAME ...]`: run every `bench/bench_*.py` (or the named ones), print one
-table, write `bench/results.json`. A bench that crashes becomes a MISS row with its error; the
-others still run. Exit code 0 when every row meets its target, 1 otherwise."""
+"""`python -m bench [--only NAME] [--quick] [NAME ...]`: run the benchmarks, print one table.
+
+Every `bench/bench_*.py` runs (or the named ones), in the order of issue 7's table, each with the
+simulator at time scale 0; the rows go to one table on stdout and to `bench/results.json` and
+`bench/results.md` (the Markdown table with a description of the machine). A bench that crashes
+becomes a CRASH row with its error and the others still run; a bench the table expects but that
+is not written yet shows as ABSENT. Exit code 0 when every bench ran, even if some targets were
+missed (the table says so); 1 when a bench crashed; 2 for bad usage.
+"""
 
 from __future__ import annotations
 
+import argparse
 import importlib
-import json
-import platform
+import os
 import sys
 import time
 import traceback
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import KEYS, format_table
+from bench import KEYS, format_table, markdown_table, verdict
+from bench.common import QUICK_ENV
 
 HERE = Path(__file__).resolve().parent
+#: Issue 7's table, in its order; a bench file not listed here runs after these.
+ORDER = ("tui_start", "status", "keystroke", "catalog", "deploy", "exec", "migration", "memory",
+         "sim")  # fmt: skip
 
 
-def discover(names: list[str]) -> list[str]:
-    found = sorted(p.stem.removeprefix("bench_") for p in HERE.glob("bench_*.py"))
-    unknown = [n for n in names if n not in found]
-    if unknown:
-        raise SystemExit(f"unknown bench: {', '.join(unknown)} (known: {', '.join(found)})")
-    return [n for n in found if not names or n in names]
+def discover(directory: Path = HERE) -> list[str]:
+    """Names of the bench modules present, in table order."""
+    found = {p.stem.removeprefix("bench_") for p in directory.glob("bench_*.py")}
+    return [n for n in ORDER if n in found] + sorted(found - set(ORDER))
 
 
-def run_one(name: str) -> list[dict[str, Any]]:
+def load_bench(name: str) -> Any:
+    return importlib.import_module(f"bench.bench_{name}")
+
+
+def run_one(name: str, load: Callable[[str], Any] = load_bench) -> list[dict[str, Any]]:
+    """The rows of one bench; a crash (or rows that break the contract) as a failed row."""
     try:
-        module = importlib.import_module(f"bench.bench_{name}")
-        rows = list(module.run())
+        rows = load(name).run()
+        if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
+            raise TypeError(f"run() must return a non-empty list of dicts, got {type(rows)}")
     except Exception as exc:  # one broken bench must not hide the others' figures
         traceback.print_exc(file=sys.stderr)
-        return [{"name": f"{name}: crashed", "figure": None, "unit": None, "baseline": None,
-                 "ratio": None, "target": None, "ok": False, "error": repr(exc)}]  # fmt: skip
+        return [crash_row(name, exc)]
     for r in rows:
+        r.setdefault("bench", name)
         missing = [k for k in KEYS if k not in r]
         if missing:
-            r.update({"ok": False, "error": f"row lacks {', '.join(missing)}"})
-        r.setdefault("bench", name)
+            r.update(ok=False, crashed=True, error=f"row lacks {', '.join(missing)}")
     return rows
 
 
-def main(argv: list[str]) -> int:
+def crash_row(name: str, exc: BaseException) -> dict[str, Any]:
+    first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+    return {
+        "name": f"{name}: crashed", "figure": None, "unit": None, "baseline": None,
+        "ratio": None, "target": None, "ok": False, "crashed": True, "bench": name,
+        "error": f"{type(exc).__name__}: {first}".rstrip(": "),
+    }  # fmt: skip
+
+
+def absent_row(name: str) -> dict[str, Any]:
+    return {
+        "name": f"{name}: bench/bench_{name}.py", "figure": None, "unit": None,
+        "baseline": None, "ratio": None, "target": None, "ok": False, "absent": True,
+        "bench": name, "error": f"bench/bench_{name}.py does not exist yet",
+    }  # fmt: skip
+
+
+def footnotes(rows: list[dict[str, Any]]) -> list[str]:
+    """`name: note` and `name: error` lines, for under the table."""
+    out = []
+    for r in rows:
+        for key in ("error", "note"):
+            if r.get(key):
+                out.append(f"{r['name']}: {r[key]}")
+    return out
+
+
+def markdown(report: dict[str, Any]) -> str:
+    m = report["machine"]
+    scope = "all benchmarks" if not report["only"] else "only " + ", ".join(report["only"])
+    cores = f"{m.get('cores')} logical"
+    if m.get("usable_cores") not in (None, m.get("cores")):
+        cores += f", {m['usable_cores']} usable"
+    if m.get("cpu_quota") is not None:
+        cores += f", cgroup quota {m['cpu_quota']} CPUs"
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Generated by `python -m bench` on {report['generated']} ({scope}"
+        + (", **quick smoke run: fewer repetitions, not figures to quote**" if report["quick"]
+           else "")
+        + f"; {report['seconds']:.0f} s). See BENCHMARKS.md for what each figure means.",
+        "",
+        markdown_table(report["rows"]),
+        "",
+        "## Machine",
+        "",
+        f"- CPU: {m.get('cpu')} ({cores})",
+        f"- Memory: {m.get('memory', 'unknown')}",
+        f"- Python: {m.get('python')}",
+        f"- OS: {m.get('os')}",
+    ]  # fmt: skip
+    if m.get("commit"):
+        lines.append(f"- Commit: {m['commit']}")
+    notes = footnotes(report["rows"])
+    if notes:
+        lines += ["", "## Notes", ""] + [f"- {n}" for n in notes]
+    return "\n".join(lines) + "\n"
+
+
+def parse(argv: list[str], known: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description="Run the benchmarks and print one table."
+    )
+    parser.add_argument("names", nargs="*", metavar="NAME", help="benches to run (default: all)")
+    parser.add_argument(
+        "--only", action="append", default=[], metavar="NAME",
+        help="run only this bench (repeat, or separate names with commas)",
+    )  # fmt: skip
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions: a smoke run")
+    parser.add_argument(
+        "--results", type=Path, default=HERE, metavar="DIR",
+        help="where results.json and results.md go (default: bench/)",
+    )  # fmt: skip
+    args = parser.parse_args(argv)
+    only = [n.strip() for item in args.only for n in item.split(",") if n.strip()]
+    args.only = list(dict.fromkeys(only + args.names))
+    unknown = [n for n in args.only if n not in known]
+    if unknown:
+        parser.error(f"unknown bench: {', '.join(unknown)} (known: {', '.join(known)})")
+    return args
+
+
+def main(argv: list[str] | None = None, load: Callable[[str], Any] = load_bench) -> int:
+    import json
+
+    from bench.common import machine
+
+    known = discover()
+    args = parse(sys.argv[1:] if argv is None else argv, known)
+    if args.quick:
+        os.environ[QUICK_ENV] = "1"
+    names = [n for n in known if not args.only or n in args.only]
+    started = time.perf_counter()
     rows: list[dict[str, Any]] = []
-    for name in discover(argv):
+    durations: dict[str, float] = {}
+    for name in names:
         print(f"running {name} ...", file=sys.stderr, flush=True)
-        start = time.perf_counter()
-        rows.extend(run_one(name))
-        print(f"  {name}: {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
-    print(format_table(rows))
-    machine = {
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
+        t0 = time.perf_counter()
+        rows.extend(run_one(name, load))
+        durations[name] = round(time.perf_counter() - t0, 1)
+        print(f"  {name}: {durations[name]:.1f} s", file=sys.stderr, flush=True)
+    if not args.only:  # the table keeps a row for every figure issue 7 asks for
+        rows += [absent_row(n) for n in ORDER if n not in known]
+        rows.sort(key=lambda r: ORDER.index(r["bench"]) if r["bench"] in ORDER else len(ORDER))
+    report = {
+        "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "quick": args.quick,
+        "only": args.only,
+        "seconds": round(time.perf_counter() - started, 1),
+        "durations": durations,
+        "machine": machine(),
+        "rows": rows,
     }
-    results = {"machine": machine, "rows": rows}
-    (HERE / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
-    return 0 if all(r.get("ok") for r in rows) else 1
+    print(format_table(rows))
+    notes = [n for r in rows if verdict(r) != "ok" for n in footnotes([r])]
+    for line in notes:
+        print(f"  {line}")
+    args.results.mkdir(parents=True, exist_ok=True)
+    (args.results / "results.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
+    (args.results / "results.md").write_text(markdown(report))
+    print(f"results: {args.results / 'results.md'}", file=sys.stderr)
+    return 1 if any(r.get("crashed") for r in rows) else 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main())
