@@ -19,10 +19,14 @@ def settings_from_args(args: argparse.Namespace, **overrides: Any) -> Settings:
     extra = dict(overrides)
     if getattr(args, "read_only", False):
         extra["ui.read_only"] = True
-    settings = load_settings(
-        getattr(args, "config", None), db_path=getattr(args, "db", None), overrides=extra
-    )
-    settings.demo = bool(getattr(args, "demo", False))
+    db_path = getattr(args, "db", None)
+    demo = bool(getattr(args, "demo", False))
+    if demo and db_path is None:
+        from proximity_tui.config import demo_data_dir
+
+        db_path = demo_data_dir() / "proximity.db"  # demo mode never touches real data
+    settings = load_settings(getattr(args, "config", None), db_path=db_path, overrides=extra)
+    settings.demo = demo
     return settings
 
 
