@@ -19,7 +19,11 @@ from typing import Any
 
 from aiohttp import web
 
-from proximity_tui.sim import routes_cluster, routes_lxc  # noqa: F401 - registers handlers
+from proximity_tui.sim import (  # noqa: F401 - importing registers the handlers
+    routes_cluster,
+    routes_lxc,
+    routes_storage,
+)
 from proximity_tui.sim.auth import Authenticator, AuthFailed
 from proximity_tui.sim.errors import PveError, param_error
 from proximity_tui.sim.faults import FaultSet
@@ -194,8 +198,9 @@ class ApiServer:
         if not (path == PREFIX or path.startswith(PREFIX + "/")):
             return error_response(501, f"Method '{method} {path}' not implemented")
         sub = path[len(PREFIX) :] or "/"
-        match = self.router.match(method, sub)
-        template = match.route.template if match else (self.router.template_for(sub) or sub)
+        raw_sub = request.rel_url.raw_path[len(PREFIX) :] or "/"
+        match = self.router.match(method, raw_sub)
+        template = match.route.template if match else (self.router.template_for(raw_sub) or sub)
         self.stats.count(f"{method} {template}")
         params_in_path = match.path_params if match else {}
         vmid = params_in_path.get("vmid")

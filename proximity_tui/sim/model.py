@@ -24,6 +24,7 @@ class Volume:
     format: str
     vmid: int | None = None
     notes: str | None = None
+    protected: bool = False
     #: For backups: what a restore brings back (`config`, `inside`, `hostname`).
     payload: dict[str, Any] | None = None
 

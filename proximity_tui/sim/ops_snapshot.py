@@ -158,6 +158,7 @@ class SnapshotOps(OpsBase):
         mode = params.get("mode", "snapshot")
         compress = str(params.get("compress", "0"))
         notes_template = params.get("notes-template")
+        protected = bool(params.get("protected"))
         argv = " ".join(f"--{k} {v}" for k, v in sorted(params.items()) if k not in ("vmid",))
         ident = str(vmids[0]) if len(vmids) == 1 else ""
 
@@ -167,7 +168,7 @@ class SnapshotOps(OpsBase):
             for vmid in vmids:
                 try:
                     await self._backup_one(
-                        task, node_name, storage, vmid, mode, compress, notes_template
+                        task, node_name, storage, vmid, mode, compress, notes_template, protected
                     )
                 except TaskError as exc:
                     failed += 1
@@ -187,6 +188,7 @@ class SnapshotOps(OpsBase):
         mode: str,
         compress: str,
         notes_template: str | None,
+        protected: bool = False,
     ) -> None:
         g = self.guests.get(vmid)
         if g is None or g.node != node:
@@ -232,6 +234,7 @@ class SnapshotOps(OpsBase):
                 _EXTENSIONS.get(compress, "tar"),
                 vmid=vmid,
                 notes=notes,
+                protected=protected,
                 payload={
                     "config": config,
                     "inside": g.inside.to_dict() if g.inside is not None else None,

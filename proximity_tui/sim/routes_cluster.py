@@ -63,33 +63,6 @@ async def nextid(ctx: Ctx) -> Any:
     return str(s.next_free_vmid())
 
 
-@api("GET", "/nodes/{node}/storage")
-async def storage_list(ctx: Ctx) -> Any:
-    p = ctx.params
-    node = ctx.state.node(p["node"])
-    wanted = [c for c in str(p.get("content", "")).replace(";", ",").split(",") if c]
-    out = []
-    for st in node.storages.values():
-        if p.get("storage") and st.id != p["storage"]:
-            continue
-        if wanted and not any(st.supports(c) for c in wanted):
-            continue
-        out.append(views.storage_entry(st))
-    return out
-
-
-@api("GET", "/nodes/{node}/storage/{storage}/content")
-async def storage_content(ctx: Ctx) -> Any:
-    p = ctx.params
-    st = ctx.state.storage_of(p["node"], p["storage"])
-    content, vmid = p.get("content"), p.get("vmid")
-    return [
-        views.volume_entry(v)
-        for v in sorted(st.volumes.values(), key=lambda v: v.volid)
-        if (content is None or v.content == content) and (vmid is None or v.vmid == vmid)
-    ]
-
-
 @api("GET", "/nodes/{node}/aplinfo")
 async def aplinfo(ctx: Ctx) -> Any:
     ctx.state.node(ctx.params["node"])

@@ -226,6 +226,8 @@ ON_NODE = {"node": NODE}
 ON_CT = {"node": NODE, "vmid": VMID}
 ON_SNAPSHOT = {**ON_CT, "snapname": SNAPNAME}
 ON_TASK = {"node": NODE, "upid": UPID}
+#: `storage` is optional upstream: `volume` may be a whole volid (`local:backup/...`).
+ON_VOLUME = {"node": NODE, "storage": STORAGE_ID, "volume": required(string())}
 
 #: (method, path template) -> parameters. The HTTP routes are registered from the same keys.
 SPECS: dict[tuple[str, str], dict[str, Param]] = {
@@ -250,6 +252,16 @@ SPECS: dict[tuple[str, str], dict[str, Param]] = {
         "storage": required(STORAGE_ID),
         "content": string(format="pve-storage-content"),
         "vmid": integer(100, 999999999, format="pve-vmid"),
+    },
+    ("GET", "/nodes/{node}/storage/{storage}/content/{volume}"): ON_VOLUME,
+    ("PUT", "/nodes/{node}/storage/{storage}/content/{volume}"): {
+        **ON_VOLUME,
+        "notes": string(),
+        "protected": boolean(),
+    },
+    ("DELETE", "/nodes/{node}/storage/{storage}/content/{volume}"): {
+        **ON_VOLUME,
+        "delay": integer(1, 30),
     },
     ("GET", "/nodes/{node}/aplinfo"): ON_NODE,
     ("POST", "/nodes/{node}/aplinfo"): {

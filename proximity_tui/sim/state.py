@@ -21,7 +21,7 @@ from proximity_tui.sim.ops_config import ConfigOps
 from proximity_tui.sim.ops_create import CreateOps
 from proximity_tui.sim.ops_power import PowerOps
 from proximity_tui.sim.ops_snapshot import SnapshotOps
-from proximity_tui.sim.ops_storage import StorageOps
+from proximity_tui.sim.ops_storage import StorageOps, VolumeOps
 from proximity_tui.sim.tasks import TaskRunner
 
 #: PVE's own range for guest ids (`unable to get any free VMID in range [100, 1000000]`).
@@ -39,7 +39,7 @@ def inside_release(template: str | None, ostype: str) -> tuple[str, str]:
     return ("alpine", "3.22") if ostype == "alpine" else ("debian", "12")
 
 
-class ClusterState(PowerOps, CreateOps, SnapshotOps, ConfigOps, StorageOps):
+class ClusterState(PowerOps, CreateOps, SnapshotOps, ConfigOps, StorageOps, VolumeOps):
     def __init__(self, clock: Clock, faults: FaultSet, *, seed: int = 0) -> None:
         self.clock = clock
         self.faults = faults

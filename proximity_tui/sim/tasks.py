@@ -215,9 +215,10 @@ class TaskRunner:
             task.exitstatus = f"WARNINGS: {task.warnings}" if task.warnings else "OK"
             task.lines.append("TASK OK" if not task.warnings else f"TASK WARNINGS: {task.warnings}")
         else:
-            first = error.split("\n")[0]
-            task.exitstatus = first
-            task.lines.append(f"TASK ERROR: {first}")
+            # PVE's worker: chomp, then every newline becomes a space
+            text = error.rstrip("\n").replace("\n", " ")
+            task.exitstatus = text
+            task.lines.append(f"TASK ERROR: {text}")
         task.status = "stopped"
         task.endtime = int(self.clock.time())
         task.done.set()

@@ -230,7 +230,7 @@ def volume_entry(v: Volume) -> dict[str, Any]:
         entry["subtype"] = "lxc"
         if v.notes:
             entry["notes"] = v.notes.split("\n", 1)[0]
-        entry["protected"] = 0
+        entry["protected"] = int(v.protected)
     if v.content in ("rootdir", "images"):
         entry["used"] = v.size // 3
     return entry

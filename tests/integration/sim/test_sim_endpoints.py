@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
+import pytest
+from proxmoxer.core import ResourceException
 from sim_helpers import create_ct, px_password, wait, wait_until
 
 UPID_RE = re.compile(r"UPID:pve\d:[0-9A-F]{8}:[0-9A-F]{8}:[0-9A-F]{8}:\w+:[^:]*:[^:]+:")
@@ -260,3 +263,37 @@ def test_task_log_paging_and_total(px, info, http):
     assert empty["data"] == [{"n": 1, "t": "no content"}]
     tasks = px.nodes("pve1").tasks.get(vmid=240)
     assert tasks[0]["upid"] == upid and tasks[0]["status"] == "OK"
+
+
+def test_one_volume_read_annotate_protect_and_delete(px, info, http):
+    assert create_ct(px, "pve1", 250)["exitstatus"] == "OK"
+    upid = px.nodes("pve1").vzdump.post(vmid="250", storage="local", compress="zstd")
+    assert wait(px, "pve1", upid)["exitstatus"] == "OK"
+    backups = px.nodes("pve1").storage("local").content.get(content="backup", vmid=250)
+    volid = backups[0]["volid"]
+    volume = px.nodes("pve1").storage("local").content(volid)  # raw slash in the path
+    attrs = volume.get()
+    assert attrs["format"] == "tar.zst" and attrs["size"] > 0
+    assert attrs["path"] == "/var/lib/vz/dump/" + volid.split("/", 1)[1]
+    volume.put(notes="before update", protected=1)
+    listed = px.nodes("pve1").storage("local").content.get(content="backup", vmid=250)[0]
+    assert listed["notes"] == "before update" and listed["protected"] == 1
+
+    upid = volume.delete()
+    assert ":imgdel:local\\x3abackup/vzdump-lxc-250-" in upid
+    assert wait(px, "pve1", upid)["exitstatus"] == f"volume '{volid}' is protected"
+    # the same task, its UPID percent-encoded as a browser sends it
+    url = f"{info.api_url}/api2/json/nodes/pve1/tasks/{quote(upid, safe='')}/status"
+    headers = {"Authorization": f"PVEAPIToken={info.token_id}={info.token_secret}"}
+    assert http.get(url, headers=headers).json()["data"]["upid"] == upid
+    volume.put(protected=0)
+    # relative to the storage in the path, and waiting for the task like PVE's `delay`
+    relative = px.nodes("pve1").storage("local").content(volid.split(":", 1)[1])
+    assert relative.delete(delay=5) is None
+    assert px.nodes("pve1").storage("local").content.get(content="backup", vmid=250) == []
+    with pytest.raises(ResourceException) as err:
+        volume.get()
+    assert (err.value.status_code, err.value.content) == (500, f"volume '{volid}' does not exist")
+    with pytest.raises(ResourceException) as err:
+        px.nodes("pve1").storage("local-lvm").content(volid).delete()
+    assert err.value.errors == {"volume": "storage ID mismatch (local != local-lvm)\n"}
