@@ -124,3 +124,28 @@ def test_call_runs_on_the_loop(sim):
         return asyncio.get_running_loop() is not None
 
     assert sim.call(on_loop) is True
+
+
+def test_resources_lag_like_pvestatd_when_time_runs():
+    from proximity_tui.sim.stats import tick
+
+    with Simulator(time_scale=0.05, preexisting=False, nodes=1) as slow:
+        px = px_token(slow.info)
+        # pvestatd every 1000 simulated seconds: no round happens during the test on its own
+        slow.call(lambda: setattr(slow.state, "statd_interval", 1000.0))
+        time.sleep(0.6)  # let the walker pick up the long interval
+        assert create_ct(px, "pve1", 900)["exitstatus"] == "OK"
+
+        def entry():
+            return {r["vmid"]: r for r in px.cluster.resources.get(type="vm")}[900]
+
+        assert entry()["status"] == "unknown"  # pvestatd has not seen it yet
+        assert wait(px, "pve1", px.nodes("pve1").lxc(900).status.start.post())["exitstatus"] == "OK"
+        assert px.nodes("pve1").lxc(900).status.current.get()["status"] == "running"
+        assert entry()["status"] == "unknown"
+        slow.call(lambda: tick(slow.state, 10.0))  # one pvestatd round
+        assert entry()["status"] == "running" and entry()["uptime"] >= 0
+        wait(px, "pve1", px.nodes("pve1").lxc(900).status.stop.post())
+        assert entry()["status"] == "running"  # stale until the next round
+        slow.call(lambda: tick(slow.state, 10.0))
+        assert entry()["status"] == "stopped"
