@@ -297,3 +297,26 @@ def test_one_volume_read_annotate_protect_and_delete(px, info, http):
     with pytest.raises(ResourceException) as err:
         px.nodes("pve1").storage("local-lvm").content(volid).delete()
     assert err.value.errors == {"volume": "storage ID mismatch (local != local-lvm)\n"}
+
+
+def test_directory_indexes(px):
+    assert {"name": "lxc"} in px.nodes("pve1").get()
+    assert {"subdir": "config"} in px.nodes("pve3").lxc(104).get()
+    assert {"subdir": "current"} in px.nodes("pve3").lxc(104).status.get()
+    assert px.nodes("pve3").lxc(104).snapshot("before-upgrade").get() == [
+        {"cmd": "rollback"},
+        {"cmd": "config"},
+    ]
+    with pytest.raises(ResourceException) as err:
+        px.nodes("pve3").lxc(104).snapshot("nope").get()
+    assert err.value.content == "snapshot 'nope' does not exist"
+    conf = px.nodes("pve3").lxc(104).config.get(snapshot="before-upgrade")
+    assert conf["snaptime"] > 0 and conf["hostname"] == "media"
+
+
+def test_login_with_a_separate_realm(info, http):
+    r = http.post(
+        info.api_url + "/api2/json/access/ticket",
+        data={"username": "root", "realm": "pam", "password": info.password},
+    )
+    assert r.status_code == 200 and r.json()["data"]["username"] == "root@pam"
