@@ -174,11 +174,18 @@ class AppService:
             name = check_hostname(hostname)
         except ProximityError as exc:
             return str(exc)
+        return await self.hostname_conflict(name)
+
+    async def hostname_conflict(self, name: str) -> str | None:
+        """Who already uses the (valid, lower-case) hostname: an app, or any cluster guest."""
         if await self.records.hostname_taken(name):
-            return f"{name} is already used by another app"
+            return f"hostname {name!r} is already used by another app"
         for guest in await self.client.cluster_resources():
             if guest.name.lower() == name:
-                return f"{name} is already used by {guest.type} {guest.vmid} on {guest.node}"
+                return (
+                    f"hostname {name!r} is already used by {guest.type} {guest.vmid} "
+                    f"on {guest.node}"
+                )
         return None
 
     async def plan_deploy(

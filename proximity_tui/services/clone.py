@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from proximity_tui.services.app_records import VmidTaken
 from proximity_tui.services.containers import app_compose_file, description_for
-from proximity_tui.services.errors import ConflictError
+from proximity_tui.services.deploy import keep_row_as_error
+from proximity_tui.services.errors import ConflictError, ValidationError
 from proximity_tui.services.lifecycle import app_url
 from proximity_tui.services.pipeline import Step
 from proximity_tui.services.validation import check_hostname
@@ -36,11 +37,9 @@ async def clone(svc: AppService, source: AppView, new_hostname: str) -> AppView:
     node = source.node
 
     async def validate(ctx: OperationContext) -> None:
-        if await svc.records.hostname_taken(hostname):
-            raise ConflictError(f"hostname {hostname!r} is already used by another app")
-        for guest in await svc.client.cluster_resources():
-            if guest.name.lower() == hostname:
-                raise ConflictError(f"hostname {hostname!r} is already used by {guest.vmid}")
+        problem = await svc.hostname_conflict(hostname)
+        if problem:
+            raise ValidationError(problem, field="new hostname")
         source_ct = await svc.containers.status(node, source.vmid)
         if source_ct is None:
             raise ConflictError(f"CT {source.vmid} of {source.hostname} no longer exists")
@@ -81,6 +80,8 @@ async def clone(svc: AppService, source: AppView, new_hostname: str) -> AppView:
     async def unreserve(ctx: OperationContext) -> str | None:
         if not state.get("reserved"):
             return None  # the reservation failed: the row (if any) is someone else's
+        if state.get("ct_left"):
+            return await keep_row_as_error(svc, ctx, new_id, "clone")
         if await svc.records.delete(new_id, vmid=state["vmid"]):
             return f"removed the app row {new_id}"
         return None
@@ -118,9 +119,13 @@ async def clone(svc: AppService, source: AppView, new_hostname: str) -> AppView:
 
     async def destroy_copy(ctx: OperationContext) -> str | None:
         vmid = state.get("vmid")
-        if not vmid or not await svc.containers.owned_by(node, vmid, new_id, hostname):
-            return None
-        await svc.containers.destroy(ctx, node, vmid)
+        try:
+            if not vmid or not await svc.containers.owned_by(node, vmid, new_id, hostname):
+                return None
+            await svc.containers.destroy(ctx, node, vmid)
+        except BaseException:
+            state["ct_left"] = True  # the copy may remain: its row must too (see unreserve)
+            raise
         return f"destroyed CT {vmid} on {node}"
 
     async def cleanup(ctx: OperationContext) -> None:

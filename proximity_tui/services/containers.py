@@ -208,26 +208,10 @@ class Containers:
         script: str,
         *,
         args: list[str] | None = None,
-        stdin: bytes | None = None,
-        timeout: float | None = None,
-        quiet: bool = False,
-        check: bool = True,
+        **kwargs: Any,
     ):
-        on_line = None if quiet else ctx.log
-        return await self._cancellable(
-            ctx,
-            self.exec.run_script(
-                node,
-                vmid,
-                script,
-                args=args or [],
-                stdin=stdin,
-                timeout=timeout or self.task_timeout,
-                on_stdout=on_line,
-                on_stderr=on_line,
-                check=check,
-            ),
-        )
+        """`sh -c SCRIPT sh ARGS...`: user values go in as `$1`, `$2`, never into the script."""
+        return await self.run(ctx, node, vmid, ["sh", "-c", script, "sh", *(args or [])], **kwargs)
 
     async def run(
         self,

@@ -148,18 +148,9 @@ class DeployPipeline:
 
     async def validate(self, ctx: OperationContext) -> None:
         job = self.job
-        if await self.s.records.hostname_taken(job.hostname):
-            raise ValidationError(
-                f"hostname {job.hostname!r} is already used by another app", field="hostname"
-            )
-        guests = await self.s.client.cluster_resources()
-        clash = next((g for g in guests if g.name.lower() == job.hostname), None)
-        if clash is not None:
-            raise ValidationError(
-                f"hostname {job.hostname!r} is already used by {clash.type} {clash.vmid} "
-                f"on {clash.node}",
-                field="hostname",
-            )
+        problem = await self.s.hostname_conflict(job.hostname)
+        if problem:
+            raise ValidationError(problem, field="hostname")
         ctx.log(
             f"{job.entry.name} as {job.hostname}: {job.cores} cores, {job.memory} MB, {job.disk} GB"
         )
@@ -246,6 +237,8 @@ class DeployPipeline:
     async def unreserve(self, ctx: OperationContext) -> str | None:
         if not ctx.state.get("reserved"):
             return None  # the reservation failed: the row (if any) is someone else's
+        if ctx.state.get("ct_left"):
+            return await keep_row_as_error(self.s, ctx, self.job.app_id, "deploy")
         if await self.s.records.delete(self.job.app_id, vmid=self.job.vmid):
             return f"removed the app row {self.job.app_id}"
         return None
@@ -304,9 +297,13 @@ class DeployPipeline:
         job = self.job
         if not job.vmid or not job.node:
             return None
-        if not await self.s.containers.owned_by(job.node, job.vmid, job.app_id):
-            return None
-        await self.s.containers.destroy(ctx, job.node, job.vmid)
+        try:
+            if not await self.s.containers.owned_by(job.node, job.vmid, job.app_id):
+                return None
+            await self.s.containers.destroy(ctx, job.node, job.vmid)
+        except BaseException:
+            ctx.state["ct_left"] = True  # the CT may remain: its row must too (see unreserve)
+            raise
         return f"destroyed CT {job.vmid} on {job.node}"
 
     async def start(self, ctx: OperationContext) -> None:
@@ -363,3 +360,15 @@ class DeployPipeline:
         )
         await ctx.save_state(recorded=True)
         ctx.log(f"{job.entry.name} is running" + (f" at {url}" if url else ""))
+
+
+async def keep_row_as_error(svc: AppService, ctx: OperationContext, app_id: str, kind: str) -> str:
+    """The undo that should have destroyed the new CT failed: deleting the app row now would
+    leave an orphan container nobody lists. Keep the row as `error`, saying what to do."""
+    vmid, node = ctx.state.get("vmid"), ctx.state.get("node")
+    reason = (
+        f"the {kind} failed and its CT {vmid} on {node} could not be destroyed: "
+        "delete the app to remove it"
+    )
+    await svc.records.set_status(app_id, "error", reason=reason)
+    return f"kept the app row {app_id} as error: CT {vmid} could not be destroyed"
