@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from proximity_tui.services.containers import app_compose_file
-from proximity_tui.services.errors import ConflictError
+from proximity_tui.services.errors import ConflictError, ExecConnectionError, ExecTimeout
 from proximity_tui.services.pipeline import Step, StepFailed
 
 if TYPE_CHECKING:
@@ -70,9 +70,14 @@ def stop_steps(svc: AppService, app: AppView, *, record: bool = True) -> list[St
         if guest is None or not guest.running:
             ctx.log(f"CT {app.vmid} is not running")
             return
-        result = await svc.containers.compose(
-            ctx, app.node, app.vmid, app_compose_file(app), "down", check=False, timeout=120
-        )
+        try:
+            result = await svc.containers.compose(
+                ctx, app.node, app.vmid, app_compose_file(app), "down", check=False, timeout=120
+            )
+        except (ExecConnectionError, ExecTimeout) as exc:
+            # Best effort like a non-zero exit: the shutdown below still stops the services.
+            ctx.log(f"compose down did not finish ({exc}); stopping anyway", level="warning")
+            return
         if result.exit_status != 0:  # the container still stops: say so, do not fail
             ctx.log(f"compose down exited {result.exit_status}; stopping anyway", level="warning")
 

@@ -75,6 +75,8 @@ async def update(svc: AppService, app: AppView) -> AppView:
     async def on_failure(failure: StepFailed) -> str:
         if failure.undo_errors:
             reason = f"update failed: {describe(failure.cause)}; " + "; ".join(failure.undo_errors)
+            if failure.step != "snapshot":  # the safety net is not thrown away: say where it is
+                reason += f"; snapshot {snapname} (taken before the update) is kept"
             await svc.records.set_status(app.id, "error", reason=reason)
             return "failed"
         # Nothing changed when the snapshot itself failed; otherwise the rollback restored it.

@@ -112,9 +112,22 @@ async def wait_task(
 
 
 def _error_line(lines: list[str]) -> str | None:
-    for line in reversed(lines):
-        if line.startswith(ERROR_PREFIX):
-            return line[len(ERROR_PREFIX) :].strip()
+    """The task's `TASK ERROR:` line. vzdump ends with a bare "job errors" and gives the real
+    cause on an earlier `ERROR:` line (`ERROR: Backup of VM 105 failed - ...`): add it."""
+    for index in range(len(lines) - 1, -1, -1):
+        if lines[index].startswith(ERROR_PREFIX):
+            message = lines[index][len(ERROR_PREFIX) :].strip()
+            detail = next(
+                (
+                    ln[len("ERROR:") :].strip()
+                    for ln in reversed(lines[:index])
+                    if ln.startswith("ERROR:")
+                ),
+                None,
+            )
+            if detail and detail not in message:
+                message = f"{message}: {detail}"
+            return message
     return None
 
 
