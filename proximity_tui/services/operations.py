@@ -104,7 +104,9 @@ class OperationContext:
         for line in message.splitlines() or [""]:
             self._record(ev.LOG, line, self.step, level, None, None, None)
 
-    def _record(self, kind, message, step, level, progress, status, duration) -> None:
+    def _record(
+        self, kind, message, step, level, progress, status, duration, *, publish: bool = True
+    ) -> ev.OperationEvent:
         event = ev.OperationEvent(
             op_id=self.op_id,
             kind=kind,
@@ -121,7 +123,8 @@ class OperationContext:
         self.history.append(event)
         if len(self.history) > 5000:  # a chatty log must not grow without bound
             del self.history[1000:2000]
-        self._ops.hub.publish(event)
+        if publish:
+            self._ops.hub.publish(event)
         self._pending.append(
             {
                 "ts": event.ts,
@@ -134,6 +137,7 @@ class OperationContext:
         )
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.get_running_loop().create_task(self._flush())
+        return event
 
     async def _flush(self) -> None:
         while self._pending:
@@ -151,7 +155,13 @@ class OperationContext:
     async def enter_step(self, step: Step, base: float, share: float) -> None:
         self.step = step.name
         self._step_base, self._step_share = base, share
-        await self.emit(ev.STEP_STARTED, step.title, step=step.name, progress=base)
+        # Written before it is announced: if the process dies in this step, recovery (and the
+        # user) are told this step, not the one before.
+        event = self._record(
+            ev.STEP_STARTED, step.title, step.name, "info", base, None, None, publish=False
+        )
+        await self.flush()
+        self._ops.hub.publish(event)
 
     def step_progress(self, fraction: float) -> None:
         fraction = min(max(fraction, 0.0), 1.0)

@@ -75,6 +75,12 @@ async def _undo_creation(svc: AppService, ctx, op: OperationRecord, undone: list
         undone.append(f"kept {op.hostname}: it was already running")
         return
     vmid, node = state.get("vmid"), state.get("node")
+    row = await _row(svc, app_id)
+    if row is not None and vmid and row.vmid == vmid and row.status != "deploying":
+        # The record step had already marked it running (the process died before it noted that
+        # in the journal): the app is complete. Destroying its CT would orphan the row instead.
+        undone.append(f"kept {op.hostname}: it was already recorded as {row.status}")
+        return
     if vmid and node and (state.get("create_requested") or state.get("clone_requested")):
         guest = await svc.containers.status(node, vmid)
         if guest is not None and guest.lock:
@@ -105,6 +111,13 @@ async def _undo_creation(svc: AppService, ctx, op: OperationRecord, undone: list
         if app.status == "deploying" and (vmid is None or app.vmid == vmid):
             await svc.records.delete(app_id, vmid=app.vmid)
             undone.append(f"removed the app row {app_id}")
+
+
+async def _row(svc: AppService, app_id: str):
+    try:
+        return await svc.records.get(app_id)
+    except NotFoundError:
+        return None
 
 
 async def _undo_update(svc: AppService, ctx, op: OperationRecord, undone: list[str]) -> None:
