@@ -152,3 +152,30 @@ def sim_process(tmp_path_factory):
 def guests_via_api(services: Services) -> dict[int, Any]:
     """Every guest as Proxmox reports it (for tests whose simulator is another process)."""
     return {g.vmid: g for g in services.call(services.client.cluster_resources())}
+
+
+def cluster_facts(config: Path) -> dict[int, Any]:
+    """Every CT of a simulator in another process, as `world.CtFacts`, read over its API."""
+    import asyncio
+
+    from proximity_tui.services.proxmox.client import ProxmoxClient
+    from tests.reliability.world import CtFacts
+
+    async def read() -> dict[int, CtFacts]:
+        client = ProxmoxClient.from_settings(load_settings(config, env={}).proxmox)
+        try:
+            out = {}
+            for g in await client.cluster_resources():
+                if g.type != "lxc":
+                    continue
+                snaps: tuple[str, ...] = ()
+                if "proximity" in g.tags:
+                    snaps = tuple(s.name for s in await client.snapshots(g.node, g.vmid))
+                out[g.vmid] = CtFacts(
+                    g.vmid, g.node, g.status, g.name, tuple(g.tags), g.lock, snaps
+                )
+            return out
+        finally:
+            client.close()
+
+    return asyncio.run(read())
