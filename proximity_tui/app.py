@@ -14,6 +14,7 @@ import signal
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -70,8 +71,11 @@ class ProximityApp(App[int]):
         clock: Clock | None = None,
         services_factory: Callable[[], Any] | None = None,
         handle_sighup: bool = False,
+        preload_db: Path | None = None,
     ) -> None:
         super().__init__()
+        #: Database to paint the apps from before the services exist (see `preload.py`).
+        self._preload_db = preload_db
         self.services = services
         self.settings = settings
         self.clock: Clock = clock or utc_now
@@ -92,6 +96,7 @@ class ProximityApp(App[int]):
         self._listeners: list[Any] = []
         self._unsubscribe: list[Callable[[], None]] = []
         self._loaded = False
+        self._build_after_paint = False
         self._save_theme = False
         if settings.ui.theme in self.available_themes:
             self.theme = settings.ui.theme
@@ -104,9 +109,22 @@ class ProximityApp(App[int]):
                 asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hang_up)
         self._save_theme = True
         if self.services is None and self._services_factory is not None:
-            self._build_services()
+            if self._preload_db is not None:
+                self._preload()  # paint first, build the services right after
+            else:
+                self._build_services()
         elif self.services is not None:
             self._attach()
+
+    @work(thread=True, group="preload", exit_on_error=False)
+    def _preload(self) -> None:
+        from proximity_tui.preload import read_apps
+
+        apps = read_apps(self._preload_db)
+        if apps:
+            self.post_message(AppsLoaded(apps, preliminary=True))
+        else:
+            self.call_from_thread(self._build_services)
 
     @work(thread=True, group="build-services", exit_on_error=False)
     def _build_services(self) -> None:
@@ -126,7 +144,11 @@ class ProximityApp(App[int]):
         self.services = services
         self.post_message(ServicesReady())
 
-    def on_services_ready(self, _: ServicesReady) -> None:
+    async def on_services_ready(self, _: ServicesReady) -> None:
+        from proximity_tui.widgets.cluster_header import ClusterHeader
+
+        for header in self.screen.query(ClusterHeader):  # painted before the services existed
+            await header.recompose()
         self._attach()
 
     def _attach(self) -> None:
@@ -135,6 +157,12 @@ class ProximityApp(App[int]):
         self._unsubscribe.append(services.apps.events.subscribe(self._event_from_thread))
         self.snapshot = services.monitor.latest
         self.load_apps()
+
+    def table_painted(self) -> None:
+        """The apps screen painted its table for the first time."""
+        if self._build_after_paint:
+            self._build_after_paint = False
+            self._build_services()
 
     def _snapshot_from_thread(self, snapshot: StatusSnapshot) -> None:
         self.post_message(SnapshotArrived(snapshot))
@@ -158,11 +186,18 @@ class ProximityApp(App[int]):
         removed = set(self.apps) - set(fresh)
         changed = {i for i, a in fresh.items() if self.apps.get(i) != a}
         self.apps = fresh
+        if message.preliminary:
+            # The services' imports and connection start once the table is on screen
+            # (`table_painted`): started earlier, they would slow that first frame down.
+            self._build_after_paint = True
+            await self.switch_mode("apps")
+            return
         if not self._loaded:
             self._loaded = True
-            busy = bool(self.services.apps.running_operations())  # e.g. the demo's first deploys
-            await self.switch_mode("apps" if self.apps or busy else "catalog")
-            return
+            if self.current_mode != "apps":
+                busy = bool(self.services.apps.running_operations())  # e.g. the demo's seeds
+                await self.switch_mode("apps" if self.apps or busy else "catalog")
+                return
         self._notify_apps(changed, removed)
 
     def on_unmount(self) -> None:
@@ -335,14 +370,17 @@ def make_app(
     clock: Clock | None = None,
     services_factory: Callable[[], Any] | None = None,
     handle_sighup: bool = False,
+    preload_db: Path | None = None,
 ) -> ProximityApp:
-    """The dashboard for `services` (or for what `services_factory` builds after first paint)."""
+    """The dashboard for `services`, or for what `services_factory` builds in a worker thread
+    (after painting the apps read from `preload_db`, when given)."""
     return ProximityApp(
         services,
         settings,
         clock=clock,
         services_factory=services_factory,
         handle_sighup=handle_sighup,
+        preload_db=preload_db,
     )
 
 

@@ -44,9 +44,11 @@ class OperationEventsArrived(Message):
 class AppsLoaded(Message):
     """The first (or a fresh) list of apps was read."""
 
-    def __init__(self, apps: list[AppView]) -> None:
+    def __init__(self, apps: list[AppView], *, preliminary: bool = False) -> None:
         super().__init__()
         self.apps = apps
+        #: Read straight from the database for the first paint, before the services exist.
+        self.preliminary = preliminary
 
 
 class ServicesReady(Message):

@@ -27,10 +27,19 @@ def run_tui(args: argparse.Namespace) -> int:
             settings.demo = True
         else:
             services = outcome
-    factory = None
+    factory = preload = None
     if services is None:
         factory = _factory(settings)
-    return _run_dashboard(services, settings, factory)
+        preload = _database_path(settings)
+    return _run_dashboard(services, settings, factory, preload)
+
+
+def _database_path(settings: Any) -> Any:
+    if settings.demo:
+        from proximity_tui.config import demo_data_dir
+
+        return demo_data_dir() / "proximity.db"
+    return settings.db_path
 
 
 def _factory(settings: Any) -> Any:
@@ -56,10 +65,12 @@ def _factory(settings: Any) -> Any:
     return build
 
 
-def _run_dashboard(services: Any, settings: Any, factory: Any) -> int:
+def _run_dashboard(services: Any, settings: Any, factory: Any, preload: Any = None) -> int:
     from proximity_tui.app import make_app
 
-    app = make_app(services, settings, services_factory=factory, handle_sighup=True)
+    app = make_app(
+        services, settings, services_factory=factory, handle_sighup=True, preload_db=preload
+    )
     try:
         app.run()
         if app.startup_error is not None:

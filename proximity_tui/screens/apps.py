@@ -32,6 +32,7 @@ from proximity_tui.screens.apps_rows import (
 from proximity_tui.screens.live import LiveScreen
 from proximity_tui.widgets.cluster_header import ClusterHeader
 from proximity_tui.widgets.filter_input import FilterInput
+from proximity_tui.widgets.live_table import LiveTable
 from proximity_tui.widgets.stale_banner import StaleBanner
 
 if TYPE_CHECKING:
@@ -65,13 +66,14 @@ class AppsScreen(LiveScreen):
         self._dirty: set[str] = set()
         self._dirty_removed: set[str] = set()
         self._stale = False
+        self._bindings_state: tuple | None = None
 
     def compose(self) -> ComposeResult:
         yield ClusterHeader("apps")
         yield StaleBanner()
         with Vertical(id="apps-body"):
             yield FilterInput("#apps-table", placeholder="filter apps (hostname, name, node…)")
-            table: DataTable = DataTable(id="apps-table", cursor_type="row", zebra_stripes=True)
+            table = LiveTable(id="apps-table", cursor_type="row", zebra_stripes=True)
             for key, label in COLUMNS:
                 table.add_column(label, key=key, width=WIDTHS.get(key))
             yield table
@@ -94,6 +96,7 @@ class AppsScreen(LiveScreen):
         self._update_empty()
         table.focus()
         self._update_hint()
+        table.on_first_paint = self.papp.table_painted
 
     # --- data ---------------------------------------------------------------------------------
 
@@ -191,7 +194,10 @@ class AppsScreen(LiveScreen):
         self._restore_cursor(keep)
         self._update_empty()
         self._update_hint()
-        self.refresh_bindings()
+        if self.marked:
+            self.refresh_bindings()  # what applies to the marked set may have changed
+        else:
+            self._refresh_bindings_if_needed()
 
     def _drop(self, table: DataTable, key: str) -> None:
         if self._shown.pop(key, None) is not None:
@@ -234,7 +240,7 @@ class AppsScreen(LiveScreen):
             return
         if self.filter_text:
             note.update(f"No app matches “{self.filter_text}”. Press Escape to clear the filter.")
-        elif self.services.can_change:
+        elif self.services is None or self.services.can_change:
             note.update(
                 "No apps yet.\n\nPress 1 (or c) to open the catalog, choose an app and press "
                 "Enter or d to deploy it. Its progress shows step by step, and it appears here "
@@ -282,7 +288,22 @@ class AppsScreen(LiveScreen):
         if key in self.papp.apps:
             self.papp.selected_app_id = key
         self._update_hint()
-        self.refresh_bindings()
+        self._refresh_bindings_if_needed()
+
+    def _refresh_bindings_if_needed(self) -> None:
+        """Refresh the footer only when what it would show changes (it rebuilds its keys)."""
+        key = self._cursor_key()
+        view = self.papp.apps.get(key or "")
+        state = (
+            bool(self.marked),
+            key is not None and key.startswith(ORPHAN_PREFIX),
+            view.status if view else None,
+            self.papp.actions.pending.get(key or ""),
+            self.services is not None,
+        )
+        if state != self._bindings_state:
+            self._bindings_state = state
+            self.refresh_bindings()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -299,6 +320,8 @@ class AppsScreen(LiveScreen):
         self._sort(self.query_one(DataTable), announce=True)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.services is None:  # painted from the database, services still starting
+            return None if action in ("act", "open", "mark") else True
         if action == "act":
             name = str(parameters[0])
             if name != "logs" and not self.services.can_change:
@@ -315,7 +338,7 @@ class AppsScreen(LiveScreen):
 
     def action_open(self) -> None:
         key = self._cursor_key()
-        if key in self.papp.apps:
+        if key in self.papp.apps and self.services is not None:
             self.papp.open_app(key)
 
     def action_act(self, name: str) -> None:

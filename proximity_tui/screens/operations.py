@@ -18,6 +18,7 @@ from proximity_tui.screens.live import LiveScreen
 from proximity_tui.widgets.cluster_header import ClusterHeader
 from proximity_tui.widgets.filter_input import FilterInput
 from proximity_tui.widgets.format import human_duration, local_time, one_line
+from proximity_tui.widgets.live_table import LiveTable
 from proximity_tui.widgets.stale_banner import StaleBanner
 from proximity_tui.widgets.status_badge import status_text
 
@@ -71,7 +72,7 @@ class OperationsScreen(LiveScreen):
         yield ClusterHeader("operations")
         yield StaleBanner()
         yield FilterInput("#ops-table", placeholder="filter (app, kind, status, user, error)")
-        table: DataTable = DataTable(id="ops-table", cursor_type="row", zebra_stripes=True)
+        table = LiveTable(id="ops-table", cursor_type="row", zebra_stripes=True)
         for key, label in COLUMNS:
             table.add_column(label, key=key)
         yield table

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from textual.widgets import DataTable
 
 
-async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 5.0) -> None:
+async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 10.0) -> None:
     loop = asyncio.get_running_loop()
     end = loop.time() + timeout
     while not condition():

@@ -47,7 +47,7 @@ async def test_deploy_from_catalog_to_running_app(world):
         await wait_for(pilot, lambda: form.plan.hostname == hostname)
         await pilot.press("enter")
         progress = await on_screen(pilot, DeployProgressScreen)
-        await wait_for(pilot, lambda: progress.status == "succeeded")
+        await wait_for(pilot, lambda: progress.status == "succeeded", timeout=30)
         steps = progress.query_one(StepChecklist).steps
         assert len(steps) >= 10 and all(s.state == "done" for s in steps)
         assert progress.query_one(Log).lines  # task and command output
@@ -104,7 +104,7 @@ async def test_failed_deploy_shows_step_and_cleanup_and_list_stays_clean(world):
         )
         await pilot.press("enter")
         progress = await on_screen(pilot, DeployProgressScreen)
-        await wait_for(pilot, lambda: progress.status != "running")
+        await wait_for(pilot, lambda: progress.status != "running", timeout=30)
         assert progress.status in ("failed", "rolled_back")
         assert progress.failed_step == "compose"
         result = str(progress.query_one("#result").render())
@@ -138,10 +138,10 @@ async def test_progress_survives_escape_and_reopens(world):
         app.open_progress(op_id)  # reopen from the live events
         again = await on_screen(pilot, DeployProgressScreen)
         assert again is not progress
-        await wait_for(pilot, lambda: again.status == "succeeded")
+        await wait_for(pilot, lambda: again.status == "succeeded", timeout=30)
         assert all(s.state == "done" for s in again.query_one(StepChecklist).steps)
         await pilot.press("escape")
         app.open_progress(op_id)  # and once finished, from the journal
         journal = await on_screen(pilot, DeployProgressScreen)
-        await wait_for(pilot, lambda: journal.status == "succeeded")
+        await wait_for(pilot, lambda: journal.status == "succeeded", timeout=30)
         assert all(s.state == "done" for s in journal.query_one(StepChecklist).steps)

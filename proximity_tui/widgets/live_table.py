@@ -1,0 +1,63 @@
+"""A DataTable that measures its new rows cheaply.
+
+DataTable measures every new cell with Rich's `measure()`, which asks the console for its size
+(a `get_terminal_size` system call, three times) per cell: 10,000 cells for 1,000 apps cost a
+large part of the first paint. Our cells are one-line `Text`, whose width is `cell_len`: this
+subclass computes that directly and leaves everything else (labels, auto-height rows, other
+renderables) to DataTable. It overrides a private method of the pinned Textual (8.2.8); a test
+checks the widths it computes against DataTable's own, so an upgrade that changes it fails loudly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from rich.text import Text
+from textual.geometry import Region
+from textual.strip import Strip
+from textual.widgets import DataTable
+from textual.widgets.data_table import RowKey
+
+
+class LiveTable(DataTable):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        #: Called once, after the frame in which the table first drew rows.
+        self.on_first_paint: Callable[[], None] | None = None
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        lines = super().render_lines(crop)
+        if self.on_first_paint is not None and self.row_count:
+            callback, self.on_first_paint = self.on_first_paint, None
+            self.call_later(callback)  # runs once this frame is done
+        return lines
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        rows = list(new_rows)
+        plain = True
+        columns = self.ordered_columns
+        widths = [c.content_width for c in columns]
+        for row_key in rows:
+            row_index = self._row_locations.get(row_key)
+            row = self.rows.get(row_key)
+            if row_index is None or row is None:
+                continue  # removed before the table was idle
+            if row.label is not None or row.auto_height:
+                plain = False
+                break
+            cells = self._data.get(row_key, {})
+            for i, column in enumerate(columns):
+                cell = cells.get(column.key)
+                if not isinstance(cell, Text) or "\n" in cell.plain:
+                    plain = False
+                    break
+                widths[i] = max(widths[i], cell.cell_len)
+            if not plain:
+                break
+        if not plain:
+            super()._update_dimensions(rows)
+            return
+        for column, width in zip(columns, widths, strict=True):
+            column.content_width = width
+        # The rest of DataTable's bookkeeping for new rows: the scrollable size.
+        super()._update_dimensions([])

@@ -1,0 +1,89 @@
+"""Start-up: the first paint from a read-only database read, then the services; the cheap
+table measurement agrees with DataTable's own."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import App
+from textual.widgets import DataTable
+
+from proximity_tui.app import make_app
+from proximity_tui.preload import read_apps
+from proximity_tui.screens.apps import AppsScreen
+from proximity_tui.widgets.live_table import LiveTable
+from tests.ui.helpers import on_screen, row_keys, wait_for
+
+FIELDS = ("id", "catalog_id", "name", "hostname", "status", "node", "vmid", "url")
+
+
+def test_preload_reads_what_the_services_list(world):
+    services = world.services(3)
+    services.call(services.apps.stop_app(world.app_id(1)))
+    listed = services.call(services.apps.list_apps())
+    preloaded = read_apps(services.settings.db_path)
+    assert [tuple(getattr(a, f) for f in FIELDS) for a in preloaded] == [
+        tuple(getattr(a, f) for f in FIELDS) for a in listed
+    ]
+
+
+def test_preload_gives_up_quietly(tmp_path):
+    assert read_apps(tmp_path / "absent.db") is None
+    assert not (tmp_path / "absent.db").exists()  # read-only: never creates the file
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all" * 100)
+    assert read_apps(junk) is None
+    assert read_apps(None) is None
+
+
+async def test_apps_painted_from_the_database_before_the_services(world):
+    world.services(2).close(wait=10)
+    settings = world.settings()
+    built = []
+
+    def factory():
+        from proximity_tui.services.bootstrap import build_services
+
+        services = build_services(settings)
+        services.call(services.connect(monitor=False))
+        built.append(services)
+        return services
+
+    app = make_app(None, settings, services_factory=factory, preload_db=settings.db_path)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await on_screen(pilot, AppsScreen)
+            assert row_keys(app) == [world.app_id(0), world.app_id(1)]
+            await wait_for(pilot, lambda: app.services is not None, timeout=15)
+            await wait_for(pilot, lambda: screen.active_bindings["X"].enabled, timeout=10)
+            assert "3 nodes" in str(screen.query_one("#info").render())
+    finally:
+        for services in built:
+            services.close(wait=10)
+
+
+async def test_live_table_measures_like_datatable():
+    rows = [
+        [Text("● running"), Text(f"host-{i}" * (i % 4 + 1)), Text(str(100 + i), justify="right")]
+        for i in range(50)
+    ]
+
+    class Tables(App):
+        def compose(self):
+            yield DataTable(id="plain")
+            yield LiveTable(id="live")
+
+        def on_mount(self):
+            for table in self.query(DataTable):
+                for label in ("Status", "Hostname", "VMID"):
+                    table.add_column(label, key=label)
+                for i, cells in enumerate(rows):
+                    table.add_row(*cells, key=str(i))
+
+    app = Tables()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        plain, live = app.query_one("#plain", DataTable), app.query_one("#live", DataTable)
+        widths = [c.content_width for c in plain.ordered_columns]
+        assert widths == [c.content_width for c in live.ordered_columns]
+        assert widths[1] == max(r[1].cell_len for r in rows)
+        assert plain.virtual_size == live.virtual_size
