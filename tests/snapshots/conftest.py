@@ -1,10 +1,15 @@
-"""Deterministic snapshots: fixed sizes, data, clock and zone; no animation, no cursor blink."""
+"""Deterministic snapshots of the dashboard on the real services and a fresh simulator.
+
+Fixed sizes, zone (UTC) and clock; no animation, no cursor blink; fixed data: a fresh simulator
+(seeded) per test, apps deployed in a fixed order, then every stored time in the database set to
+fixed values (`freeze_times`). No monitor tick runs unless a test asks, so no live figure moves.
+"""
 
 from __future__ import annotations
 
 import os
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,36 +17,83 @@ os.environ["TZ"] = "UTC"
 time.tzset()
 os.environ["TEXTUAL_ANIMATIONS"] = "none"
 
+FIXED = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
+#: (catalog id, hostname) deployed, in this order, before a snapshot that wants apps.
+APPS = (("whoami", "web"), ("uptime-kuma", "status"), ("ntfy", "push"), ("it-tools", "tools"))
+
+
+def freeze_times(services) -> None:
+    """Every time the database holds set to fixed values derived from row ids."""
+    from sqlalchemy import select, update
+
+    from proximity_tui.store.models import App, Operation, OperationEvent
+
+    with services.db.session() as s:
+        s.execute(update(App).values(created_at=FIXED, updated_at=FIXED))
+        for op in s.scalars(select(Operation)):
+            start = FIXED + timedelta(minutes=op.id)
+            events = s.scalars(
+                select(OperationEvent)
+                .where(OperationEvent.operation_id == op.id)
+                .order_by(OperationEvent.id)
+            ).all()
+            for i, event in enumerate(events):
+                event.ts = start + timedelta(seconds=i)
+            op.started_at = start
+            if op.finished_at is not None:
+                op.finished_at = start + timedelta(seconds=max(len(events) - 1, 1))
+
 
 @pytest.fixture
 def build(tmp_path):
-    """Build the app on stand-in services with fixed data; closes the services afterwards."""
+    """`build(apps=0, read_only=False)` -> (app, services) on a fresh simulator."""
     from proximity_tui.app import make_app
-    from proximity_tui.config import Settings
-    from tests.ui.standin import T0, StandinServices
+    from proximity_tui.config import load_settings
+    from proximity_tui.services.bootstrap import build_services
+    from proximity_tui.sim.server import Simulator
 
     made = []
 
-    def _build(apps: int = 8, *, can_change: bool = True):
-        config = tmp_path / "config.toml"
-        config.write_text("[proxmox]\n")
-        settings = Settings(config_path=config, configured=True)
-        services = StandinServices(settings, apps=apps, can_change=can_change)
+    def _build(apps: int = 0, *, read_only: bool = False, demo: bool = True, deploys: bool = False):
+        # Node figures move on every simulated pvestatd tick: at time scale 1 none happens during
+        # a test that deploys nothing (10 s apart), so the "fits" marks and free memory are fixed.
+        scale = 0.0 if apps or deploys else 1.0
+        sim = Simulator(nodes=3, time_scale=scale, seed=21)
+        sim.start()
+        made.append(sim)
+        config = sim.write_config(tmp_path / "config.toml", auth="token")
+        settings = load_settings(
+            config,
+            db_path=tmp_path / "proximity.db",
+            env={},
+            overrides={"deploy.health_timeout": 2.0},
+        )
+        settings.demo = demo
+        services = build_services(settings)
         made.append(services)
-        app = make_app(services, settings, clock=lambda: T0 + timedelta(seconds=42))
+        services.call(services.connect(monitor=False))
+        for catalog_id, hostname in APPS[:apps]:
+            services.call(services.apps.deploy_app(catalog_id, hostname, node="pve1"))
+        if read_only:
+            services.apps.read_only = True
+        freeze_times(services)
+        app = make_app(services, settings, clock=lambda: FIXED + timedelta(seconds=42))
         app.animation_level = "none"
+        app.sim = sim
         return app, services
 
     yield _build
-    for services in made:
-        services.close()
+    for thing in reversed(made):
+        if hasattr(thing, "close"):
+            thing.close(wait=10)
+        else:
+            thing.stop()
 
 
 async def settle(pilot) -> None:
-    """Let workers finish and stop every cursor from blinking."""
+    """Let workers finish (but not action flows waiting on a dialog); stop cursors blinking."""
     from textual.widgets import Input
 
-    # Not the action flows: they wait on the dialog the snapshot is about.
     workers = [w for w in pilot.app.workers if w.group != "actions"]
     if workers:  # an empty list would mean "all of them"
         await pilot.app.workers.wait_for_complete(workers)

@@ -5,53 +5,59 @@ Update only after reading the report: `pytest tests/snapshots --snapshot-update`
 
 from __future__ import annotations
 
+from proximity_tui.screens.app_detail import AppDetailScreen
 from proximity_tui.screens.apps import AppsScreen
 from proximity_tui.screens.catalog import CatalogScreen
+from proximity_tui.screens.confirm import ConfirmScreen
 from proximity_tui.screens.deploy_form import DeployFormScreen
 from proximity_tui.screens.deploy_progress import DeployProgressScreen
-from proximity_tui.services.views import OrphanView
-from tests.snapshots.conftest import settle
+from proximity_tui.screens.operations import OperationsScreen
+from tests.snapshots.conftest import freeze_times, settle
 from tests.ui.helpers import on_screen, wait_for
 
 BIG = (120, 40)
 SMALL = (80, 24)
 
 
-def _apps_ready(orphans: bool = False, ok: bool = True):
-    async def run(pilot):
-        await on_screen(pilot, AppsScreen)
-        services = pilot.app.services
-        if orphans:
-            orphan = OrphanView(vmid=990, node="pve2", name="leftover", status="stopped")
-            services.monitor.publish(orphans=[orphan])
-        if not ok:
-            services.monitor.publish()
-            services.monitor.ok = False
-            services.clock_offset = 30
-            services.monitor.publish(orphans=[])
-        await pilot.pause(0.1)
-        await settle(pilot)
-
-    return run
+async def _apps_ready(pilot) -> None:
+    await on_screen(pilot, AppsScreen)
+    await settle(pilot)
 
 
 def test_apps_120(snap_compare, build):
-    app, _ = build(8)
-    assert snap_compare(app, terminal_size=BIG, run_before=_apps_ready(orphans=True))
+    app, _ = build(4)
+    assert snap_compare(app, terminal_size=BIG, run_before=_apps_ready)
 
 
 def test_apps_80(snap_compare, build):
-    app, _ = build(8)
-    assert snap_compare(app, terminal_size=SMALL, run_before=_apps_ready())
+    app, _ = build(4)
+    assert snap_compare(app, terminal_size=SMALL, run_before=_apps_ready)
 
 
 def test_apps_stale(snap_compare, build):
-    app, _ = build(4)
-    assert snap_compare(app, terminal_size=BIG, run_before=_apps_ready(ok=False))
+    from proximity_tui.sim.faults import FaultRule
+
+    app, services = build(2)
+
+    async def run(pilot):
+        await on_screen(pilot, AppsScreen)
+        rule = FaultRule(
+            method="GET",
+            path="/cluster/resources",
+            http_status=500,
+            message="pveproxy is down",
+            times=None,
+        )
+        app.sim.faults.add(rule)
+        services.call(services.monitor.tick())
+        await wait_for(pilot, lambda: app.snapshot is not None)
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=BIG, run_before=run)
 
 
 def test_apps_empty_read_only(snap_compare, build):
-    app, _ = build(0, can_change=False)
+    app, _ = build(0, read_only=True)
 
     async def run(pilot):
         await on_screen(pilot, CatalogScreen)
@@ -82,89 +88,94 @@ def test_catalog_filtered_80(snap_compare, build):
     assert snap_compare(app, terminal_size=SMALL, run_before=run)
 
 
-async def _form(pilot, entry: str = "gitea") -> DeployFormScreen:
-    await on_screen(pilot, CatalogScreen)
-    pilot.app.open_deploy_form(entry)
-    form = await on_screen(pilot, DeployFormScreen)
-    await wait_for(pilot, lambda: form.plan is not None)
-    return form
-
-
 def test_deploy_form(snap_compare, build):
     app, _ = build(0)
 
     async def run(pilot):
-        await _form(pilot)
+        await on_screen(pilot, CatalogScreen)
+        pilot.app.open_deploy_form("gitea")
+        form = await on_screen(pilot, DeployFormScreen)
+        await wait_for(pilot, lambda: form.plan is not None and form.hostname_error is None)
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=BIG, run_before=run)
 
 
-def _progress(fail: bool):
+def _progress_of_a_deploy(build, *, fail: bool):
+    """A deploy run through the services, its times frozen, then opened from the journal."""
+    from proximity_tui.sim.faults import FaultRule
+
+    app, services = build(0, deploys=True)
+    if fail:
+        app.sim.faults.add(
+            FaultRule(command=r"compose .* pull", exit_status=18, stderr="manifest unknown")
+        )
+    try:
+        services.call(services.apps.deploy_app("whoami", "hello", node="pve1"))
+    except Exception:
+        assert fail
+    freeze_times(services)
+
     async def run(pilot):
-        if fail:
-            pilot.app.services.apps.fail_step = "compose"
-        await _form(pilot, "whoami")
-        await pilot.press("enter")
+        await on_screen(pilot, AppsScreen if not fail else CatalogScreen)
+        pilot.app.open_progress(1)
         progress = await on_screen(pilot, DeployProgressScreen)
         await wait_for(pilot, lambda: progress.status != "running")
-        pilot.app.clear_notifications()
         await settle(pilot)
 
-    return run
+    return app, run
 
 
 def test_progress_succeeded(snap_compare, build):
-    app, _ = build(0)
-    assert snap_compare(app, terminal_size=BIG, run_before=_progress(False))
+    app, run = _progress_of_a_deploy(build, fail=False)
+    assert snap_compare(app, terminal_size=BIG, run_before=run)
 
 
 def test_progress_failed(snap_compare, build):
-    app, _ = build(0)
-    assert snap_compare(app, terminal_size=BIG, run_before=_progress(True))
+    app, run = _progress_of_a_deploy(build, fail=True)
+    assert snap_compare(app, terminal_size=BIG, run_before=run)
 
 
 def test_app_detail(snap_compare, build):
-    app, _ = build(3)
+    app, _ = build(2)
 
     async def run(pilot):
         await on_screen(pilot, AppsScreen)
-        pilot.app.services.monitor.publish()
-        await pilot.press("down", "enter")
-        await pilot.pause(0.1)
+        pilot.app.open_app("whoami-web")
+        await on_screen(pilot, AppDetailScreen)
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=BIG, run_before=run)
 
 
 def test_operations(snap_compare, build):
-    app, _ = build(3)
+    app, services = build(2)
+    services.call(services.apps.stop_app("uptime-kuma-status"))
+    freeze_times(services)
 
     async def run(pilot):
         await on_screen(pilot, AppsScreen)
-        await pilot.press("down", "X")
-        await pilot.app.workers.wait_for_complete()
-        pilot.app.clear_notifications()
         await pilot.press("3")
-        await pilot.pause(0.1)
+        await on_screen(pilot, OperationsScreen)
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=BIG, run_before=run)
 
 
 def test_delete_confirmation_80(snap_compare, build):
-    app, _ = build(3)
+    app, _ = build(2)
 
     async def run(pilot):
         await on_screen(pilot, AppsScreen)
-        await pilot.press("D", *"web")
+        await pilot.press("D", *"we")
+        await on_screen(pilot, ConfirmScreen)
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=SMALL, run_before=run)
 
 
 def test_help_80(snap_compare, build):
-    app, _ = build(3)
+    app, _ = build(1)
 
     async def run(pilot):
         await on_screen(pilot, AppsScreen)
