@@ -254,6 +254,10 @@ def check_env_value(name: str, value: object) -> None:
         raise ValidationError(f"{name}: value must be a string", field=name)
     if "\0" in value or "\n" in value or "\r" in value:
         raise ValidationError(f"{name}: value must not contain NUL or line breaks", field=name)
+    try:  # bytes that were not UTF-8 (argv, a file) arrive as lone surrogates: no .env holds them
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(f"{name}: value is not valid UTF-8 text", field=name) from None
 
 
 def dotenv_text(values: dict[str, str]) -> str:
