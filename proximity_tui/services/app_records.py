@@ -131,6 +131,20 @@ class AppRecords:
 
         return await asyncio.to_thread(work)
 
+    async def secret_values(self, app_id: str) -> list[str]:
+        """The values of the app's secret variables (none when there is no such app)."""
+
+        def work() -> list[str]:
+            with self.db.session(readonly=True) as s:
+                app = repo.get_app(s, app_id)
+                if app is None:
+                    return []
+                names = (app.config or {}).get("secret_names") or ()
+                env = app.environment or {}
+                return [str(env[n]) for n in names if env.get(n)]
+
+        return await asyncio.to_thread(work)
+
     def vmid_index(self) -> dict[int, tuple[str, str]]:
         """vmid -> (app id, status) for every app: what the status monitor diffs against."""
         with self.db.session(readonly=True) as s:

@@ -311,13 +311,19 @@ class AppService:
         for key in lock:
             self._locks[key] = -1  # held from here on, before the first await
         try:
+            # A process that did not deploy these apps never registered their secrets: do it
+            # now, so that a command that prints one is masked in the journal and the events.
+            known: list[str] = []
+            for key in {app_id, *lock} - {None}:
+                if not str(key).startswith("hostname:"):
+                    known += await self.records.secret_values(str(key))
             ctx = await self.ops.begin(
                 kind,
                 user_id=self.user.id,
                 app_id=app_id,
                 hostname=hostname,
                 parameters=parameters,
-                secrets=secrets,
+                secrets=[*secrets, *known],
             )
         except BaseException:
             for key in lock:
@@ -341,6 +347,9 @@ class AppService:
         try:
             await run_steps(ctx, steps)
         except StepFailed as failure:
+            # What the caller shows the user is masked like the journal (a command's stderr
+            # may print a secret).
+            failure.message = self.journal.mask(failure.message)
             status = "failed"
             if on_failure is not None:
                 status = await on_failure(failure) or "failed"
