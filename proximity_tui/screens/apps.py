@@ -15,6 +15,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static
 from textual.widgets.data_table import ColumnKey, RowDoesNotExist
 
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
     from proximity_tui.services.views import OrphanView, StatusSnapshot
 
 ORPHAN_PREFIX = "orphan:"
+#: Rows redrawn per turn of the event loop when a snapshot changes many.
+SLICE = 150
 
 
 class AppsScreen(LiveScreen):
@@ -67,6 +70,10 @@ class AppsScreen(LiveScreen):
         self._dirty_removed: set[str] = set()
         self._stale = False
         self._bindings_state: tuple | None = None
+        self._bindings_timer: Timer | None = None
+        #: Rows waiting to be redrawn; applied in slices so keys are handled in between.
+        self._queued: set[str] = set()
+        self._draining = False
 
     def compose(self) -> ComposeResult:
         yield ClusterHeader("apps")
@@ -167,6 +174,30 @@ class AppsScreen(LiveScreen):
         self.refresh_bindings()
 
     def _apply(self, changed: set[str], removed: set[str]) -> None:
+        """Removals now; changed rows in slices of `SLICE`, the first one now."""
+        self._queued -= removed
+        if len(changed) + len(self._queued) <= SLICE and not self._draining:
+            self._apply_now(changed | self._queued, removed)
+            self._queued.clear()
+            return
+        self._queued |= changed
+        if removed:
+            self._apply_now(set(), removed)
+        if not self._draining:
+            self._draining = True
+            self._drain()
+
+    def _drain(self) -> None:
+        batch = set()
+        while self._queued and len(batch) < SLICE:
+            batch.add(self._queued.pop())
+        self._apply_now(batch, set())
+        if self._queued:
+            self.set_timer(0.001, self._drain)  # let queued input run first
+        else:
+            self._draining = False
+
+    def _apply_now(self, changed: set[str], removed: set[str]) -> None:
         table = self.query_one(DataTable)
         keep = self._cursor_key()
         added = False
@@ -303,7 +334,11 @@ class AppsScreen(LiveScreen):
         )
         if state != self._bindings_state:
             self._bindings_state = state
-            self.refresh_bindings()
+            # The footer rebuilds all its keys on a refresh: while the cursor runs over rows,
+            # do it once it rests (keys themselves are checked when pressed).
+            if self._bindings_timer is not None:
+                self._bindings_timer.stop()
+            self._bindings_timer = self.set_timer(0.12, self.refresh_bindings)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -354,14 +389,14 @@ class AppsScreen(LiveScreen):
             self.marked.discard(key)
         else:
             self.marked.add(key)
-        self._apply({key}, set())
+        self._apply_now({key}, set())
         table = self.query_one(DataTable)
         if table.cursor_row < table.row_count - 1:
             table.move_cursor(row=table.cursor_row + 1)
 
     def action_unmark(self) -> None:
         marked, self.marked = self.marked, set()
-        self._apply(marked, set())
+        self._apply_now(marked, set())
 
     def action_sort(self) -> None:
         order = list(SORTABLE)
@@ -411,7 +446,7 @@ class AppsScreen(LiveScreen):
         for key in list(self._shown):
             if key not in wanted_set:
                 self._drop(table, key)
-        self._apply({k for k in wanted if k not in self._shown}, set())
+        self._apply_now({k for k in wanted if k not in self._shown}, set())
         self._sort(table)
         if table.row_count:
             table.move_cursor(row=0)
