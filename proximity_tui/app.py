@@ -103,6 +103,13 @@ class ProximityApp(App[int]):
 
     # --- start-up ---------------------------------------------------------------------------
 
+    def get_default_screen(self):
+        from proximity_tui.screens.starting import StartingScreen
+
+        px = self.settings.proxmox
+        where = "the demo cluster" if self.settings.demo else f"{px.host}:{px.port}"
+        return StartingScreen(where)
+
     def on_mount(self) -> None:
         if self._handle_sighup:
             with suppress(NotImplementedError, RuntimeError, ValueError):
