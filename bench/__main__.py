@@ -25,6 +25,9 @@ from bench import KEYS, format_table, markdown_table, verdict
 from bench.common import QUICK_ENV
 
 HERE = Path(__file__).resolve().parent
+BENCHMARKS_MD = HERE.parent / "BENCHMARKS.md"
+#: BENCHMARKS.md carries the latest full run's table between these markers.
+START, END = "<!-- results:start -->", "<!-- results:end -->"
 #: Issue 7's table, in its order; a bench file not listed here runs after these.
 ORDER = ("tui_start", "status", "keystroke", "catalog", "deploy", "exec", "migration", "memory",
          "sim")  # fmt: skip
@@ -117,6 +120,35 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def update_benchmarks_md(report: dict[str, Any], path: Path = BENCHMARKS_MD) -> bool:
+    """Put the table of a full run into BENCHMARKS.md, between its markers (False: no markers)."""
+    if not path.exists():
+        return False
+    text = path.read_text(encoding="utf-8")
+    if START not in text or END not in text:
+        return False
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    m = report["machine"]
+    block = (
+        f"{START}\n_Last full run: {report['generated']}, {m.get('cpu')} "
+        f"({m.get('cores')} cores), {m.get('python')}; details and notes in "
+        f"[bench/results.md](bench/results.md)._\n\n{markdown_table(report['rows'])}\n{END}"
+    )
+    path.write_text(head + block + tail, encoding="utf-8")
+    return True
+
+
+def write_results(report: dict[str, Any], directory: Path) -> None:
+    import json
+
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "results.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
+    (directory / "results.md").write_text(markdown(report))
+    if directory.resolve() == HERE and not report["only"] and not report["quick"]:
+        update_benchmarks_md(report)
+
+
 def parse(argv: list[str], known: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description="Run the benchmarks and print one table."
@@ -127,6 +159,10 @@ def parse(argv: list[str], known: list[str]) -> argparse.Namespace:
         help="run only this bench (repeat, or separate names with commas)",
     )  # fmt: skip
     parser.add_argument("--quick", action="store_true", help="fewer repetitions: a smoke run")
+    parser.add_argument(
+        "--render", action="store_true",
+        help="run nothing: rewrite results.md (and BENCHMARKS.md) from results.json",
+    )  # fmt: skip
     parser.add_argument(
         "--results", type=Path, default=HERE, metavar="DIR",
         help="where results.json and results.md go (default: bench/)",
@@ -141,12 +177,17 @@ def parse(argv: list[str], known: list[str]) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None, load: Callable[[str], Any] = load_bench) -> int:
-    import json
-
     from bench.common import machine
 
     known = discover()
     args = parse(sys.argv[1:] if argv is None else argv, known)
+    if args.render:
+        import json
+
+        report = json.loads((args.results / "results.json").read_text())
+        write_results(report, args.results)
+        print(format_table(report["rows"]))
+        return 0
     if args.quick:
         os.environ[QUICK_ENV] = "1"
     names = [n for n in known if not args.only or n in args.only]
@@ -175,9 +216,7 @@ def main(argv: list[str] | None = None, load: Callable[[str], Any] = load_bench)
     notes = [n for r in rows if verdict(r) != "ok" for n in footnotes([r])]
     for line in notes:
         print(f"  {line}")
-    args.results.mkdir(parents=True, exist_ok=True)
-    (args.results / "results.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
-    (args.results / "results.md").write_text(markdown(report))
+    write_results(report, args.results)
     print(f"results: {args.results / 'results.md'}", file=sys.stderr)
     return 1 if any(r.get("crashed") for r in rows) else 0
 

@@ -213,3 +213,31 @@ def test_the_original_status_poll_is_real_calls_against_the_simulator():
         "GET /nodes/{node}/lxc": 2,
         "GET /nodes/{node}/lxc/{vmid}/status/current": 6,
     }
+
+
+def test_a_full_run_table_goes_between_the_markers_of_benchmarks_md(tmp_path):
+    doc = tmp_path / "BENCHMARKS.md"
+    doc.write_text(f"# B\n\nintro\n\n{runner.START}\nold table\n{runner.END}\n\n## After\n")
+    report = {
+        "generated": "2026-01-01 00:00 UTC",
+        "machine": {"cpu": "Some CPU", "cores": 2, "python": "CPython 3.11.7"},
+        "rows": _rows(),
+    }
+    assert runner.update_benchmarks_md(report, doc)
+    text = doc.read_text()
+    assert "old table" not in text and text.startswith("# B\n\nintro\n")
+    assert text.endswith("\n## After\n") and "| fast thing | 1.5 ms |" in text
+    assert "Some CPU (2 cores)" in text
+    plain = tmp_path / "plain.md"
+    plain.write_text("no markers here\n")
+    assert not runner.update_benchmarks_md(report, plain)
+    assert plain.read_text() == "no markers here\n"
+
+
+def test_render_rewrites_the_markdown_from_the_json(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "discover", lambda directory=None: ["sim"])
+    load = {"sim": type("M", (), {"run": staticmethod(_rows)})}.__getitem__
+    runner.main(["--results", str(tmp_path)], load=load)
+    (tmp_path / "results.md").unlink()
+    assert runner.main(["--render", "--results", str(tmp_path)]) == 0
+    assert "| slow thing | 9 s | 3 s | 3x | < 2x | MISS |" in (tmp_path / "results.md").read_text()
