@@ -270,6 +270,8 @@ class ProximityApp(App[int]):
             self._announce(event)
         if finished:
             self.refresh_status()
+        elif any(e.kind == ev.STEP_FINISHED and e.operation in ("deploy", "clone") for e in events):
+            self.load_apps()  # a new app's row exists from its reserve step on: show it
 
     def _announce(self, event: OperationEvent) -> None:
         """A deploy ended (the user may have left its screen): say so, with the real cause."""

@@ -372,8 +372,14 @@ class AppsScreen(LiveScreen):
         return True
 
     def action_open(self) -> None:
+        """The app's detail; for an app an operation is working on, that operation's progress."""
         key = self._cursor_key()
-        if key in self.papp.apps and self.services is not None:
+        if key not in self.papp.apps or self.services is None:
+            return
+        busy = self.papp.apps[key].busy_op
+        if busy is not None and busy in self.services.apps.running_operations():
+            self.papp.open_progress(busy)
+        else:
             self.papp.open_app(key)
 
     def action_act(self, name: str) -> None:

@@ -43,10 +43,10 @@ def row_values(view: AppView, *, marked: bool, pending: str | None) -> tuple:
         mem = f"{human_bytes(live.mem)}/{human_bytes(live.maxmem)}" if running else "-"
     else:
         mem = "-"
-    busy = ACTIONS[pending][3] if pending in ACTIONS else ("busy" if view.busy_op else None)
+    doing = ACTIONS[pending][3] if pending in ACTIONS else None
     return (
         marked,
-        (view.status, view.stale, busy),
+        (view.status, view.stale, doing, view.busy_op is not None),
         one_line(view.name, 40),
         view.hostname,
         view.node,
@@ -61,7 +61,7 @@ def row_values(view: AppView, *, marked: bool, pending: str | None) -> tuple:
 def orphan_row(orphan: OrphanView, *, marked: bool) -> tuple:
     return (
         marked,
-        ("orphan", False, None),
+        ("orphan", False, None, False),
         one_line(orphan.name or "(unnamed)", 40),
         "— no record —",
         orphan.node,
@@ -77,10 +77,10 @@ def render_cell(column: str, value: Any) -> Text:
     if column == "mark":
         return Text("●", style="bold yellow") if value else Text("")
     if column == "status":
-        status, stale, busy = value
-        if busy:  # an action from this UI is running: say what, instead of the old status
-            return Text(f"◐ {busy}…", style="italic cyan")
-        return status_text(status, stale=stale)
+        status, stale, doing, busy = value
+        if doing:  # an action from this UI is running: say what, instead of the old status
+            return Text(f"◐ {doing}…", style="italic cyan")
+        return status_text(status, stale=stale, busy=busy)
     if column == "hostname" and value == "— no record —":
         return Text(value, style="italic yellow")
     if column == "vmid":

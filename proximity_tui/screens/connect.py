@@ -48,7 +48,7 @@ def fix_hint(exc: BaseException) -> str:
 
 
 class ConnectScreen(Screen[Any]):
-    BINDINGS = [Binding("ctrl+d", "demo", "Start the demo")]
+    BINDINGS = [Binding("f2", "demo", "Start the demo")]
 
     def __init__(self, settings: Settings) -> None:
         super().__init__()
@@ -132,7 +132,7 @@ class ConnectScreen(Screen[Any]):
 
     @work(group="connect-fetch", exclusive=True, exit_on_error=False)
     async def _fetch(self) -> None:
-        from proximity_tui.services.proxmox import fetch_fingerprint
+        from proximity_tui.services.proxmox.tls import fetch_fingerprint
 
         label = self.query_one("#fingerprint", Label)
         label.update("reading the certificate…")

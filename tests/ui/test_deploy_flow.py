@@ -135,8 +135,13 @@ async def test_progress_survives_escape_and_reopens(world):
         op_id = progress.op_id
         await pilot.press("escape")  # leave while it runs
         assert op_id in services.apps.running_operations()
-        app.open_progress(op_id)  # reopen from the live events
+        await pilot.press("2")  # the deploying app is listed; Enter reopens its progress
+        apps = await on_screen(pilot, AppsScreen)
+        await wait_for(pilot, lambda: world.app_id(0) in apps._shown)
+        assert "deploying" in cell(app, world.app_id(0), "status")
+        await pilot.press("enter")
         again = await on_screen(pilot, DeployProgressScreen)
+        assert again.op_id == op_id
         assert again is not progress
         await wait_for(pilot, lambda: again.status == "succeeded", timeout=30)
         assert all(s.state == "done" for s in again.query_one(StepChecklist).steps)
