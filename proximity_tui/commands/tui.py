@@ -8,7 +8,9 @@ dropped), the UI goes away and `services.close()` lets operations in flight fini
 from __future__ import annotations
 
 import argparse
-import signal
+import os
+import threading
+import time
 from typing import Any
 
 from proximity_tui.commands.common import settings_from_args
@@ -71,15 +73,35 @@ def _run_dashboard(services: Any, settings: Any, factory: Any, preload: Any = No
     app = make_app(
         services, settings, services_factory=factory, handle_sighup=True, preload_db=preload
     )
+    running = threading.Event()
+    running.set()
+    headless = threading.Thread(
+        target=_finish_headless_on_hangup, args=(app, running), name="hangup", daemon=True
+    )
+    headless.start()
     try:
         app.run()
         if app.startup_error is not None:
             raise app.startup_error
     finally:
+        if app.hung_up:
+            headless.join()  # it closes the services, then ends the process
+        running.clear()
         built = app.services
         if built is not None:
-            if app.hung_up:
-                # Nobody is watching: ignore further hangups while operations finish headless.
-                signal.signal(signal.SIGHUP, signal.SIG_IGN)
             built.close()
     return app.return_code or 0
+
+
+def _finish_headless_on_hangup(app: Any, running: threading.Event) -> None:
+    """After SIGHUP nobody is watching: let the operations in flight finish (or roll back), then
+    end the process. Done here, not after `app.run()`: once the terminal is gone Textual's output
+    thread dies on EIO and its teardown can then block forever on that thread's full queue."""
+    while running.is_set() and not app.hung_up:
+        time.sleep(0.1)
+    if not app.hung_up:
+        return
+    built = app.services
+    if built is not None:
+        built.close()
+    os._exit(129)
