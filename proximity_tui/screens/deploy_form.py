@@ -42,6 +42,9 @@ def default_hostname(catalog_id: str) -> str:
 
 
 class DeployFormScreen(ModalScreen[int | None]):
+    #: Seconds of quiet typing before asking the services (tests shorten it).
+    debounce = DEBOUNCE
+
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+r", "reveal", "Reveal secrets"),
@@ -211,7 +214,7 @@ class DeployFormScreen(ModalScreen[int | None]):
         problem = hostname_problem(value)
         if problem is None:
             label.update("checking…")
-            await asyncio.sleep(DEBOUNCE)
+            await asyncio.sleep(self.debounce)
             try:
                 problem = await self.services.run(self.services.apps.check_hostname(value))
             except Exception as exc:
@@ -230,7 +233,7 @@ class DeployFormScreen(ModalScreen[int | None]):
 
     @work(group="form-plan", exclusive=True, exit_on_error=False)
     async def _make_plan(self) -> None:
-        await asyncio.sleep(DEBOUNCE)
+        await asyncio.sleep(self.debounce)
         hostname = self.query_one("#hostname", Input).value
         resources, res_problem = self._resources()
         view = self.query_one("#plan", Static)

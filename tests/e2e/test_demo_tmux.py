@@ -43,7 +43,7 @@ class Terminal:
         self.tmux("send-keys", "-t", "main", "-l", text)
         time.sleep(0.15)
 
-    def wait(self, *needles: str, timeout: float = 10.0) -> str:
+    def wait(self, *needles: str, timeout: float = 15.0) -> str:
         end = time.monotonic() + timeout
         screen = ""
         while time.monotonic() < end:
@@ -52,6 +52,18 @@ class Terminal:
                 return screen
             time.sleep(0.1)
         raise AssertionError(f"never saw {needles!r}; the screen was:\n{screen}")
+
+    def wait_line(self, match, timeout: float = 15.0) -> str:
+        """The first screen line `match` accepts, waiting for it."""
+        end = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < end:
+            screen = self.screen()
+            for line in screen.splitlines():
+                if match(line):
+                    return line
+            time.sleep(0.1)
+        raise AssertionError(f"no matching line; the screen was:\n{screen}")
 
 
 @pytest.fixture
@@ -80,7 +92,7 @@ def terminal(tmp_path):
 
 def test_deploy_from_the_catalog_with_keystrokes_only(terminal):
     # First start of the demo: it deploys its two seed apps and opens on the apps list.
-    terminal.wait("2 Apps", "DEMO", "whoami", "running", timeout=20)
+    terminal.wait("2 Apps", "DEMO", "whoami", "running", timeout=40)
     terminal.keys("1")
     terminal.wait("All (", "Filter")
     time.sleep(0.3)
@@ -90,12 +102,11 @@ def test_deploy_from_the_catalog_with_keystrokes_only(terminal):
     terminal.keys("Enter", "d")
     terminal.wait("Deploy ntfy", "✔ available", "CT ", timeout=10)
     terminal.keys("Enter")
-    screen = terminal.wait("succeeded", timeout=20)
+    screen = terminal.wait("succeeded", timeout=40)
     assert "operation #" in screen
     terminal.keys("Escape", "2")
-    screen = terminal.wait("Hostname", " ntfy ", timeout=10)
-    row = next(line for line in screen.splitlines() if " ntfy " in line)
-    assert "running" in row and "http://" in row
+    row = terminal.wait_line(lambda line: " ntfy " in line and "running" in line, timeout=20)
+    assert "http://" in row
     terminal.keys("C-q")
     screen = terminal.wait("PROXIMITY-EXIT=0", timeout=10)
     assert "Traceback" not in screen

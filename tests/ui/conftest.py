@@ -78,6 +78,14 @@ class World:
             services.close(wait=10)
 
 
+@pytest.fixture(autouse=True)
+def quick_form(monkeypatch):
+    """The deploy form waits for a pause in typing before asking the services: not in tests."""
+    from proximity_tui.screens.deploy_form import DeployFormScreen
+
+    monkeypatch.setattr(DeployFormScreen, "debounce", 0.01)
+
+
 @pytest.fixture
 def world(sim, tmp_path):
     w = World(sim, tmp_path)

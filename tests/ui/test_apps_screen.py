@@ -27,34 +27,23 @@ async def test_stop_and_start_from_keys_update_the_row(world):
     app = make_app(services, services.settings)
     key = world.app_id(1)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _apps(pilot)
+        screen = await _apps(pilot)
         _move_to(app, key)
         await pilot.press("X")
         await wait_for(pilot, lambda: "stopped" in cell(app, key, "status"))
+        assert services.call(services.apps.get_app(key)).status == "stopped"
+        await wait_for(pilot, lambda: screen.active_bindings["X"].enabled is False)
+        assert screen.active_bindings["S"].enabled  # stop greyed out, start available
+        await pilot.press("X")  # does nothing but say why
+        await pilot.pause()
         assert services.call(services.apps.get_app(key)).status == "stopped"
         await pilot.press("S")
         await wait_for(pilot, lambda: "running" in cell(app, key, "status"))
         await pilot.press("R")
         await wait_for(pilot, lambda: not app.actions.pending)
         ops = services.call(services.apps.operations(app_id=key))
-        assert [o.kind for o in ops][:3] == ["restart", "start", "stop"]
+        assert [o.kind for o in ops][:3] == ["restart", "start", "stop"]  # nothing for the 2nd X
         assert all(o.status == "succeeded" for o in ops)
-
-
-async def test_action_that_does_not_apply_is_greyed_out(world):
-    services = world.services(2)
-    services.call(services.apps.stop_app(world.app_id(0)))
-    app = make_app(services, services.settings)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await _apps(pilot)
-        _move_to(app, world.app_id(0))  # stopped
-        await pilot.pause()
-        bindings = screen.active_bindings
-        assert bindings["X"].enabled is False  # shown, greyed
-        assert bindings["S"].enabled is True
-        await pilot.press("X")  # does nothing but say why
-        await pilot.pause()
-        assert services.call(services.apps.get_app(world.app_id(0))).status == "stopped"
 
 
 async def test_delete_needs_the_hostname_typed(world):
@@ -64,6 +53,11 @@ async def test_delete_needs_the_hostname_typed(world):
     async with app.run_test(size=(120, 40)) as pilot:
         await _apps(pilot)
         _move_to(app, key)
+        await pilot.press("D")
+        await on_screen(pilot, ConfirmScreen)
+        await pilot.press("escape")  # cancelled: nothing happens
+        await on_screen(pilot, AppsScreen)
+        assert [o.kind for o in services.call(services.apps.operations())] == ["deploy"] * 2
         await pilot.press("D")
         dialog = await on_screen(pilot, ConfirmScreen)
         assert dialog.query_one("#confirm").disabled
@@ -79,19 +73,6 @@ async def test_delete_needs_the_hostname_typed(world):
             world.sim.call(lambda: [g for g in world.sim.state.guests.values() if g.name == host])
             == []
         )
-
-
-async def test_escape_cancels_delete(world):
-    services = world.services(1)
-    app = make_app(services, services.settings)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await _apps(pilot)
-        await pilot.press("D")
-        await on_screen(pilot, ConfirmScreen)
-        await pilot.press("escape")
-        await on_screen(pilot, AppsScreen)
-        assert [a.id for a in services.call(services.apps.list_apps())] == [world.app_id(0)]
-        assert [o.kind for o in services.call(services.apps.operations())] == ["deploy"]
 
 
 async def test_clone_asks_for_a_valid_new_hostname(world):
@@ -114,7 +95,7 @@ async def test_clone_asks_for_a_valid_new_hostname(world):
 
 
 async def test_filter_and_sort(world):
-    services = world.services(4)
+    services = world.services(3)
     app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _apps(pilot)
@@ -123,7 +104,7 @@ async def test_filter_and_sort(world):
         await pilot.press("enter")  # back to the list, on the best match
         assert table(app).has_focus and table(app).cursor_row == 0
         await pilot.press("slash", "escape")  # clears the filter
-        assert row_keys(app) == [world.app_id(i) for i in range(4)]  # the original order
+        assert row_keys(app) == [world.app_id(i) for i in range(3)]  # the original order
         # sort by hostname by clicking its header, then reverse by clicking again
         t = table(app)
         columns = list(t.columns.values())
@@ -141,26 +122,26 @@ async def test_filter_and_sort(world):
 
 
 async def test_marks_and_a_bulk_action_with_one_confirmation(world):
-    services = world.services(4)
+    services = world.services(3)
     app = make_app(services, services.settings)
-    marked = {world.app_id(1), world.app_id(2)}
+    marked = {world.app_id(0), world.app_id(1)}
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _apps(pilot)
-        _move_to(app, world.app_id(1))
-        await pilot.press("space", "space")  # marks 1 and 2 (the cursor moves down)
+        _move_to(app, world.app_id(0))
+        await pilot.press("space", "space")  # marks 0 and 1 (the cursor moves down)
         assert screen.marked == marked
         assert "●" in cell(app, world.app_id(1), "mark")
         await pilot.press("X")
         dialog = await on_screen(pilot, ConfirmScreen)
         listed = "\n".join(dialog.lines)
-        assert world.host(1) in listed and world.host(2) in listed
+        assert world.host(0) in listed and world.host(1) in listed
         await pilot.press("enter")
         await wait_for(
             pilot, lambda: not app.actions.pending and isinstance(app.screen, AppsScreen)
         )
         status = {a.id: a.status for a in services.call(services.apps.list_apps())}
         assert {status[k] for k in marked} == {"stopped"}
-        assert status[world.app_id(3)] == "running"  # unmarked: untouched
+        assert status[world.app_id(2)] == "running"  # unmarked: untouched
         await pilot.press("escape")
         assert screen.marked == set()
 

@@ -27,21 +27,14 @@ async def test_opens_on_catalog_without_apps_and_switches_modes(world):
         assert isinstance(app.screen, CatalogScreen)
 
 
-async def test_opens_on_apps_when_apps_exist(world):
+async def test_opens_on_apps_with_help_for_its_bindings(world):
     services = world.services(1, demo=True)
     app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
-        await on_screen(pilot, AppsScreen)
+        await on_screen(pilot, AppsScreen)  # apps exist: it opens on them
         header = str(app.screen.query_one("#info").render())
         assert "3 nodes" in header and "root" in header
         assert app.screen.query("#demo")  # the demo badge
-
-
-async def test_help_lists_the_current_screens_bindings(world):
-    services = world.services(1)
-    app = make_app(services, services.settings)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await on_screen(pilot, AppsScreen)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         descriptions = {row[1] for row in app.screen.rows}
