@@ -150,3 +150,26 @@ async def test_progress_survives_escape_and_reopens(world):
         journal = await on_screen(pilot, DeployProgressScreen)
         await wait_for(pilot, lambda: journal.status == "succeeded", timeout=30)
         assert all(s.state == "done" for s in journal.query_one(StepChecklist).steps)
+
+
+async def test_ctrl_c_cancels_a_running_deploy_after_confirmation(world):
+    from proximity_tui.screens.confirm import ConfirmScreen
+    from proximity_tui.sim.faults import FaultRule
+
+    services = world.services(0)
+    app = make_app(services, services.settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await _open_form(pilot, "whoami")
+        form.query_one("#hostname", Input).value = world.host(0)
+        await wait_for(pilot, lambda: form.plan and form.plan.hostname == world.host(0))
+        world.sim.faults.add(FaultRule(command=r"apk add", delay=2.0))
+        await pilot.press("enter")
+        progress = await on_screen(pilot, DeployProgressScreen)
+        await wait_for(pilot, lambda: progress.query_one(StepChecklist).counts()[0] >= 3)
+        await pilot.press("ctrl+c")
+        await on_screen(pilot, ConfirmScreen)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: progress.status != "running", timeout=30)
+        assert progress.status in ("rolled_back", "failed", "cancelled")
+        assert "cancel" in (progress.error or "").lower()
+        assert world.app_id(0) not in {a.id for a in services.call(services.apps.list_apps())}
