@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from proximity_tui.services.views import AppView
 
 APP_ROOT = "/opt/proximity"
+#: PVE's words for a CT another task holds (or started again meanwhile): worth another try.
+BUSY_MESSAGES = ("can't lock file", "is locked", "container is running", "CT is running")
 TAG = "proximity"
 
 #: Alpine: Docker from the community repo, started now and at every boot.
@@ -160,18 +162,39 @@ class Containers:
             except (ProxmoxTimeout, ProxmoxError) as exc:
                 if ctx.cancel_event.is_set():
                     raise
+                # A call that timed out may still have been carried out: look before forcing.
+                guest = await self.status(node, vmid)
+                if guest is None or not guest.running:
+                    ctx.log(f"clean shutdown reported {exc}, but CT {vmid} is stopped")
+                    return
                 ctx.log(f"clean shutdown failed ({exc}); forcing a stop", level="warning")
         await self.task(ctx, await self.client.ct_action(node, vmid, "stop"))
 
     async def destroy(self, ctx: OperationContext, node: str, vmid: int) -> bool:
-        """Stop (forced) and destroy with purge. False when there was nothing to destroy."""
-        guest = await self.status(node, vmid)
-        if guest is None:
-            return False
-        if guest.running:
-            await self.task(ctx, await self.client.ct_action(node, vmid, "stop"))
-        await self.task(ctx, await self.client.delete_ct(node, vmid, purge=True))
-        return True
+        """Stop (forced) and destroy with purge. False when there was nothing to destroy.
+
+        Another task may still hold the CT (a call of ours that timed out can still be carried
+        out by Proxmox, e.g. a start): while it is locked or came back running, look again and
+        retry, up to the task timeout, rather than leave it behind."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + min(self.task_timeout, 60.0)
+        delay = 0.05
+        while True:
+            guest = await self.status(node, vmid)
+            if guest is None:
+                return False
+            try:
+                if guest.running:
+                    await self.task(ctx, await self.client.ct_action(node, vmid, "stop"))
+                await self.task(ctx, await self.client.delete_ct(node, vmid, purge=True))
+                return True
+            except ProxmoxError as exc:
+                busy = any(m in exc.pve_message for m in BUSY_MESSAGES)
+                if not busy or isinstance(exc, ProxmoxTimeout) or loop.time() >= deadline:
+                    raise
+                ctx.log(f"CT {vmid} is busy ({exc.pve_message}); trying again", level="warning")
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 1.0)
 
     async def owned_by(
         self, node: str, vmid: int, app_id: str, hostname: str | None = None
