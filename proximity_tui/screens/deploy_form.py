@@ -83,10 +83,10 @@ class DeployFormScreen(ModalScreen[int | None]):
             yield Label(f"Deploy {entry.name}", id="title", markup=False)
             with VerticalScroll(id="form-body"):
                 yield Label("Hostname", classes="field")
-                yield Input(value=default_hostname(entry.id), id="hostname")
+                yield Input(value=default_hostname(entry.id), id="hostname", compact=True)
                 yield Label("", id="hostname-problem", classes="problem", markup=False)
                 yield Label("Node", classes="field")
-                yield Select([], id="node", prompt="loading nodes…", allow_blank=True)
+                yield Select([], id="node", prompt="loading nodes…", allow_blank=True, compact=True)
                 with Horizontal(id="resources"):
                     for name, value, minimum, unit in (
                         ("cores", res.cores, res.min_cores, ""),
@@ -95,7 +95,9 @@ class DeployFormScreen(ModalScreen[int | None]):
                     ):
                         with Vertical(classes="resource"):
                             yield Label(f"{name.title()} (min {minimum}{unit})", classes="field")
-                            yield Input(str(value), id=name, restrict=r"[0-9]*", max_length=7)
+                            yield Input(
+                                str(value), id=name, restrict=r"[0-9]*", max_length=7, compact=True
+                            )
                 yield Label("", id="resource-problem", classes="problem", markup=False)
                 if entry.env:
                     yield Label("Settings  (* required; secrets generated, ctrl+r reveals)")
@@ -110,12 +112,13 @@ class DeployFormScreen(ModalScreen[int | None]):
                             id=f"env-{var.name}",
                             password=var.secret,
                             classes="env-input",
+                            compact=True,
                         )
                 yield Label("Plan", classes="field")
                 yield Static("working out the plan…", id="plan")
             with Horizontal(classes="buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Deploy", id="deploy", variant="primary", disabled=True)
+                yield Button("Cancel", id="cancel", compact=True)
+                yield Button("Deploy", id="deploy", variant="primary", disabled=True, compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#hostname", Input).focus()

@@ -34,15 +34,19 @@ class FilterInput(Input):
         except Exception:
             return None
 
+    def _leave(self) -> None:
+        # Synchronously (not `focus()`, which is deferred): a key typed right after Enter or
+        # Escape must reach the list, not this box.
+        if (target := self._target()) is not None:
+            self.screen.set_focus(target)
+
     def action_clear_filter(self) -> None:
         self.value = ""
         self.remove_class("-shown")
-        if (target := self._target()) is not None:
-            target.focus()
+        self._leave()
 
     async def action_submit(self) -> None:
         await super().action_submit()
         if not self.value:
             self.remove_class("-shown")
-        if (target := self._target()) is not None:
-            target.focus()
+        self._leave()
