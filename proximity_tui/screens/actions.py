@@ -73,8 +73,9 @@ class ActionRunner:
         targets = self.applicable(action, ids)
         names = ", ".join(app.apps[i].hostname for i in ids if i in app.apps) or "nothing"
         if not targets:
-            label = ACTIONS[action][1].lower()
-            app.notify(f"Cannot {label} {names} now.", severity="warning", markup=False)
+            what = "show the logs of" if action == "logs" else ACTIONS[action][1].lower()
+            why = "" if app.services.can_change or action == "logs" else " (read-only)"
+            app.notify(f"Cannot {what} {names} now{why}.", severity="warning", markup=False)
             return
         if action == "logs":
             app.open_app(targets[0].id, tab="logs")
@@ -85,8 +86,9 @@ class ActionRunner:
         label = ACTIONS[action][1]
         if action in CONFIRM_ALWAYS or len(targets) > 1:
             lines = [f"{v.hostname}  ({v.status}, CT {v.vmid} on {v.node})" for v in targets]
-            skipped = [app.apps[i].hostname for i in ids if i in app.apps] if len(ids) else []
-            skipped = [h for h in skipped if h not in {v.hostname for v in targets}]
+            chosen = {v.hostname for v in targets}
+            skipped = [app.apps[i].hostname for i in ids if i in app.apps]
+            skipped = [h for h in skipped if h not in chosen]
             if skipped:
                 lines.append(f"(skipped, does not apply: {', '.join(skipped)})")
             require = None
