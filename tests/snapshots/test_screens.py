@@ -25,12 +25,12 @@ async def _apps_ready(pilot) -> None:
 
 
 def test_apps_120(snap_compare, build):
-    app, _ = build(4)
+    app, _ = build(3)
     assert snap_compare(app, terminal_size=BIG, run_before=_apps_ready)
 
 
 def test_apps_80(snap_compare, build):
-    app, _ = build(4)
+    app, _ = build(3)
     assert snap_compare(app, terminal_size=SMALL, run_before=_apps_ready)
 
 

@@ -162,7 +162,7 @@ async def test_read_only_hides_actions(world):
 
 
 async def test_status_tick_updates_only_changed_cells_and_keeps_the_cursor(world):
-    services = world.services(4)
+    services = world.services(3)
     app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await _apps(pilot)
