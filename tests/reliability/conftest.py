@@ -80,6 +80,8 @@ class SimProcess:
     def __init__(self, root: Path, *, time_scale: float = 0.0, seed: int = 0) -> None:
         self.root = root
         self.config = root / "config.toml"
+        # A file, not a pipe: a chatty simulator must never block on a full pipe.
+        log = (root / "sim-stderr.txt").open("w")
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -94,15 +96,20 @@ class SimProcess:
                 str(self.config),
             ],
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=log,
             text=True,
             env=clean_env(),
             cwd=REPO,
         )
+        log.close()  # the child has its own copy
         line = self.proc.stdout.readline()
         if not line:
             self.proc.kill()
-            raise RuntimeError(f"the simulator did not start: {self.proc.stderr.read()}")
+            self.proc.wait()
+            self.proc.stdout.close()
+            raise RuntimeError(
+                f"the simulator did not start: {(root / 'sim-stderr.txt').read_text()}"
+            )
         self.info: dict[str, Any] = json.loads(line)
 
     def control(self, method: str, path: str, body: Any = None) -> Any:
@@ -140,6 +147,7 @@ class SimProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        self.proc.stdout.close()
 
 
 @pytest.fixture(scope="module")

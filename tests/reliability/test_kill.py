@@ -54,7 +54,7 @@ class Kill:
 
 @pytest.fixture(scope="module")
 def slow_sim(tmp_path_factory):
-    proc = SimProcess(tmp_path_factory.mktemp("kill-sim"), time_scale=0.05, seed=11)
+    proc = SimProcess(tmp_path_factory.mktemp("kill-sim"), time_scale=0.03, seed=11)
     yield proc
     proc.stop()
 

@@ -32,7 +32,7 @@ def test_deploy_change_delete_and_refresh_at_once(sim_process, tmp_path):
             ("stop", "bob-1"),
         ],
         # A `status` refresh writes what it saw into the same tables.
-        "carol": [("status",), ("deploy", "whoami", "--hostname", "carol-1"), ("status",)],
+        "carol": [("status",), ("deploy", "whoami", "--hostname", "carol-1")],
     }
     outcomes: dict[str, list] = {}
 
