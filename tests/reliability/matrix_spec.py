@@ -15,12 +15,12 @@ from dataclasses import dataclass, field, replace
 from proximity_tui.sim.faults import FaultRule
 
 #: Client-side limits the matrix runs with (see `conftest.make_services`).
-API_TIMEOUT = 0.3  # [proxmox] timeout: one API call
-TASK_TIMEOUT = 0.3  # [deploy] task_timeout: one task; [ssh] timeout: one command in a container
-HEALTH_TIMEOUT = 0.4
+API_TIMEOUT = 0.5  # [proxmox] timeout: one API call
+TASK_TIMEOUT = 0.5  # [deploy] task_timeout: one task; [ssh] timeout: one command in a container
+HEALTH_TIMEOUT = 0.5
 #: A fault's delay beyond those limits; "slow" answers come at half of them.
-OVER_API = API_TIMEOUT + 0.1
-OVER_TASK = TASK_TIMEOUT + 0.1
+OVER_API = API_TIMEOUT + 0.15
+OVER_TASK = TASK_TIMEOUT + 0.15
 SLOW_API = API_TIMEOUT / 2
 SLOW_TASK = TASK_TIMEOUT / 2
 KINDS: dict[str, str] = {
