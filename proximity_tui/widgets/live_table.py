@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from rich.text import Text
+from textual import events
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widgets import DataTable
@@ -23,14 +24,31 @@ class LiveTable(DataTable):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         #: Called once, after the frame in which the table first drew rows.
-        self.on_first_paint: Callable[[], None] | None = None
+        self.first_paint_callback: Callable[[], None] | None = None
+        #: Called when other rows may have come into view (scrolled or resized).
+        self.view_changed_callback: Callable[[], None] | None = None
 
     def render_lines(self, crop: Region) -> list[Strip]:
         lines = super().render_lines(crop)
-        if self.on_first_paint is not None and self.row_count:
-            callback, self.on_first_paint = self.on_first_paint, None
+        if self.first_paint_callback is not None and self.row_count:
+            callback, self.first_paint_callback = self.first_paint_callback, None
             self.call_later(callback)  # runs once this frame is done
         return lines
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if self.view_changed_callback is not None and int(old_value) != int(new_value):
+            self.view_changed_callback()
+
+    def _on_resize(self, event: events.Resize) -> None:
+        super()._on_resize(event)
+        if self.view_changed_callback is not None:
+            self.call_later(self.view_changed_callback)
+
+    def visible_rows(self) -> range:
+        """Indices of the rows on screen now (a row or two of margin)."""
+        first = max(0, int(self.scroll_y) - 2)
+        return range(first, min(self.row_count, first + self.size.height + 4))
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         rows = list(new_rows)
