@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from proximity_tui.screens.deploy_plan import node_label, plan_text
 
@@ -119,6 +119,7 @@ class DeployFormScreen(ModalScreen[int | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel", compact=True)
                 yield Button("Deploy", id="deploy", variant="primary", disabled=True, compact=True)
+        yield Footer()  # this form's keys (reveal, deploy, cancel), not the catalog's
 
     def on_mount(self) -> None:
         self.query_one("#hostname", Input).focus()
