@@ -114,10 +114,24 @@ def markdown(report: dict[str, Any]) -> str:
     ]  # fmt: skip
     if m.get("commit"):
         lines.append(f"- Commit: {m['commit']}")
+    load = report.get("load") or {}
+    if load.get("start") is not None:
+        lines.append(
+            f"- Load average (1 min) at the start and the end of the run: {load['start']:g} and "
+            f"{load['end']:g} (on {m.get('cores')} cores: above that, other work was competing)"
+        )
     notes = footnotes(report["rows"])
     if notes:
         lines += ["", "## Notes", ""] + [f"- {n}" for n in notes]
     return "\n".join(lines) + "\n"
+
+
+def _load() -> float | None:
+    """The 1-minute load average: other work on a shared machine shows in every figure."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
 
 
 def update_benchmarks_md(report: dict[str, Any], path: Path = BENCHMARKS_MD) -> bool:
@@ -130,9 +144,11 @@ def update_benchmarks_md(report: dict[str, Any], path: Path = BENCHMARKS_MD) -> 
     head, rest = text.split(START, 1)
     _, tail = rest.split(END, 1)
     m = report["machine"]
+    load = report.get("load") or {}
+    busy = f", load average {load['start']:g} at the start" if load.get("start") else ""
     block = (
         f"{START}\n_Last full run: {report['generated']}, {m.get('cpu')} "
-        f"({m.get('cores')} cores), {m.get('python')}; details and notes in "
+        f"({m.get('cores')} cores{busy}), {m.get('python')}; details and notes in "
         f"[bench/results.md](bench/results.md)._\n\n{markdown_table(report['rows'])}\n{END}"
     )
     path.write_text(head + block + tail, encoding="utf-8")
@@ -192,6 +208,7 @@ def main(argv: list[str] | None = None, load: Callable[[str], Any] = load_bench)
         os.environ[QUICK_ENV] = "1"
     names = [n for n in known if not args.only or n in args.only]
     started = time.perf_counter()
+    load_start = _load()
     rows: list[dict[str, Any]] = []
     durations: dict[str, float] = {}
     for name in names:
@@ -210,6 +227,7 @@ def main(argv: list[str] | None = None, load: Callable[[str], Any] = load_bench)
         "seconds": round(time.perf_counter() - started, 1),
         "durations": durations,
         "machine": machine(),
+        "load": {"start": load_start, "end": _load()},
         "rows": rows,
     }
     print(format_table(rows))

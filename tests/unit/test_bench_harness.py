@@ -94,6 +94,7 @@ def test_a_crashing_bench_is_a_failed_row_and_the_others_still_run(tmp_path, mon
     assert "| what | figure | baseline | ratio | target | ok |" in md
     assert "## Machine" in md and report["machine"]["python"] in md
     assert "good figure: fine" in md and "CRASH" in md and "ABSENT" in md
+    assert "Load average (1 min)" in md and report["load"]["start"] is not None
 
 
 def test_missed_targets_still_exit_zero_and_only_runs_the_named_bench(tmp_path, monkeypatch):
@@ -186,6 +187,8 @@ def test_deploy_and_memory_rows_apply_the_issue_targets():
             "objects_base": 1000, "objects_end": 1010, "grown": [("dict", 10)]}  # fmt: skip
     row = bench_memory._row("services", soak)
     assert row["ok"] and row["ratio"] == 1.04 and "dict +10" in row["note"]
+    soak["rss_steady"] = 103 * 2**20
+    assert "+1.0% from there to tick 600" in bench_memory._row("services", soak)["note"]
     soak["rss_end"] = 106 * 2**20
     assert bench_memory._row("services", soak)["ok"] is False
 
