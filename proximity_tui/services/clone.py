@@ -10,7 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from proximity_tui.services.app_records import VmidTaken
-from proximity_tui.services.containers import app_compose_file, description_for
+from proximity_tui.services.containers import (
+    app_compose_file,
+    description_for,
+    late_grace,
+    uncertain,
+)
 from proximity_tui.services.deploy import keep_row_as_error
 from proximity_tui.services.errors import ConflictError, ValidationError
 from proximity_tui.services.lifecycle import app_url
@@ -106,20 +111,27 @@ async def clone(svc: AppService, source: AppView, new_hostname: str) -> AppView:
 
     async def copy(ctx: OperationContext) -> None:
         await ctx.save_state(clone_requested=True)
-        upid = await svc.client.clone_ct(
-            node,
-            source.vmid,
-            state["vmid"],
-            hostname,
-            snapname=state.get("snapshot"),
-            full=True,
-            description=description_for(new_id),
-        )
+        try:
+            upid = await svc.client.clone_ct(
+                node,
+                source.vmid,
+                state["vmid"],
+                hostname,
+                snapname=state.get("snapshot"),
+                full=True,
+                description=description_for(new_id),
+            )
+        except BaseException as exc:
+            if uncertain(exc):  # the copy may still appear: the undo watches for it
+                state["clone_uncertain"] = True
+            raise
         await svc.containers.task(ctx, upid)
 
     async def destroy_copy(ctx: OperationContext) -> str | None:
         vmid = state.get("vmid")
         try:
+            if vmid and state.get("clone_uncertain"):
+                await svc.containers.appears(node, vmid, late_grace(svc.client))
             if not vmid or not await svc.containers.owned_by(node, vmid, new_id, hostname):
                 return None
             await svc.containers.destroy(ctx, node, vmid)

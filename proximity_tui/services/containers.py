@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from proximity_tui.services.errors import (
     ExecError,
     ProximityError,
+    ProxmoxConnectionError,
     ProxmoxError,
     ProxmoxTimeout,
 )
@@ -195,6 +196,18 @@ class Containers:
                 ctx.log(f"CT {vmid} is busy ({exc.pve_message}); trying again", level="warning")
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 1.0)
+
+    async def appears(self, node: str, vmid: int, within: float) -> bool:
+        """Whether CT `vmid` exists, or comes to exist within `within` seconds: after a create or
+        clone call whose answer was lost, Proxmox may still carry it out a little later."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while True:
+            if await self.status(node, vmid) is not None:
+                return True
+            if loop.time() >= deadline:
+                return False
+            await asyncio.sleep(min(0.2, max(0.0, deadline - loop.time())))
 
     async def owned_by(
         self, node: str, vmid: int, app_id: str, hostname: str | None = None
@@ -410,6 +423,16 @@ class Containers:
         task.cancel()
         ctx.check_cancelled()
         return await task  # pragma: no cover - cancel_event was set, check raised
+
+
+def uncertain(exc: BaseException) -> bool:
+    """A call that failed this way may still have been carried out by Proxmox."""
+    return isinstance(exc, ProxmoxTimeout | ProxmoxConnectionError)
+
+
+def late_grace(client: ProxmoxClient) -> float:
+    """How long to watch for the effect of a call whose answer was lost."""
+    return min(2 * client.timeout, 60.0)
 
 
 def _absent(exc: ProxmoxError) -> bool:

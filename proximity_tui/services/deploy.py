@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 from proximity_tui.services.app_records import VmidTaken
 from proximity_tui.services.catalog_model import dotenv_text
-from proximity_tui.services.containers import TAG, compose_dir, compose_file, description_for
+from proximity_tui.services.containers import (
+    TAG,
+    compose_dir,
+    compose_file,
+    description_for,
+    late_grace,
+    uncertain,
+)
 from proximity_tui.services.errors import ConflictError, ValidationError
 from proximity_tui.services.pipeline import Step
 from proximity_tui.services.validation import check_hostname, check_resource
@@ -270,7 +277,21 @@ class DeployPipeline:
         keyctl_by_api = self.s.client.auth_kind == "ticket" and self.s.api_user == "root@pam"
         features = "nesting=1,keyctl=1" if keyctl_by_api else "nesting=1"
         await ctx.save_state(create_requested=True)
-        upid = await self.s.client.create_ct(
+        try:
+            upid = await self._create_call(features)
+        except BaseException as exc:
+            if uncertain(exc):  # the CT may still appear: the undo watches for it
+                ctx.state["create_uncertain"] = True
+            raise
+        await self.s.containers.task(ctx, upid)
+        if not keyctl_by_api:
+            # Proxmox lets only root@pam itself set keyctl through the API: use pct on the node.
+            ctx.log("setting features nesting=1,keyctl=1 with pct (not allowed to API tokens)")
+            await self.s.exec.pct(job.node, "set", str(job.vmid), "-features", "nesting=1,keyctl=1")
+
+    async def _create_call(self, features: str) -> str:
+        job = self.job
+        return await self.s.client.create_ct(
             job.node,
             vmid=job.vmid,
             ostemplate=job.template_volid,
@@ -287,17 +308,14 @@ class DeployPipeline:
             description=description_for(job.app_id),
             password=secrets.token_urlsafe(24),
         )
-        await self.s.containers.task(ctx, upid)
-        if not keyctl_by_api:
-            # Proxmox lets only root@pam itself set keyctl through the API: use pct on the node.
-            ctx.log("setting features nesting=1,keyctl=1 with pct (not allowed to API tokens)")
-            await self.s.exec.pct(job.node, "set", str(job.vmid), "-features", "nesting=1,keyctl=1")
 
     async def destroy(self, ctx: OperationContext) -> str | None:
         job = self.job
         if not job.vmid or not job.node:
             return None
         try:
+            if ctx.state.get("create_uncertain"):
+                await self.s.containers.appears(job.node, job.vmid, late_grace(self.s.client))
             if not await self.s.containers.owned_by(job.node, job.vmid, job.app_id):
                 return None
             await self.s.containers.destroy(ctx, job.node, job.vmid)

@@ -85,6 +85,11 @@ class ProxmoxClient(ClusterQueries):
         return self._api.port
 
     @property
+    def timeout(self) -> float:
+        """Seconds one API call may take (`[proxmox] timeout`)."""
+        return self._api.timeout
+
+    @property
     def insecure(self) -> bool:
         """True when the user turned certificate verification off (the UI must show it)."""
         return self._api.policy.mode == "insecure"
