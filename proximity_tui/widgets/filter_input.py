@@ -13,8 +13,7 @@ from textual.widgets import Input
 
 class FilterInput(Input):
     DEFAULT_CSS = """
-    FilterInput { display: none; height: 3; border: tall $accent; }
-    FilterInput.-shown, FilterInput:focus { display: block; }
+    FilterInput { height: 3; border: tall $accent; }
     """
 
     BINDINGS = [Binding("escape", "clear_filter", "Clear filter", show=True)]
@@ -24,9 +23,14 @@ class FilterInput(Input):
         #: CSS selector of the list this filter narrows (focused on Enter / Escape).
         self.target = target
 
+    def on_mount(self) -> None:
+        self.display = False
+
     def open(self) -> None:
-        self.add_class("-shown")
-        self.focus()
+        # Shown and focused synchronously (`focus()` is deferred): the keys typed right after
+        # `/` must land here, not in the list.
+        self.display = True
+        self.screen.set_focus(self)
 
     def _target(self) -> Widget | None:
         try:
@@ -42,11 +46,11 @@ class FilterInput(Input):
 
     def action_clear_filter(self) -> None:
         self.value = ""
-        self.remove_class("-shown")
+        self.display = False
         self._leave()
 
     async def action_submit(self) -> None:
         await super().action_submit()
         if not self.value:
-            self.remove_class("-shown")
+            self.display = False
         self._leave()

@@ -97,6 +97,7 @@ def test_deploy_from_the_catalog_with_keystrokes_only(terminal):
     terminal.wait("All (", "Filter")
     time.sleep(0.3)
     terminal.keys("/")
+    terminal.wait("search the catalog")  # the filter box is open (and focused)
     terminal.type("ntfy")
     terminal.wait("✔ ntfy  Communication")
     terminal.keys("Enter", "d")
