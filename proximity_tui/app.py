@@ -211,11 +211,14 @@ class ProximityApp(App[int]):
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
+        if self._handle_sighup:
+            with suppress(NotImplementedError, RuntimeError, ValueError):
+                asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
 
     def _hang_up(self) -> None:
         """SIGHUP: the SSH session is gone. Leave at once; the services finish headless."""
         self.hung_up = True
-        self.exit(129)
+        self.exit(None, 129)
 
     # --- live data --------------------------------------------------------------------------
 

@@ -79,3 +79,16 @@ async def test_theme_choice_is_saved_to_the_config(world):
         saved = tomllib.loads(settings.config_path.read_text())
         assert saved["ui"]["theme"] == "nord"
         assert saved["proxmox"]["fingerprint"] == services.settings.proxmox.fingerprint  # kept
+
+
+async def test_sighup_leaves_at_once_and_says_so(world):
+    import os
+    import signal
+
+    services = world.services(0)
+    app = make_app(services, services.settings, handle_sighup=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await on_screen(pilot, CatalogScreen)
+        os.kill(os.getpid(), signal.SIGHUP)  # the handler is on the app's loop
+        await pilot.pause(0.2)
+    assert app.hung_up and app.return_code == 129
