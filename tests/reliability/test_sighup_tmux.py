@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.e2e
+
 BINARY = Path(sys.executable).parent / "proximity-tui"
 TIME_SCALE = "0.1"
 
