@@ -47,7 +47,7 @@ _names = itertools.count(1)
 
 
 #: Cells run in this many lanes at once (each a simulator, services and a database).
-LANES = 3
+LANES = 4
 
 
 @dataclass
