@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from proximity_tui.services.errors import NotFoundError
@@ -306,6 +307,22 @@ class Journal:
     def running(self) -> list[OperationRecord]:
         with self.db.session(readonly=True) as s:
             return [_record(op) for op in repo.running_operations(s)]
+
+    def claim(self, op_id: int, dead_pid: int | None) -> bool:
+        """Take over a running operation of a dead process, so that this process alone resolves
+        it (two commands started at once after a crash both see it orphaned). One UPDATE that
+        only matches while the dead owner still holds it: False when another process won."""
+        with self.db.session() as s:
+            done = s.execute(
+                update(Operation)
+                .where(
+                    Operation.id == op_id,
+                    Operation.status == "running",
+                    Operation.pid == dead_pid,
+                )
+                .values(pid=self.pid, host=self.host)
+            )
+            return done.rowcount == 1
 
     def orphaned(self) -> list[OperationRecord]:
         """Running operations whose owner process is gone (recorded on this host, pid not alive).

@@ -32,6 +32,8 @@ async def recover(svc: AppService) -> list[str]:
     """Resolve every orphaned operation; returns one sentence per operation for the user."""
     notes = []
     for op in await asyncio.to_thread(svc.journal.orphaned):
+        if not await asyncio.to_thread(svc.journal.claim, op.id, op.pid):
+            continue  # another process, started at the same time, is resolving it
         notes.append(await _recover_one(svc, op))
     return notes
 
