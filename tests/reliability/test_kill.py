@@ -180,3 +180,47 @@ def test_a_deploy_killed_between_recording_and_journaling_keeps_its_app(sim, tmp
         assert world_problems(sim, services.db.path) == []
     finally:
         services.close(wait=10)
+
+
+def test_two_processes_starting_at_once_recover_a_dead_operation_once(sim, tmp_path):
+    """After a crash the user (or two users) may start two commands at once: exactly one of them
+    resolves each dead operation; the other leaves it alone."""
+    import threading
+
+    from proximity_tui.services.journal import Journal
+    from proximity_tui.services.recovery import recover
+    from tests.reliability.conftest import make_services
+
+    first = make_services(sim, tmp_path)
+    second = make_services(sim, tmp_path)
+    try:
+        dead = subprocess.Popen([sys.executable, "-c", "pass"])
+        dead.wait()
+        ghosts = [Journal(first.db, pid=dead.pid) for _ in range(3)]
+        op_ids = [
+            g.start("deploy", app_id=f"whoami-ghost{n}", hostname=f"ghost{n}")
+            for n, g in enumerate(ghosts)
+        ]
+        notes: dict[str, list[str]] = {}
+        go = threading.Barrier(2)
+
+        def run(name: str, services) -> None:
+            go.wait()
+            notes[name] = services.call(recover(services.apps))
+
+        threads = [
+            threading.Thread(target=run, args=(n, s))
+            for n, s in (("first", first), ("second", second))
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        all_notes = notes["first"] + notes["second"]
+        assert len(all_notes) == len(op_ids), all_notes  # each once, by one of them
+        for op_id in op_ids:
+            assert sum(f"#{op_id} " in n for n in all_notes) == 1, all_notes
+            assert first.call(first.apps.operation(op_id)).status == "interrupted"
+    finally:
+        first.close(wait=10)
+        second.close(wait=10)
