@@ -145,11 +145,14 @@ class AppRecords:
 
         return await asyncio.to_thread(work)
 
-    def vmid_index(self) -> dict[int, tuple[str, str]]:
-        """vmid -> (app id, status) for every app: what the status monitor diffs against."""
-        with self.db.session(readonly=True) as s:
-            rows = s.execute(select(App.lxc_id, App.id, App.status))
-            return {vmid: (app_id, status) for vmid, app_id, status in rows}
+    async def vmids_from(self, vmid: int) -> set[int]:
+        """Every vmid an app row holds, from `vmid` up."""
+
+        def work() -> set[int]:
+            with self.db.session(readonly=True) as s:
+                return set(s.scalars(select(App.lxc_id).where(App.lxc_id >= vmid)))
+
+        return await asyncio.to_thread(work)
 
     # --- writing ---
 

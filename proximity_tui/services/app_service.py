@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from proximity_tui.services import events as ev
 from proximity_tui.services import lifecycle
-from proximity_tui.services.app_records import AppRecords
+from proximity_tui.services.app_records import AppRecords, VmidTaken
 from proximity_tui.services.containers import Containers, app_compose_file
 from proximity_tui.services.deploy import DeployPipeline, DeployRequest, validate_request
 from proximity_tui.services.errors import (
     BusyError,
+    ConflictError,
     PermissionDenied,
     ProximityError,
     ValidationError,
@@ -36,6 +37,7 @@ from proximity_tui.services.views import (
 )
 
 MIB = 1024 * 1024
+VMID_ATTEMPTS = 20
 
 if TYPE_CHECKING:
     from proximity_tui.config import DeploySettings
@@ -385,6 +387,24 @@ class AppService:
 
         task.add_done_callback(done)
         return task
+
+    async def reserve_row(self, ctx: OperationContext, make_row: Callable[[int], dict]) -> int:
+        """Insert the app row with the next free vmid; its unique lxc_id settles races.
+
+        A vmid another operation holds in the database (its CT not created yet, so Proxmox still
+        offers it) is skipped without asking Proxmox; the candidate is then checked once."""
+        vmid = await self.client.next_vmid()
+        for _ in range(VMID_ATTEMPTS):
+            ctx.check_cancelled()
+            try:
+                await self.records.reserve(**make_row(vmid))
+                return vmid
+            except VmidTaken:
+                taken = await self.records.vmids_from(vmid)
+                vmid += 1
+                while vmid in taken or not await self.client.vmid_free(vmid):
+                    vmid += 1
+        raise ConflictError("could not reserve a free vmid")
 
     # --- deploy ---
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from proximity_tui.services.app_records import VmidTaken
 from proximity_tui.services.containers import (
     app_compose_file,
     description_for,
@@ -51,35 +50,29 @@ async def clone(svc: AppService, source: AppView, new_hostname: str) -> AppView:
         state["source_running"] = source_ct.running
 
     async def reserve(ctx: OperationContext) -> None:
-        vmid = await svc.client.next_vmid()
-        for _ in range(20):
-            try:
-                await svc.records.reserve(
-                    id=new_id,
-                    catalog_id=source.catalog_id,
-                    name=source.name,
-                    hostname=hostname,
-                    status="deploying",
-                    lxc_id=vmid,
-                    node=node,
-                    owner_id=svc.user.id,
-                    config={
-                        **source.config,
-                        "compose_file": app_compose_file(source),
-                        "cloned_from": source.id,
-                        "status_reason": None,
-                    },
-                    ports=dict(source.ports),
-                    volumes=list(source.volumes),
-                    environment=await svc.records.environment(source.id),
-                )
-                break
-            except VmidTaken:
-                vmid += 1
-                while not await svc.client.vmid_free(vmid):
-                    vmid += 1
-        else:
-            raise ConflictError("could not reserve a free vmid")
+        environment = await svc.records.environment(source.id)
+        vmid = await svc.reserve_row(
+            ctx,
+            lambda vmid: {
+                "id": new_id,
+                "catalog_id": source.catalog_id,
+                "name": source.name,
+                "hostname": hostname,
+                "status": "deploying",
+                "lxc_id": vmid,
+                "node": node,
+                "owner_id": svc.user.id,
+                "config": {
+                    **source.config,
+                    "compose_file": app_compose_file(source),
+                    "cloned_from": source.id,
+                    "status_reason": None,
+                },
+                "ports": dict(source.ports),
+                "volumes": list(source.volumes),
+                "environment": environment,
+            },
+        )
         await ctx.save_state(vmid=vmid, node=node, reserved=True)
 
     async def unreserve(ctx: OperationContext) -> str | None:

@@ -16,7 +16,6 @@ import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from proximity_tui.services.app_records import VmidTaken
 from proximity_tui.services.catalog_model import dotenv_text
 from proximity_tui.services.containers import (
     TAG,
@@ -37,7 +36,6 @@ if TYPE_CHECKING:
 
 MIB = 1024 * 1024
 MAX_CORES, MAX_MEMORY, MAX_DISK = 128, 1024 * 1024, 64 * 1024
-VMID_ATTEMPTS = 20
 
 
 @dataclass
@@ -193,19 +191,7 @@ class DeployPipeline:
 
     async def reserve(self, ctx: OperationContext) -> None:
         job = self.job
-        vmid = await self.s.client.next_vmid()
-        for _ in range(VMID_ATTEMPTS):
-            ctx.check_cancelled()
-            try:
-                await self.s.records.reserve(**self._row(vmid))
-                break
-            except VmidTaken:
-                # Another deploy reserved it but has not created its CT yet: take the next free.
-                vmid += 1
-                while not await self.s.client.vmid_free(vmid):
-                    vmid += 1
-        else:
-            raise ConflictError("could not reserve a free vmid")
+        vmid = await self.s.reserve_row(ctx, self._row)
         job.vmid = vmid
         await ctx.save_state(app_id=job.app_id, vmid=vmid, node=job.node, reserved=True)
         ctx.log(f"app {job.app_id} reserved with vmid {vmid}")

@@ -11,6 +11,7 @@ operation's resumable state (`save_state`) in the row, which crash recovery read
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 from collections.abc import Iterable
@@ -22,6 +23,10 @@ from proximity_tui.services.errors import OperationCancelled
 if TYPE_CHECKING:
     from proximity_tui.services.journal import Journal
     from proximity_tui.services.pipeline import Step
+
+
+#: Seconds output lines wait to be written together (a step boundary writes at once).
+FLUSH_DELAY = 0.25
 
 
 class Operations:
@@ -80,6 +85,9 @@ class OperationContext:
         self._step_share = 0.0
         self._pending: list[dict[str, Any]] = []
         self._flusher: asyncio.Task[None] | None = None
+        self._flush_now = asyncio.Event()
+        #: Contexts live on the service loop; `cancel()` may come from any thread.
+        self._loop = asyncio.get_running_loop()
         #: Every event so far, for a screen that opens after the operation started.
         self.history: list[ev.OperationEvent] = []
         self.status = "running"
@@ -136,8 +144,16 @@ class OperationContext:
             }
         )
         if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.get_running_loop().create_task(self._flush())
+            self._flush_now.clear()
+            self._flusher = self._loop.create_task(self._flush_later())
         return event
+
+    async def _flush_later(self) -> None:
+        # Output lines come in bursts: gather them for a moment so a burst is one transaction,
+        # unless a step boundary asks for the journal to be current now (`flush`).
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._flush_now.wait(), FLUSH_DELAY)
+        await self._flush()
 
     async def _flush(self) -> None:
         while self._pending:
@@ -145,6 +161,8 @@ class OperationContext:
             await asyncio.to_thread(self._ops.journal.events, self.op_id, batch)
 
     async def flush(self) -> None:
+        """Write every event so far now (step boundaries, the end)."""
+        self._flush_now.set()
         while self._flusher is not None and not self._flusher.done():
             await asyncio.shield(self._flusher)
         if self._pending:
@@ -185,8 +203,16 @@ class OperationContext:
         await asyncio.to_thread(self._ops.journal.save_state, self.op_id, dict(self.state))
 
     def cancel(self, reason: str = "cancelled") -> None:
+        """Ask the operation to stop (it rolls back). Safe from any thread."""
         self.cancel_reason = reason
-        self.cancel_event.set()
+        try:
+            same_loop = asyncio.get_running_loop() is self._loop
+        except RuntimeError:
+            same_loop = False
+        if same_loop:
+            self.cancel_event.set()
+        else:  # the event may be replaced by the rollback: look it up when the loop runs this
+            self._loop.call_soon_threadsafe(lambda: self.cancel_event.set())
 
     def check_cancelled(self) -> None:
         if self.cancel_event.is_set():
