@@ -250,10 +250,10 @@ class AppService:
         records = await asyncio.to_thread(self.journal.list, limit=limit, app_id=app_id)
         return [operation_view(r) for r in records]
 
-    async def operation(self, op_id: int) -> OperationView:
+    async def operation(self, op_id: int, *, events: bool = True) -> OperationView:
         from proximity_tui.services.operation_views import operation_view
 
-        return operation_view(await asyncio.to_thread(self.journal.get, op_id))
+        return operation_view(await asyncio.to_thread(self.journal.get, op_id, events=events))
 
     def live_events(self, op_id: int) -> list[ev.OperationEvent]:
         ctx = self.ops.live.get(op_id)
@@ -452,7 +452,7 @@ class AppService:
         task = self._tasks.get(op_id)
         if task is not None:
             await task
-        op = await self.operation(op_id)
+        op = await self.operation(op_id, events=False)
         if op.status != "succeeded":
             raise ProximityError(op.error or f"deploy {op.status}")
         return await self.get_app(op.app_id or "")

@@ -299,8 +299,7 @@ class Containers:
     async def write_files(
         self, ctx: OperationContext, node: str, vmid: int, directory: str, files: dict[str, tuple]
     ) -> None:
-        """Create the app directory and push `{name: (bytes, mode)}` into it."""
-        await self.run(ctx, node, vmid, ["mkdir", "-p", directory], quiet=True)
+        """Push `{name: (bytes, mode)}` into the app directory (created by the first push)."""
         for name, (data, mode) in files.items():
             await self._cancellable(
                 ctx, self.exec.push_file(node, vmid, f"{directory}/{name}", data, mode)

@@ -291,13 +291,13 @@ class Journal:
             )
             return [_record(op) for op in ops]
 
-    def get(self, op_id: int) -> OperationRecord:
-        """One operation with all its events."""
+    def get(self, op_id: int, *, events: bool = True) -> OperationRecord:
+        """One operation with all its events (or none, for a quick look at its outcome)."""
         with self.db.session(readonly=True) as s:
-            op = repo.get_operation(s, op_id)
+            op = repo.get_operation(s, op_id, events=events)
             if op is None:
                 raise NotFoundError("operation", op_id)
-            return _record(op, op.events)
+            return _record(op, op.events if events else ())
 
     def events_after(self, op_id: int, after_id: int | None = None) -> list[EventRecord]:
         """The events newer than `after_id` (for a screen that tails a running operation)."""

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, func, insert, select
+from sqlalchemy import delete, exists, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from proximity_tui.services.errors import NotFoundError
@@ -222,9 +222,8 @@ def finish_operation(
 
 
 def set_operation_step(s: Session, operation_id: int, step: str) -> None:
-    op = s.get(Operation, operation_id)
-    if op is not None:
-        op.step = step
+    # One UPDATE: loading the operation (and its user) per step would cost more than the write.
+    s.execute(update(Operation).where(Operation.id == operation_id).values(step=step))
 
 
 def list_operations(
@@ -252,13 +251,11 @@ def list_operations(
     return list(s.scalars(query))
 
 
-def get_operation(s: Session, operation_id: int) -> Operation | None:
-    """One operation with its events loaded (in order)."""
-    query = (
-        select(Operation)
-        .where(Operation.id == operation_id)
-        .options(selectinload(Operation.events))
-    )
+def get_operation(s: Session, operation_id: int, *, events: bool = True) -> Operation | None:
+    """One operation, with its events loaded (in order) unless `events=False`."""
+    query = select(Operation).where(Operation.id == operation_id)
+    if events:
+        query = query.options(selectinload(Operation.events))
     return s.scalars(query).first()
 
 

@@ -58,6 +58,16 @@ class _HostKeyCheck(asyncssh.SSHClient):
         return self.pin is not None and self.seen == self.pin
 
 
+PREFERRED_CIPHERS = [
+    "aes128-gcm@openssh.com",
+    "aes256-gcm@openssh.com",
+    "chacha20-poly1305@openssh.com",
+    "aes256-ctr",
+    "aes192-ctr",
+    "aes128-ctr",
+]
+
+
 class SshTransport:
     kind = "ssh"
 
@@ -140,6 +150,10 @@ class SshTransport:
                 connect_timeout=self.connect_timeout,
                 keepalive_interval=15,
                 keepalive_count_max=3,
+                # AES-GCM first: as strong as chacha20-poly1305 (asyncssh's first choice), and
+                # far cheaper per packet here (one cipher call instead of a cipher object per
+                # packet); every OpenSSH since 6.2 offers it. The rest of the defaults follow.
+                encryption_algs=PREFERRED_CIPHERS,
             )
         except asyncssh.HostKeyNotVerifiable:
             raise self._host_key_error(node, host, port, checker.seen) from None
