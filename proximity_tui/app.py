@@ -31,11 +31,10 @@ from proximity_tui.messages import (
 from proximity_tui.providers import PALETTE_PROVIDERS
 from proximity_tui.screens.actions import ActionRunner
 from proximity_tui.screens.apps import AppsScreen
-from proximity_tui.screens.catalog import CatalogScreen
-from proximity_tui.screens.help import HelpScreen
-from proximity_tui.screens.operations import OperationsScreen
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
     from proximity_tui.config import Settings
     from proximity_tui.services.events import OperationEvent
     from proximity_tui.services.views import AppView, StatusSnapshot
@@ -47,10 +46,23 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+# Screens the first frame does not need are imported when first opened (start-up time).
+def _catalog_screen() -> Screen:
+    from proximity_tui.screens.catalog import CatalogScreen
+
+    return CatalogScreen()
+
+
+def _operations_screen() -> Screen:
+    from proximity_tui.screens.operations import OperationsScreen
+
+    return OperationsScreen()
+
+
 class ProximityApp(App[int]):
     TITLE = "Proximity"
     CSS_PATH = "app.tcss"
-    MODES = {"catalog": CatalogScreen, "apps": AppsScreen, "operations": OperationsScreen}
+    MODES = {"catalog": _catalog_screen, "apps": AppsScreen, "operations": _operations_screen}
     COMMANDS = App.COMMANDS | set(PALETTE_PROVIDERS)
 
     BINDINGS = [
@@ -74,7 +86,7 @@ class ProximityApp(App[int]):
         preload_db: Path | None = None,
     ) -> None:
         super().__init__()
-        #: Database to paint the apps from before the services exist (see `preload.py`).
+        #: Database to paint the apps from before the services exist (see `store/quick_read.py`).
         self._preload_db = preload_db
         self.services = services
         self.settings = settings
@@ -125,7 +137,7 @@ class ProximityApp(App[int]):
 
     @work(thread=True, group="preload", exit_on_error=False)
     def _preload(self) -> None:
-        from proximity_tui.preload import read_apps
+        from proximity_tui.store.quick_read import read_apps
 
         apps = read_apps(self._preload_db)
         if apps:
@@ -316,6 +328,8 @@ class ProximityApp(App[int]):
             await self.switch_mode(mode)
 
     def action_help(self) -> None:
+        from proximity_tui.screens.help import HelpScreen
+
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss()
             return

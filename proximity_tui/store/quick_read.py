@@ -6,8 +6,9 @@ library's `sqlite3`, opened read-only (`mode=ro`: it can never write or migrate)
 then load the full views and the table is diff-updated; until then actions stay disabled.
 
 Anything unexpected (no file yet, a schema this query does not know, a locked database) returns
-None and the dashboard simply waits for the services. This is the one place the presentation
-package reads the database itself, and only the columns the apps table shows.
+None and the dashboard simply waits for the services. It lives in the store (the dashboard
+itself never touches SQL) and reads only the columns the apps table shows, without importing
+SQLAlchemy.
 """
 
 from __future__ import annotations
