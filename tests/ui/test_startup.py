@@ -8,8 +8,8 @@ from textual.app import App
 from textual.widgets import DataTable
 
 from proximity_tui.app import make_app
-from proximity_tui.store.quick_read import read_apps
 from proximity_tui.screens.apps import AppsScreen
+from proximity_tui.store.quick_read import read_apps
 from proximity_tui.widgets.live_table import LiveTable
 from tests.ui.helpers import on_screen, row_keys, wait_for
 
