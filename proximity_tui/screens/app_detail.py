@@ -27,6 +27,7 @@ from proximity_tui.widgets.format import human_bytes, human_duration, local_time
 from proximity_tui.widgets.metric_sparkline import MetricSparkline
 from proximity_tui.widgets.stale_banner import StaleBanner
 from proximity_tui.widgets.status_badge import status_text
+from proximity_tui.widgets.vim_keys import VimDataTable
 
 if TYPE_CHECKING:
     from proximity_tui.services.views import StatusSnapshot
@@ -78,9 +79,9 @@ class AppDetailScreen(LiveScreen):
             with TabPane("Settings", id="settings"), VerticalScroll():
                 yield Static("", id="settings-text")
             with TabPane("Backups", id="backups"):
-                yield DataTable(id="backups-table", cursor_type="row", zebra_stripes=True)
+                yield VimDataTable(id="backups-table", cursor_type="row", zebra_stripes=True)
             with TabPane("Operations", id="operations"):
-                yield DataTable(id="ops-table", cursor_type="row", zebra_stripes=True)
+                yield VimDataTable(id="ops-table", cursor_type="row", zebra_stripes=True)
             with TabPane("Logs", id="logs"):
                 yield FilterInput("#log-view", placeholder="search the logs…")
                 yield Static("", id="log-status")

@@ -20,6 +20,7 @@ from proximity_tui.screens.live import LiveScreen
 from proximity_tui.widgets.cluster_header import ClusterHeader
 from proximity_tui.widgets.filter_input import FilterInput
 from proximity_tui.widgets.format import one_line
+from proximity_tui.widgets.vim_keys import VimOptionList
 
 if TYPE_CHECKING:
     from proximity_tui.services.views import NodeChoice
@@ -63,10 +64,10 @@ class CatalogScreen(LiveScreen):
     def compose(self) -> ComposeResult:
         yield ClusterHeader("catalog")
         with Horizontal(id="catalog-body"):
-            yield OptionList(id="categories")
+            yield VimOptionList(id="categories")
             with Vertical(id="catalog-list"):
                 yield FilterInput("#entries", placeholder="search the catalog…")
-                yield OptionList(id="entries")
+                yield VimOptionList(id="entries")
             with VerticalScroll(id="catalog-detail"):
                 yield Static("", id="entry-detail")
         yield Footer()

@@ -16,11 +16,12 @@ from rich.text import Text
 from textual import events
 from textual.geometry import Region
 from textual.strip import Strip
-from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
+from proximity_tui.widgets.vim_keys import VimDataTable
 
-class LiveTable(DataTable):
+
+class LiveTable(VimDataTable):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         #: Called once, after the frame in which the table first drew rows.

@@ -247,3 +247,20 @@ async def test_logs_key_opens_the_detail_on_its_logs(world):
         detail = await on_screen(pilot, AppDetailScreen)
         assert detail.app_id == world.app_id(1)
         await wait_for(pilot, lambda: len(detail.lines) > 0)
+
+
+async def test_vim_keys_move_the_cursor(world):
+    services = world.services(3)
+    app = make_app(services, services.settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _apps(pilot)
+        t = table(app)
+        assert t.cursor_row == 0
+        await pilot.press("j", "j")
+        assert t.cursor_row == 2
+        await pilot.press("k")
+        assert t.cursor_row == 1
+        await pilot.press("G")
+        assert t.cursor_row == 2
+        await pilot.press("g")
+        assert t.cursor_row == 0
