@@ -181,6 +181,25 @@ class AppRecords:
                 raise ConflictError(f"hostname {fields['hostname']!r} is already taken") from None
             raise
 
+    async def change_vmid(self, app_id: str, old: int, new: int) -> None:
+        """Move a reservation to another vmid (raises `VmidTaken` if a row holds `new`)."""
+
+        def work() -> None:
+            with self.db.session() as s:
+                if repo.vmid_taken(s, new):
+                    raise VmidTaken(new)
+                app = repo.get_app(s, app_id)
+                if app is None or app.lxc_id != old:
+                    raise ConflictError(f"app {app_id} no longer holds vmid {old}")
+                app.lxc_id = new
+
+        try:
+            await asyncio.to_thread(work)
+        except ConflictError as exc:
+            if not isinstance(exc, VmidTaken) and "lxc_id" in str(exc):
+                raise VmidTaken(new) from None
+            raise
+
     async def delete(self, app_id: str, *, vmid: int | None = None) -> bool:
         """Delete the row; with `vmid`, only if it is still the row holding that vmid (an undo
         must never remove a row another operation reserved under the same id)."""

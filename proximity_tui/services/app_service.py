@@ -389,10 +389,7 @@ class AppService:
         return task
 
     async def reserve_row(self, ctx: OperationContext, make_row: Callable[[int], dict]) -> int:
-        """Insert the app row with the next free vmid; its unique lxc_id settles races.
-
-        A vmid another operation holds in the database (its CT not created yet, so Proxmox still
-        offers it) is skipped without asking Proxmox; the candidate is then checked once."""
+        """Insert the app row with the next free vmid; its unique lxc_id settles races."""
         vmid = await self.client.next_vmid()
         for _ in range(VMID_ATTEMPTS):
             ctx.check_cancelled()
@@ -400,11 +397,31 @@ class AppService:
                 await self.records.reserve(**make_row(vmid))
                 return vmid
             except VmidTaken:
-                taken = await self.records.vmids_from(vmid)
-                vmid += 1
-                while vmid in taken or not await self.client.vmid_free(vmid):
-                    vmid += 1
+                vmid = await self._free_vmid_after(vmid)
         raise ConflictError("could not reserve a free vmid")
+
+    async def move_reservation(self, ctx: OperationContext, app_id: str, old: int) -> int:
+        """Proxmox says `old` is in use (another Proximity with its own database, or someone in
+        the web UI, created it after we reserved it): move the app row to a free vmid."""
+        vmid = await self._free_vmid_after(old)
+        for _ in range(VMID_ATTEMPTS):
+            ctx.check_cancelled()
+            try:
+                await self.records.change_vmid(app_id, old, vmid)
+                await ctx.save_state(vmid=vmid)
+                return vmid
+            except VmidTaken:
+                vmid = await self._free_vmid_after(vmid)
+        raise ConflictError("could not find a free vmid")
+
+    async def _free_vmid_after(self, vmid: int) -> int:
+        """The next vmid no app row holds (skipped without asking Proxmox: their CTs may not
+        exist yet) and Proxmox confirms free."""
+        taken = await self.records.vmids_from(vmid)
+        vmid += 1
+        while vmid in taken or not await self.client.vmid_free(vmid):
+            vmid += 1
+        return vmid
 
     # --- deploy ---
 

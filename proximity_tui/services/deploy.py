@@ -25,7 +25,7 @@ from proximity_tui.services.containers import (
     late_grace,
     uncertain,
 )
-from proximity_tui.services.errors import ConflictError, ValidationError
+from proximity_tui.services.errors import ConflictError, ProxmoxError, ValidationError
 from proximity_tui.services.pipeline import Step
 from proximity_tui.services.validation import check_hostname, check_resource
 
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from proximity_tui.services.operations import OperationContext
 
 MIB = 1024 * 1024
+CREATE_ATTEMPTS = 5
 MAX_CORES, MAX_MEMORY, MAX_DISK = 128, 1024 * 1024, 64 * 1024
 
 
@@ -263,12 +264,24 @@ class DeployPipeline:
         keyctl_by_api = self.s.client.auth_kind == "ticket" and self.s.api_user == "root@pam"
         features = "nesting=1,keyctl=1" if keyctl_by_api else "nesting=1"
         await ctx.save_state(create_requested=True)
-        try:
-            upid = await self._create_call(features)
-        except BaseException as exc:
-            if uncertain(exc):  # the CT may still appear: the undo watches for it
-                ctx.state["create_uncertain"] = True
-            raise
+        for attempt in range(CREATE_ATTEMPTS):
+            try:
+                upid = await self._create_call(features)
+                break
+            except ProxmoxError as exc:
+                if "already exists" not in exc.pve_message or attempt == CREATE_ATTEMPTS - 1:
+                    if uncertain(exc):  # the CT may still appear: the undo watches for it
+                        ctx.state["create_uncertain"] = True
+                    raise
+                # Someone created this vmid after our reservation (another Proximity with its
+                # own database, the web UI): the CT is theirs; move ours to a free vmid.
+                old = job.vmid
+                job.vmid = await self.s.move_reservation(ctx, job.app_id, old)
+                ctx.log(f"vmid {old} was taken meanwhile: using {job.vmid}", level="warning")
+            except BaseException as exc:
+                if uncertain(exc):
+                    ctx.state["create_uncertain"] = True
+                raise
         await self.s.containers.task(ctx, upid)
         if not keyctl_by_api:
             # Proxmox lets only root@pam itself set keyctl through the API: use pct on the node.

@@ -37,3 +37,31 @@ def test_the_same_hostname_twice_gives_exactly_one_app(sim, services, tmp_path, 
     assert sorted(o == "running" for o in outcomes) == [False, True], outcomes
     assert len(guests_named(sim, hostname)) == 1
     assert len(services.call(services.apps.list_apps())) == 1
+
+
+def test_a_vmid_taken_behind_our_back_moves_the_reservation(sim, services, hostname):
+    """Another Proximity with its own database (or the web UI) creates the vmid we reserved
+    before our create call: ours moves to a free vmid, theirs is left alone. (The reservation is
+    wrapped only to create the foreign CT at that exact moment; everything else is real.)"""
+    client = services.client
+    reserve = services.apps.reserve_row
+    stolen = []
+
+    async def reserve_then_someone_takes_it(ctx, make_row):
+        vmid = await reserve(ctx, make_row)
+        upid = await client.create_ct(
+            "pve1",
+            vmid=vmid,
+            hostname=f"{hostname}-foreign",
+            ostemplate="local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz",
+            rootfs="local-lvm:1",
+        )
+        await client.wait_task(upid)
+        stolen.append(vmid)
+        return vmid
+
+    services.apps.reserve_row = reserve_then_someone_takes_it
+    app = services.call(services.apps.deploy_app("whoami", hostname))
+    assert app.status == "running" and app.vmid != stolen[0]
+    foreign = guests_named(sim, f"{hostname}-foreign")
+    assert [g.vmid for g in foreign] == [stolen[0]]  # theirs, untouched
