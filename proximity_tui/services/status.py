@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import deque
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -26,6 +25,7 @@ from sqlalchemy import select
 from proximity_tui.services.app_records import MONITORED, to_view
 from proximity_tui.services.containers import TAG
 from proximity_tui.services.events import Hub, utcnow
+from proximity_tui.services.history import HistoryBook
 from proximity_tui.services.pipeline import describe
 from proximity_tui.services.views import AppView, LiveStatus, OrphanView, StatusSnapshot
 from proximity_tui.store.models import App
@@ -101,7 +101,7 @@ class StatusMonitor:
         self.ticks = 0
         self._views: dict[str, AppView] = {}
         self._stamps: dict[str, datetime | None] = {}
-        self._history: dict[str, tuple[deque[float], deque[int]]] = {}
+        self._history = HistoryBook(history)
         self._last_success: datetime | None = None
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
@@ -223,7 +223,7 @@ class StatusMonitor:
             apps=apps,
             orphans=orphans,
             last_success=now,
-            history={k: (tuple(c), tuple(m)) for k, (c, m) in self._history.items() if k in apps},
+            history=self._history,
             changed=frozenset(changed),
             removed=frozenset(set(previous) - set(apps)),
         )
@@ -234,7 +234,7 @@ class StatusMonitor:
         for gone in set(self._views) - ids:
             self._views.pop(gone, None)
             self._stamps.pop(gone, None)
-            self._history.pop(gone, None)
+            self._history.forget(gone)
         stale = [app_id for app_id, _, _, stamp in rows if self._stamps.get(app_id, 0) != stamp]
         if not stale:
             return
@@ -246,12 +246,4 @@ class StatusMonitor:
                     self._stamps[app.id] = app.updated_at
 
     def _remember(self, app_id: str, live: LiveStatus) -> None:
-        pair = self._history.get(app_id)
-        if pair is None:  # not setdefault: that would build two deques per app on every tick
-            pair = self._history[app_id] = (
-                deque(maxlen=self.history_size),
-                deque(maxlen=self.history_size),
-            )
-        cpu, mem = pair
-        cpu.append(live.cpu)
-        mem.append(live.mem)
+        self._history.add(app_id, live.cpu, live.mem)

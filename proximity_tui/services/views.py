@@ -7,6 +7,7 @@ caller asks for them explicitly (`AppService.reveal_secret`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -88,8 +89,9 @@ class StatusSnapshot:
     error: str | None = None
     #: When the last successful refresh happened (None: never).
     last_success: datetime | None = None
-    #: Per app id, recent CPU fractions and memory bytes (oldest first), for sparklines.
-    history: dict[str, tuple[tuple[float, ...], tuple[int, ...]]] = field(default_factory=dict)
+    #: Per app id, recent CPU fractions and memory bytes (oldest first), for sparklines: read on
+    #: demand from the monitor (`history.HistoryBook`), so it is current, not frozen at the tick.
+    history: Mapping[str, tuple[tuple[float, ...], tuple[int, ...]]] = field(default_factory=dict)
     #: Ids whose row changed since the previous snapshot (status, figures or presence).
     changed: frozenset[str] = frozenset()
     #: Ids that disappeared since the previous snapshot (deleted apps).

@@ -14,16 +14,28 @@ from collections.abc import Callable, Iterable
 
 from rich.text import Text
 from textual import events
+from textual.cache import LRUCache
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widgets.data_table import RowKey
 
 from proximity_tui.widgets.vim_keys import VimDataTable
 
+#: Cache sizes (Textual's defaults: 10,000 cells, 1,000 rows and lines): room for a 200x100
+#: terminal of our ten columns, four times over.
+CELL_CACHE = 4000
+LINE_CACHE = 400
+
 
 class LiveTable(VimDataTable):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # DataTable keys its render caches by an update counter that a live table bumps on every
+        # refresh, so old entries are never hit again; sized for 10,000 cells they only fill
+        # memory during the first minutes. A screenful is at most a few hundred cells.
+        self._cell_render_cache = LRUCache(CELL_CACHE)
+        self._row_render_cache = LRUCache(LINE_CACHE)
+        self._line_cache = LRUCache(LINE_CACHE)
         #: Called once, after the frame in which the table first drew rows.
         self.first_paint_callback: Callable[[], None] | None = None
         #: Called when other rows may have come into view (scrolled or resized).

@@ -1,0 +1,27 @@
+"""The per-app history ring: oldest first, bounded, exact values."""
+
+from proximity_tui.services.history import History
+
+
+def test_history_keeps_the_newest_points_oldest_first():
+    h = History(3)
+    assert h.values() == ((), ())
+    h.add(0.5, 10)
+    assert h.values() == ((0.5,), (10,))
+    for i in range(1, 6):
+        h.add(i / 10, i * 2**30)
+    assert h.values() == ((0.3, 0.4, 0.5), (3 * 2**30, 4 * 2**30, 5 * 2**30))
+    assert len(h.cpu) == 3
+
+
+def test_the_book_reads_on_demand_and_forgets():
+    from proximity_tui.services.history import HistoryBook
+
+    book = HistoryBook(2)
+    book.add("a", 0.1, 1)
+    assert dict(book) == {"a": ((0.1,), (1,))}
+    book.add("a", 0.2, 2)
+    book.add("a", 0.3, 3)
+    assert book["a"] == ((0.2, 0.3), (2, 3)) and book.get("b") is None
+    book.forget("a")
+    assert len(book) == 0
