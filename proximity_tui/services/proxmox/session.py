@@ -378,9 +378,32 @@ ProximityTrustOrConn = TrustError | ProxmoxConnectionError
 
 
 def _reason(exc: BaseException) -> str:
-    """The innermost useful line of a requests/urllib3 error, without the URL noise."""
+    """The real cause of a requests/urllib3 error in a few words (`Connection refused`,
+    `Connection reset by peer`, `Name or service not known`), without the wrapper noise."""
+    cause = _socket_cause(exc)
+    if cause is not None:
+        return cause
     text = str(exc)
     for marker in ("Caused by ", "Failed to establish a new connection: "):
         if marker in text:
             text = text.split(marker, 1)[1]
     return text.strip("()'\" ").splitlines()[0][:200] if text else type(exc).__name__
+
+
+def _socket_cause(exc: BaseException) -> str | None:
+    """The innermost OS-level error (a socket's `strerror`) anywhere in the chain of causes,
+    which requests hides inside `args` and urllib3 inside `reason`."""
+    found = None
+    stack: list[object] = [exc]
+    seen: set[int] = set()
+    while stack:
+        e = stack.pop()
+        if not isinstance(e, BaseException) or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, OSError):
+            # http.client's RemoteDisconnected is a ConnectionError with a message, no strerror
+            text = e.strerror or (str(e) if isinstance(e, ConnectionError) else "")
+            found = text or found
+        stack.extend([e.__cause__, e.__context__, getattr(e, "reason", None), *e.args])
+    return found
