@@ -57,6 +57,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("volid", metavar="VOLID")
     p.set_defaults(handler=run_simple, action="restore")
 
+    p = sub.add_parser(
+        "destroy-orphan", parents=[common, out], help="destroy a proximity-tagged CT no app knows"
+    )
+    p.add_argument("vmid", metavar="VMID")
+    p.add_argument("--yes", action="store_true", help="do not ask for the vmid")
+    p.set_defaults(handler=run_destroy_orphan)
+
     p = sub.add_parser("logs", parents=[common], help="docker compose logs of an app")
     p.add_argument("app", metavar="APP")
     p.add_argument("--tail", type=int, default=100, metavar="N")
@@ -196,26 +203,50 @@ def run_simple(args: argparse.Namespace) -> int:
 
 def run_delete(args: argparse.Namespace) -> int:
     from proximity_tui.commands.connect import open_services
-    from proximity_tui.services.errors import ValidationError
 
     services = open_services(args)
     try:
         app = services.call(services.apps.find_app(args.app))
-        if not args.yes:
-            if not sys.stdin.isatty():
-                raise ValidationError("delete needs --yes when not run in a terminal")
-            typed = input(
-                f"Delete {app.hostname} (CT {app.vmid} on {app.node}) and its data? "
-                "Type its hostname to confirm: "
-            ).strip()
-            if typed != app.hostname:
-                raise ValidationError("the hostname did not match: nothing was deleted")
+        _confirm(
+            args.yes,
+            f"Delete {app.hostname} (CT {app.vmid} on {app.node}) and its data? "
+            "Type its hostname to confirm: ",
+            app.hostname,
+        )
         printer = Printer(args.json)
         _run_operation(services, printer, services.apps.delete_app(app.id))
         printer.result({"deleted": app.id}, f"{app.hostname} deleted")
         return 0
     finally:
         services.close()
+
+
+def run_destroy_orphan(args: argparse.Namespace) -> int:
+    from proximity_tui.commands.connect import open_services
+    from proximity_tui.services.validation import check_vmid
+
+    vmid = check_vmid(args.vmid)
+    _confirm(args.yes, f"Destroy CT {vmid} and its disk? Type {vmid} to confirm: ", str(vmid))
+    services = open_services(args)
+    try:
+        printer = Printer(args.json)
+        _run_operation(services, printer, services.apps.destroy_orphan(vmid))
+        printer.result({"destroyed": vmid}, f"CT {vmid} destroyed")
+        return 0
+    finally:
+        services.close()
+
+
+def _confirm(yes: bool, prompt: str, expected: str) -> None:
+    """Ask the user to type `expected` (refused without a terminal unless --yes)."""
+    from proximity_tui.services.errors import ValidationError
+
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise ValidationError("confirming needs a terminal: pass --yes to skip the question")
+    if input(prompt).strip() != expected:
+        raise ValidationError("what you typed did not match: nothing was changed")
 
 
 def run_logs(args: argparse.Namespace) -> int:

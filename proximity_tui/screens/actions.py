@@ -109,6 +109,44 @@ class ActionRunner:
                 return
         await asyncio.gather(*(self._run_one(action, v) for v in targets))
 
+    def destroy_orphan(self, vmid: int, node: str, name: str) -> None:
+        """Confirm (typing the vmid), then destroy a tagged container no app knows."""
+        self.app.run_worker(
+            self._orphan_flow(vmid, node, name),
+            group="actions",
+            exit_on_error=False,
+            description=f"destroy orphan CT {vmid}",
+        )
+
+    async def _orphan_flow(self, vmid: int, node: str, name: str) -> None:
+        from proximity_tui.screens.confirm import ConfirmScreen
+
+        app = self.app
+        confirmed = await app.push_screen_wait(
+            ConfirmScreen(
+                f"Destroy orphan CT {vmid}?",
+                [f"CT {vmid} ({name or 'unnamed'}) on {node}: tagged 'proximity', no app record"],
+                confirm_label="Destroy",
+                require_text=str(vmid),
+                danger=True,
+                note="Its disk is destroyed too. Back it up in Proxmox first if unsure.",
+            )
+        )
+        if not confirmed:
+            return
+        try:
+            await app.services.run(app.services.apps.destroy_orphan(vmid))
+        except Exception as exc:
+            app.notify(
+                f"Destroying CT {vmid} failed: {_describe(exc)}",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
+            return
+        app.notify(f"Orphan CT {vmid} destroyed", markup=False)
+        app.refresh_status()
+
     async def _run_one(self, action: str, view: AppView, *args: Any) -> Any:
         app = self.app
         services = app.services

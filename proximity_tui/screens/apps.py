@@ -291,7 +291,7 @@ class AppsScreen(LiveScreen):
             o = self._orphans[key]
             text += (
                 f"CT {o.vmid} on {o.node} is tagged 'proximity' but no app record knows it. "
-                f"Inspect it in Proxmox; remove it with `pct destroy {o.vmid}` if it is debris."
+                "Inspect it in Proxmox; D destroys it if it is debris."
             )
         elif key and key in self.papp.apps:
             view = self.papp.apps[key]
@@ -362,6 +362,8 @@ class AppsScreen(LiveScreen):
             name = str(parameters[0])
             if name != "logs" and not self.services.can_change:
                 return False
+            if name == "delete" and self._cursor_orphan() is not None and not self.marked:
+                return True
             ids = self.targets()
             return True if self.papp.actions.applicable(name, ids) else None
         if action == "open":
@@ -383,7 +385,15 @@ class AppsScreen(LiveScreen):
         else:
             self.papp.open_app(key)
 
+    def _cursor_orphan(self) -> OrphanView | None:
+        key = self._cursor_key()
+        return self._orphans.get(key) if key and key.startswith(ORPHAN_PREFIX) else None
+
     def action_act(self, name: str) -> None:
+        orphan = self._cursor_orphan()
+        if name == "delete" and orphan is not None and not self.marked:
+            self.papp.actions.destroy_orphan(orphan.vmid, orphan.node, orphan.name)
+            return
         ids = self.targets()
         if ids:
             self.papp.actions.request(name, ids)

@@ -492,6 +492,11 @@ class AppService:
         self._require_change("delete")
         await lifecycle.delete(self, await self.records.get(app_id))
 
+    async def destroy_orphan(self, vmid: int) -> None:
+        """Destroy a container tagged `proximity` that no app knows (see StatusSnapshot.orphans)."""
+        self._require_change("destroy containers")
+        await lifecycle.destroy_orphan(self, vmid)
+
     async def clone_app(self, app_id: str, new_hostname: str) -> AppView:
         self._require_change("clone")
         from proximity_tui.services import clone

@@ -9,8 +9,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from proximity_tui.services.containers import app_compose_file
-from proximity_tui.services.errors import ConflictError, ExecConnectionError, ExecTimeout
+from proximity_tui.services.containers import TAG, app_compose_file
+from proximity_tui.services.errors import (
+    ConflictError,
+    ExecConnectionError,
+    ExecTimeout,
+    NotFoundError,
+    ValidationError,
+)
 from proximity_tui.services.pipeline import Step, StepFailed
 
 if TYPE_CHECKING:
@@ -159,3 +165,38 @@ async def delete(svc: AppService, app: AppView) -> None:
         return "failed"
 
     await svc.execute(ctx, steps, on_failure=on_failure, success_message=f"{app.hostname} deleted")
+
+
+async def destroy_orphan(svc: AppService, vmid: int) -> None:
+    """Destroy a container tagged `proximity` that no app row knows (debris of a crash or of an
+    app deleted elsewhere). Refused for anything untagged or known: only our own debris goes."""
+    from proximity_tui.services.validation import check_vmid
+
+    vmid = check_vmid(vmid)
+    guest = next((g for g in await svc.client.cluster_resources() if g.vmid == vmid), None)
+    if guest is None or guest.type != "lxc":
+        raise NotFoundError("container", vmid)
+    if TAG not in guest.tags:
+        raise ValidationError(
+            f"CT {vmid} is not tagged '{TAG}': Proximity only removes its own containers",
+            field="vmid",
+        )
+    if await svc.records.vmids_from(vmid) & {vmid}:
+        raise ValidationError(f"CT {vmid} belongs to an app: delete the app instead", field="vmid")
+    ctx = await svc.begin(
+        "destroy_orphan",
+        app_id=None,
+        hostname=guest.name or None,
+        parameters={"vmid": vmid, "node": guest.node},
+        lock=[f"vmid:{vmid}"],
+    )
+
+    async def destroy(ctx: OperationContext) -> None:
+        if await svc.containers.destroy(ctx, guest.node, vmid):
+            ctx.log(f"destroyed CT {vmid} on {guest.node}")
+
+    await svc.execute(
+        ctx,
+        [Step("destroy", f"Stop and destroy CT {vmid}", destroy)],
+        success_message=f"orphan CT {vmid} destroyed",
+    )

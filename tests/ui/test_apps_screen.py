@@ -209,12 +209,24 @@ async def test_orphans_and_missing_apps_are_shown_distinctly(world):
         assert "missing" in cell(app, gone.id, "status")
         _move_to(app, orphan_key)
         await pilot.pause()
-        assert f"pct destroy {orphan_vmid}" in str(screen.query_one("#hint").render())
-        assert screen.active_bindings["D"].enabled is False  # no app record to act on
+        assert "D destroys it" in str(screen.query_one("#hint").render())
+        assert screen.active_bindings["D"].enabled is True  # destroying the orphan
         _move_to(app, gone.id)
         await pilot.pause()
         assert "gone from Proxmox" in str(screen.query_one("#hint").render())
         assert screen.active_bindings["D"].enabled is True
+        # D on the orphan: typing its vmid destroys the container
+        _move_to(app, orphan_key)
+        await pilot.press("D")
+        dialog = await on_screen(pilot, ConfirmScreen)
+        await pilot.press(*str(orphan_vmid))
+        assert not dialog.query_one("#confirm").disabled
+        await pilot.press("enter")
+        await wait_for(
+            pilot, lambda: world.sim.call(lambda: world.sim.state.find_ct(orphan_vmid)) is None
+        )
+        services.call(services.monitor.tick())
+        await wait_for(pilot, lambda: orphan_key not in screen._shown)
 
 
 async def test_stale_banner_when_proxmox_stops_answering(world):

@@ -111,3 +111,21 @@ def test_no_configuration_is_a_clear_error(tmp_path):
     env["PROXIMITY_DATA_DIR"] = str(tmp_path / "data")
     result = run_cli("status", env=env)
     assert result.returncode == 2 and "--demo" in result.stderr
+
+
+def test_an_orphan_is_listed_and_can_be_destroyed(cli_env):
+    assert run_cli("deploy", "whoami", "--hostname", "cli-orphan", env=cli_env).returncode == 0
+    (vmid,) = [row[2] for row in apps_in_db(cli_env) if row[0] == "cli-orphan"]
+    with sqlite3.connect(data_db(cli_env)) as conn:  # the record is lost, the CT is not
+        conn.execute("DELETE FROM apps WHERE hostname = 'cli-orphan'")
+    status = run_cli("status", "--json", env=cli_env)
+    assert vmid in [o["vmid"] for o in json.loads(status.stdout)["orphans"]]
+
+    refused = run_cli("destroy-orphan", str(vmid), env=cli_env, input="")
+    assert refused.returncode == 2 and "--yes" in refused.stderr
+    bad = run_cli("destroy-orphan", "abc", "--yes", env=cli_env)
+    assert bad.returncode == 2 and "vmid" in bad.stderr
+    done = run_cli("destroy-orphan", str(vmid), "--yes", env=cli_env)
+    assert done.returncode == 0, done.stderr
+    status = run_cli("status", "--json", env=cli_env)
+    assert vmid not in [o["vmid"] for o in json.loads(status.stdout)["orphans"]]

@@ -3,6 +3,8 @@ containers become `missing`; orphans are reported; failures slow the polling dow
 
 from __future__ import annotations
 
+import pytest
+
 from proximity_tui.sim.faults import FaultRule
 from proximity_tui.sim.server import Simulator
 from proximity_tui.store import repositories as repo
@@ -77,3 +79,32 @@ def test_failures_mark_the_snapshot_stale_and_back_off(sim, services, faults, ho
     faults.clear()
     assert services.call(services.monitor.tick()).ok
     assert services.monitor.current_interval == services.monitor.interval
+
+
+def test_an_orphan_can_be_destroyed_and_nothing_else(sim, services, hostname):
+    from proximity_tui.services.errors import NotFoundError, ValidationError
+
+    kept = services.call(services.apps.deploy_app("whoami", hostname))
+    gone = services.call(services.apps.deploy_app("whoami", f"{hostname}-x"))
+    with services.db.session() as s:
+        repo.delete_app(s, gone.id)  # its container is now an orphan
+    with pytest.raises(ValidationError, match="belongs to an app"):
+        services.call(services.apps.destroy_orphan(kept.vmid))
+    foreign = next(
+        g
+        for g in services.call(services.client.cluster_resources())
+        if g.type == "lxc" and "proximity" not in g.tags
+    )
+    with pytest.raises(ValidationError, match="not tagged"):
+        services.call(services.apps.destroy_orphan(foreign.vmid))
+    with pytest.raises(NotFoundError):
+        services.call(services.apps.destroy_orphan(999_999))
+
+    services.call(services.apps.destroy_orphan(gone.vmid))
+
+    snapshot = services.call(services.monitor.tick())
+    assert gone.vmid not in [o.vmid for o in snapshot.orphans]
+    assert sim.call(lambda: sim.state.find_ct(gone.vmid)) is None
+    assert sim.call(lambda: sim.state.find_ct(foreign.vmid)) is not None
+    op = services.call(services.apps.operations())[0]
+    assert (op.kind, op.status) == ("destroy_orphan", "succeeded")
