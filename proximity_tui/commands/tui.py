@@ -8,7 +8,10 @@ dropped), the UI goes away and `services.close()` lets operations in flight fini
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
+import sys
 import threading
 import time
 from typing import Any
@@ -89,8 +92,37 @@ def _run_dashboard(services: Any, settings: Any, factory: Any, preload: Any = No
         running.clear()
         built = app.services
         if built is not None:
-            built.close()
+            _close_after_quit(built)
     return app.return_code or 0
+
+
+def _close_after_quit(services: Any) -> None:
+    """The user quit: operations in flight finish (or roll back) before the process ends, even
+    if the SSH session drops meanwhile (SIGHUP is ignored from here on); Ctrl-C cancels them."""
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    # Textual's Linux driver leaves its SIGCONT/SIGTSTP handlers behind; a dropped session sends
+    # SIGCONT, and that handler (restarting a UI that is gone) would break the wait below.
+    for sig in (signal.SIGCONT, signal.SIGTSTP):
+        signal.signal(sig, signal.SIG_DFL)
+    running = services.apps.running_operations()
+    if running:
+        _say(
+            f"proximity-tui: waiting for {len(running)} operation(s) to finish "
+            "(Ctrl-C cancels them: they roll back)"
+        )
+    try:
+        services.close()
+    except KeyboardInterrupt:
+        for op_id in services.apps.running_operations():
+            services.apps.cancel_operation(op_id, "cancelled by the user (Ctrl-C on quit)")
+        _say("proximity-tui: cancelling; rolling back what was started")
+        services._closed = False  # close() was interrupted half-way: run it to the end
+        services.close()
+
+
+def _say(text: str) -> None:
+    with contextlib.suppress(OSError):  # the terminal may be gone
+        print(text, file=sys.stderr, flush=True)
 
 
 def _finish_headless_on_hangup(app: Any, running: threading.Event) -> None:

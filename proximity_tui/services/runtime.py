@@ -73,10 +73,14 @@ class ServiceRuntime:
             self._tasks.discard(future)
 
     async def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        """Await a coroutine on the service loop from another event loop (the UI's)."""
+        """Await a coroutine on the service loop from another event loop (the UI's).
+
+        Shielded: if the caller is cancelled (its screen closed, the UI quit), the service work
+        goes on to its end. Stopping an operation is explicit (`AppService.cancel_operation`),
+        never a side effect of a widget going away mid-call."""
         if self.in_service_thread():
             return await coro
-        return await asyncio.wrap_future(self.submit(coro))
+        return await asyncio.shield(asyncio.wrap_future(self.submit(coro)))
 
     def call(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         """Run a coroutine on the service loop and block until it ends (CLI and tests)."""

@@ -179,3 +179,39 @@ def test_a_dropped_session_lets_the_deploy_finish_headless(env, tmp_path):
             time.sleep(0.05)
     finally:
         terminal.tmux("kill-server")
+
+
+def test_quitting_during_a_deploy_waits_for_it_even_if_the_session_then_drops(env, tmp_path):
+    """ctrl+q with a deploy running: the program says it waits, and it keeps waiting when the
+    terminal goes away right after (SIGHUP, then the SIGCONT a dropped session sends)."""
+    db = tmp_path / "data" / "demo" / "proximity.db"
+    terminal = Terminal(f"proximity-quit-{uuid.uuid4().hex[:8]}")
+    try:
+        terminal.start(env)
+        pid = terminal.pid()
+        terminal.wait("DEMO", timeout=20)
+        terminal.keys("1")
+        terminal.wait("All (", "Filter")
+        time.sleep(0.3)
+        terminal.keys("/")
+        terminal.type("ntfy")
+        terminal.wait("✔ ntfy  Communication")
+        terminal.keys("Enter", "d")
+        terminal.wait("Deploy ntfy", "CT ", timeout=10)
+        terminal.keys("Enter")
+        end = time.monotonic() + 20
+        while time.monotonic() < end:  # quit as soon as the deploy runs: it is far from done
+            op = operation(db, "ntfy")
+            if op and op[1] == "running":
+                break
+            time.sleep(0.02)
+        terminal.keys("C-q")
+        terminal.wait("waiting for ", "operation(s) to finish", timeout=10)
+    finally:
+        terminal.tmux("kill-server")
+    assert alive(pid) and operation(db, "ntfy")[1] == "running"
+    end = time.monotonic() + 60
+    while alive(pid) and time.monotonic() < end:
+        time.sleep(0.05)
+    assert not alive(pid), "the program outlived its operations"
+    assert operation(db, "ntfy")[1:3] == ("succeeded", "record")
