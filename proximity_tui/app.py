@@ -380,8 +380,8 @@ class ProximityApp(App[int]):
         self.settings.ui.theme = theme
         path = self.settings.config_path
         # Only into an existing config: creating one would make the next start skip the
-        # connect screen with default connection settings.
-        if path is None or not path.exists():
+        # connect screen with default connection settings. The demo never writes the user's.
+        if path is None or not path.exists() or self.settings.demo:
             return
         try:
             save_config_values(path, {"ui.theme": theme})

@@ -44,6 +44,7 @@ class HelpScreen(ModalScreen[None]):
         if "ctrl+p" not in seen:
             rows.append(("ctrl+p", "Command palette", True))
         rows.append(("arrows", "Move; tab / shift+tab: next / previous pane", True))
+        rows.append(("j k g G", "Down, up, top, bottom in lists; ctrl+d / ctrl+u: page", True))
         return rows
 
     def compose(self) -> ComposeResult:
