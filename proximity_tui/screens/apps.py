@@ -34,6 +34,7 @@ from proximity_tui.screens.apps_rows import (
 from proximity_tui.screens.live import LiveScreen
 from proximity_tui.widgets.cluster_header import ClusterHeader
 from proximity_tui.widgets.filter_input import FilterInput
+from proximity_tui.widgets.lazy_cell import LazyCell
 from proximity_tui.widgets.live_table import LiveTable
 from proximity_tui.widgets.stale_banner import StaleBanner
 
@@ -476,9 +477,9 @@ class AppsScreen(LiveScreen):
                 table.move_cursor(row=0)
 
 
-def _cell(column: str, value) -> Text:
+def _cell(column: str, value) -> LazyCell:
     return render_cell(column, value)
 
 
-def _cells(values: tuple) -> list[Text]:
+def _cells(values: tuple) -> list[LazyCell]:
     return [render_cell(column, value) for (column, _), value in zip(COLUMNS, values, strict=True)]

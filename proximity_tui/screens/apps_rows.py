@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rich.text import Text
-
 from proximity_tui.screens.actions import ACTIONS
 from proximity_tui.widgets.format import human_bytes, one_line, percent, uptime
-from proximity_tui.widgets.status_badge import status_text
+from proximity_tui.widgets.lazy_cell import LazyCell
+from proximity_tui.widgets.status_badge import status_label
 
 if TYPE_CHECKING:
     from proximity_tui.services.views import AppView, OrphanView
@@ -73,23 +72,22 @@ def orphan_row(orphan: OrphanView, *, marked: bool) -> tuple:
     )
 
 
-def render_cell(column: str, value: Any) -> Text:
+def render_cell(column: str, value: Any) -> LazyCell:
     if column == "mark":
-        return Text("●", style="bold yellow") if value else Text("")
+        return LazyCell("●", "bold yellow") if value else LazyCell("")
     if column == "status":
         status, stale, doing, busy = value
         if doing:  # an action from this UI is running: say what, instead of the old status
-            return Text(f"◐ {doing}…", style="italic cyan")
-        return status_text(status, stale=stale, busy=busy)
+            return LazyCell(f"◐ {doing}…", "italic cyan")
+        label, style = status_label(status, busy=busy)
+        return LazyCell(label, f"{style} dim" if stale else style)
     if column == "hostname" and value == "— no record —":
-        return Text(value, style="italic yellow")
-    if column == "vmid":
-        return Text(str(value), justify="right")
-    if column in ("cpu", "mem", "uptime"):
-        return Text(str(value), justify="right")
+        return LazyCell(value, "italic yellow")
+    if column in ("vmid", "cpu", "mem", "uptime"):
+        return LazyCell(str(value), justify="right")
     if column == "url":
-        return Text(str(value), style="underline" if value.startswith("http") else "dim")
-    return Text(str(value))
+        return LazyCell(str(value), "underline" if value.startswith("http") else "dim")
+    return LazyCell(str(value))
 
 
 def sort_value(column: str | None, view: AppView | None, orphan: OrphanView | None) -> tuple:

@@ -19,6 +19,7 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widgets.data_table import RowKey
 
+from proximity_tui.widgets.lazy_cell import LazyCell
 from proximity_tui.widgets.vim_keys import VimDataTable
 
 #: Cache sizes (Textual's defaults: 10,000 cells, 1,000 rows and lines): room for a 200x100
@@ -79,7 +80,7 @@ class LiveTable(VimDataTable):
             cells = self._data.get(row_key, {})
             for i, column in enumerate(columns):
                 cell = cells.get(column.key)
-                if not isinstance(cell, Text) or "\n" in cell.plain:
+                if not isinstance(cell, Text | LazyCell) or "\n" in cell.plain:
                     plain = False
                     break
                 widths[i] = max(widths[i], cell.cell_len)

@@ -24,11 +24,17 @@ STYLES: dict[str, tuple[str, str]] = {
 }
 
 
-def status_text(status: str, *, stale: bool = False, busy: bool = False) -> Text:
+def status_label(status: str, *, busy: bool = False) -> tuple[str, str]:
+    """The badge's text and style."""
     symbol, style = STYLES.get(status, ("·", "white"))
     label = f"{symbol} {status}"
     if busy and status not in ("deploying", "updating", "removing"):
         label += " …"
+    return label, style
+
+
+def status_text(status: str, *, stale: bool = False, busy: bool = False) -> Text:
+    label, style = status_label(status, busy=busy)
     text = Text(label, style=style)
     if stale:
         text.stylize("dim")
