@@ -96,8 +96,7 @@ class AppsScreen(LiveScreen):
             values = self._values(app_id)
             self._shown[app_id] = values
             rows.append((app_id, values))
-        for key, values in rows:
-            table.add_row(*_cells(values), key=key)
+        table.add_keyed_rows([(key, _cells(values)) for key, values in rows])
         self._show_stale(snapshot)
         self._update_empty()
         table.focus()

@@ -3,9 +3,11 @@ table measurement agrees with DataTable's own."""
 
 from __future__ import annotations
 
+import pytest
 from rich.text import Text
 from textual.app import App
 from textual.widgets import DataTable
+from textual.widgets.data_table import DuplicateKey
 
 from proximity_tui.app import make_app
 from proximity_tui.screens.apps import AppsScreen
@@ -87,3 +89,59 @@ async def test_live_table_measures_like_datatable():
         assert widths == [c.content_width for c in live.ordered_columns]
         assert widths[1] == max(r[1].cell_len for r in rows)
         assert plain.virtual_size == live.virtual_size
+
+
+async def test_live_table_adds_rows_in_a_batch_like_add_row():
+    """`add_keyed_rows` ends in the same table as DataTable's `add_row` row by row: same keys,
+    order, cells, cursor, sizes and rendered lines; duplicate keys are refused."""
+    from proximity_tui.widgets.lazy_cell import LazyCell
+
+    rows = [
+        (
+            f"app-{i}",
+            [
+                LazyCell("● running", "bold green"),
+                LazyCell(f"host-{i}" * (i % 3 + 1)),
+                LazyCell(str(100 + i), justify="right"),
+            ],
+        )
+        for i in range(40)
+    ]
+
+    class Tables(App):
+        def compose(self):
+            yield LiveTable(id="one", cursor_type="row")
+            yield LiveTable(id="batch", cursor_type="row")
+
+        def on_mount(self):
+            for table in self.query(LiveTable):
+                for label in ("Status", "Hostname", "VMID"):
+                    table.add_column(label, key=label)
+            one = self.query_one("#one", LiveTable)
+            for key, cells in rows:
+                one.add_row(*cells, key=key)
+            self.query_one("#batch", LiveTable).add_keyed_rows(rows)
+
+    app = Tables()
+    async with app.run_test(size=(80, 40)) as pilot:
+        await pilot.pause()
+        one, batch = app.query_one("#one", LiveTable), app.query_one("#batch", LiveTable)
+        assert batch.row_count == one.row_count == 40
+        keys = [str(one.coordinate_to_cell_key((i, 0)).row_key.value) for i in range(40)]
+        assert keys == [str(batch.coordinate_to_cell_key((i, 0)).row_key.value) for i in range(40)]
+        assert [one.get_row(k) for k in keys] == [batch.get_row(k) for k in keys]
+        assert one.cursor_coordinate == batch.cursor_coordinate
+        assert one.virtual_size == batch.virtual_size
+        assert [c.content_width for c in one.ordered_columns] == [
+            c.content_width for c in batch.ordered_columns
+        ]
+        region = one.content_region
+        assert [s.text for s in one.render_lines(region.reset_offset)] == [
+            s.text for s in batch.render_lines(region.reset_offset)
+        ]
+        with pytest.raises(DuplicateKey):
+            batch.add_keyed_rows([rows[0]])
+        batch.move_cursor(row=5)
+        batch.focus()
+        await pilot.press("j")
+        assert batch.cursor_row == 6
