@@ -17,7 +17,12 @@ from proximity_tui.services import events as ev
 from proximity_tui.services import lifecycle
 from proximity_tui.services.app_records import AppRecords, VmidTaken
 from proximity_tui.services.containers import Containers, app_compose_file
-from proximity_tui.services.deploy import DeployPipeline, DeployRequest, validate_request
+from proximity_tui.services.deploy import (
+    DeployPipeline,
+    DeployRequest,
+    deploy_steps,
+    validate_request,
+)
 from proximity_tui.services.errors import (
     BusyError,
     ConflictError,
@@ -222,7 +227,6 @@ class AppService:
             chosen = max(nodes, key=lambda n: n.free_memory_mb)
         if chosen is not None and chosen.free_memory_mb < memory_:
             problems.append(f"{chosen.name} has {chosen.free_memory_mb} MB free, {memory_} needed")
-        steps = DeployPipeline(self, None).steps()  # type: ignore[arg-type]
         return DeployPlan(
             catalog_id=entry.id,
             hostname=hostname.strip().lower(),
@@ -234,7 +238,7 @@ class AppService:
             template=entry.template,
             template_cached=bool(chosen and chosen.has_template)
             and entry.template == self.deploy_settings.template,
-            steps=tuple((s.name, s.title) for s in steps),
+            steps=tuple(deploy_steps()),
             problems=tuple(problems),
         )
 

@@ -128,6 +128,11 @@ def validate_request(service: AppService, request: DeployRequest) -> DeployJob:
     )
 
 
+def deploy_steps() -> list[tuple[str, str]]:
+    """The deploy's steps as (name, title), in order (for plans, progress screens and tests)."""
+    return [(step.name, step.title) for step in DeployPipeline(None, None).steps()]  # type: ignore[arg-type]
+
+
 class DeployPipeline:
     """The steps of one deploy, bound to the service's dependencies and one `DeployJob`."""
 

@@ -20,22 +20,11 @@ from pathlib import Path
 
 import pytest
 
+from proximity_tui.services.deploy import deploy_steps
 from tests.reliability.conftest import REPO, SimProcess, cluster_facts, run_cli
 from tests.reliability.world import app_rows, db_rows, problems
 
-STEPS = [
-    "validate",
-    "place",
-    "reserve",
-    "template",
-    "create",
-    "start",
-    "network",
-    "docker",
-    "compose",
-    "health",
-    "record",
-]
+STEPS = [name for name, _ in deploy_steps()]
 #: (step, event kind that triggers the kill): each step as it starts, and the create step once
 #: its task is writing its log (the CT exists, locked, half made).
 KILL_POINTS = [(step, "step_started") for step in STEPS] + [("create", "log")]

@@ -91,6 +91,31 @@ def operation(db: Path, hostname: str) -> tuple | None:
         conn.close()
 
 
+def start_ntfy_deploy(terminal: Terminal) -> None:
+    """From the catalog, with keystrokes only: filter to ntfy, open the form, deploy."""
+    terminal.wait("DEMO", timeout=20)
+    terminal.keys("1")
+    terminal.wait("All (", "Filter")
+    time.sleep(0.3)
+    terminal.keys("/")
+    terminal.type("ntfy")
+    terminal.wait("✔ ntfy  Communication")
+    terminal.keys("Enter", "d")
+    terminal.wait("Deploy ntfy", "CT ", timeout=10)
+    terminal.keys("Enter")
+
+
+def wait_for_step(db: Path, steps: tuple[str, ...] | None) -> tuple:
+    """Until the ntfy deploy runs (in one of `steps`, when given); returns its row."""
+    end = time.monotonic() + 20
+    while time.monotonic() < end:
+        op = operation(db, "ntfy")
+        if op and op[1] == "running" and (steps is None or op[2] in steps):
+            return op
+        time.sleep(0.02)
+    raise AssertionError(f"the deploy never reached {steps}: {operation(db, 'ntfy')}")
+
+
 @pytest.fixture
 def env(tmp_path):
     if shutil.which("tmux") is None:
@@ -113,25 +138,9 @@ def test_a_dropped_session_lets_the_deploy_finish_headless(env, tmp_path):
     try:
         terminal.start(env)
         pid = terminal.pid()
-        terminal.wait("DEMO", timeout=20)
-        terminal.keys("1")
-        terminal.wait("All (", "Filter")
-        time.sleep(0.3)
-        terminal.keys("/")
-        terminal.type("ntfy")
-        terminal.wait("✔ ntfy  Communication")
-        terminal.keys("Enter", "d")
-        terminal.wait("Deploy ntfy", "CT ", timeout=10)
-        terminal.keys("Enter")
+        start_ntfy_deploy(terminal)
         # Wait until the deploy is well under way (it has a container), then drop the session.
-        end = time.monotonic() + 20
-        while time.monotonic() < end:
-            op = operation(db, "ntfy")
-            if op and op[1] == "running" and op[2] in ("docker", "compose"):
-                break
-            time.sleep(0.05)
-        else:
-            raise AssertionError(f"the deploy never reached docker: {operation(db, 'ntfy')}")
+        wait_for_step(db, ("docker", "compose"))
     finally:
         terminal.tmux("kill-server")  # SIGHUP to the program, as a dropped SSH session
 
@@ -189,22 +198,8 @@ def test_quitting_during_a_deploy_waits_for_it_even_if_the_session_then_drops(en
     try:
         terminal.start(env)
         pid = terminal.pid()
-        terminal.wait("DEMO", timeout=20)
-        terminal.keys("1")
-        terminal.wait("All (", "Filter")
-        time.sleep(0.3)
-        terminal.keys("/")
-        terminal.type("ntfy")
-        terminal.wait("✔ ntfy  Communication")
-        terminal.keys("Enter", "d")
-        terminal.wait("Deploy ntfy", "CT ", timeout=10)
-        terminal.keys("Enter")
-        end = time.monotonic() + 20
-        while time.monotonic() < end:  # quit as soon as the deploy runs: it is far from done
-            op = operation(db, "ntfy")
-            if op and op[1] == "running":
-                break
-            time.sleep(0.02)
+        start_ntfy_deploy(terminal)
+        wait_for_step(db, None)  # quit as soon as the deploy runs: it is far from done
         terminal.keys("C-q")
         terminal.wait("waiting for ", "operation(s) to finish", timeout=10)
     finally:

@@ -7,25 +7,14 @@ import dataclasses
 
 import pytest
 
+from proximity_tui.services.deploy import deploy_steps
 from proximity_tui.services.errors import ProximityError, ValidationError
 from proximity_tui.services.events import STEP_STARTED
 from proximity_tui.sim.faults import FaultRule
 from proximity_tui.store import repositories as repo
 from tests.integration.services.conftest import guests_named, inside
 
-STEPS = [
-    "validate",
-    "place",
-    "reserve",
-    "template",
-    "create",
-    "start",
-    "network",
-    "docker",
-    "compose",
-    "health",
-    "record",
-]
+STEPS = [name for name, _ in deploy_steps()]
 
 
 def test_fresh_deploy_records_every_field_and_the_app_answers(sim, services, hostname):
