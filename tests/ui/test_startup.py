@@ -145,3 +145,61 @@ async def test_live_table_adds_rows_in_a_batch_like_add_row():
         batch.focus()
         await pilot.press("j")
         assert batch.cursor_row == 6
+
+
+async def test_live_table_draws_one_line_cells_exactly_like_datatable(monkeypatch):
+    """The fast path for one-line cells gives the same characters and styles as DataTable's own
+    rendering, for every cell, with and without the cursor and hover."""
+    from textual.widgets import DataTable as Base
+
+    from proximity_tui.widgets.lazy_cell import LazyCell
+
+    cells = [
+        LazyCell("● running", "bold green"),
+        LazyCell("○ stopped", "bright_black dim"),
+        LazyCell("host-1"),
+        LazyCell("42", justify="right"),
+        LazyCell("http://10.0.0.1:3001/", "underline"),
+        LazyCell(""),
+        LazyCell("a-name-longer-than-its-column"),  # cropped: DataTable's path
+    ]
+
+    class Tables(App):
+        def compose(self):
+            yield LiveTable(id="t", cursor_type="row", zebra_stripes=True)
+
+        def on_mount(self):
+            t = self.query_one(LiveTable)
+            for i in range(len(cells)):
+                t.add_column(f"c{i}", key=f"c{i}", width=12 if i == 6 else None)
+            t.add_keyed_rows([("r0", cells), ("r1", list(reversed(cells)))])
+
+    def chars(lines):
+        return [(ch, seg.style) for line in lines for seg in line for ch in seg.text]
+
+    original = Base._render_cell
+    fell_back = []
+
+    def counting(self, *args, **kwargs):
+        fell_back.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Base, "_render_cell", counting)
+
+    app = Tables()
+    async with app.run_test(size=(160, 10)) as pilot:
+        await pilot.pause()
+        t = app.query_one(LiveTable)
+        for row in range(2):
+            for col in range(len(cells)):
+                width = t.ordered_columns[col].get_render_width(t)
+                for cursor, hover in ((False, False), (True, False), (False, True)):
+                    base = t.rich_style
+                    t._cell_render_cache.clear()
+                    fell_back.clear()
+                    fast = t._render_cell(row, col, base, width, cursor, hover)
+                    fits = cells[col if row == 0 else len(cells) - 1 - col].cell_len <= width - 2
+                    assert bool(fell_back) != fits  # the fast path ran where it applies
+                    t._cell_render_cache.clear()
+                    slow = original(t, row, col, base, width, cursor, hover)
+                    assert chars(fast) == chars(slow), (row, col, cursor, hover)
