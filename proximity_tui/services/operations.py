@@ -90,6 +90,9 @@ class OperationContext:
         self._loop = asyncio.get_running_loop()
         #: Every event so far, for a screen that opens after the operation started.
         self.history: list[ev.OperationEvent] = []
+        #: (name, title) of every step, set when the steps start: a screen that opens mid-way
+        #: lists the steps still to come too.
+        self.plan: list[tuple[str, str]] = []
         self.status = "running"
 
     # --- reporting ---

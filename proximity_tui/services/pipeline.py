@@ -69,6 +69,7 @@ async def run_steps(ctx: OperationContext, steps: Sequence[Step]) -> None:
     `StepFailed`. Cancellation (the context's cancel event, or the task being cancelled) is a
     failure with the reason "cancelled"."""
     total = sum(s.weight for s in steps) or 1.0
+    ctx.plan = [(s.name, s.title) for s in steps]
     done_weight = 0.0
     started: list[Step] = []
     for step in steps:
