@@ -356,9 +356,10 @@ class AppService:
             # What the caller shows the user is masked like the journal (a command's stderr
             # may print a secret).
             failure.message = self.journal.mask(failure.message)
-            status = "failed"
+            # A cancellation whose undos all ran left nothing behind: it was rolled back.
+            status = "rolled_back" if failure.cancelled and not failure.undo_errors else "failed"
             if on_failure is not None:
-                status = await on_failure(failure) or "failed"
+                status = await on_failure(failure) or status
             await ctx.finish(
                 status,
                 message=str(failure),
@@ -379,6 +380,14 @@ class AppService:
             for key in ctx.state.get("locks", ()):
                 if self._locks.get(key) == ctx.op_id:
                     del self._locks[key]
+            # Whoever awaited this operation sees the container as it is now, not as the last
+            # tick before the operation saw it (a restarted app listed as stopped until the next).
+            await asyncio.shield(self.monitor_fresh())
+
+    async def monitor_fresh(self) -> None:
+        """Wait for a status tick taken after now (no-op when the monitor is not running)."""
+        if self.monitor is not None:
+            await self.monitor.fresh()
 
     def _spawn(self, ctx: OperationContext, coro) -> asyncio.Task[Any]:
         task = asyncio.get_running_loop().create_task(coro)

@@ -106,12 +106,38 @@ async def _mark_error(svc: AppService, app: AppView, failure: StepFailed) -> Non
     await svc.records.set_status(app.id, "error", reason=str(failure))
 
 
+#: Steps after which a running CT whose start failed runs an app that does not work.
+_APP_STEPS = ("network", "compose", "health", "record")
+
+
+async def status_after_failure(svc: AppService, kind: str, app: AppView, failure: StepFailed):
+    """What the app is after a failed start/stop/restart: the container's real state, not a
+    blanket `error` that would hide it (a start refused while Proxmox was offline leaves the app
+    stopped, a failed stop leaves it running). `error` only when the container runs but the app
+    in it did not come up. None when Proxmox cannot say (the monitor settles it later)."""
+    try:
+        guest = await svc.containers.status(app.node, app.vmid)
+    except Exception:  # noqa: BLE001 - unreachable: keep the status we knew
+        return None
+    if guest is None:
+        return "missing"
+    if not guest.running:
+        return "stopped" if guest.status == "stopped" else None
+    if kind != "stop" and failure.step in _APP_STEPS:
+        return "error"
+    return "running"
+
+
 async def _run(svc: AppService, kind: str, app: AppView, steps: list[Step], done: str) -> AppView:
     ctx = await svc.begin(kind, app_id=app.id, hostname=app.hostname, lock=[app.id])
 
     async def on_failure(failure: StepFailed) -> str:
-        await _mark_error(svc, app, failure)
-        return "failed"
+        status = await status_after_failure(svc, kind, app, failure)
+        if status == "error":
+            await _mark_error(svc, app, failure)
+        elif status is not None:
+            await svc.records.set_status(app.id, status)
+        return "rolled_back" if failure.cancelled and not failure.undo_errors else "failed"
 
     await svc.execute(ctx, steps, on_failure=on_failure, success_message=done)
     return await svc.get_app(app.id)

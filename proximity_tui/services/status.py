@@ -106,6 +106,8 @@ class StatusMonitor:
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        #: Callers of `fresh()` waiting for a tick that starts after they asked.
+        self._waiters: list[asyncio.Future[None]] = []
 
     # --- running ---
 
@@ -133,11 +135,29 @@ class StatusMonitor:
         if self._loop is not None and self._wake is not None:
             self._loop.call_soon_threadsafe(self._wake.set)
 
+    async def fresh(self, timeout: float = 10.0) -> None:
+        """Ask for a tick now and wait until a tick that started after this call has published
+        its snapshot (or `timeout`). Returns at once when the monitor is not running."""
+        if not self.running or self._wake is None:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        self._wake.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(waiter), timeout)
+
     async def _run(self) -> None:
         assert self._wake is not None
         while True:
-            await self.tick()
+            # Cleared before the tick: a request made during it gets a tick of its own.
             self._wake.clear()
+            waiting, self._waiters = self._waiters, []
+            try:
+                await self.tick()
+            finally:
+                for waiter in waiting:
+                    if not waiter.done():
+                        waiter.set_result(None)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.current_interval)
 

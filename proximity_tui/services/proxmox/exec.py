@@ -27,8 +27,7 @@ MODES = ("auto", "local", "ssh")
 #: Writes stdin to "$1" (creating its directory), sets mode "$2", prints the size that arrived.
 #: umask 077 first: a file holding secrets is never readable by others, not even for a moment.
 PUSH_SCRIPT = (
-    'umask 077 && mkdir -p -- "$(dirname -- "$1")" && cat > "$1" && chmod "$2" "$1" '
-    '&& wc -c < "$1"'
+    'umask 077 && mkdir -p -- "$(dirname -- "$1")" && cat > "$1" && chmod "$2" "$1" && wc -c < "$1"'
 )
 
 
