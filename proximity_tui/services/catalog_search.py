@@ -2,8 +2,9 @@
 
 Tiers, best first: the exact id or name; an id or name that starts with the query; every query
 word matching a word of the id, name, tags or category (exactly or as its start); fuzzy matches
-(typos) on those words and on the description's words. Within a tier the closer match wins, then
-the catalog order (so ties are stable).
+(typos) on those words and on the description's words; last, when nothing else matched, the
+query's letters in order inside an id or name, as fzf does ("vltw" finds vaultwarden). Within a
+tier the closer match wins, then the catalog order (so ties are stable).
 
 Speed: everything searchable is tokenised once. A query looks up its words in sorted vocabularies
 (`bisect` for prefixes), runs rapidfuzz's C loop over the vocabulary (not over entries) for typos,
@@ -13,7 +14,7 @@ and only then touches the entries those words point to.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -22,7 +23,7 @@ from rapidfuzz import fuzz, process
 from proximity_tui.services.catalog_model import CatalogEntry
 
 TOKEN = re.compile(r"[a-z0-9]+")
-EXACT, PREFIX, WORDS, FUZZY = 4000.0, 3000.0, 2000.0, 1000.0
+EXACT, PREFIX, WORDS, FUZZY, SUBSEQUENCE = 4000.0, 3000.0, 2000.0, 1000.0, 0.0
 #: Field weights for a word match: name and id words, tags, category, description.
 STRONG_WEIGHTS = {"name": 1.0, "tag": 0.96, "category": 0.92}
 DESCRIPTION_WEIGHT = 0.6
@@ -86,6 +87,13 @@ class SearchIndex:
                 self.weak.add(word, idx, DESCRIPTION_WEIGHT)
         self.keys.sort()
         self.key_strings = [k for k, _ in self.keys]
+        # Every key on its own line: one regex scan finds subsequence matches in all of them.
+        self.joined = "\n".join(self.key_strings)
+        self.line_starts: list[int] = []
+        offset = 0
+        for key in self.key_strings:
+            self.line_starts.append(offset)
+            offset += len(key) + 1
         self.strong.freeze()
         self.weak.freeze()
 
@@ -151,7 +159,25 @@ class SearchIndex:
                 q, self.key_strings, scorer=fuzz.ratio, limit=None, score_cutoff=FUZZY_CUTOFF
             ):
                 bump(self.keys[pos][1], FUZZY + 9.0 * score)
+        if len(words) == 1 and len(q) >= 3 and not best:
+            for idx, score in self._subsequence(q):
+                bump(idx, SUBSEQUENCE + score)
         return best
+
+    def _subsequence(self, q: str) -> list[tuple[int, float]]:
+        """Keys holding the query's characters in order (fzf style), scored by how compact the
+        match is (900 when the letters are adjacent)."""
+        # `u[^\np]*p[^\nt]*t...`: each gap stops at the next wanted letter, so the scan never
+        # backtracks (a lazy `.*?` made one query over 10,000 entries cost 20 ms).
+        parts = [re.escape(q[0])]
+        for ch in q[1:]:
+            parts.append(f"[^\\n{re.escape(ch)}]*{re.escape(ch)}")
+        pattern = re.compile("".join(parts))
+        out = []
+        for match in pattern.finditer(self.joined):
+            line = bisect_right(self.line_starts, match.start()) - 1
+            out.append((self.keys[line][1], 900.0 * len(q) / (match.end() - match.start())))
+        return out
 
     def _word_matches(self, word: str) -> dict[int, tuple[float, bool]]:
         """Entries a query word matches: entry -> (score 0-100, matched a strong field exactly or

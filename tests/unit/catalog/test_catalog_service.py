@@ -68,6 +68,15 @@ def test_typo_finds_jellyfin_first(catalog):
     assert ids(catalog.search("grafna"))[0] == "grafana"
 
 
+def test_letters_in_order_find_an_app_as_fzf_does(catalog):
+    assert ids(catalog.search("vltw"))[0] == "vaultwarden"
+    assert ids(catalog.search("vwarden"))[0] == "vaultwarden"
+    assert ids(catalog.search("uptkm"))[0] == "uptime-kuma"
+    # Only when nothing matched better: a real word keeps its own ranking.
+    assert ids(catalog.search("git"))[:2] == ["gitea", "forgejo"]
+    assert catalog.search("qqxz") == []
+
+
 def test_pass_ranks_the_password_manager_high(catalog):
     assert "vaultwarden" in ids(catalog.search("pass"))[:3]
     assert ids(catalog.search("password manager"))[0] == "vaultwarden"
