@@ -15,8 +15,9 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Label, Log, ProgressBar, Static
+from textual.widgets import Button, Footer, Label, Log, ProgressBar, Static
 
+from proximity_tui.screens.confirm import ConfirmScreen
 from proximity_tui.screens.live import LiveScreen
 from proximity_tui.widgets.cluster_header import ClusterHeader
 from proximity_tui.widgets.format import human_duration
@@ -34,12 +35,43 @@ UNDO = "undo"
 ROLLED_BACK = "rolled_back"
 FINISHED = "finished"
 
+#: The cancel dialog's "no" button: "Cancel" next to "Cancel the deploy" would be ambiguous.
+KEEP_LABELS = {
+    "deploy": "Keep deploying",
+    "clone": "Keep cloning",
+    "update": "Keep updating",
+    "restore": "Keep restoring",
+    "backup": "Keep backing up",
+}
+
+
+class CancelOperationConfirm(ConfirmScreen):
+    """The confirmation with an unambiguous "keep going" button."""
+
+    def __init__(self, *args: Any, keep_label: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.keep_label = keep_label
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).label = self.keep_label
+
 
 class DeployProgressScreen(LiveScreen):
+    DEFAULT_CSS = """
+    DeployProgressScreen #result.-rolled-back {
+        border-left: thick $warning; background: $warning 15%;
+    }
+    """
+
+    # Pairs on one key: check_action enables one of each pair, so the footer offers only what
+    # applies now and a key never falls through to the App (ctrl+c there is the quit prompt).
     BINDINGS = [
         Binding("escape", "back", "Back (keeps running)"),
-        Binding("ctrl+c", "cancel_op", "Cancel deploy", priority=True),
+        Binding("escape", "back_done", "Back"),
+        Binding("ctrl+c", "cancel_op", "Cancel (rolls back)", priority=True),
+        Binding("ctrl+c", "cannot_cancel", show=False, priority=True),
         Binding("enter", "open_app", "Open app"),
+        Binding("enter", "cannot_open", show=False),
     ]
 
     def __init__(self, op_id: int) -> None:
@@ -79,9 +111,31 @@ class DeployProgressScreen(LiveScreen):
         apps = self.services.apps
         if self.op_id in apps.running_operations():
             self._replay(apps.live_events(self.op_id))
+            self._use_plan()
             self._show_title()
         else:
             self._load_finished()
+
+    def on_resize(self) -> None:
+        # Wide enough for the longest step title and its duration when the terminal allows.
+        self.query_one("#steps-pane").styles.width = 50 if self.size.width >= 110 else 42
+
+    def _use_plan(self) -> None:
+        """Every step of the operation, the pending ones too (the live context knows them once
+        its steps started; a finished deploy's are the deploy's steps)."""
+        checklist = self.query_one(StepChecklist)
+        plan: list[tuple[str, str]] = []
+        ops = getattr(self.services.apps, "ops", None)
+        ctx = ops.live.get(self.op_id) if ops is not None else None
+        if ctx is not None:
+            plan = list(getattr(ctx, "plan", None) or ())
+        elif self.kind == "deploy":
+            from proximity_tui.services.deploy import deploy_steps
+
+            plan = deploy_steps()
+        if plan and [line.name for line in checklist.steps[: len(plan)]] != [n for n, _ in plan]:
+            checklist.set_plan(plan)
+            self._tick()
 
     @work(group="progress-load", exclusive=True, exit_on_error=False)
     async def _load_finished(self) -> None:
@@ -95,6 +149,7 @@ class DeployProgressScreen(LiveScreen):
         self.app_id = op.app_id
         self.started_at = op.started_at
         self._replay(op.events)
+        self._use_plan()
         if self.status == "running" and op.status != "running":
             self.status = op.status
             self.finished_at = op.finished_at
@@ -108,6 +163,12 @@ class DeployProgressScreen(LiveScreen):
         mine = [e for e in events if e.op_id == self.op_id]
         if mine:
             self._replay(mine)
+            if self.status == "running":
+                self._use_plan()
+
+    def apps_applied(self, changed: set[str], removed: set[str]) -> None:
+        if self.app_id in changed or self.app_id in removed:
+            self.refresh_bindings()  # "Open app" follows the app's existence and state
 
     def _replay(self, events: Any) -> None:
         steps = self.query_one(StepChecklist)
@@ -176,8 +237,13 @@ class DeployProgressScreen(LiveScreen):
             return
         end = self.finished_at or self.papp.clock()
         elapsed = max(0.0, (end - self.started_at).total_seconds())
-        done, total = self.query_one(StepChecklist).counts()
+        checklist = self.query_one(StepChecklist)
+        done, total = checklist.counts()
         steps = f"{done}/{total} steps · " if total else ""
+        failed_at = checklist.failed_at()
+        if self.status != "running" and failed_at is not None:
+            verb = "cancelled" if self.cancelled else "failed"
+            steps = f"{verb} at step {failed_at}/{total} · "
         self.query_one("#elapsed", Label).update(f"{steps}{human_duration(elapsed)}")
 
     def _finish_view(self) -> None:
@@ -197,12 +263,21 @@ class DeployProgressScreen(LiveScreen):
                 text.append("\nOpen ")
                 text.append(self.url, style=f"link {self.url}")
         else:
-            result.set_classes("-failed")
-            label = self.status.replace("_", " ")
-            text.append(f"✖ {self.kind.title()} of {self.target} {label}", "bold red")
+            clean = self.status == "rolled_back"
+            result.set_classes("-rolled-back" if clean else "-failed")
+            mark, style = ("↺", "bold yellow") if clean else ("✖", "bold red")
+            verb = "cancelled" if self.cancelled else "failed"
+            text.append(f"{mark} {self.kind.title()} of {self.target} {verb}", style)
             if self.failed_step:
-                text.append(f" at step '{self.failed_step}'", "bold red")
-            text.append(f"\n{self.error or 'no error recorded'}")
+                title = self.query_one(StepChecklist).title_of(self.failed_step)
+                text.append(f" at step '{title or self.failed_step}'", style)
+            if clean:
+                text.append(" — rolled back", style)
+            if not self.cancelled or not clean:
+                error = self.error or "no error recorded"
+                # The headline names the step by its title: drop the service's "<id> failed: ".
+                prefix = f"{self.failed_step} failed: "
+                text.append("\n" + (error[len(prefix) :] if error.startswith(prefix) else error))
             if self.cleaned:
                 text.append("\nCleaned up:", "bold")
                 for item in self.cleaned:
@@ -212,6 +287,11 @@ class DeployProgressScreen(LiveScreen):
         result.update(text)
         self._tick()
         self.refresh_bindings()
+
+    @property
+    def cancelled(self) -> bool:
+        """Stopped by a user's cancel (the service layer's error then says "cancelled")."""
+        return self.status != "running" and "cancelled" in (self.error or "").lower()
 
     @work(group="progress-url", exclusive=True, exit_on_error=False)
     async def _load_url(self) -> None:
@@ -227,35 +307,73 @@ class DeployProgressScreen(LiveScreen):
 
     # --- keys -------------------------------------------------------------------------------
 
+    def _openable(self) -> bool:
+        view = self.papp.apps.get(self.app_id or "")
+        if view is None or self.status == "running":
+            return False
+        # A deploy's point is a running app; other operations open whatever state it is in.
+        return self.kind != "deploy" or (self.status == "succeeded" and view.status == "running")
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        running = self.status == "running"
         if action == "cancel_op":
-            if not self.services.can_change:
-                return False
-            return True if self.status == "running" else None
+            return running and self.services.can_change
+        if action == "cannot_cancel":
+            return not running or not self.services.can_change
+        if action == "back":
+            return running
+        if action == "back_done":
+            return not running
         if action == "open_app":
-            return True if self.status == "succeeded" and self.app_id in self.papp.apps else None
+            return self._openable()
+        if action == "cannot_open":
+            return not self._openable()
         return True
 
-    def action_back(self) -> None:
+    async def action_back(self) -> None:
+        # The app list, as the spec says, when the screen came from the deploy form (Catalog);
+        # opened from Apps or Operations it returns there.
         self.dismiss()
+        if self.papp.current_mode == "catalog":
+            await self.papp.switch_mode("apps")
 
-    def action_open_app(self) -> None:
-        if self.app_id in self.papp.apps:
-            app_id = self.app_id
-            self.dismiss()
-            self.papp.open_app(app_id)
+    async def action_back_done(self) -> None:
+        await self.action_back()
+
+    def action_cannot_cancel(self) -> None:
+        if self.status == "running":
+            self.notify("Read-only: operations cannot be cancelled.", severity="warning")
+        else:
+            self.notify(f"Operation #{self.op_id} already finished: nothing to cancel.")
+
+    async def action_open_app(self) -> None:
+        if not self._openable():
+            return
+        app_id = self.app_id
+        await self.action_back()
+        self.papp.open_app(app_id)
+
+    def action_cannot_open(self) -> None:
+        if self.status == "running":
+            why = "it is still running"
+        elif self.app_id is None or self.app_id not in self.papp.apps:
+            why = "the app does not exist" + (
+                " (the deploy was rolled back)" if self.kind == "deploy" else ""
+            )
+        else:
+            why = f"the {self.kind} {'was cancelled' if self.cancelled else 'failed'}"
+        self.notify(f"Nothing to open: {why}.", markup=False)
 
     @work(group="progress-cancel", exclusive=True, exit_on_error=False)
     async def action_cancel_op(self) -> None:
-        from proximity_tui.screens.confirm import ConfirmScreen
-
         if self.status != "running":
             return
         sure = await self.app.push_screen_wait(
-            ConfirmScreen(
+            CancelOperationConfirm(
                 f"Cancel the {self.kind} of {self.target}?",
                 note="What was done so far is rolled back.",
-                confirm_label="Cancel it",
+                confirm_label=f"Cancel the {self.kind}",
+                keep_label=KEEP_LABELS.get(self.kind, "Keep it running"),
                 danger=True,
             )
         )

@@ -42,6 +42,19 @@ class StepChecklist(Static):
         self._frame = 0
         self._timer = None
 
+    def set_plan(self, plan: list[tuple[str, str]] | tuple[tuple[str, str], ...]) -> None:
+        """Order the lines by `plan`, adding its steps not seen yet as pending (a screen opened
+        mid-way knows the steps done so far from events and the rest only from the plan)."""
+        if not plan:
+            return
+        known = {line.name: line for line in self.steps}
+        ordered = [known.pop(name, None) or StepLine(name, title) for name, title in plan]
+        self.steps = ordered + [line for line in self.steps if line.name in known]
+        self._redraw()
+
+    def on_resize(self) -> None:
+        self._redraw()
+
     def on_mount(self) -> None:
         if self.app.animation_level != "none":
             self._timer = self.set_interval(0.1, self._spin, pause=not self._any_running())
@@ -94,24 +107,47 @@ class StepChecklist(Static):
         self._redraw()
 
     def counts(self) -> tuple[int, int]:
-        done = sum(1 for s in self.steps if s.state in ("done", "skipped"))
+        """(steps that ran to the end, all steps): a step later rolled back did finish."""
+        done = sum(1 for s in self.steps if s.state in ("done", "skipped", "rolled_back"))
         return done, len(self.steps)
 
+    def failed_at(self) -> int | None:
+        """1-based position of the failed step, if one failed."""
+        for i, line in enumerate(self.steps, 1):
+            if line.state == "failed":
+                return i
+        return None
+
+    def title_of(self, name: str | None) -> str | None:
+        for line in self.steps:
+            if line.name == name:
+                return line.title
+        return None
+
     def _redraw(self) -> None:
-        text = Text()
+        # One line per step at any width: the title gives way (…) to the mark and the duration.
+        width = self.content_size.width if self.is_mounted else 0
+        text = Text(no_wrap=True, overflow="ellipsis")
         for i, line in enumerate(self.steps):
             if i:
                 text.append("\n")
+            took = ""
+            if line.duration is not None and line.state != "pending":
+                took = f"  {human_duration(line.duration)}"
+            title = line.title
+            room = width - 2 - len(took)
+            if width and len(title) > room:
+                title = title[: max(room - 1, 4)] + "…"
             if line.state == "running":
                 mark = SPINNER[self._frame] if self._timer is not None else "▶"
                 text.append(f"{mark} ", style="bold cyan")
-                text.append(line.title, style="bold")
+                text.append(title, style="bold")
             else:
                 mark, style = MARKS.get(line.state, ("·", ""))
                 text.append(f"{mark} ", style=style)
-                text.append(line.title, style="bright_black" if line.state == "pending" else "")
-            if line.duration is not None and line.state != "pending":
-                text.append(f"  {human_duration(line.duration)}", style="bright_black")
+                text.append(title, style="bright_black" if line.state == "pending" else "")
+            if took:
+                text.append(took, style="bright_black")
             if line.note:
                 text.append(f"  {line.note}", style="red" if line.state == "failed" else "yellow")
         self.update(text)

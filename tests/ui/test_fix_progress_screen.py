@@ -1,0 +1,172 @@
+"""The progress screen: Escape to the app list, every step listed when reopened mid-way, keys
+that follow the operation's state, a cancelled deploy read as cancelled, one line per step."""
+
+from __future__ import annotations
+
+from textual.widgets import Button, Input, Label
+
+from proximity_tui.app import make_app
+from proximity_tui.screens.app_detail import AppDetailScreen
+from proximity_tui.screens.apps import AppsScreen
+from proximity_tui.screens.catalog import CatalogScreen
+from proximity_tui.screens.deploy_progress import CancelOperationConfirm, DeployProgressScreen
+from proximity_tui.services.deploy import deploy_steps
+from proximity_tui.widgets.step_checklist import StepChecklist
+from tests.ui.helpers import on_screen, wait_for
+from tests.ui.test_deploy_flow import _open_form
+
+
+def _footer_actions(screen) -> set[str]:
+    """The actions the footer offers now (enabled or greyed), as the Footer computes them."""
+    return {b.binding.action for b in screen.active_bindings.values() if b.binding.show}
+
+
+def _toasts(app) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def test_escape_from_a_deploy_started_in_the_catalog_lands_on_the_app_list(world):
+    from proximity_tui.sim.faults import FaultRule
+
+    services = world.services(0)
+    app = make_app(services, services.settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await _open_form(pilot, "whoami")
+        form.query_one("#hostname", Input).value = world.host(0)
+        await wait_for(pilot, lambda: form.plan and form.plan.hostname == world.host(0))
+        world.sim.faults.add(FaultRule(command=r"apk add", delay=1.0))
+        await pilot.press("enter")
+        progress = await on_screen(pilot, DeployProgressScreen)
+        assert app.current_mode == "catalog"
+        await pilot.press("escape")
+        apps = await on_screen(pilot, AppsScreen)
+        assert app.current_mode == "apps"
+        await wait_for(pilot, lambda: world.app_id(0) in apps._shown)
+        await pilot.press("1")  # the catalog's own stack no longer holds the progress screen
+        assert isinstance(await on_screen(pilot, CatalogScreen), CatalogScreen)
+        services.call(services.apps.wait_operation(progress.op_id))
+
+
+async def test_reopened_mid_deploy_lists_every_step_with_the_pending_ones(world):
+    from proximity_tui.sim.faults import FaultRule
+
+    services = world.services(0)
+    app = make_app(services, services.settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await on_screen(pilot, CatalogScreen)
+        world.sim.faults.add(FaultRule(command=r"apk add", delay=1.5))
+        op_id = services.call(services.apps.start_deploy("whoami", world.host(0)))
+        assert op_id not in app.plans  # not from the form: only the service knows the plan
+        ctx = services.apps.ops.live[op_id]
+        await wait_for(pilot, lambda: ctx.step == "docker", timeout=20)
+        app.open_progress(op_id)
+        progress = await on_screen(pilot, DeployProgressScreen)
+        steps = progress.query_one(StepChecklist).steps
+        assert [(s.name, s.title) for s in steps] == deploy_steps()
+        states = {s.name: s.state for s in steps}
+        assert states["docker"] == "running" and states["network"] == "done"
+        assert states["compose"] == states["health"] == "pending"
+        elapsed = str(progress.query_one("#elapsed", Label).render())
+        assert f"/{len(deploy_steps())} steps" in elapsed
+        await wait_for(pilot, lambda: progress.status == "succeeded", timeout=30)
+        assert progress.query_one(StepChecklist).counts() == (11, 11)
+
+
+async def test_finished_deploy_offers_only_back_and_open(world):
+    services = world.services(1)
+    app = make_app(services, services.settings)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await on_screen(pilot, AppsScreen)
+        op_id = services.call(services.apps.operations())[0].id
+        app.open_progress(op_id)
+        progress = await on_screen(pilot, DeployProgressScreen)
+        await wait_for(pilot, lambda: progress.status == "succeeded")
+        await wait_for(pilot, lambda: "open_app" in _footer_actions(progress))
+        offered = _footer_actions(progress)
+        assert "cancel_op" not in offered and "back" not in offered
+        assert "back_done" in offered
+        await pilot.press("ctrl+c")  # finished: a note, not Textual's quit prompt
+        await pilot.pause()
+        assert any("already finished" in t for t in _toasts(app))
+        assert not any("to quit" in t for t in _toasts(app))
+        assert app.screen is progress
+        await pilot.press("enter")
+        detail = await on_screen(pilot, AppDetailScreen)
+        assert detail.app_id == world.app_id(0)
+
+
+async def test_failed_deploy_does_not_offer_open_and_counts_the_failed_step(world):
+    from proximity_tui.sim.faults import FaultRule
+
+    services = world.services(0)
+    app = make_app(services, services.settings)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await on_screen(pilot, CatalogScreen)
+        world.sim.faults.add(
+            FaultRule(command=r"compose .* pull", exit_status=18, stderr="manifest unknown")
+        )
+        op_id = services.call(services.apps.start_deploy("whoami", world.host(0)))
+        app.open_progress(op_id)
+        progress = await on_screen(pilot, DeployProgressScreen)
+        await wait_for(pilot, lambda: progress.status != "running", timeout=30)
+        await pilot.pause()
+        assert not {"open_app", "cancel_op", "back"} & _footer_actions(progress)
+        result = str(progress.query_one("#result").render())
+        assert "failed at step 'Pull and start the app'" in result
+        assert "compose failed" not in result  # the internal step id is not repeated
+        position = [n for n, _ in deploy_steps()].index("compose") + 1
+        elapsed = str(progress.query_one("#elapsed", Label).render())
+        assert f"failed at step {position}/11" in elapsed
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is progress
+        assert any("Nothing to open" in t for t in _toasts(app))
+
+
+async def test_cancelled_deploy_reads_as_cancelled_with_clear_buttons(world):
+    from proximity_tui.sim.faults import FaultRule
+
+    services = world.services(0)
+    app = make_app(services, services.settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await on_screen(pilot, CatalogScreen)
+        world.sim.faults.add(FaultRule(command=r"apk add", delay=3.0))
+        op_id = services.call(services.apps.start_deploy("whoami", world.host(0)))
+        app.open_progress(op_id)
+        progress = await on_screen(pilot, DeployProgressScreen)
+        ctx = services.apps.ops.live[op_id]
+        await wait_for(pilot, lambda: ctx.step == "docker", timeout=20)
+        await pilot.press("ctrl+c")
+        confirm = await on_screen(pilot, CancelOperationConfirm)
+        labels = {str(b.label) for b in confirm.query(Button)}
+        assert labels == {"Keep deploying", "Cancel the deploy"}
+        confirm.query_one("#confirm", Button).press()
+        await wait_for(pilot, lambda: progress.status != "running", timeout=30)
+        await pilot.pause()
+        assert progress.status == "rolled_back"
+        result = str(progress.query_one("#result").render())
+        assert result.startswith(f"↺ Deploy of {world.host(0)} cancelled at step 'Install Docker'")
+        assert "rolled back" in result and "failed" not in result
+        assert "destroyed CT" in result
+        assert "cancelled at step" in str(progress.query_one("#elapsed", Label).render())
+
+
+async def test_each_step_title_holds_on_one_line(world):
+    services = world.services(1)
+    app = make_app(services, services.settings)
+    for size in ((80, 24), (200, 60)):
+        async with app.run_test(size=size) as pilot:
+            await on_screen(pilot, AppsScreen)
+            app.open_progress(services.call(services.apps.operations())[0].id)
+            progress = await on_screen(pilot, DeployProgressScreen)
+            await wait_for(pilot, lambda p=progress: p.status == "succeeded")
+            await pilot.pause()
+            checklist = progress.query_one(StepChecklist)
+            assert checklist.size.height == len(checklist.steps) == 11
+            lines = str(checklist.render()).splitlines()
+            template = next(line for line in lines if "Make sure the template" in line)
+            if size[0] >= 200:  # room for the whole title and its duration
+                assert "Make sure the template is on the node  " in template
+            else:
+                assert "…" in template
+        app = make_app(services, services.settings)
