@@ -1,7 +1,11 @@
 """One app: status, links, figures with sparklines, settings, backups, operations and logs.
 
 Logs stream from the service loop (`app_logs` with `on_line`) into a bounded buffer that the UI
-drains once per message; the view keeps at most `LOG_LINES` lines and `/` narrows them.
+drains once per message; the view keeps at most `LOG_LINES` lines and `/` narrows them. Each
+stream has its own buffer, so lines of a stopped stream never reach the view (turning follow on
+clears the view and reloads once: `docker compose logs -f` replays the tail).
+
+Below `COMPACT_HEIGHT` rows the summary is short, so the tabs keep most of the screen.
 """
 
 from __future__ import annotations
@@ -14,16 +18,29 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Input, Log, Static, TabbedContent, TabPane
+from textual.containers import Horizontal, Vertical
+from textual.events import Resize
+from textual.widget import Widget
+from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
 from proximity_tui.messages import LineBuffer, LogLinesArrived
 from proximity_tui.screens.actions import ACTIONS
-from proximity_tui.screens.app_detail_info import settings_text, summary_text
+from proximity_tui.screens.app_detail_info import (
+    LOG_LINES,
+    LogView,
+    PaneScroll,
+    settings_text,
+    summary_text,
+)
 from proximity_tui.screens.live import LiveScreen
 from proximity_tui.widgets.cluster_header import ClusterHeader
 from proximity_tui.widgets.filter_input import FilterInput
-from proximity_tui.widgets.format import human_bytes, human_duration, local_time, one_line
+from proximity_tui.widgets.format import (
+    human_bytes,
+    human_duration,
+    local_time,
+    one_line,
+)
 from proximity_tui.widgets.metric_sparkline import MetricSparkline
 from proximity_tui.widgets.stale_banner import StaleBanner
 from proximity_tui.widgets.status_badge import status_text
@@ -32,23 +49,27 @@ from proximity_tui.widgets.vim_keys import VimDataTable
 if TYPE_CHECKING:
     from proximity_tui.services.views import StatusSnapshot
 
-LOG_LINES = 5000
+LOG_TAIL = 200
+COMPACT_HEIGHT = 32
 
 
 class AppDetailScreen(LiveScreen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
+        # The current tab's keys first, so the footer shows them even at 80 columns.
+        Binding("v", "reveal", "Reveal secrets", id="detail.reveal"),
+        Binding("f", "follow", "Follow logs", id="detail.follow"),
+        Binding("slash", "search", "Search logs", id="detail.search"),
+        # Not r / x: those differ from Restart (R) and Stop (X) only by case.
+        Binding("ctrl+r", "restore", "Restore backup", id="detail.restore"),
+        Binding("delete", "delete_backup", "Delete backup", id="detail.delete_backup"),
         *(
             Binding(key, f"act('{name}')", label, id=f"detail.{name}")
             for name, (key, label, _, _) in ACTIONS.items()
             if name != "logs"
         ),
         Binding("L", "show_tab('logs')", "Logs", id="detail.logs"),
-        Binding("v", "reveal", "Reveal secrets", id="detail.reveal"),
-        Binding("f", "follow", "Follow logs", id="detail.follow"),
-        Binding("slash", "search", "Search logs", id="detail.search"),
-        Binding("r", "restore", "Restore backup", id="detail.restore"),
-        Binding("x", "delete_backup", "Delete backup", id="detail.delete_backup"),
+        Binding("down,j", "enter_pane", "Into the tab", show=False),
     ]
 
     def __init__(self, app_id: str, *, tab: str | None = None) -> None:
@@ -61,6 +82,7 @@ class AppDetailScreen(LiveScreen):
         self.backups: list[Any] = []
         self.lines: deque[str] = deque(maxlen=LOG_LINES)
         self._buffer = LineBuffer(LOG_LINES)
+        self._log_loaded = False  # a line arrived or the stream ended
         self._stop: threading.Event | None = None
 
     @property
@@ -76,16 +98,17 @@ class AppDetailScreen(LiveScreen):
                 yield MetricSparkline("CPU", lambda v: f"{v * 100:.1f}%", id="cpu-spark")
                 yield MetricSparkline("MEM", human_bytes, id="mem-spark")
         with TabbedContent(initial=self.initial_tab, id="detail-tabs"):
-            with TabPane("Settings", id="settings"), VerticalScroll():
+            with TabPane("Settings", id="settings"), PaneScroll(id="settings-scroll"):
                 yield Static("", id="settings-text")
             with TabPane("Backups", id="backups"):
+                yield Static("", id="backups-empty")
                 yield VimDataTable(id="backups-table", cursor_type="row", zebra_stripes=True)
             with TabPane("Operations", id="operations"):
                 yield VimDataTable(id="ops-table", cursor_type="row", zebra_stripes=True)
             with TabPane("Logs", id="logs"):
                 yield FilterInput("#log-view", placeholder="search the logs…")
                 yield Static("", id="log-status")
-                yield Log(max_lines=LOG_LINES, id="log-view")
+                yield LogView(id="log-view")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -116,17 +139,26 @@ class AppDetailScreen(LiveScreen):
             return
         pending = self.papp.actions.pending.get(self.app_id)
         participle = ACTIONS[pending][3] if pending in ACTIONS else None
-        self.query_one("#summary", Static).update(summary_text(view, participle))
+        compact = self.size.height < COMPACT_HEIGHT
+        width = max(self.size.width // 2 - 2, 20)  # the summary's half of the top row
+        summary = summary_text(view, participle, compact=compact, width=width)
+        self.query_one("#summary", Static).update(summary)
         self.query_one("#settings-text", Static).update(settings_text(view, self.revealed))
         self.refresh_bindings()
+
+    def on_resize(self, _: Resize) -> None:
+        self._render_view()
 
     def _render_snapshot(self, snapshot: StatusSnapshot | None) -> None:
         self.query_one(StaleBanner).show_snapshot(snapshot)
         if snapshot is None:
             return
         cpu, mem = snapshot.history.get(self.app_id, ((), ()))
-        self.query_one("#cpu-spark", MetricSparkline).set_values(cpu)
-        self.query_one("#mem-spark", MetricSparkline).set_values(mem)
+        view = self.view
+        maxmem = view.live.maxmem if view is not None and view.live is not None else None
+        # CPU is a fraction of all the CT's cores (1.0 = every core busy); memory of its limit.
+        self.query_one("#cpu-spark", MetricSparkline).set_values(cpu, 1.0)
+        self.query_one("#mem-spark", MetricSparkline).set_values(mem, maxmem)
 
     def snapshot_applied(
         self, snapshot: StatusSnapshot, changed: set[str], removed: set[str]
@@ -154,6 +186,10 @@ class AppDetailScreen(LiveScreen):
         except Exception as exc:
             self.notify(f"Cannot list backups: {exc}", severity="error", markup=False)
             return
+        empty = self.query_one("#backups-empty", Static)
+        empty.display = not self.backups
+        hint = " — press B to back up" if self.services.can_change else ""
+        empty.update(Text(f"No backups yet{hint}", "italic"))
         table = self.query_one("#backups-table", DataTable)
         table.clear()  # a short list that changes rarely, not a live table
         for b in self.backups:
@@ -199,42 +235,73 @@ class AppDetailScreen(LiveScreen):
             self._start_logs()
         self.refresh_bindings()
 
+    def _log_status(self) -> None:
+        if not self._log_loaded:
+            mode = "loading logs…"
+        elif self.follow:
+            mode = "following · f stops"
+        elif not self.lines:
+            mode = "no log lines · f follows"
+        else:
+            mode = f"last {LOG_TAIL} lines · f follows"
+        self.query_one("#log-status", Static).update(f"docker compose logs · {mode}")
+
     def _start_logs(self) -> None:
+        """(Re)load from scratch: the view is cleared, so no line is ever shown twice."""
         if self._stop is not None:
             self._stop.set()
         self._stop = threading.Event()
-        self._stream_logs(self._stop, self.follow)
-        mode = "following" if self.follow else "last 200 lines"
-        self.query_one("#log-status", Static).update(f"docker compose logs · {mode} · f toggles")
+        self._buffer = LineBuffer(LOG_LINES)  # the old stream keeps writing to its own
+        self.lines.clear()
+        self.query_one(LogView).show([])
+        self._log_loaded = False
+        self._log_status()
+        self._stream_logs(self._stop, self._buffer, self.follow)
 
     @work(group="detail-logs", exclusive=True, exit_on_error=False)
-    async def _stream_logs(self, stop: threading.Event, follow: bool) -> None:
+    async def _stream_logs(self, stop: threading.Event, buffer: LineBuffer, follow: bool) -> None:
         def on_line(line: str) -> None:  # service thread: buffer, then one message
-            if self._buffer.add(line):
+            if not stop.is_set() and buffer.add(line):
                 self.post_message(LogLinesArrived())
 
         try:
             await self.services.run(
                 self.services.apps.app_logs(
-                    self.app_id, tail=200, follow=follow, on_line=on_line, stop=stop
+                    self.app_id, tail=LOG_TAIL, follow=follow, on_line=on_line, stop=stop
                 )
             )
         except Exception as exc:
             if not stop.is_set():
                 self.notify(f"Logs: {exc}", severity="error", markup=False)
+        if buffer is self._buffer:
+            self._drain()
+            self._log_loaded = True
+            self._log_status()
 
     def on_log_lines_arrived(self, _: LogLinesArrived) -> None:
+        self._drain()
+
+    def _drain(self) -> None:
         lines = self._buffer.drain()
+        if not lines:
+            return
         self.lines.extend(lines)
+        if not self._log_loaded:
+            self._log_loaded = True
+            self._log_status()
         if self.search:
             lines = [line for line in lines if self.search in line.lower()]
         if lines:
-            self.query_one("#log-view", Log).write_lines(lines)
+            self.query_one(LogView).add(lines)
 
     def action_follow(self) -> None:
         self.follow = not self.follow
-        self.query_one(TabbedContent).active = "logs"
-        self._start_logs()
+        self.action_show_tab("logs")
+        if self.follow:
+            self._start_logs()
+        elif self._stop is not None:  # keep what is shown; just stop the stream
+            self._stop.set()
+            self._log_status()
 
     def action_search(self) -> None:
         self.query_one(TabbedContent).active = "logs"
@@ -244,10 +311,8 @@ class AppDetailScreen(LiveScreen):
         if isinstance(event.input, FilterInput):
             event.stop()
             self.search = event.value.strip().lower()
-            log = self.query_one("#log-view", Log)
-            log.clear()
             shown = [line for line in self.lines if self.search in line.lower()]
-            log.write_lines(shown)
+            self.query_one(LogView).show(shown)
 
     # --- actions ----------------------------------------------------------------------------
 
@@ -272,13 +337,30 @@ class AppDetailScreen(LiveScreen):
         return True
 
     def action_back(self) -> None:
+        search = self.query_one("#logs FilterInput", FilterInput)
+        if search.display or self.search:  # the first Escape clears the search, the next leaves
+            search.action_clear_filter()
+            return
         self.dismiss()
+
+    def _pane_widget(self, tab: str) -> Widget:
+        selector = {
+            "settings": "#settings-scroll",
+            "backups": "#backups-table",
+            "operations": "#ops-table",
+        }.get(tab, "#log-view")
+        return self.query_one(selector)
+
+    def action_enter_pane(self) -> None:
+        """Down (or j) from the tab bar moves into the tab, so its content can be scrolled."""
+        self._pane_widget(self.query_one(TabbedContent).active).focus()
 
     def action_act(self, name: str) -> None:
         self.papp.actions.request(name, [self.app_id])
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+        self._pane_widget(tab).focus()
 
     @work(group="detail-reveal", exclusive=True, exit_on_error=False)
     async def action_reveal(self) -> None:

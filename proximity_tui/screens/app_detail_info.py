@@ -1,19 +1,40 @@
-"""Text blocks of the app detail screen: the summary and the settings (ports, volumes, env)."""
+"""Parts of the app detail screen: the summary and settings texts, and the scrollable panes."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.events import Resize
+from textual.widgets import Log
 
-from proximity_tui.widgets.format import human_bytes, local_time, percent, uptime
+from proximity_tui.widgets.format import (
+    human_bytes,
+    local_time,
+    one_line,
+    percent,
+    plural,
+    uptime,
+    wrap_line,
+)
 from proximity_tui.widgets.status_badge import status_text
 
 if TYPE_CHECKING:
     from proximity_tui.services.views import AppView
 
+LOG_LINES = 5000
 
-def summary_text(view: AppView, pending: str | None = None) -> Text:
+
+def summary_text(
+    view: AppView, pending: str | None = None, *, compact: bool = False, width: int = 76
+) -> Text:
+    """Name, status and URL first (never pushed off by an error), then the facts.
+
+    `compact` (small terminals): the facts on two lines, no timestamps, the reason on one
+    line of `width` cells.
+    """
     text = Text()
     text.append(view.hostname, "bold")
     text.append(f"  {view.name}", "bright_black")
@@ -23,31 +44,43 @@ def summary_text(view: AppView, pending: str | None = None) -> Text:
         text.append(f"  {pending}…", "italic cyan")
     elif view.busy_op:
         text.append(f"  operation #{view.busy_op} running", "italic cyan")
-    if view.reason:
-        text.append(f"\n{view.reason}", "red" if view.status == "error" else "yellow")
-    rows = [
-        ("Node", view.node),
-        ("VMID", str(view.vmid)),
-        ("Owner", view.owner or "-"),
-        ("Created", local_time(view.created_at)),
-        ("Updated", local_time(view.updated_at)),
-    ]
-    live = view.live
-    if live is not None and live.status == "running":
-        rows.append(("Uptime", uptime(live.uptime)))
-        rows.append(("CPU", f"{percent(live.cpu)} of {live.cores:g} core(s)"))
-        rows.append(("Memory", f"{human_bytes(live.mem)} of {human_bytes(live.maxmem)}"))
-        if live.maxdisk:
-            rows.append(("Disk", f"{human_bytes(live.disk)} of {human_bytes(live.maxdisk)}"))
-    for label, value in rows:
-        text.append(f"\n{label:<9}", "bold")
-        text.append(value)
     text.append(f"\n{'URL':<9}", "bold")
     if view.url:
         # A terminal hyperlink (OSC 8): Rich's `link` style.
         text.append(view.url, style=f"link {view.url}")
     else:
         text.append("-")
+    if view.reason:
+        reason = one_line(view.reason, max(width, 20)) if compact else view.reason
+        text.append(f"\n{reason}", "red" if view.status == "error" else "yellow")
+    live = view.live
+    running = live is not None and live.status == "running"
+    if compact:
+        # CPU and memory are next to the sparklines; the rest fits on two lines.
+        facts = [f"Node {view.node}", f"VMID {view.vmid}", f"Owner {view.owner or '-'}"]
+        text.append("\n" + " · ".join(facts))
+        if live is not None and running:
+            more = [f"Up {uptime(live.uptime)}", f"{plural(live.cores, 'core')}"]
+            if live.maxdisk:
+                more.append(f"Disk {human_bytes(live.disk)}/{human_bytes(live.maxdisk)}")
+            text.append("\n" + " · ".join(more))
+    else:
+        rows = [
+            ("Node", view.node),
+            ("VMID", str(view.vmid)),
+            ("Owner", view.owner or "-"),
+            ("Created", local_time(view.created_at)),
+            ("Updated", local_time(view.updated_at)),
+        ]
+        if live is not None and running:
+            rows.append(("Uptime", uptime(live.uptime)))
+            rows.append(("CPU", f"{percent(live.cpu)} of {plural(live.cores, 'core')}"))
+            rows.append(("Memory", f"{human_bytes(live.mem)} of {human_bytes(live.maxmem)}"))
+            if live.maxdisk:
+                rows.append(("Disk", f"{human_bytes(live.disk)} of {human_bytes(live.maxdisk)}"))
+        for label, value in rows:
+            text.append(f"\n{label:<9}", "bold")
+            text.append(value)
     return text
 
 
@@ -80,3 +113,52 @@ def settings_text(view: AppView, revealed: dict[str, str] | None = None) -> Text
             text.append(value)
         text.append("\n")
     return text
+
+
+_SCROLL_KEYS = [
+    Binding("j", "scroll_down", "Down", show=False),
+    Binding("k", "scroll_up", "Up", show=False),
+    Binding("g", "scroll_home", "Top", show=False),
+    Binding("G", "scroll_end", "Bottom", show=False),
+    Binding("ctrl+d", "page_down", "Page down", show=False),
+    Binding("ctrl+u", "page_up", "Page up", show=False),
+]
+
+
+class PaneScroll(VerticalScroll):
+    """A tab's text, focusable and scrolled with the arrows or j/k."""
+
+    BINDINGS = _SCROLL_KEYS
+
+
+class LogView(Log):
+    """The log lines, wrapped to the width (re-wrapped on resize); arrows or j/k scroll."""
+
+    BINDINGS = _SCROLL_KEYS
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_lines=LOG_LINES, **kwargs)
+        self._raw: list[str] = []
+        self._wrapped_at = 0
+
+    def _wrap_width(self) -> int:
+        return max(self.size.width - 2, 0)  # room for the vertical scrollbar
+
+    def _wrapped(self, lines: list[str]) -> list[str]:
+        width = self._wrap_width()
+        return [piece for line in lines for piece in wrap_line(line, width)]
+
+    def show(self, lines: list[str]) -> None:
+        self._raw = lines[-LOG_LINES:]
+        self._wrapped_at = self._wrap_width()
+        self.clear()
+        self.write_lines(self._wrapped(self._raw))
+
+    def add(self, lines: list[str]) -> None:
+        self._raw.extend(lines)
+        del self._raw[:-LOG_LINES]
+        self.write_lines(self._wrapped(lines))
+
+    def on_resize(self, _: Resize) -> None:
+        if self._wrap_width() != self._wrapped_at:
+            self.show(self._raw)

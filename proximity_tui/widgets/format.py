@@ -66,3 +66,20 @@ def one_line(text: str | None, limit: int = 200) -> str:
         return ""
     flat = " ".join(str(text).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def plural(count: float, word: str) -> str:
+    """`1 core`, `2 cores`, `0.5 cores`."""
+    return f"{count:g} {word}" if count == 1 else f"{count:g} {word}s"
+
+
+def wrap_line(line: str, width: int, indent: str = "  ") -> list[str]:
+    """One log line hard-wrapped to `width` cells; continuation lines are indented."""
+    if width <= len(indent) + 1 or len(line) <= width:
+        return [line]
+    pieces = [line[:width]]
+    rest, step = line[width:], width - len(indent)
+    while rest:
+        pieces.append(indent + rest[:step])
+        rest = rest[step:]
+    return pieces

@@ -1,0 +1,93 @@
+"""App detail, Logs tab: follow never duplicates lines (W6), a loading state and wrapped long lines
+(A13), and Escape in the search clears it before leaving (A6)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from textual.widgets import Static
+
+from proximity_tui.app import make_app
+from proximity_tui.screens.app_detail import AppDetailScreen, LogView
+from proximity_tui.screens.apps import AppsScreen
+from tests.ui.helpers import on_screen, wait_for
+
+
+def _status(detail) -> str:
+    return str(detail.query_one("#log-status", Static).render())
+
+
+async def test_follow_toggles_never_duplicate_lines(world):
+    services = world.services(1)
+    app = make_app(services, services.settings)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await on_screen(pilot, AppsScreen)
+        app.open_app(world.app_id(0), tab="logs")
+        detail = await on_screen(pilot, AppDetailScreen)
+        await wait_for(pilot, lambda: detail._log_loaded and len(detail.lines) > 0, timeout=20)
+        log = detail.query_one(LogView)
+        before = list(log.lines)
+        assert len(before) == len(set(before)) > 0
+        for _ in range(2):  # on, off, on, off: the follow replays the tail into a cleared view
+            await pilot.press("f")
+            assert detail.follow
+            await wait_for(pilot, lambda: len(log.lines) >= len(before), timeout=20)
+            await pilot.pause(0.3)
+            assert "following" in _status(detail)
+            assert all(log.lines.count(line) == 1 for line in before)
+            await pilot.press("f")
+            assert not detail.follow
+            assert all(log.lines.count(line) == 1 for line in before)
+        assert len(log.lines) == len(before)
+
+
+async def test_loading_state_then_long_lines_wrap_at_80_columns(world, monkeypatch):
+    services = world.services(1)
+    long_line = "app-1  | " + "x" * 150 + " END"
+    release = threading.Event()
+
+    async def slow_logs(app_id, *, tail, follow, on_line, stop=None):
+        while not release.is_set():  # the SSH round trip under latency
+            await asyncio.sleep(0.05)
+        on_line("app-1  | short line")
+        on_line(long_line)
+
+    app = make_app(services, services.settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await on_screen(pilot, AppsScreen)
+        monkeypatch.setattr(services.apps, "app_logs", slow_logs)
+        app.open_app(world.app_id(0), tab="logs")
+        detail = await on_screen(pilot, AppDetailScreen)
+        await pilot.pause(0.2)
+        assert "loading logs…" in _status(detail)
+        release.set()
+        await wait_for(pilot, lambda: detail._log_loaded and len(detail.lines) == 2, timeout=10)
+        await pilot.pause(0.1)
+        assert "loading" not in _status(detail)
+        log = detail.query_one(LogView)
+        assert log.size.width <= 80
+        assert all(len(line) <= log.size.width for line in log.lines)
+        assert len(log.lines) > 2  # the long line takes several rows, continuations indented
+        assert log.lines[1] + "".join(p.removeprefix("  ") for p in log.lines[2:]) == long_line
+
+
+async def test_log_search_escape_clears_then_leaves(world):
+    services = world.services(1)
+    app = make_app(services, services.settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await on_screen(pilot, AppsScreen)
+        app.open_app(world.app_id(0), tab="logs")
+        detail = await on_screen(pilot, AppDetailScreen)
+        await wait_for(pilot, lambda: len(detail.lines) > 0, timeout=20)
+        word = detail.lines[-1].split()[-1][:4]
+        await pilot.press("slash", *word, "enter")
+        assert detail.search == word.lower()
+        assert app.focused is detail.query_one(LogView)
+        await pilot.press("escape")  # clears the search, stays on the screen
+        assert app.screen is detail
+        assert detail.search == ""
+        assert not detail.query_one("#logs FilterInput").display
+        assert len(detail.query_one(LogView).lines) == len(detail.lines)
+        await pilot.press("escape")  # now leaves
+        await on_screen(pilot, AppsScreen)
