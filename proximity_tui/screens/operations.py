@@ -6,6 +6,7 @@ starts or ends), so the cursor stays where it was.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from rich.text import Text
@@ -20,7 +21,7 @@ from proximity_tui.widgets.filter_input import FilterInput
 from proximity_tui.widgets.format import human_duration, local_time, one_line
 from proximity_tui.widgets.live_table import LiveTable
 from proximity_tui.widgets.stale_banner import StaleBanner
-from proximity_tui.widgets.status_badge import status_text
+from proximity_tui.widgets.status_badge import status_label
 
 COLUMNS = (
     ("id", "#"),
@@ -34,15 +35,35 @@ COLUMNS = (
 )
 
 
-def op_values(op: Any) -> tuple:
+def short_time(dt: datetime | None, now: datetime) -> str:
+    """Today's times as 14:29:57, older ones with their date: the Error column needs the room."""
+    if dt is None:
+        return "-"
+    if dt.tzinfo is not None:
+        dt = dt.astimezone()
+    if now.tzinfo is not None:
+        now = now.astimezone()
+    if dt.date() == now.date():
+        return dt.strftime("%H:%M:%S")
+    return dt.strftime("%b %d %H:%M") if dt.year == now.year else local_time(dt, seconds=False)
+
+
+def op_status(op: Any) -> str:
+    """`cancelled` for an operation the user cancelled and that rolled back cleanly."""
+    if op.status == "rolled_back" and "cancelled" in (op.error or "").lower():
+        return "cancelled"
+    return op.status
+
+
+def op_values(op: Any, now: datetime) -> tuple:
     took = human_duration(op.duration) if op.duration is not None else "running"
     return (
         op.id,
-        local_time(op.started_at),
+        short_time(op.started_at, now),
         op.user or "-",
         op.kind,
         op.hostname or op.app_id or "-",
-        op.status,
+        op_status(op),
         took,
         one_line(op.error, 120),
     )
@@ -51,12 +72,34 @@ def op_values(op: Any) -> tuple:
 def op_cells(values: tuple) -> list[Text]:
     cells = [Text(str(v)) for v in values]
     cells[0] = Text(str(values[0]), justify="right", style="bright_black")
-    cells[5] = status_text(values[5])
+    label, style = status_label(values[5])
+    cells[5] = Text(label.replace("_", " "), style=style)
     cells[7] = Text(values[7], style="red")
     return cells
 
 
+def op_summary(op: Any) -> Text:
+    """The selected operation in full under the table (the Error column is cut at 80 columns)."""
+    label, style = status_label(op_status(op))
+    text = Text()
+    text.append(f"#{op.id} {op.kind} {op.hostname or op.app_id or ''}".rstrip(), "bold")
+    text.append("  ")
+    text.append(label.replace("_", " "), style)
+    if op.duration is not None:
+        text.append(f" after {human_duration(op.duration)}", "bright_black")
+    if op.error:
+        text.append("\n")
+        text.append(" ".join(str(op.error).split()), "red")
+    return text
+
+
 class OperationsScreen(LiveScreen):
+    DEFAULT_CSS = """
+    OperationsScreen #ops-detail {
+        height: auto; max-height: 5; padding: 0 1; border-top: solid $panel;
+    }
+    """
+
     BINDINGS = [
         Binding("enter", "open", "Open", id="ops.open"),
         Binding("slash", "filter", "Filter", id="ops.filter"),
@@ -76,6 +119,7 @@ class OperationsScreen(LiveScreen):
         for key, label in COLUMNS:
             table.add_column(label, key=key)
         yield table
+        yield Static("", id="ops-detail", markup=False)
         yield Static("No operations yet.", id="ops-empty")
         yield Footer()
 
@@ -115,8 +159,9 @@ class OperationsScreen(LiveScreen):
         if table.row_count:
             keep = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         wanted = {}
+        now = self.papp.clock()
         for op in self.ops:
-            values = op_values(op)
+            values = op_values(op, now)
             if self._matches(values):
                 wanted[str(op.id)] = values
         for key in [k for k in self._shown if k not in wanted]:
@@ -143,6 +188,22 @@ class OperationsScreen(LiveScreen):
         note.display = empty
         if self.filter_text and empty:
             note.update(f"No operation matches “{self.filter_text}”.")
+        self._show_selected()
+
+    def _show_selected(self) -> None:
+        detail = self.query_one("#ops-detail", Static)
+        table = self.query_one(DataTable)
+        op = None
+        if table.row_count and table.display:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            op = next((o for o in self.ops if str(o.id) == key), None)
+        detail.display = op is not None
+        if op is not None:
+            detail.update(op_summary(op))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._show_selected()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "open":
