@@ -240,8 +240,9 @@ edit. To regenerate it:
 Each cell injects one fault into the simulator (over HTTPS and SSH, time scale 0) while a real
 `Services` runs the operation, then checks the outcome named in the cell and, for every cell:
 the operation ended (`failed`, `rolled_back` or `succeeded`) with the real cause in its error, no
-CT tagged `proximity` is unknown to the database, every app row agrees with its CT (or is `error`
-with a reason), no CT is left locked, no temporary snapshot is left, no operation is left running.
+CT tagged `proximity` is unknown to the database, every app row agrees with its CT as of the next
+status refresh (or is `error` with a reason), no CT is left locked, no temporary snapshot is left,
+no operation is left running.
 
 Fault kinds: **HTTP 500** an API call of that step answers 500 (GETs are retried twice first);
 **API timeout** an API call answers after the client's {api}s timeout; **task fails** the
@@ -253,7 +254,10 @@ it must succeed. A deploy step's fault lasts while that step runs; an operation'
 whole operation. Every cell also checks that the fault did fire, and that the error names it.
 
 Outcomes: `failed · rolled back (...)` says what the undos removed; `app error` means the app stays
-listed as `error` with the reason (its CT kept); `n/a` names why the kind cannot happen there.
+listed as `error` with the reason (its CT kept: after a failed start, the CT runs but the app in
+it did not come up); `app stopped` / `app running` is the CT's real status after the failure
+(when Proxmox acted after our timeout, as the next refresh found it); `n/a` names why the kind
+cannot happen there.
 """
 
 
