@@ -19,10 +19,17 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
-from proximity_tui.screens.deploy_plan import node_label, plan_text
+from proximity_tui.screens.deploy_plan import node_label, plan_text, resource_problems
 
 HOSTNAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 DEBOUNCE = 0.25
+#: Names a container must not take: they resolve to the machine itself.
+RESERVED = frozenset({"localhost", "localhost-localdomain", "ip6-localhost", "ip6-loopback"})
+#: The Node select's only option until the nodes are known (never a real node's name).
+LOADING = "\x00loading"
+NO_NODE = "\x00none"
+#: How many suffixes (`ntfy-2` ... ) the prefill tries before leaving the plain name.
+PREFILL_TRIES = 20
 
 
 def hostname_problem(value: str) -> str | None:
@@ -33,6 +40,8 @@ def hostname_problem(value: str) -> str | None:
         return "at most 63 characters"
     if not HOSTNAME.match(value):
         return "lower-case letters, digits and '-', not starting or ending with '-'"
+    if value in RESERVED:
+        return f"{value!r} names the machine itself: choose another hostname"
     return None
 
 
@@ -44,17 +53,20 @@ def default_hostname(catalog_id: str) -> str:
 class DeployFormScreen(ModalScreen[int | None]):
     #: Seconds of quiet typing before asking the services (tests shorten it).
     debounce = DEBOUNCE
+    HELP_TITLE = "Deploy form"
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+r", "reveal", "Reveal secrets"),
         Binding("ctrl+s", "deploy", "Deploy"),
+        Binding("f1", "app.help", "Help"),  # `?` types into the text fields
     ]
 
     def __init__(self, entry: Any) -> None:
         super().__init__()
         self.entry = entry
         self.nodes: list[Any] = []
+        self.nodes_loaded = False
         self.hostname_error: str | None = "checking…"
         self.plan: Any | None = None
         self.revealed = False
@@ -85,20 +97,33 @@ class DeployFormScreen(ModalScreen[int | None]):
                 yield Label("Hostname", classes="field")
                 yield Input(value=default_hostname(entry.id), id="hostname", compact=True)
                 yield Label("", id="hostname-problem", classes="problem", markup=False)
-                yield Label("Node", classes="field")
-                yield Select([], id="node", prompt="loading nodes…", allow_blank=True, compact=True)
+                yield Label("Node  (memory free now)", classes="field")
+                # A real option, not Select's blank prompt: the blank could be picked again.
+                yield Select(
+                    [("loading nodes…", LOADING)],
+                    id="node",
+                    value=LOADING,
+                    allow_blank=False,
+                    compact=True,
+                )
                 with Horizontal(id="resources"):
                     for name, value, minimum, unit in (
-                        ("cores", res.cores, res.min_cores, ""),
-                        ("memory", res.memory, res.min_memory, " MB"),
-                        ("disk", res.disk, res.min_disk, " GB"),
+                        ("cores", res.cores, res.min_cores, "cores"),
+                        ("memory", res.memory, res.min_memory, "MB"),
+                        ("disk", res.disk, res.min_disk, "GB"),
                     ):
                         with Vertical(classes="resource"):
-                            yield Label(f"{name.title()} (min {minimum}{unit})", classes="field")
-                            yield Input(
-                                str(value), id=name, restrict=r"[0-9]*", max_length=7, compact=True
-                            )
-                yield Label("", id="resource-problem", classes="problem", markup=False)
+                            yield Label(f"{name.title()} (min {minimum} {unit})", classes="field")
+                            with Horizontal(classes="resource-input"):
+                                yield Input(
+                                    str(value),
+                                    id=name,
+                                    restrict=r"[0-9]*",
+                                    max_length=7,
+                                    compact=True,
+                                )
+                                yield Label(unit, classes="unit")
+                yield Static("", id="resource-problem", classes="problems", markup=False)
                 if entry.env:
                     yield Label("Settings  (* required; secrets generated, ctrl+r reveals)")
                     for var in entry.env:
@@ -119,12 +144,12 @@ class DeployFormScreen(ModalScreen[int | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel", compact=True)
                 yield Button("Deploy", id="deploy", variant="primary", disabled=True, compact=True)
-        yield Footer()  # this form's keys (reveal, deploy, cancel), not the catalog's
+        yield Footer()  # this form's keys (reveal, deploy, help, cancel), not the catalog's
 
     def on_mount(self) -> None:
         self.query_one("#hostname", Input).focus()
         self._load_nodes()
-        self._check_hostname(self.query_one("#hostname", Input).value)
+        self._prefill_hostname(self.query_one("#hostname", Input).value)
 
     @work(group="form-nodes", exclusive=True, exit_on_error=False)
     async def _load_nodes(self) -> None:
@@ -132,39 +157,47 @@ class DeployFormScreen(ModalScreen[int | None]):
         try:
             self.nodes = await self.services.run(self.services.apps.nodes())
         except Exception as exc:
-            select.set_options([])
-            select.prompt = "nodes unavailable"
+            select.set_options([("nodes unavailable", NO_NODE)])
             self.notify(f"Could not list the nodes: {exc}", severity="error", markup=False)
+            self._refresh_button()
             return
         online = [n for n in self.nodes if n.online]
-        select.set_options([(node_label(n), n.name) for n in self.nodes])
+        options = [(node_label(n), n.name) for n in self.nodes]
+        select.set_options(options or [("no nodes", NO_NODE)])
         if online:
-            best = max(online, key=lambda n: n.free_memory_mb)
-            select.value = best.name
+            select.value = max(online, key=lambda n: n.free_memory_mb).name
+        self.nodes_loaded = True
+        self._show_resource_problems()
         self._schedule_plan()
+
+    @work(group="form-prefill", exclusive=True, exit_on_error=False)
+    async def _prefill_hostname(self, base: str) -> None:
+        """Propose a free name (`ntfy`, `ntfy-2`, ...) rather than one that is taken (mounting
+        the field started the check of `base` already)."""
+        field = self.query_one("#hostname", Input)
+        for i in range(1, PREFILL_TRIES + 1):
+            candidate = base if i == 1 else f"{base[:60].rstrip('-')}-{i}"
+            try:
+                problem = await self.services.run(self.services.apps.check_hostname(candidate))
+            except Exception:
+                break  # the check as you type will say why
+            if problem is None:
+                if candidate != base and field.value == base:  # the user has not typed
+                    field.value = candidate  # Changed checks it again
+                return
 
     # --- values -----------------------------------------------------------------------------
 
-    def _resources(self) -> tuple[dict[str, int], str | None]:
-        res = self.entry.resources
-        out: dict[str, int] = {}
-        for name, minimum in (
-            ("cores", res.min_cores),
-            ("memory", res.min_memory),
-            ("disk", res.min_disk),
-        ):
-            raw = self.query_one(f"#{name}", Input).value
-            if not raw:
-                return out, f"{name} is required"
-            value = int(raw)
-            if value < minimum:
-                return out, f"{name} must be at least {minimum}"
-            out[name] = value
-        return out, None
+    def _resources(self) -> tuple[dict[str, int], list[str]]:
+        """The resource fields' values, and every problem they have (minimums, free memory)."""
+        values = {n: self.query_one(f"#{n}", Input).value for n in ("cores", "memory", "disk")}
+        return resource_problems(
+            self.entry.resources, values, self.nodes if self.nodes_loaded else [], self._node()
+        )
 
     def _node(self) -> str | None:
         value = self.query_one("#node", Select).value
-        return value if isinstance(value, str) else None
+        return value if isinstance(value, str) and value not in (LOADING, NO_NODE) else None
 
     def _environment(self) -> tuple[dict[str, str], str | None]:
         env: dict[str, str] = {}
@@ -177,40 +210,76 @@ class DeployFormScreen(ModalScreen[int | None]):
             env[var.name] = value
         return env, None
 
+    def _plan_is_current(self) -> bool:
+        """The plan was made for the values now in the fields (else its problems are stale)."""
+        plan = self.plan
+        if plan is None:
+            return False
+        resources, _ = self._resources()
+        node = self._node()
+        return (
+            plan.hostname == self.query_one("#hostname", Input).value.strip().lower()
+            and (node is None or plan.node == node)
+            and all(getattr(plan, k) == v for k, v in resources.items())
+        )
+
     def problems(self) -> list[str]:
+        """What stops the deploy, for the values in the fields now."""
         out: list[str] = []
-        if self.hostname_error:
-            out.append(f"hostname: {self.hostname_error}")
-        _, res_problem = self._resources()
-        if res_problem:
-            out.append(res_problem)
+        hostname = self.query_one("#hostname", Input).value
+        if self.hostname_error and self._checked_hostname == hostname:
+            error = self.hostname_error
+            out.append(error if "hostname" in error else f"hostname: {error}")
+        elif self._checked_hostname != hostname:
+            out.append(hostname_problem(hostname) or "the hostname is still being checked")
+        if not self.nodes_loaded:
+            out.append("the node list is still loading")
+        elif self._node() is None:
+            out.append("no node to deploy on")
+        out.extend(self._resources()[1])
         _, env_problem = self._environment()
         if env_problem:
             out.append(env_problem)
-        if self.plan is not None:
-            out.extend(self.plan.problems)
+        if self._plan_is_current():
+            out.extend(p for p in self.plan.problems if p not in out)
         elif not out:
             out.append("the plan is not ready yet")
-        return out
+        return list(dict.fromkeys(out))
 
     def _refresh_button(self) -> None:
         self.query_one("#deploy", Button).disabled = bool(self.problems())
+
+    def _show_resource_problems(self) -> None:
+        _, problems = self._resources()
+        text = "\n".join(f"✖ {p}" for p in problems)
+        view = self.query_one("#resource-problem", Static)
+        view.update(text)
+        view.set_class(bool(problems), "-error")
 
     # --- live checks --------------------------------------------------------------------------
 
     def on_input_changed(self, event: Input.Changed) -> None:
         input_id = event.input.id or ""
+        self._drop_plan()
         if input_id == "hostname":
             self.hostname_error = "checking…"
             self._check_hostname(event.value)
         elif input_id in ("cores", "memory", "disk"):
-            _, problem = self._resources()
-            self.query_one("#resource-problem", Label).update(f"✖ {problem}" if problem else "")
+            self._show_resource_problems()
             self._schedule_plan()
         self._refresh_button()
 
     def on_select_changed(self, event: Select.Changed) -> None:
+        self._drop_plan()
+        self._show_resource_problems()
         self._schedule_plan()
+        self._refresh_button()
+
+    def _drop_plan(self) -> None:
+        """A field changed: the plan (and its problems) described the old values."""
+        if self.plan is not None:
+            self.plan = None
+            self.query_one("#plan", Static).update(Text("working out the plan…", "bright_black"))
 
     @work(group="form-hostname", exclusive=True, exit_on_error=False)
     async def _check_hostname(self, value: str) -> None:
@@ -223,8 +292,12 @@ class DeployFormScreen(ModalScreen[int | None]):
                 problem = await self.services.run(self.services.apps.check_hostname(value))
             except Exception as exc:
                 problem = f"cannot check: {exc}"
+        self._hostname_checked(value, problem)
+
+    def _hostname_checked(self, value: str, problem: str | None) -> None:
         self.hostname_error = problem
         self._checked_hostname = value
+        label = self.query_one("#hostname-problem", Label)
         label.update(f"✖ {problem}" if problem else "✔ available")
         label.set_class(problem is not None, "-error")
         label.set_class(problem is None, "-ok")
@@ -239,9 +312,11 @@ class DeployFormScreen(ModalScreen[int | None]):
     async def _make_plan(self) -> None:
         await asyncio.sleep(self.debounce)
         hostname = self.query_one("#hostname", Input).value
-        resources, res_problem = self._resources()
+        resources, res_problems = self._resources()
         view = self.query_one("#plan", Static)
-        if res_problem or hostname_problem(hostname):
+        if not self.nodes_loaded:
+            return  # planned again once the nodes are in
+        if len(resources) < 3 or hostname_problem(hostname):
             self.plan = None
             view.update(Text("fix the fields above to see the plan", "bright_black"))
             self._refresh_button()
@@ -284,10 +359,13 @@ class DeployFormScreen(ModalScreen[int | None]):
 
     def action_deploy(self) -> None:
         hostname = self.query_one("#hostname", Input).value
-        if hostname != self._checked_hostname:
+        if hostname != self._checked_hostname and not hostname_problem(hostname):
             self.notify("Still checking the hostname…", severity="warning")
             return
         problems = self.problems()
+        if problems == ["the plan is not ready yet"]:
+            self.notify("Still working out the plan…", severity="warning")
+            return
         if problems:
             self.notify("Cannot deploy: " + "; ".join(problems), severity="error", markup=False)
             return

@@ -1,4 +1,4 @@
-"""Text for the deploy form: a node choice's label and the plan preview."""
+"""Text and checks for the deploy form: a node choice's label, the resource checks, the plan."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from rich.text import Text
 
 
 def node_label(node: Any) -> str:
+    """One line, memory in MB like the Memory field (GB for the total, for scale)."""
     if not node.online:
         return f"{node.name}  (offline)"
-    free = node.free_memory_mb / 1024
     total = node.total_memory_mb / 1024
-    template = "  template cached" if node.has_template else ""
+    template = " · template ready" if node.has_template else ""
     return (
-        f"{node.name}  {free:.1f}/{total:.1f} GB free · {node.cpus} CPUs · "
+        f"{node.name}  {node.free_memory_mb} MB free of {total:.0f} GB · {node.cpus} CPUs · "
         f"load {node.cpu_load * 100:.0f}%{template}"
     )
 
@@ -35,3 +35,40 @@ def plan_text(plan: Any) -> Text:
     for problem in plan.problems:
         text.append(f"✖ {problem}\n", "red")
     return text
+
+
+def resource_problems(
+    res: Any, values: dict[str, str], nodes: list[Any], node: str | None
+) -> tuple[dict[str, int], list[str]]:
+    """The resource fields as numbers, and every problem with them: missing, under the entry's
+    minimum, or more memory than the chosen node (or, with none chosen, any node) has free."""
+    out: dict[str, int] = {}
+    problems: list[str] = []
+    units = {"cores": "", "memory": " MB", "disk": " GB"}
+    minimums = {"cores": res.min_cores, "memory": res.min_memory, "disk": res.min_disk}
+    for name, minimum in minimums.items():
+        raw = values.get(name, "")
+        if not raw:
+            problems.append(f"{name} is required")
+            continue
+        value = int(raw)
+        if value < minimum:
+            problems.append(f"{name} must be at least {minimum}{units[name]}")
+            continue
+        out[name] = value
+    memory = out.get("memory")
+    online = [n for n in nodes if n.online]
+    if memory is not None and online:
+        chosen = next((n for n in online if n.name == node), None)
+        best = max(online, key=lambda n: n.free_memory_mb)
+        if memory > best.free_memory_mb:
+            problems.append(
+                f"memory {memory} MB is more than any node has free "
+                f"(at most {best.free_memory_mb} MB, on {best.name})"
+            )
+        elif chosen is not None and memory > chosen.free_memory_mb:
+            problems.append(
+                f"memory {memory} MB is more than {chosen.name} has free "
+                f"({chosen.free_memory_mb} MB; {best.name} has {best.free_memory_mb} MB)"
+            )
+    return out, problems
