@@ -73,6 +73,7 @@ class ProximityApp(App[int]):
         Binding("a", "mode('apps')", "Apps", show=False),
         Binding("o", "mode('operations')", "Operations", show=False),
         Binding("question_mark", "help", "Help", id="help"),
+        Binding("f1", "help", "Help", show=False, id="help.f1"),  # also inside text fields
     ]
 
     def __init__(
@@ -327,6 +328,40 @@ class ProximityApp(App[int]):
         if self.current_mode != mode:
             await self.switch_mode(mode)
 
+    def running_summary(self) -> str:
+        """The operations in flight, as "1 deploy" or "2 operations" ("" when none)."""
+        apps = getattr(self.services, "apps", None)
+        live = dict(getattr(getattr(apps, "ops", None), "live", {}) or {})
+        if not live:
+            return ""
+        kinds = {getattr(ctx, "kind", "operation") for ctx in live.values()}
+        kind = kinds.pop() if len(kinds) == 1 else "operation"
+        return f"{len(live)} {kind}{'s' if len(live) != 1 else ''}"
+
+    async def action_quit(self) -> None:
+        """With operations in flight, say that quitting waits for them, and ask first."""
+        from proximity_tui.screens.confirm import ConfirmScreen
+
+        summary = self.running_summary()
+        if not summary or isinstance(self.screen, ConfirmScreen):
+            self.exit()
+            return
+        verb = "is" if summary.startswith("1 ") else "are"
+        them = "it" if summary.startswith("1 ") else "them"
+
+        def answered(quit_: bool | None) -> None:
+            if quit_:
+                self.exit()
+
+        self.push_screen(
+            ConfirmScreen(
+                f"{summary} {verb} running. Quit?",
+                note=f"Quitting waits for {them} to finish (ctrl+c then cancels {them}).",
+                confirm_label="Quit",
+            ),
+            answered,
+        )
+
     def action_help(self) -> None:
         from proximity_tui.screens.help import HelpScreen
 
@@ -369,6 +404,12 @@ class ProximityApp(App[int]):
 
     # --- theme ------------------------------------------------------------------------------
 
+    @property
+    def theme_saved(self) -> bool:
+        """Whether a theme chosen now is kept for the next start (the demo writes no config)."""
+        path = self.settings.config_path
+        return path is not None and path.exists() and not self.settings.demo
+
     def watch_theme(self, theme: str) -> None:
         if self._save_theme:
             self._store_theme(theme)
@@ -381,7 +422,7 @@ class ProximityApp(App[int]):
         path = self.settings.config_path
         # Only into an existing config: creating one would make the next start skip the
         # connect screen with default connection settings. The demo never writes the user's.
-        if path is None or not path.exists() or self.settings.demo:
+        if not self.theme_saved or path is None:
             return
         try:
             save_config_values(path, {"ui.theme": theme})

@@ -36,6 +36,12 @@ class _Base(Provider):
             score = matcher.match(text)
             if score > 0:
                 yield Hit(score, matcher.highlight(text), callback, text=text, help=help_text)
+            elif (also := self.also_matches(text)) and (score := matcher.match(also)) > 0:
+                yield Hit(score * 0.9, text, callback, text=text, help=help_text)
+
+    def also_matches(self, text: str) -> str:
+        """More words a command is found by, beyond its text (e.g. an app's catalog name)."""
+        return ""
 
     async def discover(self) -> Hits:
         if not self._ready():
@@ -45,10 +51,19 @@ class _Base(Provider):
 
 
 class AppsProvider(_Base):
-    """Jump to an app's detail screen."""
+    """Jump to an app's detail screen, by hostname or by the app it runs (`kuma` finds the
+    hostname `status` running Uptime Kuma)."""
+
+    _names: dict[str, str] = {}  # noqa: RUF012 (replaced, never mutated)
+
+    def also_matches(self, text: str) -> str:
+        return self._names.get(text, "")
 
     def commands(self) -> list[tuple[str, Any, str]]:
         app = self.papp
+        self._names = {
+            f"Open app {v.hostname}": f"{v.name} {v.catalog_id}" for v in app.apps.values()
+        }
         return [
             (f"Open app {v.hostname}", partial(app.open_app, v.id), f"{v.name} · {v.status}")
             for v in sorted(app.apps.values(), key=lambda v: v.hostname)
@@ -87,15 +102,17 @@ class AppActionsProvider(_Base):
 
 
 class ThemeProvider(_Base):
-    """Switch to one of the built-in themes (saved to the config)."""
+    """Switch to one of the built-in themes (saved to the config, except in the demo)."""
 
     def _ready(self) -> bool:
         return True
 
     def commands(self) -> list[tuple[str, Any, str]]:
         app = self.papp
+        saved = getattr(app, "theme_saved", False)
+        note = "saved to the config" if saved else "for this session (not saved)"
         return [
-            (f"Theme: {name}", partial(setattr, app, "theme", name), "saved to the config")
+            (f"Theme: {name}", partial(setattr, app, "theme", name), note)
             for name in sorted(app.available_themes)
             if name != "textual-ansi"
         ]

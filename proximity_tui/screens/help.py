@@ -1,6 +1,12 @@
-"""The `?` overlay: every binding of the screen it was opened on, grouped by where it applies."""
+"""The `?` / F1 overlay: the keys of the screen it was opened on, then the keys of every screen.
+
+Textual's own plumbing (focus cycling, copy) is left out; the keys that widgets handle without a
+binding the screen can see (Enter in a list, the vim-style movement) are listed by hand.
+"""
 
 from __future__ import annotations
+
+import re
 
 from rich.table import Table
 from textual.app import ComposeResult
@@ -9,23 +15,73 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
 
-NAMES = {"question_mark": "?", "space": "space", "slash": "/", "escape": "esc", "enter": "enter"}
+NAMES = {
+    "question_mark": "?",
+    "space": "space",
+    "slash": "/",
+    "escape": "esc",
+    "enter": "enter",
+    "f1": "F1",
+}
+#: Screens by class name, as the user knows them (a screen may also set `HELP_TITLE`).
+TITLES = {
+    "AppsScreen": "Apps",
+    "AppDetailScreen": "App detail",
+    "CatalogScreen": "Catalog",
+    "OperationsScreen": "Operations",
+    "DeployFormScreen": "Deploy form",
+    "DeployProgressScreen": "Operation progress",
+    "ConfirmScreen": "Confirmation",
+}
+#: Textual's bindings, not ours: focus cycling and copying selected text.
+INTERNAL = {"app.focus_next", "app.focus_previous", "screen.copy_text", "help_quit"}
+#: Keys a screen's widgets handle (so not in its bindings), by screen class name.
+EXTRA: dict[str, list[tuple[str, str]]] = {
+    "AppsScreen": [("enter", "Open the app (a running deploy: its progress)")],
+    "CatalogScreen": [
+        ("enter", "Deploy the highlighted entry (like d)"),
+        ("tab", "Next pane: categories, filter, list, detail"),
+        ("← →", "Categories / entries"),
+        ("✔ ✖ ⚠", "Fits on a node now / fits on none / has warnings"),
+    ],
+    "AppDetailScreen": [("tab", "Next pane; ← → on the tab bar switch tabs")],
+    "OperationsScreen": [("enter", "Open the operation's steps and log")],
+    "DeployFormScreen": [("tab", "Next field"), ("enter", "Deploy (in a text field)")],
+}
+EVERYWHERE = [
+    ("1 2 3", "Catalog, Apps, Operations (also c, a, o)"),
+    ("j k", "Down, up in lists, tables and panes"),
+    ("g G", "Top, bottom"),
+    ("ctrl+d ctrl+u", "Page down, page up"),
+    ("ctrl+p", "Command palette: jump to an app, deploy, act, theme"),
+    ("? or F1", "This help (F1 also in text fields)"),
+    ("ctrl+q", "Quit (operations in flight finish first)"),
+]
 
 
 def key_name(key: str) -> str:
     return ", ".join(NAMES.get(k, k) for k in key.split(","))
 
 
+def screen_title(screen: Screen) -> str:
+    title = getattr(screen, "HELP_TITLE", None) or TITLES.get(type(screen).__name__)
+    if title:
+        return title
+    words = re.findall(r"[A-Z][a-z0-9]*", type(screen).__name__.removesuffix("Screen"))
+    return " ".join(words).capitalize() or "this screen"
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape", "close", "Close"),
         Binding("question_mark", "close", "Close", show=False),
+        Binding("f1", "close", "Close", show=False),
     ]
 
     def __init__(self, under: Screen) -> None:
         super().__init__()
+        self.under_name = screen_title(under)
         self.rows = self._rows(under)
-        self.under_name = type(under).__name__.removesuffix("Screen")
 
     @staticmethod
     def _rows(under: Screen) -> list[tuple[str, str, bool]]:
@@ -34,17 +90,21 @@ class HelpScreen(ModalScreen[None]):
         for key, active in under.active_bindings.items():
             binding = active.binding
             from_widget = active.node is not under and active.node is not under.app
-            if binding.system or key in seen or (from_widget and not binding.show):
+            if (
+                binding.system
+                or binding.action in INTERNAL
+                or "mode(" in binding.action  # one row for 1 2 3 below
+                or binding.action in ("help", "app.help", "command_palette", "quit")
+                or key in seen
+                or (from_widget and not binding.show)
+            ):
                 continue
             seen.add(key)
-            description = binding.description or binding.action
-            if binding.action == "command_palette":
-                description = "Command palette"
-            rows.append((key_name(key), description, active.enabled))
-        if "ctrl+p" not in seen:
-            rows.append(("ctrl+p", "Command palette", True))
-        rows.append(("arrows", "Move; tab / shift+tab: next / previous pane", True))
-        rows.append(("j k g G", "Down, up, top, bottom in lists; ctrl+d / ctrl+u: page", True))
+            rows.append((key_name(key), binding.description or binding.action, active.enabled))
+        for key, description in EXTRA.get(type(under).__name__, []):
+            if key not in seen:
+                rows.append((key, description, True))
+        rows.extend((key, description, True) for key, description in EVERYWHERE)
         return rows
 
     def compose(self) -> ComposeResult:
@@ -56,10 +116,10 @@ class HelpScreen(ModalScreen[None]):
             note = "" if enabled else "  (not available now)"
             table.add_row(key, description + note, style=style)
         with Vertical(classes="dialog", id="help"):
-            yield Label(f"Keys on {self.under_name}", id="title")
+            yield Label(f"Keys on {self.under_name}", id="title", markup=False)
             with VerticalScroll():
                 yield Static(table)
-            yield Label("esc or ? to close", classes="note")
+            yield Label("esc, ? or F1 to close", classes="note")
 
     def action_close(self) -> None:
         self.dismiss()
