@@ -352,8 +352,7 @@ class DeployPipeline:
         await self.s.containers.write_files(
             ctx, job.node, job.vmid, compose_dir(job.hostname), files
         )
-        await self.s.containers.compose(ctx, job.node, job.vmid, cfile, "pull")
-        await self.s.containers.compose(ctx, job.node, job.vmid, cfile, "up", "-d")
+        await self.s.containers.compose_pull_up(ctx, job.node, job.vmid, cfile)
 
     async def health(self, ctx: OperationContext) -> None:
         job, check = self.job, self.job.entry.health
