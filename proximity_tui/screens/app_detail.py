@@ -29,6 +29,7 @@ from proximity_tui.screens.app_detail_info import (
     LOG_LINES,
     LogView,
     PaneScroll,
+    dates_text,
     settings_text,
     summary_text,
 )
@@ -96,7 +97,8 @@ class AppDetailScreen(LiveScreen):
             yield Static("", id="summary")
             with Vertical(id="metrics"):
                 yield MetricSparkline("CPU", lambda v: f"{v * 100:.1f}%", id="cpu-spark")
-                yield MetricSparkline("MEM", human_bytes, id="mem-spark")
+                yield MetricSparkline("MEM", human_bytes, with_limit=True, id="mem-spark")
+                yield Static("", id="dates")  # compact only: the summary's second column
         with TabbedContent(initial=self.initial_tab, id="detail-tabs"):
             with TabPane("Settings", id="settings"), PaneScroll(id="settings-scroll"):
                 yield Static("", id="settings-text")
@@ -142,6 +144,9 @@ class AppDetailScreen(LiveScreen):
         compact = self.size.height < COMPACT_HEIGHT
         width = max(self.size.width // 2 - 2, 20)  # the summary's half of the top row
         summary = summary_text(view, participle, compact=compact, width=width)
+        dates = self.query_one("#dates", Static)
+        dates.display = compact
+        dates.update(dates_text(view))
         self.query_one("#summary", Static).update(summary)
         self.query_one("#settings-text", Static).update(settings_text(view, self.revealed))
         self.refresh_bindings()
@@ -273,6 +278,11 @@ class AppDetailScreen(LiveScreen):
         except Exception as exc:
             if not stop.is_set():
                 self.notify(f"Logs: {exc}", severity="error", markup=False)
+                if buffer is self._buffer:  # say why the pane stays empty
+                    self._log_loaded = True
+                    status = Text(f"docker compose logs · {one_line(str(exc), 120)}", "red")
+                    self.query_one("#log-status", Static).update(status)
+                    return
         if buffer is self._buffer:
             self._drain()
             self._log_loaded = True

@@ -32,8 +32,8 @@ def summary_text(
 ) -> Text:
     """Name, status and URL first (never pushed off by an error), then the facts.
 
-    `compact` (small terminals): the facts on two lines, no timestamps, the reason on one
-    line of `width` cells.
+    `compact` (small terminals): the facts on two lines, the timestamps left to `dates_text`,
+    the reason on one line of `width` cells.
     """
     text = Text()
     text.append(view.hostname, "bold")
@@ -81,6 +81,16 @@ def summary_text(
         for label, value in rows:
             text.append(f"\n{label:<9}", "bold")
             text.append(value)
+    return text
+
+
+def dates_text(view: AppView) -> Text:
+    """Created and updated, for the compact layout (beside the summary, under the sparklines)."""
+    text = Text()
+    text.append("Created ", "bold")
+    text.append(local_time(view.created_at, seconds=False))
+    text.append("\nUpdated ", "bold")
+    text.append(local_time(view.updated_at, seconds=False))
     return text
 
 

@@ -65,10 +65,13 @@ class MetricSparkline(Horizontal):
     MetricSparkline > .value { width: 16; padding-left: 1; }
     """
 
-    def __init__(self, label: str, fmt: Callable[[float], str], **kwargs) -> None:
+    def __init__(
+        self, label: str, fmt: Callable[[float], str], *, with_limit: bool = False, **kwargs
+    ) -> None:
         super().__init__(**kwargs)
         self.label = label
         self.fmt = fmt
+        self.with_limit = with_limit  # the figure reads `used/limit` (memory)
 
     def compose(self) -> ComposeResult:
         yield Label(self.label, classes="label")
@@ -80,4 +83,7 @@ class MetricSparkline(Horizontal):
         data = [float(v) for v in values]
         top = limit if limit and limit > 0 else max(data, default=0.0)
         self.query_one(FixedSparkline).set_values(data, top or 1.0)
-        self.query_one(".value", Label).update(self.fmt(data[-1]) if data else "-")
+        value = self.fmt(data[-1]) if data else "-"
+        if data and self.with_limit and limit:
+            value = f"{value}/{self.fmt(limit)}"
+        self.query_one(".value", Label).update(value)

@@ -50,6 +50,7 @@ async def test_sparklines_draw_zero_low_and_full_high(world):
         assert set(cpu.render().plain) == {"▁"} and cpu.size.width > 0
         assert set(mem.render().plain) == {"█"}
         assert "0.0%" in str(spark.query_one(".value").render())
+        assert str(detail.query_one("#mem-spark .value").render()) == "64B/64B"
 
 
 async def test_compact_summary_at_80x24_keeps_url_and_room_for_tabs(world):
@@ -65,6 +66,9 @@ async def test_compact_summary_at_80x24_keeps_url_and_room_for_tabs(world):
         assert summary.size.height <= 7
         assert detail.query_one(LogView).size.height >= 10
         assert "URL" in str(summary.render())
+        assert "Created" not in str(summary.render())
+        dates = detail.query_one("#dates")  # beside it, under the sparklines
+        assert dates.display and "Created" in str(dates.render()) and dates.region.height == 2
         # a long error never pushes the URL away: it comes after, on one line
         view = dataclasses.replace(detail.view, status="error", reason="boom " * 60)
         text = summary_text(view, compact=True, width=38).plain.splitlines()
@@ -100,6 +104,7 @@ async def test_one_core_is_singular(world):
         view = dataclasses.replace(
             detail.view, live=dataclasses.replace(detail.view.live, cores=1.0)
         )
+        assert not detail.query_one("#dates").display  # tall enough: dates in the summary
         assert "of 1 core" in summary_text(view).plain
         assert "1 cores" not in summary_text(view).plain
         assert "1 cores" not in summary_text(view, compact=True).plain

@@ -91,3 +91,17 @@ async def test_log_search_escape_clears_then_leaves(world):
         assert len(detail.query_one(LogView).lines) == len(detail.lines)
         await pilot.press("escape")  # now leaves
         await on_screen(pilot, AppsScreen)
+
+
+async def test_logs_of_a_stopped_app_say_why_they_are_empty(world):
+    services = world.services(1)
+    services.call(services.apps.stop_app(world.app_id(0)))
+    app = make_app(services, services.settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await on_screen(pilot, AppsScreen)
+        app.open_app(world.app_id(0), tab="logs")
+        detail = await on_screen(pilot, AppDetailScreen)
+        await wait_for(pilot, lambda: detail._log_loaded, timeout=20)
+        await pilot.pause()
+        assert "loading" not in _status(detail)
+        assert "need it running" in _status(detail)
