@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -20,12 +20,15 @@ from proximity_tui.screens.live import LiveScreen
 from proximity_tui.widgets.cluster_header import ClusterHeader
 from proximity_tui.widgets.filter_input import FilterInput
 from proximity_tui.widgets.format import one_line
-from proximity_tui.widgets.vim_keys import VimOptionList
+from proximity_tui.widgets.vim_keys import VimOptionList, VimScroll
 
 if TYPE_CHECKING:
     from proximity_tui.services.views import NodeChoice
 
 ALL = "__all__"
+#: Below this width the side panes shrink so that the list keeps a readable width.
+NARROW = 110
+LEGEND = "✔ fits a node · ✖ no room now · ⚠ warnings"
 
 
 def entry_fits(entry: Any, nodes: list[NodeChoice]) -> bool:
@@ -49,8 +52,8 @@ class CatalogScreen(LiveScreen):
         Binding("d", "deploy", "Deploy", id="catalog.deploy"),
         Binding("slash", "filter", "Filter", id="catalog.filter"),
         Binding("y", "compose", "Compose file", id="catalog.compose"),
-        Binding("left", "focus_categories", "Categories", show=False),
-        Binding("right", "focus_entries", "Entries", show=False),
+        Binding("left", "focus_left", "Previous pane", show=False),
+        Binding("right", "focus_right", "Next pane", show=False),
     ]
 
     def __init__(self) -> None:
@@ -68,7 +71,8 @@ class CatalogScreen(LiveScreen):
             with Vertical(id="catalog-list"):
                 yield FilterInput("#entries", placeholder="search the catalog…")
                 yield VimOptionList(id="entries")
-            with VerticalScroll(id="catalog-detail"):
+                yield Static(LEGEND, id="catalog-legend")
+            with VimScroll(id="catalog-detail"):
                 yield Static("", id="entry-detail")
         yield Footer()
 
@@ -76,14 +80,11 @@ class CatalogScreen(LiveScreen):
         cluster = self.services.cluster
         self.nodes = list(cluster.nodes) if cluster is not None else []
         categories = self.query_one("#categories", OptionList)
-        catalog = self.services.catalog
-        counts: dict[str, int] = {}
-        for entry in catalog.entries:
-            counts[entry.category] = counts.get(entry.category, 0) + 1
-        categories.add_option(Option(f"All ({sum(counts.values())})", id=ALL))
-        for name in sorted(catalog.categories()):
-            categories.add_option(Option(f"{name} ({counts.get(name, 0)})", id=name))
+        categories.add_option(Option("All", id=ALL))
+        for name in sorted(self.services.catalog.categories()):
+            categories.add_option(Option(name, id=name))
         categories.highlighted = 0
+        self._count_categories()
         self._refill()
         self.query_one("#entries", OptionList).focus()
         self._load_nodes()
@@ -96,7 +97,22 @@ class CatalogScreen(LiveScreen):
             return  # the "fits" marks stay as the cluster info said; the form will show why
         self._refill(keep=True)
 
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < NARROW, "-narrow")
+
     # --- list -----------------------------------------------------------------------------
+
+    def _count_categories(self) -> None:
+        """Each category's count of the entries the filter matches (all of them without one)."""
+        counts: dict[str, int] = {}
+        for entry in search_entries(self.services.catalog, self.query_text, None):
+            counts[entry.category] = counts.get(entry.category, 0) + 1
+        categories = self.query_one("#categories", OptionList)
+        for index in range(categories.option_count):
+            option_id = categories.get_option_at_index(index).id
+            count = sum(counts.values()) if option_id == ALL else counts.get(option_id or "", 0)
+            name = "All" if option_id == ALL else one_line(option_id or "", 14)
+            categories.replace_option_prompt_at_index(index, f"{name} ({count})")
 
     def _refill(self, *, keep: bool = False) -> None:
         entries_list = self.query_one("#entries", OptionList)
@@ -163,16 +179,24 @@ class CatalogScreen(LiveScreen):
         if isinstance(event.input, FilterInput):
             event.stop()
             self.query_text = event.value.strip()
+            self._count_categories()
             self._refill()
 
     def action_filter(self) -> None:
         self.query_one(FilterInput).open()
 
-    def action_focus_categories(self) -> None:
-        self.query_one("#categories", OptionList).focus()
+    def _panes(self) -> list[Any]:
+        return [self.query_one(s) for s in ("#categories", "#entries", "#catalog-detail")]
 
-    def action_focus_entries(self) -> None:
-        self.query_one("#entries", OptionList).focus()
+    def action_focus_left(self) -> None:
+        panes = self._panes()
+        index = panes.index(self.focused) if self.focused in panes else 1
+        panes[max(index - 1, 0)].focus()
+
+    def action_focus_right(self) -> None:
+        panes = self._panes()
+        index = panes.index(self.focused) if self.focused in panes else 1
+        panes[min(index + 1, len(panes) - 1)].focus()
 
     def action_compose(self) -> None:
         self.show_compose = not self.show_compose

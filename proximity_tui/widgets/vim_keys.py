@@ -1,12 +1,13 @@
 """Vim-style movement for the lists and tables: j/k, g/G, ctrl+d/ctrl+u.
 
 Arrows, Home/End and PageUp/PageDown keep working; these are additions, hidden from the footer
-(the help overlay lists them). One module, because the two widgets differ only in action names.
+(the help overlay lists them). One module, because the widgets differ only in action names.
 """
 
 from __future__ import annotations
 
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.widgets import DataTable, OptionList
 
 
@@ -27,3 +28,16 @@ class VimDataTable(DataTable):
 
 class VimOptionList(OptionList):
     BINDINGS = _vim("first", "last")
+
+
+class VimScroll(VerticalScroll):
+    """A focusable text pane (e.g. the catalog entry's detail) read with the same keys."""
+
+    BINDINGS = [
+        Binding("j", "scroll_down", "Down", show=False),
+        Binding("k", "scroll_up", "Up", show=False),
+        Binding("g", "scroll_home", "Top", show=False),
+        Binding("G", "scroll_end", "Bottom", show=False),
+        Binding("ctrl+d", "page_down", "Page down", show=False),
+        Binding("ctrl+u", "page_up", "Page up", show=False),
+    ]
