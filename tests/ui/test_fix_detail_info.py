@@ -110,3 +110,7 @@ async def test_one_core_is_singular(world):
         assert "1 cores" not in summary_text(view, compact=True).plain
         two = dataclasses.replace(view, live=dataclasses.replace(view.live, cores=2.0))
         assert "of 2 cores" in summary_text(two).plain
+        # shrinking the terminal switches to the compact layout
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: detail.query_one("#dates").display)
+        assert "Created" not in str(detail.query_one("#summary").render())
