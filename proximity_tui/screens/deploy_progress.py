@@ -69,9 +69,10 @@ class DeployProgressScreen(LiveScreen):
         Binding("escape", "back", "Back (keeps running)"),
         Binding("escape", "back_done", "Back"),
         Binding("ctrl+c", "cancel_op", "Cancel (rolls back)", priority=True),
-        Binding("ctrl+c", "cannot_cancel", show=False, priority=True),
+        # Hidden from the footer; the help overlay lists them with these descriptions.
+        Binding("ctrl+c", "cannot_cancel", "Cancel (not possible now)", show=False, priority=True),
         Binding("enter", "open_app", "Open app"),
-        Binding("enter", "cannot_open", show=False),
+        Binding("enter", "cannot_open", "Open app (not available)", show=False),
     ]
 
     def __init__(self, op_id: int) -> None:

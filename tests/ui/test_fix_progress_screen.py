@@ -170,3 +170,18 @@ async def test_each_step_title_holds_on_one_line(world):
             else:
                 assert "…" in template
         app = make_app(services, services.settings)
+
+
+async def test_help_lists_the_progress_keys_by_name(world):
+    from proximity_tui.screens.help import HelpScreen
+
+    services = world.services(1)
+    app = make_app(services, services.settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await on_screen(pilot, AppsScreen)
+        app.open_progress(services.call(services.apps.operations())[0].id)
+        progress = await on_screen(pilot, DeployProgressScreen)
+        await wait_for(pilot, lambda: progress.status == "succeeded")
+        descriptions = [d for _key, d, _on in HelpScreen._rows(progress)]
+        assert not [d for d in descriptions if d.startswith(("cannot_", "back_done"))]
+        assert "Cancel (not possible now)" in descriptions and "Back" in descriptions
