@@ -7,6 +7,32 @@ from textual.containers import Horizontal
 from textual.widgets import Label
 
 MODES = (("1", "catalog", "Catalog"), ("2", "apps", "Apps"), ("3", "operations", "Operations"))
+SEPARATOR = " · "
+
+
+def fit_parts(parts: list[tuple[int, str]], width: int) -> str:
+    """Join the parts (priority, text) that fit in `width`, dropping the lowest priority ones
+    whole (never cutting a word); the order on screen stays the given one."""
+    kept = list(parts)
+    while kept and len(SEPARATOR.join(t for _, t in kept)) > width:
+        kept.remove(min(kept, key=lambda p: p[0]))
+    return SEPARATOR.join(t for _, t in kept)
+
+
+class ClusterInfo(Label):
+    """The cluster line: as many whole parts as the width allows."""
+
+    def __init__(self, parts: list[tuple[int, str]], **kwargs) -> None:
+        super().__init__("", markup=False, **kwargs)
+        self.parts = parts
+
+    def set_parts(self, parts: list[tuple[int, str]]) -> None:
+        self.parts = parts
+        self.refresh(layout=True)
+
+    def render(self) -> str:
+        width = self.content_region.width
+        return fit_parts(self.parts, width) if width > 0 else ""
 
 
 class ClusterHeader(Horizontal):
@@ -33,7 +59,7 @@ class ClusterHeader(Horizontal):
             tab = Label(f"{key} {title}", classes="tab", id=f"tab-{name}")
             tab.set_class(name == self.mode, "-active")
             yield tab
-        yield Label(self._info(), id="info", markup=False)
+        yield ClusterInfo(self._info(), id="info")
         services = getattr(self.app, "services", None)
         cluster = getattr(services, "cluster", None)
         if services is not None and services.demo:
@@ -43,11 +69,12 @@ class ClusterHeader(Horizontal):
         if cluster is not None and cluster.insecure:
             yield Label("TLS UNVERIFIED", id="insecure", classes="badge")
 
-    def _info(self) -> str:
+    def _info(self) -> list[tuple[int, str]]:
+        """(priority, text): the host first, then the node count, the user, the PVE version."""
         services = getattr(self.app, "services", None)
         if services is None:
-            return ""
-        parts: list[str] = []
+            return []
+        parts: list[tuple[int, str]] = []
         cluster = services.cluster
         if cluster is not None:
             # "3-node cluster" says nothing the node count does not: show the host then.
@@ -59,13 +86,14 @@ class ClusterHeader(Horizontal):
             nodes = f"{total} node{'s' if total != 1 else ''}"
             if online != total:
                 nodes += f" ({online} online)"
-            parts.append(f"{name} · {nodes}")
+            parts.append((4, name))
+            parts.append((3, nodes))
             if cluster.version:
-                parts.append(f"PVE {cluster.version}")
+                parts.append((1, f"PVE {cluster.version}"))
         user = services.user
         if user is not None:
-            parts.append(f"{user.username} ({user.role})")
-        return " · ".join(parts)
+            parts.append((2, f"{user.username} ({user.role})"))
+        return parts
 
     def refresh_info(self) -> None:
-        self.query_one("#info", Label).update(self._info())
+        self.query_one("#info", ClusterInfo).set_parts(self._info())
