@@ -9,6 +9,7 @@ runs on the service loop anyway and ends (or rolls back) without the UI.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -57,16 +58,51 @@ class ActionRunner:
 
     # --- running ----------------------------------------------------------------------------
 
-    def request(self, action: str, ids: list[str]) -> None:
-        """Start the flow for `action` on the apps `ids` (confirmation first when needed)."""
+    def why_not(self, action: str, ids: list[str]) -> str:
+        """Why `action` applies to none of `ids`: said when its key is pressed anyway."""
+        label = ACTIONS[action][1]
+        services = self.app.services
+        if services is None:
+            return "Still connecting to Proxmox: try again in a moment."
+        if action != "logs" and not services.can_change:
+            return f"Read-only session: {label} is disabled."
+        views = [self.app.apps[i] for i in ids if i in self.app.apps]
+        if not views:
+            return f"No app selected to {label.lower()}."
+        if len(views) > 1:
+            return f"{label} applies to none of the {len(views)} marked apps."
+        v = views[0]
+        if v.id in self.pending:
+            return f"{v.hostname} is busy: {ACTIONS[self.pending[v.id]][3]}…"
+        if v.busy_op is not None:
+            return f"{v.hostname} is busy: operation #{v.busy_op} is running."
+        if v.status == "missing":
+            return f"The container of {v.hostname} is gone: D deletes its record."
+        if action in ("stop", "restart") and v.status == "stopped":
+            return (
+                f"{v.hostname} is already stopped."
+                if action == "stop"
+                else (f"{v.hostname} is stopped: S starts it.")
+            )
+        if action == "start" and v.status == "running":
+            return f"{v.hostname} is already running."
+        return f"Cannot {label.lower()} {v.hostname} while it is {v.status}."
+
+    def request(
+        self, action: str, ids: list[str], on_started: Callable[[], None] | None = None
+    ) -> None:
+        """Start the flow for `action` on the apps `ids` (confirmation first when needed);
+        `on_started` runs once it is confirmed and running (the table drops its marks)."""
         self.app.run_worker(
-            self._flow(action, list(ids)),
+            self._flow(action, list(ids), on_started),
             group="actions",
             exit_on_error=False,
             description=f"{action} {len(ids)} app(s)",
         )
 
-    async def _flow(self, action: str, ids: list[str]) -> None:
+    async def _flow(
+        self, action: str, ids: list[str], on_started: Callable[[], None] | None = None
+    ) -> None:
         from proximity_tui.screens.confirm import ConfirmScreen
 
         app = self.app
@@ -102,11 +138,13 @@ class ActionRunner:
                     confirm_label=label,
                     require_text=require,
                     danger=action == "delete",
-                    note=_NOTES.get(action, ""),
+                    note=_note(action, targets),
                 )
             )
             if not confirmed:
                 return
+        if on_started is not None:
+            on_started()
         await asyncio.gather(*(self._run_one(action, v) for v in targets))
 
     def destroy_orphan(self, vmid: int, node: str, name: str) -> None:
@@ -217,6 +255,20 @@ _NOTES = {
     "update": "A snapshot is taken first; a failed update rolls back to it.",
     "stop": "Compose services are stopped, then the container is shut down.",
 }
+
+
+def _note(action: str, targets: list[AppView]) -> str:
+    """The confirmation's note; a delete says what it really removes, by the apps' status."""
+    if action == "delete":
+        gone = [v for v in targets if v.status == "missing"]
+        if len(gone) == len(targets):
+            return "The container is already gone from Proxmox: only the app record is removed."
+        if gone:
+            return (
+                "Containers and their data are destroyed (for apps whose container is already "
+                "gone, only the record); backups are kept."
+            )
+    return _NOTES.get(action, "")
 
 
 def _describe(exc: BaseException) -> str:

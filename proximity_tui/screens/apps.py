@@ -9,9 +9,11 @@ appear as their own rows, `missing` apps with their badge, each with a hint sayi
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -23,13 +25,17 @@ from textual.widgets.data_table import ColumnKey, RowDoesNotExist
 from proximity_tui.screens.actions import ACTIONS
 from proximity_tui.screens.apps_rows import (
     COLUMNS,
+    COMPACT_BELOW,
     SORTABLE,
     VMID_INDEX,
-    WIDTHS,
+    columns,
+    layout,
     orphan_row,
     render_cell,
     row_values,
     sort_value,
+    summary,
+    widths,
 )
 from proximity_tui.screens.live import LiveScreen
 from proximity_tui.widgets.cluster_header import ClusterHeader
@@ -42,19 +48,24 @@ if TYPE_CHECKING:
     from proximity_tui.services.views import OrphanView, StatusSnapshot
 
 ORPHAN_PREFIX = "orphan:"
+_MODE_KEYS = (("1", "catalog"), ("2", "apps"), ("3", "operations"))
 
 
 class AppsScreen(LiveScreen):
     BINDINGS = [
-        Binding("enter", "open", "Detail", id="apps.open"),
+        Binding("enter", "open", "Open", id="apps.open", key_display="⏎"),
         *(
             Binding(key, f"act('{name}')", label, id=f"apps.{name}")
             for name, (key, label, _, _) in ACTIONS.items()
         ),
         Binding("space", "mark", "Mark", id="apps.mark"),
-        Binding("escape", "unmark", "Unmark all", id="apps.unmark"),
+        Binding("escape", "unmark", "Clear", id="apps.unmark"),
         Binding("s", "sort", "Sort", id="apps.sort"),
+        Binding("i", "reverse_sort", "Reverse sort", id="apps.reverse"),
         Binding("slash", "filter", "Filter", id="apps.filter"),
+        # The App's mode keys, repeated here so that a compact footer can leave them out (the
+        # header names the modes already).
+        *(Binding(k, f"app.mode('{m}')", m.title()) for k, m in _MODE_KEYS),
     ]
 
     def __init__(self) -> None:
@@ -73,15 +84,21 @@ class AppsScreen(LiveScreen):
         self._bindings_timer: Timer | None = None
         #: Rows whose cells lag behind their app (off screen when it changed).
         self._outdated: set[str] = set()
+        #: A narrow terminal's table (see apps_rows); chosen before the first paint.
+        self.compact = False
+        self._footer_hidden: frozenset[str] | None = None
 
     def compose(self) -> ComposeResult:
         yield ClusterHeader("apps")
         yield StaleBanner()
         with Vertical(id="apps-body"):
             yield FilterInput("#apps-table", placeholder="filter apps (hostname, name, node…)")
-            table = LiveTable(id="apps-table", cursor_type="row", zebra_stripes=True)
-            for key, label in COLUMNS:
-                table.add_column(label, key=key, width=WIDTHS.get(key))
+            table = LiveTable(
+                id="apps-table", cursor_type="row", zebra_stripes=True, open_label="Open"
+            )
+            self.compact = self.app.size.width < COMPACT_BELOW
+            self._add_columns(table)
+            self._fit_footer(self.app.size.width)
             yield table
             yield Static("", id="empty", markup=False)
             yield Static("", id="hint", markup=False)
@@ -96,7 +113,7 @@ class AppsScreen(LiveScreen):
             values = self._values(app_id)
             self._shown[app_id] = values
             rows.append((app_id, values))
-        table.add_keyed_rows([(key, _cells(values)) for key, values in rows])
+        table.add_keyed_rows([(key, self._cells(values)) for key, values in rows])
         self._show_stale(snapshot)
         self._update_empty()
         table.focus()
@@ -104,16 +121,65 @@ class AppsScreen(LiveScreen):
         table.first_paint_callback = self.papp.table_painted
         table.view_changed_callback = self._redraw_visible
 
+    # --- columns ------------------------------------------------------------------------------
+
+    def _add_columns(self, table: DataTable) -> None:
+        sizes = widths(self.compact)
+        for key, label in columns(self.compact):
+            table.add_column(label, key=key, width=sizes.get(key))
+
+    def _cells(self, values: tuple) -> list[LazyCell]:
+        return [render_cell(column, values[i]) for i, column in layout(self.compact)]
+
+    def on_resize(self, event: events.Resize) -> None:
+        compact = event.size.width < COMPACT_BELOW
+        if compact != self.compact:
+            self._rebuild(compact)
+        self._fit_footer(event.size.width)
+
+    def _fit_footer(self, width: int) -> None:
+        """The footer shows the keys that fit, most used first (`?` lists them all)."""
+        hidden = next(keys for below, keys in _FOOTER_HIDES if width < below)
+        if hidden == self._footer_hidden:
+            return
+        self._footer_hidden = hidden
+        bindings = self._bindings.key_to_bindings
+        for key in {k for _, keys in _FOOTER_HIDES for k in keys}:
+            shown = key not in hidden
+            bindings[key] = [replace(b, show=shown) for b in bindings.get(key, [])]
+        self.refresh_bindings()
+
+    def _rebuild(self, compact: bool) -> None:
+        """Switch between the compact and the full table: the only time rows are re-added
+        (a resize across COMPACT_BELOW); the cursor stays on its app."""
+        table = self.query_one(LiveTable)
+        keep = self._cursor_key()
+        self.compact = compact
+        table.clear(columns=True)
+        self._add_columns(table)
+        self._shown.clear()
+        self._outdated.clear()
+        rows = []
+        for key in self._wanted_ids():
+            self._shown[key] = self._values(key)
+            rows.append((key, self._cells(self._shown[key])))
+        table.add_keyed_rows(rows)
+        self._label_sort(table)
+        if keep in self._shown:
+            table.move_cursor(row=table.get_row_index(keep), animate=False)
+        self._update_hint()
+
     # --- data ---------------------------------------------------------------------------------
 
     def _values(self, key: str) -> tuple:
         if key.startswith(ORPHAN_PREFIX):
-            return orphan_row(self._orphans[key], marked=False)
+            return orphan_row(self._orphans[key], marked=False, compact=self.compact)
         view = self.papp.apps[key]
         return row_values(
             view,
             marked=key in self.marked,
             pending=self.papp.actions.pending.get(key),
+            compact=self.compact,
         )
 
     def _matches(self, key: str) -> bool:
@@ -192,7 +258,7 @@ class AppsScreen(LiveScreen):
                 continue
             if key not in self._shown:
                 values = self._values(key)
-                table.add_row(*_cells(values), key=key)
+                table.add_row(*self._cells(values), key=key)
                 self._shown[key] = values
                 added = True
             elif lazy:
@@ -215,10 +281,11 @@ class AppsScreen(LiveScreen):
         self._outdated.discard(key)
         values = self._values(key)
         old = self._shown[key]
-        for (column, _), before, after in zip(COLUMNS, old, values, strict=True):
-            if before != after:
-                grow = column not in WIDTHS
-                table.update_cell(key, column, _cell(column, after), update_width=grow)
+        sizes = widths(self.compact)
+        for i, column in layout(self.compact):
+            if old[i] != values[i]:
+                grow = column not in sizes
+                table.update_cell(key, column, render_cell(column, values[i]), update_width=grow)
         self._shown[key] = values
 
     def _redraw_visible(self) -> None:
@@ -285,6 +352,8 @@ class AppsScreen(LiveScreen):
         hint = self.query_one("#hint", Static)
         key = self._cursor_key()
         text = ""
+        if self.compact and key in self.papp.apps:  # the columns the compact table leaves out
+            text = summary(self.papp.apps[key]) + "\n"
         if self.marked:
             text = f"{len(self.marked)} marked: action keys apply to all of them (Esc unmarks). "
         if key and key.startswith(ORPHAN_PREFIX) and key in self._orphans:
@@ -369,7 +438,7 @@ class AppsScreen(LiveScreen):
         if action == "open":
             return True if self.targets() else None
         if action == "unmark":
-            return bool(self.marked)
+            return bool(self.marked or self.filter_text)
         if action == "mark":
             return True if self._cursor_key() in self.papp.apps else None
         return True
@@ -377,13 +446,30 @@ class AppsScreen(LiveScreen):
     def action_open(self) -> None:
         """The app's detail; for an app an operation is working on, that operation's progress."""
         key = self._cursor_key()
+        orphan = self._cursor_orphan()
+        if orphan is not None:
+            self.notify(
+                f"CT {orphan.vmid} has no app record: there is no detail to open. "
+                "Press D to destroy it.",
+                markup=False,
+            )
+            return
         if key not in self.papp.apps or self.services is None:
             return
-        busy = self.papp.apps[key].busy_op
-        if busy is not None and busy in self.services.apps.running_operations():
-            self.papp.open_progress(busy)
+        op_id = self._running_operation(key)
+        if op_id is not None:
+            self.papp.open_progress(op_id)
         else:
             self.papp.open_app(key)
+
+    def _running_operation(self, key: str) -> int | None:
+        """The operation working on app `key` now. The view's `busy_op` is not enough: views
+        from the monitor's snapshots never carry it, so the live operations are asked too."""
+        live = dict(self.services.apps.ops.live)  # one C-level copy, safe from the service thread
+        busy = self.papp.apps[key].busy_op
+        if busy is not None and busy in live:
+            return busy
+        return next((op for op, ctx in sorted(live.items()) if ctx.app_id == key), None)
 
     def _cursor_orphan(self) -> OrphanView | None:
         key = self._cursor_key()
@@ -396,7 +482,26 @@ class AppsScreen(LiveScreen):
             return
         ids = self.targets()
         if ids:
-            self.papp.actions.request(name, ids)
+            on_started = self._clear_marks if self.marked else None
+            self.papp.actions.request(name, ids, on_started)
+
+    def _clear_marks(self) -> None:
+        if self.is_mounted:
+            self.action_unmark()
+
+    def on_key(self, event: events.Key) -> None:
+        """An action key whose action does not apply (greyed out): say why instead of nothing."""
+        name = _ACTION_KEYS.get(event.key)
+        if name is None or self.focused is not self.query_one(LiveTable):
+            return
+        if self.check_action("act", (name,)) is True:
+            return
+        event.stop()
+        ids = self.targets()
+        if self.services is not None and not ids and self._cursor_orphan() is not None:
+            self.notify("An orphan row has no app record: only D (destroy) applies.")
+            return
+        self.notify(self.papp.actions.why_not(name, ids), severity="warning", markup=False)
 
     def action_mark(self) -> None:
         key = self._cursor_key()
@@ -412,16 +517,30 @@ class AppsScreen(LiveScreen):
             table.move_cursor(row=table.cursor_row + 1)
 
     def action_unmark(self) -> None:
+        """Escape: drop the marks; with none, clear the filter."""
+        if not self.marked:
+            if self.filter_text:
+                self.query_one(FilterInput).action_clear_filter()
+            return
         marked, self.marked = self.marked, set()
         self._apply_now(marked, set())
 
     def action_sort(self) -> None:
-        order = list(SORTABLE)
-        if self.sort_column is None:
+        """`s`: the next shown column, ascending (`i` reverses)."""
+        shown = {c for c, _ in columns(self.compact)}
+        order = [c for c in SORTABLE if c in shown]
+        if self.sort_column not in order:
             self.sort_column = order[0]
         else:
             self.sort_column = order[(order.index(self.sort_column) + 1) % len(order)]
         self.sort_reverse = False
+        self._sort(self.query_one(DataTable), announce=True)
+
+    def action_reverse_sort(self) -> None:
+        if self.sort_column is None:
+            self.sort_column = SORTABLE[0]
+        else:
+            self.sort_reverse = not self.sort_reverse
         self._sort(self.query_one(DataTable), announce=True)
 
     def _sort(self, table: DataTable, *, announce: bool = False) -> None:
@@ -430,17 +549,24 @@ class AppsScreen(LiveScreen):
             self._reorder(table, lambda key: order.get(key, 0), reverse=False)
             return
         self._reorder(table, self._sort_key, reverse=self.sort_reverse)
-        for column, label in COLUMNS:
-            arrow = ""
-            if column == self.sort_column:
-                arrow = " ▼" if self.sort_reverse else " ▲"
-            table.columns[ColumnKey(column)].label = Text(label + arrow)
-        table.refresh()
+        self._label_sort(table)
         if announce:
             label = dict(COLUMNS)[self.sort_column]
             self.notify(
                 f"Sorted by {label}" + (" (descending)" if self.sort_reverse else ""), timeout=1.5
             )
+
+    def _label_sort(self, table: DataTable) -> None:
+        """The arrow on the sorted column's header (room for it is kept: see WIDTHS)."""
+        for column, label in columns(self.compact):
+            arrow = ""
+            if column == self.sort_column:
+                arrow = " ▼" if self.sort_reverse else " ▲"
+            col = table.columns[ColumnKey(column)]
+            col.label = Text(label + arrow)
+            if col.auto_width:
+                col.content_width = max(col.content_width, col.label.cell_len)
+        table.refresh()
 
     def _reorder(self, table: DataTable, key_of, *, reverse: bool) -> None:
         """Sort the rows in place (DataTable.sort by the unique vmid column), keeping the cursor."""
@@ -476,9 +602,13 @@ class AppsScreen(LiveScreen):
                 table.move_cursor(row=0)
 
 
-def _cell(column: str, value) -> LazyCell:
-    return render_cell(column, value)
+_LESS_USED = ("1", "2", "3", "space", "i", "escape", "C")
+#: (below this width, the keys the footer leaves out); the header names the modes already.
+_FOOTER_HIDES: tuple[tuple[float, frozenset[str]], ...] = (
+    (COMPACT_BELOW, frozenset({*_LESS_USED, "B", "U", "L", "s"})),
+    (150, frozenset(_LESS_USED)),
+    (float("inf"), frozenset({"1", "2", "3"})),
+)
 
-
-def _cells(values: tuple) -> list[LazyCell]:
-    return [render_cell(column, value) for (column, _), value in zip(COLUMNS, values, strict=True)]
+#: Key -> action name, for saying why a greyed-out action key does nothing.
+_ACTION_KEYS = {key: name for name, (key, _, _, _) in ACTIONS.items()}

@@ -1,7 +1,9 @@
 """How one app (or orphan) becomes a row of the apps table: raw values, cells and sort keys.
 
 Raw values are small hashable tuples so the screen can compare what a row shows with what it
-should show and update only the cells that differ.
+should show and update only the cells that differ. Below `COMPACT_BELOW` columns the table is
+compact: Node, Uptime and URL are left out (the line under the table shows them for the
+highlighted app), names are cut and Memory reads `210M/512M`, so a row fits 80 columns.
 """
 
 from __future__ import annotations
@@ -28,26 +30,64 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("uptime", "Uptime"),
     ("url", "URL"),
 )
-#: Fixed widths for cells that change on every refresh (auto widths would not grow with them).
-WIDTHS = {"mark": 1, "status": 14, "vmid": 5, "cpu": 6, "mem": 15, "uptime": 7}
+#: Fixed widths for cells that change on every refresh (auto widths would not grow with them);
+#: wide enough for the label and its sort arrow.
+WIDTHS = {"mark": 1, "status": 14, "vmid": 6, "cpu": 6, "mem": 15, "uptime": 8}
+#: A terminal narrower than this gets the compact table.
+COMPACT_BELOW = 100
+COMPACT_COLUMNS = frozenset({"mark", "status", "name", "hostname", "vmid", "cpu", "mem"})
+COMPACT_WIDTHS = {**WIDTHS, "mem": 11}
+#: Name and hostname are cut to these lengths in the compact table.
+COMPACT_NAME, COMPACT_HOST = 12, 14
 SORTABLE = ("status", "name", "hostname", "node", "vmid", "cpu", "mem", "uptime")
 VMID_INDEX = 5
 
 
-def row_values(view: AppView, *, marked: bool, pending: str | None) -> tuple:
+_COMPACT = tuple(c for c in COLUMNS if c[0] in COMPACT_COLUMNS)
+#: (index in a row's values, column key) of the columns each table shows.
+_LAYOUTS = {
+    compact: tuple(
+        (i, c) for i, (c, _) in enumerate(COLUMNS) if not compact or c in COMPACT_COLUMNS
+    )
+    for compact in (False, True)
+}
+
+
+def columns(compact: bool) -> tuple[tuple[str, str], ...]:
+    return _COMPACT if compact else COLUMNS
+
+
+def layout(compact: bool) -> tuple[tuple[int, str], ...]:
+    return _LAYOUTS[compact]
+
+
+def widths(compact: bool) -> dict[str, int]:
+    return COMPACT_WIDTHS if compact else WIDTHS
+
+
+def short_bytes(n: int | float | None) -> str:
+    """`210M`, `1.5G`: memory in at most 4 characters for the compact table."""
+    text = human_bytes(n)
+    if text.endswith("M") or text.endswith("K"):
+        return f"{float(text[:-1]):.0f}{text[-1]}"
+    return text
+
+
+def row_values(view: AppView, *, marked: bool, pending: str | None, compact: bool = False) -> tuple:
     live = view.live
     running = live is not None and live.status == "running"
     cpu = percent(live.cpu) if running and live is not None else "-"
+    size = short_bytes if compact else human_bytes
     if live is not None and live.maxmem:
-        mem = f"{human_bytes(live.mem)}/{human_bytes(live.maxmem)}" if running else "-"
+        mem = f"{size(live.mem)}/{size(live.maxmem)}" if running else "-"
     else:
         mem = "-"
     doing = ACTIONS[pending][3] if pending in ACTIONS else None
     return (
         marked,
         (view.status, view.stale, doing, view.busy_op is not None),
-        one_line(view.name, 40),
-        view.hostname,
+        one_line(view.name, COMPACT_NAME if compact else 40),
+        one_line(view.hostname, COMPACT_HOST) if compact else view.hostname,
         view.node,
         view.vmid,
         cpu,
@@ -57,11 +97,11 @@ def row_values(view: AppView, *, marked: bool, pending: str | None) -> tuple:
     )
 
 
-def orphan_row(orphan: OrphanView, *, marked: bool) -> tuple:
+def orphan_row(orphan: OrphanView, *, marked: bool, compact: bool = False) -> tuple:
     return (
         marked,
         ("orphan", False, None, False),
-        one_line(orphan.name or "(unnamed)", 40),
+        one_line(orphan.name or "(unnamed)", COMPACT_NAME if compact else 40),
         "— no record —",
         orphan.node,
         orphan.vmid,
@@ -74,7 +114,8 @@ def orphan_row(orphan: OrphanView, *, marked: bool) -> tuple:
 
 def render_cell(column: str, value: Any) -> LazyCell:
     if column == "mark":
-        return LazyCell("●", "bold yellow") if value else LazyCell("")
+        # Not `●`, the running badge: a mark must not read as a status.
+        return LazyCell("✓", "bold magenta") if value else LazyCell("")
     if column == "status":
         status, stale, doing, busy = value
         if doing:  # an action from this UI is running: say what, instead of the old status
@@ -117,3 +158,14 @@ def sort_value(column: str | None, view: AppView | None, orphan: OrphanView | No
         "uptime": live.uptime if live else -1,
     }
     return (fields.get(column or "name", ""), 0, view.vmid)
+
+
+def summary(view: AppView) -> str:
+    """The compact table's line for the highlighted app: what its hidden columns say."""
+    live = view.live
+    parts = [view.hostname, view.url or "no URL", f"on {view.node}"]
+    if live is not None and live.status == "running" and live.uptime:
+        parts.append(f"up {uptime(live.uptime)}")
+    if live is not None and live.maxmem and live.status == "running":
+        parts.append(f"{human_bytes(live.mem)}/{human_bytes(live.maxmem)}")
+    return " · ".join(parts)

@@ -11,6 +11,7 @@ checks the widths it computes against DataTable's own, so an upgrade that change
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from itertools import zip_longest
 from typing import Any
 
@@ -33,8 +34,16 @@ LINE_CACHE = 400
 
 
 class LiveTable(VimDataTable):
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, open_label: str | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if open_label is not None:
+            # DataTable's own Enter binding (hidden) is the one the footer finds first: show it,
+            # named for what Enter does on this table.
+            keys = self._bindings.key_to_bindings
+            keys["enter"] = [
+                replace(b, description=open_label, show=True, key_display="⏎")
+                for b in keys.get("enter", [])
+            ]
         # DataTable keys its render caches by an update counter that a live table bumps on every
         # refresh, so old entries are never hit again; sized for 10,000 cells they only fill
         # memory during the first minutes. A screenful is at most a few hundred cells.
