@@ -163,7 +163,8 @@ class DeployPipeline:
         if problem:
             raise ValidationError(problem, field="hostname")
         ctx.log(
-            f"{job.entry.name} as {job.hostname}: {job.cores} cores, {job.memory} MB, {job.disk} GB"
+            f"{job.entry.name} as {job.hostname}: {job.cores} core{'s' if job.cores != 1 else ''}, "
+            f"{job.memory} MB, {job.disk} GB"
         )
 
     async def place(self, ctx: OperationContext) -> None:

@@ -30,8 +30,8 @@ async def test_backup_create_list_delete_and_operations(world):
         assert [b.volid for b in services.call(services.apps.list_backups(key))] == [volid]
         backups.focus()
         await pilot.pause()
-        assert detail.active_bindings["x"].enabled
-        await pilot.press("x")
+        assert detail.active_bindings["delete"].enabled
+        await pilot.press("delete")
         await on_screen(pilot, ConfirmScreen)
         await pilot.press("enter")
         await wait_for(pilot, lambda: backups.row_count == 0, timeout=20)
