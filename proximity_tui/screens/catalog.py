@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 ALL = "__all__"
 #: Below this width the side panes shrink so that the list keeps a readable width.
 NARROW = 110
-LEGEND = "✔ fits a node · ✖ no room now · ⚠ warnings"
+LEGEND = "✔ fits · ✖ no room now · ⚠ warnings"
 
 
 def entry_fits(entry: Any, nodes: list[NodeChoice]) -> bool:

@@ -113,7 +113,8 @@ class DeployFormScreen(ModalScreen[int | None]):
                         ("disk", res.disk, res.min_disk, "GB"),
                     ):
                         with Vertical(classes="resource"):
-                            yield Label(f"{name.title()} (min {minimum} {unit})", classes="field")
+                            shown = "" if name == "cores" else f" {unit}"
+                            yield Label(f"{name.title()} (min {minimum}{shown})", classes="field")
                             with Horizontal(classes="resource-input"):
                                 yield Input(
                                     str(value),
@@ -125,7 +126,9 @@ class DeployFormScreen(ModalScreen[int | None]):
                                 yield Label(unit, classes="unit")
                 yield Static("", id="resource-problem", classes="problems", markup=False)
                 if entry.env:
-                    yield Label("Settings  (* required; secrets generated, ctrl+r reveals)")
+                    yield Label(
+                        "Settings  (* required; secrets generated, ctrl+r reveals)", id="settings"
+                    )
                     for var in entry.env:
                         mark = " *" if var.required else ""
                         kind = "  secret" if var.secret else ""

@@ -11,9 +11,11 @@ import re
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
+
+from proximity_tui.widgets.vim_keys import VimScroll
 
 NAMES = {
     "question_mark": "?",
@@ -117,7 +119,7 @@ class HelpScreen(ModalScreen[None]):
             table.add_row(key, description + note, style=style)
         with Vertical(classes="dialog", id="help"):
             yield Label(f"Keys on {self.under_name}", id="title", markup=False)
-            with VerticalScroll():
+            with VimScroll():
                 yield Static(table)
             yield Label("esc, ? or F1 to close", classes="note")
 

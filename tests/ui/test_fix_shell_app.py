@@ -124,3 +124,20 @@ async def test_ctrl_q_without_operations_quits_at_once(world):
         await pilot.pause(0.2)
         assert not isinstance(app.screen, ConfirmScreen)
     assert app.return_code == 0
+
+
+async def test_help_scrolls_with_the_keyboard_at_80x24(world):
+    from proximity_tui.widgets.vim_keys import VimScroll
+
+    services = world.services(1)
+    app = make_app(services, services.settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await on_screen(pilot, AppsScreen)
+        await pilot.press("f1")
+        help_ = await on_screen(pilot, HelpScreen)
+        pane = help_.query_one(VimScroll)
+        assert help_.focused is pane and pane.max_scroll_y > 0  # the common keys are below
+        await pilot.press("G")
+        await wait_for(pilot, lambda: pane.scroll_y == pane.max_scroll_y)
+        await pilot.press("k")
+        await wait_for(pilot, lambda: pane.scroll_y == pane.max_scroll_y - 1)
