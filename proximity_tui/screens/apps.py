@@ -435,8 +435,8 @@ class AppsScreen(LiveScreen):
                 return True
             ids = self.targets()
             return True if self.papp.actions.applicable(name, ids) else None
-        if action == "open":
-            return True if self.targets() else None
+        if action == "open":  # greyed on an orphan row, not offered on an empty table
+            return True if self.targets() else (None if self._shown else False)
         if action == "unmark":
             return bool(self.marked or self.filter_text)
         if action == "mark":

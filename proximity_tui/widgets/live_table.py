@@ -55,6 +55,11 @@ class LiveTable(VimDataTable):
         #: Called when other rows may have come into view (scrolled or resized).
         self.view_changed_callback: Callable[[], None] | None = None
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "select_cursor" and self.row_count == 0:
+            return False  # nothing to open: not offered in the footer
+        return super().check_action(action, parameters)
+
     def render_lines(self, crop: Region) -> list[Strip]:
         lines = super().render_lines(crop)
         if self.first_paint_callback is not None and self.row_count:

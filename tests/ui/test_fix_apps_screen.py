@@ -226,3 +226,14 @@ async def test_delete_of_a_missing_app_says_only_the_record_goes(world):
         await pilot.press("D")
         dialog = await on_screen(pilot, ConfirmScreen)
         assert "destroyed" in dialog.note
+
+
+async def test_an_empty_table_offers_no_enter(world):
+    services = world.services(0)
+    app = make_app(services, services.settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        screen = await _apps(pilot)
+        await pilot.pause(0.3)
+        shown = {k.key for k in screen.query_one(Footer).query(FooterKey)}
+        assert "enter" not in shown and "slash" in shown
