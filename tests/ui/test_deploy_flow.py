@@ -108,7 +108,7 @@ async def test_failed_deploy_shows_step_and_cleanup_and_list_stays_clean(world):
         assert progress.status in ("failed", "rolled_back")
         assert progress.failed_step == "compose"
         result = str(progress.query_one("#result").render())
-        assert "at step 'compose'" in result and "manifest unknown" in result
+        assert "at step 'Pull and start the app'" in result and "manifest unknown" in result
         assert "Cleaned up" in result
         states = {s.name: s.state for s in progress.query_one(StepChecklist).steps}
         assert states["compose"] == "failed" and states["create"] == "rolled_back"
