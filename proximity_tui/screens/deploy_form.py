@@ -144,6 +144,8 @@ class DeployFormScreen(ModalScreen[int | None]):
                         )
                 yield Label("Plan", classes="field")
                 yield Static("working out the plan…", id="plan")
+            # Why the last ctrl+s was refused; cleared as soon as a field changes (never stale).
+            yield Static("", id="submit-problem", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel", compact=True)
                 yield Button("Deploy", id="deploy", variant="primary", disabled=True, compact=True)
@@ -264,6 +266,7 @@ class DeployFormScreen(ModalScreen[int | None]):
     def on_input_changed(self, event: Input.Changed) -> None:
         input_id = event.input.id or ""
         self._drop_plan()
+        self._say_refused([])
         if input_id == "hostname":
             self.hostname_error = "checking…"
             self._check_hostname(event.value)
@@ -274,6 +277,7 @@ class DeployFormScreen(ModalScreen[int | None]):
 
     def on_select_changed(self, event: Select.Changed) -> None:
         self._drop_plan()
+        self._say_refused([])
         self._show_resource_problems()
         self._schedule_plan()
         self._refresh_button()
@@ -369,10 +373,14 @@ class DeployFormScreen(ModalScreen[int | None]):
         if problems == ["the plan is not ready yet"]:
             self.notify("Still working out the plan…", severity="warning")
             return
-        if problems:
-            self.notify("Cannot deploy: " + "; ".join(problems), severity="error", markup=False)
-            return
-        self._start(hostname)
+        self._say_refused(problems)
+        if not problems:
+            self._start(hostname)
+
+    def _say_refused(self, problems: list[str]) -> None:
+        view = self.query_one("#submit-problem", Static)
+        view.update("✖ Cannot deploy: " + "; ".join(problems) if problems else "")
+        view.set_class(bool(problems), "-error")
 
     @work(group="form-deploy", exclusive=True, exit_on_error=False)
     async def _start(self, hostname: str) -> None:

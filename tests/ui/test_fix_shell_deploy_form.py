@@ -68,13 +68,15 @@ async def test_cannot_deploy_names_only_the_current_hostname(world):
         await pilot.pause()
         assert not any(world.host(0) in p for p in form.problems())
         await wait_for(pilot, lambda: form._checked_hostname == world.host(1))
-        app._notifications.clear()
-        form.action_deploy()
+        await pilot.press("ctrl+s")
+        refused = form.query_one("#submit-problem")
+        message = str(refused.render())
+        assert refused.display and message.startswith("✖ Cannot deploy")
+        assert world.host(1) in message and world.host(0) not in message
+        assert "hostname: hostname" not in message
+        field.value = world.host(2)  # the refusal described the old value: it goes
         await pilot.pause()
-        messages = [n.message for n in app._notifications]
-        assert len(messages) == 1 and messages[0].startswith("Cannot deploy")
-        assert world.host(1) in messages[0] and world.host(0) not in messages[0]
-        assert "hostname: hostname" not in messages[0]
+        assert not refused.display and str(refused.render()) == ""
 
 
 async def test_prefills_a_free_hostname(world):
@@ -121,3 +123,14 @@ async def test_localhost_is_refused(world):
         await wait_for(pilot, lambda: form._checked_hostname == "localhost")
         assert form.hostname_error and "localhost" in form.hostname_error
         assert form.query_one("#deploy").disabled
+
+
+async def test_form_fills_80_columns_so_one_scrollbar_shows(world):
+    services = world.services(0)
+    app = make_app(services, services.settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await _form(pilot, "whoami")
+        dialog = form.query_one("#deploy-form")
+        assert dialog.outer_size.width == 80  # the screen below (and its scrollbar) is hidden
+        body = form.query_one("#form-body")
+        assert body.styles.scrollbar_size_vertical == 1
