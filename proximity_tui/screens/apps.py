@@ -136,6 +136,12 @@ class AppsScreen(LiveScreen):
         if compact != self.compact:
             self._rebuild(compact)
         self._fit_footer(event.size.width)
+        self.call_after_refresh(self._update_hint)
+
+    def _cut_off(self) -> bool:
+        """The full table is wider than the screen (its right columns need scrolling)."""
+        table = self.query_one(DataTable)
+        return table.virtual_size.width > table.scrollable_content_region.width
 
     def _fit_footer(self, width: int) -> None:
         """The footer shows the keys that fit, most used first (`?` lists them all)."""
@@ -352,8 +358,8 @@ class AppsScreen(LiveScreen):
         hint = self.query_one("#hint", Static)
         key = self._cursor_key()
         text = ""
-        if self.compact and key in self.papp.apps:  # the columns the compact table leaves out
-            text = summary(self.papp.apps[key]) + "\n"
+        if key in self.papp.apps and (self.compact or self._cut_off()):
+            text = summary(self.papp.apps[key]) + "\n"  # what the hidden columns would say
         if self.marked:
             text = f"{len(self.marked)} marked: action keys apply to all of them (Esc unmarks). "
         if key and key.startswith(ORPHAN_PREFIX) and key in self._orphans:
@@ -606,6 +612,7 @@ _LESS_USED = ("1", "2", "3", "space", "i", "escape", "C")
 #: (below this width, the keys the footer leaves out); the header names the modes already.
 _FOOTER_HIDES: tuple[tuple[float, frozenset[str]], ...] = (
     (COMPACT_BELOW, frozenset({*_LESS_USED, "B", "U", "L", "s"})),
+    (120, frozenset({*_LESS_USED, "L", "s"})),
     (150, frozenset(_LESS_USED)),
     (float("inf"), frozenset({"1", "2", "3"})),
 )

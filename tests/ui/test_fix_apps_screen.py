@@ -84,10 +84,13 @@ async def test_compact_table_fits_80_columns_and_shows_the_url_below(world):
         hint = str(screen.query_one("#hint").render())
         assert view.hostname in hint and view.url and view.url in hint
         # wider: the full table, cursor on the same app; narrower again: compact
-        await pilot.resize_terminal(140, 30)
+        await pilot.resize_terminal(104, 30)  # the full table, its URL column cut off:
         await wait_for(pilot, lambda: not screen.compact)
         assert "url" in t.columns and "uptime" in t.columns and "node" in t.columns
         assert row_keys(app)[t.cursor_row] == key
+        await wait_for(pilot, lambda: view.url in str(screen.query_one("#hint").render()))
+        await pilot.resize_terminal(160, 30)  # room for everything: no summary line
+        await wait_for(pilot, lambda: not screen.query_one("#hint").display)
         await pilot.resize_terminal(80, 24)
         await wait_for(pilot, lambda: screen.compact)
         assert row_keys(app)[t.cursor_row] == key
@@ -108,12 +111,14 @@ async def test_footer_at_80_columns_shows_whole_keys_including_enter(world):
     app = make_app(services, services.settings)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _apps(pilot)
-        await pilot.pause(0.3)
-        keys = list(screen.query_one(Footer).query(FooterKey))
-        shown = {k.key for k in keys}
-        assert {"enter", "S", "X", "D", "slash", "question_mark"} <= shown
-        assert all(0 < k.region.right <= 80 and k.region.width > 0 for k in keys)
-        assert "C" in screen.active_bindings  # left out of the footer, still bound
+        for width in (80, 100, 110, 120, 160):
+            await pilot.resize_terminal(width, 24)
+            await pilot.pause(0.3)
+            keys = list(screen.query_one(Footer).query(FooterKey))
+            shown = {k.key for k in keys}
+            assert {"enter", "S", "X", "D", "slash", "question_mark"} <= shown, width
+            assert all(0 < k.region.right <= width and k.region.width > 0 for k in keys), width
+            assert "C" in screen.active_bindings  # left out of the footer at 80, still bound
 
 
 async def test_sort_reverses_and_every_sorted_header_shows_its_arrow(world):
