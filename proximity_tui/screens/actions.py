@@ -56,6 +56,18 @@ class ActionRunner:
         views = [self.app.apps[i] for i in ids if i in self.app.apps]
         return [v for v in views if self.allowed(action, v)]
 
+    def running_operation(self, app_id: str) -> int | None:
+        """The operation working on `app_id` now. A view's `busy_op` is not enough: the status
+        monitor's views never carry it, so the service's live operations are asked too."""
+        services = self.app.services
+        if services is None:
+            return None
+        live = dict(services.apps.ops.live)  # one C-level copy, safe from the service thread
+        view = self.app.apps.get(app_id)
+        if view is not None and view.busy_op in live:
+            return view.busy_op
+        return next((op for op, ctx in sorted(live.items()) if ctx.app_id == app_id), None)
+
     # --- running ----------------------------------------------------------------------------
 
     def why_not(self, action: str, ids: list[str]) -> str:

@@ -29,12 +29,12 @@ from proximity_tui.screens.apps_rows import (
     SORTABLE,
     VMID_INDEX,
     columns,
+    hint_text,
     layout,
     orphan_row,
     render_cell,
     row_values,
     sort_value,
-    summary,
     widths,
 )
 from proximity_tui.screens.live import LiveScreen
@@ -356,30 +356,15 @@ class AppsScreen(LiveScreen):
 
     def _update_hint(self) -> None:
         hint = self.query_one("#hint", Static)
-        key = self._cursor_key()
-        text = ""
-        if key in self.papp.apps and (self.compact or self._cut_off()):
-            text = summary(self.papp.apps[key]) + "\n"  # what the hidden columns would say
-        if self.marked:
-            text = f"{len(self.marked)} marked: action keys apply to all of them (Esc unmarks). "
-        if key and key.startswith(ORPHAN_PREFIX) and key in self._orphans:
-            o = self._orphans[key]
-            text += (
-                f"CT {o.vmid} on {o.node} is tagged 'proximity' but no app record knows it. "
-                "Inspect it in Proxmox; D destroys it if it is debris."
-            )
-        elif key and key in self.papp.apps:
-            view = self.papp.apps[key]
-            if view.status == "missing":
-                text += (
-                    f"The container of {view.hostname} (CT {view.vmid}) is gone from Proxmox. "
-                    "D deletes the record."
-                )
-            elif view.status == "error":
-                text += f"{view.hostname}: error: {view.reason or 'unknown cause'}"
-            elif view.reason:
-                text += f"{view.hostname}: {view.reason}"
-        hint.update(text.strip())
+        key = self._cursor_key() or ""
+        view = self.papp.apps.get(key)
+        text = hint_text(
+            view,
+            self._orphans.get(key) if key.startswith(ORPHAN_PREFIX) else None,
+            marked=len(self.marked),
+            with_summary=view is not None and (self.compact or self._cut_off()),
+        )
+        hint.update(text)
         hint.display = bool(text)
 
     # --- selection and keys -------------------------------------------------------------------
@@ -462,20 +447,11 @@ class AppsScreen(LiveScreen):
             return
         if key not in self.papp.apps or self.services is None:
             return
-        op_id = self._running_operation(key)
+        op_id = self.papp.actions.running_operation(key)
         if op_id is not None:
             self.papp.open_progress(op_id)
         else:
             self.papp.open_app(key)
-
-    def _running_operation(self, key: str) -> int | None:
-        """The operation working on app `key` now. The view's `busy_op` is not enough: views
-        from the monitor's snapshots never carry it, so the live operations are asked too."""
-        live = dict(self.services.apps.ops.live)  # one C-level copy, safe from the service thread
-        busy = self.papp.apps[key].busy_op
-        if busy is not None and busy in live:
-            return busy
-        return next((op for op, ctx in sorted(live.items()) if ctx.app_id == key), None)
 
     def _cursor_orphan(self) -> OrphanView | None:
         key = self._cursor_key()

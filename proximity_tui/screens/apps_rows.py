@@ -169,3 +169,32 @@ def summary(view: AppView) -> str:
     if live is not None and live.maxmem and live.status == "running":
         parts.append(f"{human_bytes(live.mem)}/{human_bytes(live.maxmem)}")
     return " · ".join(parts)
+
+
+def hint_text(
+    view: AppView | None, orphan: OrphanView | None, *, marked: int, with_summary: bool
+) -> str:
+    """The line(s) under the table for the highlighted row: its summary when columns are hidden
+    or cut off, the marks, and what to do about an orphan, a missing app or an error."""
+    lines = []
+    if with_summary and view is not None:
+        lines.append(summary(view))
+    text = f"{marked} marked: action keys apply to all of them (Esc unmarks). " if marked else ""
+    if orphan is not None:
+        text += (
+            f"CT {orphan.vmid} on {orphan.node} is tagged 'proximity' but no app record knows "
+            "it. Inspect it in Proxmox; D destroys it if it is debris."
+        )
+    elif view is not None:
+        if view.status == "missing":
+            text += (
+                f"The container of {view.hostname} (CT {view.vmid}) is gone from Proxmox. "
+                "D deletes the record."
+            )
+        elif view.status == "error":
+            text += f"{view.hostname}: error: {view.reason or 'unknown cause'}"
+        elif view.reason:
+            text += f"{view.hostname}: {view.reason}"
+    if text.strip():
+        lines.append(text.strip())
+    return "\n".join(lines)

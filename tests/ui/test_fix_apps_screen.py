@@ -104,6 +104,10 @@ async def test_compact_table_fits_80_columns_and_shows_the_url_below(world):
             await wait_for(pilot, lambda s=snapshot: app.snapshot is s)
         assert calls == []
         assert row_keys(app)[t.cursor_row] == key
+        _move_to(app, world.app_id(0))
+        await pilot.press("space")  # the marks' line comes with the summary, not instead of it
+        hint = str(screen.query_one("#hint").render())
+        assert "1 marked" in hint and view.url in hint
 
 
 async def test_footer_at_80_columns_shows_whole_keys_including_enter(world):
