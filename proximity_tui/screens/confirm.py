@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Footer, Input, Label, Static
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -31,6 +31,8 @@ class ConfirmScreen(ModalScreen[bool]):
         self.note = note
 
     def compose(self) -> ComposeResult:
+        # The dialog's own keys, over the footer of the screen below (whose keys do not apply).
+        yield Footer()
         with Vertical(id="dialog", classes="dialog -danger" if self.danger else "dialog"):
             yield Label(self.title_text, id="title", markup=False)
             if self.lines:

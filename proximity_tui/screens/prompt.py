@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label
+from textual.widgets import Button, Footer, Input, Label
 
 Check = Callable[[str], Awaitable[str | None]]
 
@@ -36,6 +36,8 @@ class PromptScreen(ModalScreen[str | None]):
         self._checked = ""
 
     def compose(self) -> ComposeResult:
+        # The dialog's own keys, over the footer of the screen below (whose keys do not apply).
+        yield Footer()
         with Vertical(classes="dialog"):
             yield Label(self.title_text, id="title", markup=False)
             yield Label(self.label, markup=False)

@@ -184,6 +184,9 @@ async def test_keys_that_do_not_apply_say_why(world):
         await pilot.press("X")
         await wait_for(pilot, lambda: any("already stopped" in m for m in _messages(app)))
         assert f"{world.host(0)} is already stopped." in _messages(app)
+        await pilot.press("S")  # applies: it runs, and no warning comes with it
+        await wait_for(pilot, lambda: any(m.startswith("Started") for m in _messages(app)))
+        assert [m for m in _messages(app) if "busy" in m or "Cannot" in m] == []
         _move_to(app, orphan_key)
         await pilot.press("enter")
         await wait_for(pilot, lambda: any(f"CT {orphan_vmid}" in m for m in _messages(app)))
@@ -230,6 +233,9 @@ async def test_delete_of_a_missing_app_says_only_the_record_goes(world):
         await pilot.press("D")
         dialog = await on_screen(pilot, ConfirmScreen)
         assert "already gone" in dialog.note and "destroyed" not in dialog.note
+        # the dialog's footer says its own keys, not the table's underneath
+        await pilot.pause(0.2)
+        assert {k.key for k in dialog.query_one(Footer).query(FooterKey)} == {"escape"}
         await pilot.press("escape")
         _move_to(app, world.app_id(0))
         await pilot.press("D")
