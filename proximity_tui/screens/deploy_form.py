@@ -59,7 +59,8 @@ class DeployFormScreen(ModalScreen[int | None]):
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+r", "reveal", "Reveal secrets"),
         Binding("ctrl+s", "deploy", "Deploy"),
-        Binding("f1", "app.help", "Help"),  # `?` types into the text fields
+        Binding("f1", "app.help", "Help"),  # `?` types into the text fields...
+        Binding("question_mark", "app.help", "Help", show=False),  # ...and helps elsewhere
     ]
 
     def __init__(self, entry: Any) -> None:

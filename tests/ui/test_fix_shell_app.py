@@ -58,6 +58,10 @@ async def test_f1_opens_help_from_the_deploy_form_and_question_mark_types(world)
         await on_screen(pilot, DeployFormScreen)
         footer_keys = {b.binding.key for b in form.active_bindings.values() if b.binding.show}
         assert "f1" in footer_keys  # the footer says how to get help
+        form.query_one("#node").focus()  # outside a text field, `?` opens the help too
+        await pilot.press("question_mark")
+        await on_screen(pilot, HelpScreen)
+        assert field.value == before + "?"
 
 
 async def test_palette_finds_an_app_by_its_catalog_name(world):
