@@ -298,6 +298,13 @@ class ProximityApp(App[int]):
             url = event.extra.get("url") if event.extra else None
             text = f"Deployed {name}" + (f": {url}" if url else "")
             self.notify(text, title="Deploy finished", markup=False)
+        elif event.status == "rolled_back" and "cancelled" in (event.message or ""):
+            self.notify(
+                f"Deploy of {name} cancelled; what it started was rolled back",
+                title="Deploy cancelled",
+                severity="warning",
+                markup=False,
+            )
         else:
             status = (event.status or "failed").replace("_", " ")
             self.notify(

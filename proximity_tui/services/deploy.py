@@ -380,7 +380,7 @@ class DeployPipeline:
             environment=job.environment,
             config={"address": job.address},
         )
-        await ctx.save_state(recorded=True)
+        await ctx.save_state(recorded=True, url=url)
         ctx.log(f"{job.entry.name} is running" + (f" at {url}" if url else ""))
 
 

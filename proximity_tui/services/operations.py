@@ -107,8 +107,9 @@ class OperationContext:
         progress: float | None = None,
         status: str | None = None,
         duration: float | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
-        self._record(kind, message, step, level, progress, status, duration)
+        self._record(kind, message, step, level, progress, status, duration, extra=extra)
 
     def log(self, message: str, level: str = "info") -> None:
         """A line of output from a task or a command (sync: usable as a streaming callback)."""
@@ -116,7 +117,17 @@ class OperationContext:
             self._record(ev.LOG, line, self.step, level, None, None, None)
 
     def _record(
-        self, kind, message, step, level, progress, status, duration, *, publish: bool = True
+        self,
+        kind,
+        message,
+        step,
+        level,
+        progress,
+        status,
+        duration,
+        *,
+        publish: bool = True,
+        extra: dict[str, Any] | None = None,
     ) -> ev.OperationEvent:
         event = ev.OperationEvent(
             op_id=self.op_id,
@@ -130,6 +141,7 @@ class OperationContext:
             hostname=self.hostname,
             operation=self.kind,
             duration=duration,
+            extra=extra or {},
         )
         self.history.append(event)
         if len(self.history) > 5000:  # a chatty log must not grow without bound
@@ -231,7 +243,11 @@ class OperationContext:
     ) -> None:
         self.status = status
         level = "info" if status == "succeeded" else "error"
-        await self.emit(ev.FINISHED, message or status, level=level, status=status, progress=None)
+        # The app's URL rides on the last event: a notification can offer it without a lookup.
+        extra = {"url": self.state["url"]} if self.state.get("url") else None
+        await self.emit(
+            ev.FINISHED, message or status, level=level, status=status, progress=None, extra=extra
+        )
         await self.flush()
         full = {"state": dict(self.state), **(result or {})}
         await asyncio.to_thread(

@@ -47,6 +47,8 @@ async def test_deploy_from_catalog_to_running_app(world):
         assert progress.query_one(Log).lines  # task and command output
         await wait_for(pilot, lambda: progress.url is not None)
         assert progress.url.startswith("http://")
+        # The "deploy finished" notification offers the URL too (read off the FINISHED event).
+        await wait_for(pilot, lambda: any(progress.url in n.message for n in app._notifications))
         await pilot.press("escape", "2")
         apps = await on_screen(pilot, AppsScreen)
         await wait_for(pilot, lambda: world.app_id(0) in apps._shown)
