@@ -153,7 +153,8 @@ class AppsScreen(LiveScreen):
         for key in {k for _, keys in _FOOTER_HIDES for k in keys}:
             shown = key not in hidden
             bindings[key] = [replace(b, show=shown) for b in bindings.get(key, [])]
-        self.refresh_bindings()
+        if self.is_mounted:  # from compose, the footer's first build reads them anyway
+            self.refresh_bindings()
 
     def _rebuild(self, compact: bool) -> None:
         """Switch between the compact and the full table: the only time rows are re-added

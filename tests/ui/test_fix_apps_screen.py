@@ -247,6 +247,9 @@ async def test_an_empty_table_offers_no_enter(world):
     services = world.services(0)
     app = make_app(services, services.settings)
     async with app.run_test(size=(80, 24)) as pilot:
+        from proximity_tui.screens.catalog import CatalogScreen
+
+        await on_screen(pilot, CatalogScreen)  # no apps: it opens on the catalog
         await pilot.press("2")
         screen = await _apps(pilot)
         await pilot.pause(0.3)
