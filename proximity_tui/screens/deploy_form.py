@@ -20,11 +20,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from proximity_tui.screens.deploy_plan import node_label, plan_text, resource_problems
+from proximity_tui.services.validation import RESERVED_HOSTNAMES
 
 HOSTNAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 DEBOUNCE = 0.25
-#: Names a container must not take: they resolve to the machine itself.
-RESERVED = frozenset({"localhost", "localhost-localdomain", "ip6-localhost", "ip6-loopback"})
+#: Names a container must not take (the service refuses them too).
+RESERVED = RESERVED_HOSTNAMES
 #: The Node select's only option until the nodes are known (never a real node's name).
 LOADING = "\x00loading"
 NO_NODE = "\x00none"

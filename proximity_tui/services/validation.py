@@ -21,6 +21,12 @@ def _show(value: object, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+#: Names a container must not take: they resolve to the machine itself.
+RESERVED_HOSTNAMES = frozenset(
+    {"localhost", "localhost-localdomain", "ip6-localhost", "ip6-loopback"}
+)
+
+
 def check_hostname(value: object, *, field: str = "hostname") -> str:
     if not isinstance(value, str):
         raise ValidationError(f"{field} must be text, got {_show(value)}", field=field)
@@ -33,6 +39,11 @@ def check_hostname(value: object, *, field: str = "hostname") -> str:
         raise ValidationError(
             f"{field} {_show(value)} is not valid: use 1-63 letters, digits or hyphens, "
             "not starting or ending with a hyphen",
+            field=field,
+        )
+    if hostname in RESERVED_HOSTNAMES:
+        raise ValidationError(
+            f"{field} {hostname!r} is reserved: it names the machine itself, pick another",
             field=field,
         )
     return hostname
