@@ -437,14 +437,6 @@ class ProximityApp(App[int]):
             self.notify(f"Could not save the theme: {exc}", severity="warning", markup=False)
 
 
-def outcome_line(op: Any) -> str:
-    """How an operation the user quit during ended, for the terminal after the UI is gone."""
-    name = op.hostname or op.app_id or f"operation {op.id}"
-    status = (op.status or "ended").replace("_", " ")
-    text = f"proximity-tui: {op.kind} of {name} {status}"
-    return text + (f": {op.error}" if op.error and op.status != "succeeded" else "")
-
-
 def make_app(
     services: Any | None,
     settings: Settings,

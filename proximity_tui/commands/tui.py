@@ -104,12 +104,22 @@ def _close_after_quit(services: Any) -> None:
     # SIGCONT, and that handler (restarting a UI that is gone) would break the wait below.
     for sig in (signal.SIGCONT, signal.SIGTSTP):
         signal.signal(sig, signal.SIG_DFL)
-    running = services.apps.running_operations()
+    from proximity_tui.services.events import FINISHED
+
+    running = set(services.apps.running_operations())
+    ended: dict[int, Any] = {}
+    unsubscribe = None
     if running:
         _say(
             f"proximity-tui: waiting for {len(running)} operation(s) to finish "
             "(Ctrl-C cancels them: they roll back)"
         )
+
+        def remember(event: Any) -> None:  # on the service loop: only store it
+            if event.kind == FINISHED and event.op_id in running:
+                ended[event.op_id] = event
+
+        unsubscribe = services.apps.events.subscribe(remember)
     try:
         services.close()
     except KeyboardInterrupt:
@@ -118,6 +128,22 @@ def _close_after_quit(services: Any) -> None:
         _say("proximity-tui: cancelling; rolling back what was started")
         services._closed = False  # close() was interrupted half-way: run it to the end
         services.close()
+    finally:
+        if unsubscribe is not None:
+            unsubscribe()
+    # The UI is gone: say how each one ended, so the user need not open the journal.
+    for op_id in sorted(running):
+        event = ended.get(op_id)
+        _say(_ended_line(op_id, event))
+
+
+def _ended_line(op_id: int, event: Any) -> str:
+    if event is None:
+        return f"proximity-tui: operation #{op_id} did not end before the program stopped"
+    name = event.hostname or event.app_id or f"operation #{op_id}"
+    status = (event.status or "ended").replace("_", " ")
+    text = f"proximity-tui: {event.operation} of {name} {status}"
+    return text + (f": {event.message}" if event.status != "succeeded" and event.message else "")
 
 
 def _say(text: str) -> None:

@@ -201,6 +201,8 @@ def test_quitting_during_a_deploy_waits_for_it_even_if_the_session_then_drops(en
         start_ntfy_deploy(terminal)
         wait_for_step(db, None)  # quit as soon as the deploy runs: it is far from done
         terminal.keys("C-q")
+        terminal.wait("running. Quit?", timeout=10)  # asked first: work is in flight
+        terminal.keys("Enter")  # the Quit button has the focus
         terminal.wait("waiting for ", "operation(s) to finish", timeout=10)
     finally:
         terminal.tmux("kill-server")

@@ -145,18 +145,3 @@ async def test_help_scrolls_with_the_keyboard_at_80x24(world):
         await wait_for(pilot, lambda: pane.scroll_y == pane.max_scroll_y)
         await pilot.press("k")
         await wait_for(pilot, lambda: pane.scroll_y == pane.max_scroll_y - 1)
-
-
-def test_outcome_line_for_the_terminal_after_quitting():
-    from types import SimpleNamespace
-
-    from proximity_tui.app import outcome_line
-
-    ok = SimpleNamespace(
-        id=3, kind="deploy", hostname="ntfy", app_id="x", status="succeeded", error=None
-    )
-    assert outcome_line(ok) == "proximity-tui: deploy of ntfy succeeded"
-    bad = SimpleNamespace(
-        id=4, kind="deploy", hostname=None, app_id="a", status="rolled_back", error="docker failed"
-    )
-    assert outcome_line(bad) == "proximity-tui: deploy of a rolled back: docker failed"
