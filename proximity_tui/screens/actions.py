@@ -62,11 +62,7 @@ class ActionRunner:
         services = self.app.services
         if services is None:
             return None
-        live = dict(services.apps.ops.live)  # one C-level copy, safe from the service thread
-        view = self.app.apps.get(app_id)
-        if view is not None and view.busy_op in live:
-            return view.busy_op
-        return next((op for op, ctx in sorted(live.items()) if ctx.app_id == app_id), None)
+        return services.apps.operation_for(app_id)
 
     # --- running ----------------------------------------------------------------------------
 

@@ -266,6 +266,12 @@ class AppService:
     def running_operations(self) -> list[int]:
         return sorted(self.ops.live)
 
+    def operation_for(self, app_id: str) -> int | None:
+        """The live operation working on `app_id`, if any. Safe from any thread: it reads one
+        copy of the live contexts (the status monitor's views do not carry `busy_op`)."""
+        live = dict(self.ops.live)
+        return next((op for op, ctx in sorted(live.items()) if ctx.app_id == app_id), None)
+
     def cancel_operation(self, op_id: int, reason: str = "cancelled") -> bool:
         ctx = self.ops.live.get(op_id)
         if ctx is None:

@@ -130,7 +130,7 @@ async def test_marks_and_a_bulk_action_with_one_confirmation(world):
         _move_to(app, world.app_id(0))
         await pilot.press("space", "space")  # marks 0 and 1 (the cursor moves down)
         assert screen.marked == marked
-        assert "●" in cell(app, world.app_id(1), "mark")
+        assert "✓" in cell(app, world.app_id(1), "mark")
         await pilot.press("X")
         dialog = await on_screen(pilot, ConfirmScreen)
         listed = "\n".join(dialog.lines)
