@@ -9,6 +9,7 @@ failure (`pipeline.run_steps`). The methods are coroutines meant to run on the s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -388,12 +389,22 @@ class AppService:
                     del self._locks[key]
             # Whoever awaited this operation sees the container as it is now, not as the last
             # tick before the operation saw it (a restarted app listed as stopped until the next).
-            await asyncio.shield(self.monitor_fresh())
+            await asyncio.shield(self.monitor_fresh(ctx.app_id))
 
-    async def monitor_fresh(self) -> None:
-        """Wait for a status tick taken after now (no-op when the monitor is not running)."""
-        if self.monitor is not None:
-            await self.monitor.fresh()
+    async def monitor_fresh(self, app_id: str | None = None) -> None:
+        """Wait for a status tick taken after now, showing `app_id`'s container as Proxmox
+        reports it now (no-op when the monitor is not running)."""
+        monitor = self.monitor
+        if monitor is None or not monitor.running:
+            return
+        app = None
+        if app_id is not None:
+            with contextlib.suppress(ProximityError):  # deleted, or the database is busy
+                app = await self.get_app(app_id)
+        if app is not None and app.vmid and app.node:
+            await monitor.confirm(app.node, app.vmid)
+        else:
+            await monitor.fresh()
 
     def _spawn(self, ctx: OperationContext, coro) -> asyncio.Task[Any]:
         task = asyncio.get_running_loop().create_task(coro)

@@ -38,6 +38,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+#: Seconds what an operation saw (`confirm`) wins over a listing that still shows the old state:
+#: two pvestatd rounds and a tick.
+CONFIRM_HOLD = 25.0
+
+
 def live_status(g: Guest) -> LiveStatus:
     return LiveStatus(
         vmid=g.vmid,
@@ -108,6 +113,8 @@ class StatusMonitor:
         self._loop: asyncio.AbstractEventLoop | None = None
         #: Callers of `fresh()` waiting for a tick that starts after they asked.
         self._waiters: list[asyncio.Future[None]] = []
+        #: vmid -> (what `status/current` said after an operation, loop time it holds until).
+        self._confirmed: dict[int, tuple[Guest, float]] = {}
 
     # --- running ---
 
@@ -146,6 +153,41 @@ class StatusMonitor:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(waiter), timeout)
 
+    async def confirm(self, node: str, vmid: int) -> None:
+        """An operation just changed this CT. `/cluster/resources` shows what pvestatd gathered
+        last (up to ~10 s old on a real host), so ask `status/current`, which is current, and
+        show that until the listing agrees (or CONFIRM_HOLD s pass); then wait for a tick."""
+        if not self.running:
+            return
+        try:
+            guest = await self.client.ct_status(node, vmid)
+        except Exception:  # noqa: BLE001 - unreachable or gone: the listing decides
+            guest = None
+        if guest is not None:
+            loop = asyncio.get_running_loop()
+            self._confirmed[vmid] = (guest, loop.time() + CONFIRM_HOLD)
+        await self.fresh()
+
+    def _overlay(self, guests: list[Guest]) -> list[Guest]:
+        """The listing with what operations confirmed since, where it still lags behind."""
+        if not self._confirmed:
+            return guests
+        now = asyncio.get_running_loop().time()
+        index = {g.vmid: i for i, g in enumerate(guests)}
+        out = list(guests)
+        for vmid, (guest, until) in list(self._confirmed.items()):
+            i = index.get(vmid)
+            listed = out[i] if i is not None else None
+            if now >= until or (listed is not None and listed.status == guest.status):
+                del self._confirmed[vmid]  # the listing caught up (or we stop insisting)
+                continue
+            seen = replace(guest, tags=listed.tags, name=listed.name) if listed else guest
+            if i is None:
+                out.append(seen)
+            else:
+                out[i] = seen
+        return out
+
     async def _run(self) -> None:
         assert self._wake is not None
         while True:
@@ -174,7 +216,7 @@ class StatusMonitor:
         else:
             self.current_interval = self.interval
             self._last_success = now
-            snapshot = await asyncio.to_thread(self._apply, guests, now)
+            snapshot = await asyncio.to_thread(self._apply, self._overlay(guests), now)
         self.latest = snapshot
         self.snapshots.publish(snapshot)
         return snapshot
