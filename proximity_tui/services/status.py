@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+#: Slowest polling while Proxmox fails: one cheap GET, and the stale banner clears within this
+#: many seconds once Proxmox answers again.
+MAX_INTERVAL = 15.0
 #: Seconds what an operation saw (`confirm`) wins over a listing that still shows the old state:
 #: two pvestatd rounds and a tick.
 CONFIRM_HOLD = 25.0
@@ -92,7 +95,7 @@ class StatusMonitor:
         records: AppRecords,
         *,
         interval: float = 3.0,
-        max_interval: float = 60.0,
+        max_interval: float = MAX_INTERVAL,
         history: int = 60,
     ) -> None:
         self.client = client

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from proximity_tui.services.status import MAX_INTERVAL
 from proximity_tui.sim.faults import FaultRule
 from proximity_tui.sim.server import Simulator
 from proximity_tui.store import repositories as repo
@@ -76,6 +77,9 @@ def test_failures_mark_the_snapshot_stale_and_back_off(sim, services, faults, ho
     assert bad.last_success == good.taken_at
     assert all(a.stale for a in bad.apps.values()) and set(bad.apps) == set(good.apps)
     assert services.monitor.current_interval == 2 * services.monitor.interval
+    for _ in range(4):  # a long outage: polling slows down, but never past MAX_INTERVAL
+        services.call(services.monitor.tick())
+    assert services.monitor.current_interval == MAX_INTERVAL
     faults.clear()
     assert services.call(services.monitor.tick()).ok
     assert services.monitor.current_interval == services.monitor.interval
