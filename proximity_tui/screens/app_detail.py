@@ -36,6 +36,7 @@ from proximity_tui.screens.app_detail_info import (
 from proximity_tui.screens.live import LiveScreen
 from proximity_tui.widgets.cluster_header import ClusterHeader
 from proximity_tui.widgets.filter_input import FilterInput
+from proximity_tui.widgets.footer_fit import MODE_KEYS, fit_footer
 from proximity_tui.widgets.format import (
     human_bytes,
     human_duration,
@@ -54,6 +55,16 @@ LOG_TAIL = 200
 COMPACT_HEIGHT = 32
 
 
+#: The footer leaves out the less used app actions as the width shrinks (`?` lists every key).
+#: The mode keys never: the header names the modes.
+_MODES = frozenset({"1", "2", "3"})
+_FOOTER_HIDES = (
+    (100, frozenset({"C", "B", "U", "L", *_MODES})),
+    (130, frozenset({"L", *_MODES})),
+    (float("inf"), _MODES),
+)
+
+
 class AppDetailScreen(LiveScreen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
@@ -70,6 +81,8 @@ class AppDetailScreen(LiveScreen):
             if name != "logs"
         ),
         Binding("L", "show_tab('logs')", "Logs", id="detail.logs"),
+        # The App's mode keys, repeated so that the footer can leave them out.
+        *(Binding(k, f"app.mode('{m}')", m.title()) for k, m in MODE_KEYS),
         Binding("down,j", "enter_pane", "Into the tab", show=False),
     ]
 
@@ -85,6 +98,7 @@ class AppDetailScreen(LiveScreen):
         self._buffer = LineBuffer(LOG_LINES)
         self._log_loaded = False  # a line arrived or the stream ended
         self._stop: threading.Event | None = None
+        self._footer_hidden: frozenset[str] | None = None
 
     @property
     def view(self) -> Any | None:
@@ -151,7 +165,8 @@ class AppDetailScreen(LiveScreen):
         self.query_one("#settings-text", Static).update(settings_text(view, self.revealed))
         self.refresh_bindings()
 
-    def on_resize(self, _: Resize) -> None:
+    def on_resize(self, event: Resize) -> None:
+        self._footer_hidden = fit_footer(self, _FOOTER_HIDES, event.size.width, self._footer_hidden)
         self._render_view()
 
     def _render_snapshot(self, snapshot: StatusSnapshot | None) -> None:

@@ -35,6 +35,7 @@ from proximity_tui.screens.apps_rows import (
 from proximity_tui.screens.live import LiveScreen
 from proximity_tui.widgets.cluster_header import ClusterHeader
 from proximity_tui.widgets.filter_input import FilterInput
+from proximity_tui.widgets.footer_fit import MODE_KEYS
 from proximity_tui.widgets.live_table import LiveTable
 from proximity_tui.widgets.stale_banner import StaleBanner
 
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
     from proximity_tui.services.views import OrphanView, StatusSnapshot
 
 ORPHAN_PREFIX = "orphan:"
-_MODE_KEYS = (("1", "catalog"), ("2", "apps"), ("3", "operations"))
 
 
 class AppsScreen(AppsLayout, AppsSorting, LiveScreen):
@@ -59,7 +59,7 @@ class AppsScreen(AppsLayout, AppsSorting, LiveScreen):
         Binding("slash", "filter", "Filter", id="apps.filter"),
         # The App's mode keys, repeated here so that a compact footer can leave them out (the
         # header names the modes already).
-        *(Binding(k, f"app.mode('{m}')", m.title()) for k, m in _MODE_KEYS),
+        *(Binding(k, f"app.mode('{m}')", m.title()) for k, m in MODE_KEYS),
     ]
 
     def __init__(self) -> None:

@@ -8,7 +8,6 @@ the keys that fit, most used first (`?` lists them all).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from rich.text import Text
@@ -26,6 +25,7 @@ from proximity_tui.screens.apps_rows import (
     render_cell,
     widths,
 )
+from proximity_tui.widgets.footer_fit import fit_footer
 from proximity_tui.widgets.lazy_cell import LazyCell
 from proximity_tui.widgets.live_table import LiveTable
 
@@ -67,16 +67,7 @@ class AppsLayout:
 
     def _fit_footer(self, width: int) -> None:
         """The footer shows the keys that fit, most used first (`?` lists them all)."""
-        hidden = next(keys for below, keys in _FOOTER_HIDES if width < below)
-        if hidden == self._footer_hidden:
-            return
-        self._footer_hidden = hidden
-        bindings = self._bindings.key_to_bindings
-        for key in {k for _, keys in _FOOTER_HIDES for k in keys}:
-            shown = key not in hidden
-            bindings[key] = [replace(b, show=shown) for b in bindings.get(key, [])]
-        if self.is_mounted:  # from compose, the footer's first build reads them anyway
-            self.refresh_bindings()
+        self._footer_hidden = fit_footer(self, _FOOTER_HIDES, width, self._footer_hidden)
 
     def _rebuild(self, compact: bool) -> None:
         """Switch between the compact and the full table: the only time rows are re-added
