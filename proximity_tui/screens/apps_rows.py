@@ -82,7 +82,9 @@ def row_values(view: AppView, *, marked: bool, pending: str | None, compact: boo
         mem = f"{size(live.mem)}/{size(live.maxmem)}" if running else "-"
     else:
         mem = "-"
-    doing = ACTIONS[pending][3] if pending in ACTIONS else None
+    # This UI's own action first; else what any operation (the CLI's, a restore from the detail
+    # screen, one started before this UI) is doing, as the status snapshot says.
+    doing = ACTIONS[pending][3] if pending in ACTIONS else busy_participle(view.busy_kind)
     return (
         marked,
         (view.status, view.stale, doing, view.busy_op is not None),
@@ -95,6 +97,18 @@ def row_values(view: AppView, *, marked: bool, pending: str | None, compact: boo
         uptime(live.uptime) if running and live is not None else "-",
         view.url or "",
     )
+
+
+#: Operation kinds that are not row actions, in the form "◐ restoring…".
+_OTHER_PARTICIPLES = {"restore": "restoring", "deploy": "deploying"}
+
+
+def busy_participle(kind: str | None) -> str | None:
+    if kind is None:
+        return None
+    if kind in ACTIONS and ACTIONS[kind][3]:
+        return ACTIONS[kind][3]
+    return _OTHER_PARTICIPLES.get(kind)
 
 
 def orphan_row(orphan: OrphanView, *, marked: bool, compact: bool = False) -> tuple:

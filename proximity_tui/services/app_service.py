@@ -148,13 +148,17 @@ class AppService:
         snapshot = self.monitor.latest if self.monitor is not None else None
         out = []
         for app in apps:
-            live = snapshot.apps.get(app.id).live if snapshot and app.id in snapshot.apps else None
+            seen = snapshot.apps.get(app.id) if snapshot else None
+            live = seen.live if seen else None
             out.append(
                 replace(
                     app,
                     live=live,
                     stale=bool(snapshot and not snapshot.ok),
                     busy_op=self._locks.get(app.id),
+                    # From the snapshot only: the UI applies snapshots by what changed since
+                    # the last one, so a kind read here would stay after the operation ended.
+                    busy_kind=seen.busy_kind if seen else None,
                 )
             )
         return out
@@ -267,11 +271,16 @@ class AppService:
     def running_operations(self) -> list[int]:
         return sorted(self.ops.live)
 
-    def operation_for(self, app_id: str) -> int | None:
-        """The live operation working on `app_id`, if any. Safe from any thread: it reads one
-        copy of the live contexts (the status monitor's views do not carry `busy_op`)."""
+    def busy_apps(self) -> dict[str, tuple[int, str]]:
+        """app id -> (operation id, kind) of every operation running now. Safe from any
+        thread: it reads one copy of the live contexts."""
         live = dict(self.ops.live)
-        return next((op for op, ctx in sorted(live.items()) if ctx.app_id == app_id), None)
+        return {ctx.app_id: (op, ctx.kind) for op, ctx in sorted(live.items()) if ctx.app_id}
+
+    def operation_for(self, app_id: str) -> int | None:
+        """The live operation working on `app_id`, if any (any thread)."""
+        working = self.busy_apps().get(app_id)
+        return working[0] if working else None
 
     def cancel_operation(self, op_id: int, reason: str = "cancelled") -> bool:
         ctx = self.ops.live.get(op_id)

@@ -152,6 +152,7 @@ def build_services(settings: Settings, *, simulator: Simulator | None = None) ->
     )
     monitor = StatusMonitor(client, apps.records, interval=settings.ui.refresh_seconds)
     apps.monitor = monitor
+    monitor.busy = apps.busy_apps  # each snapshot says which apps an operation is working on
     return Services(
         settings=settings,
         runtime=runtime,

@@ -65,6 +65,8 @@ class AppView:
     stale: bool = False
     #: Id of the operation running on this app right now, if any.
     busy_op: int | None = None
+    #: Its kind (`restore`, `stop`, ...), so a list can say what is happening.
+    busy_kind: str | None = None
 
 
 @dataclass(frozen=True)
