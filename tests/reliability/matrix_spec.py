@@ -14,10 +14,12 @@ from dataclasses import dataclass, field, replace
 
 from proximity_tui.sim.faults import FaultRule
 
-#: Client-side limits the matrix runs with (see `conftest.make_services`).
-API_TIMEOUT = 0.5  # [proxmox] timeout: one API call
-TASK_TIMEOUT = 0.5  # [deploy] task_timeout: one task; [ssh] timeout: one command in a container
-HEALTH_TIMEOUT = 0.5
+#: Client-side limits the matrix runs with (see `conftest.make_services`). One second: "slow"
+#: answers then leave half a second for the work itself, which holds when `make test` runs two
+#: workers on two cores (at 0.5 s a slow Docker install once ran past its limit under that load).
+API_TIMEOUT = 1.0  # [proxmox] timeout: one API call
+TASK_TIMEOUT = 1.0  # [deploy] task_timeout: one task; [ssh] timeout: one command in a container
+HEALTH_TIMEOUT = 1.0
 #: A fault's delay beyond those limits; "slow" answers come at half of them.
 OVER_API = API_TIMEOUT + 0.15
 OVER_TASK = TASK_TIMEOUT + 0.15

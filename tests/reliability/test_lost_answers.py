@@ -16,9 +16,10 @@ import pytest
 
 from proximity_tui.services.errors import ProximityError, ProxmoxTimeout
 from tests.reliability.conftest import make_services
+from tests.reliability.matrix_spec import API_TIMEOUT
 from tests.reliability.world import world_problems
 
-LATE = 0.8  # seconds after the timeout (0.5 s) at which Proxmox carries the call out
+LATE = 0.8  # seconds after our timeout at which Proxmox carries the call out
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def lose_the_answer(client, method: str, landed: list) -> None:
             landed.append(await real(*args, **kwargs))
 
         asyncio.get_running_loop().create_task(carry_out())
-        raise ProxmoxTimeout("no answer within 0.5s", call=f"POST ({method})")
+        raise ProxmoxTimeout(f"no answer within {API_TIMEOUT:g}s", call=f"POST ({method})")
 
     setattr(client, method, late)
 
