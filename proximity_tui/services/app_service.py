@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from proximity_tui.services import events as ev
 from proximity_tui.services import lifecycle
-from proximity_tui.services.app_records import AppRecords, VmidTaken
+from proximity_tui.services.app_records import AppRecords
 from proximity_tui.services.containers import Containers, app_compose_file
 from proximity_tui.services.deploy import (
     DeployPipeline,
@@ -26,7 +26,6 @@ from proximity_tui.services.deploy import (
 )
 from proximity_tui.services.errors import (
     BusyError,
-    ConflictError,
     PermissionDenied,
     ProximityError,
     ValidationError,
@@ -41,9 +40,9 @@ from proximity_tui.services.views import (
     NodeChoice,
     OperationView,
 )
+from proximity_tui.services.vmids import move_reservation, reserve_row
 
 MIB = 1024 * 1024
-VMID_ATTEMPTS = 20
 
 if TYPE_CHECKING:
     from proximity_tui.config import DeploySettings
@@ -428,39 +427,12 @@ class AppService:
         return task
 
     async def reserve_row(self, ctx: OperationContext, make_row: Callable[[int], dict]) -> int:
-        """Insert the app row with the next free vmid; its unique lxc_id settles races."""
-        vmid = await self.client.next_vmid()
-        for _ in range(VMID_ATTEMPTS):
-            ctx.check_cancelled()
-            try:
-                await self.records.reserve(**make_row(vmid))
-                return vmid
-            except VmidTaken:
-                vmid = await self._free_vmid_after(vmid)
-        raise ConflictError("could not reserve a free vmid")
+        """Insert the app row with the next free vmid (see `vmids.py`)."""
+        return await reserve_row(self.client, self.records, ctx, make_row)
 
     async def move_reservation(self, ctx: OperationContext, app_id: str, old: int) -> int:
-        """Proxmox says `old` is in use (another Proximity with its own database, or someone in
-        the web UI, created it after we reserved it): move the app row to a free vmid."""
-        vmid = await self._free_vmid_after(old)
-        for _ in range(VMID_ATTEMPTS):
-            ctx.check_cancelled()
-            try:
-                await self.records.change_vmid(app_id, old, vmid)
-                await ctx.save_state(vmid=vmid)
-                return vmid
-            except VmidTaken:
-                vmid = await self._free_vmid_after(vmid)
-        raise ConflictError("could not find a free vmid")
-
-    async def _free_vmid_after(self, vmid: int) -> int:
-        """The next vmid no app row holds (skipped without asking Proxmox: their CTs may not
-        exist yet) and Proxmox confirms free."""
-        taken = await self.records.vmids_from(vmid)
-        vmid += 1
-        while vmid in taken or not await self.client.vmid_free(vmid):
-            vmid += 1
-        return vmid
+        """Proxmox says `old` is in use after all: move the app row to a free vmid."""
+        return await move_reservation(self.client, self.records, ctx, app_id, old)
 
     # --- deploy ---
 
