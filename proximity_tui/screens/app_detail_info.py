@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.events import Resize
 from textual.widgets import Log
 
@@ -20,6 +18,7 @@ from proximity_tui.widgets.format import (
     wrap_line,
 )
 from proximity_tui.widgets.status_badge import status_text
+from proximity_tui.widgets.vim_keys import SCROLL_KEYS, VimScroll
 
 if TYPE_CHECKING:
     from proximity_tui.services.views import AppView
@@ -125,26 +124,14 @@ def settings_text(view: AppView, revealed: dict[str, str] | None = None) -> Text
     return text
 
 
-_SCROLL_KEYS = [
-    Binding("j", "scroll_down", "Down", show=False),
-    Binding("k", "scroll_up", "Up", show=False),
-    Binding("g", "scroll_home", "Top", show=False),
-    Binding("G", "scroll_end", "Bottom", show=False),
-    Binding("ctrl+d", "page_down", "Page down", show=False),
-    Binding("ctrl+u", "page_up", "Page up", show=False),
-]
-
-
-class PaneScroll(VerticalScroll):
+class PaneScroll(VimScroll):
     """A tab's text, focusable and scrolled with the arrows or j/k."""
-
-    BINDINGS = _SCROLL_KEYS
 
 
 class LogView(Log):
     """The log lines, wrapped to the width (re-wrapped on resize); arrows or j/k scroll."""
 
-    BINDINGS = _SCROLL_KEYS
+    BINDINGS = SCROLL_KEYS
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_lines=LOG_LINES, **kwargs)

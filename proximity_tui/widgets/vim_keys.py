@@ -30,14 +30,18 @@ class VimOptionList(OptionList):
     BINDINGS = _vim("first", "last")
 
 
+#: j/k, g/G, ctrl+d/u for anything that scrolls (a text pane, a log).
+SCROLL_KEYS = [
+    Binding("j", "scroll_down", "Down", show=False),
+    Binding("k", "scroll_up", "Up", show=False),
+    Binding("g", "scroll_home", "Top", show=False),
+    Binding("G", "scroll_end", "Bottom", show=False),
+    Binding("ctrl+d", "page_down", "Page down", show=False),
+    Binding("ctrl+u", "page_up", "Page up", show=False),
+]
+
+
 class VimScroll(VerticalScroll):
     """A focusable text pane (e.g. the catalog entry's detail) read with the same keys."""
 
-    BINDINGS = [
-        Binding("j", "scroll_down", "Down", show=False),
-        Binding("k", "scroll_up", "Up", show=False),
-        Binding("g", "scroll_home", "Top", show=False),
-        Binding("G", "scroll_end", "Bottom", show=False),
-        Binding("ctrl+d", "page_down", "Page down", show=False),
-        Binding("ctrl+u", "page_up", "Page up", show=False),
-    ]
+    BINDINGS = SCROLL_KEYS
