@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -233,19 +234,22 @@ class AppRecords:
 
         return await asyncio.to_thread(work)
 
-    def apply_statuses(self, changes: Iterable[tuple[str, str]]) -> int:
-        """Set many statuses in one transaction (the monitor's tick). Sync: run it in a thread."""
+    def apply_statuses(
+        self, changes: Iterable[tuple[str, str]], *, not_after: datetime | None = None
+    ) -> int:
+        """Set many statuses in one transaction (the monitor's tick). Sync: run it in a thread.
+        With `not_after`, a row changed after that moment (after the listing was asked for) is
+        left alone: what changed it knows better than the listing."""
         changes = list(changes)
         if not changes:
             return 0
         with self.db.session() as s:
             now = utcnow()
             for app_id, status in changes:
-                s.execute(
-                    update(App)
-                    .where(App.id == app_id, App.status.in_(MONITORED))
-                    .values(status=status, updated_at=now)
-                )
+                where = [App.id == app_id, App.status.in_(MONITORED)]
+                if not_after is not None:
+                    where.append(App.updated_at <= not_after)
+                s.execute(update(App).where(*where).values(status=status, updated_at=now))
         return len(changes)
 
     # --- backups ---

@@ -256,12 +256,16 @@ class StatusMonitor:
         with self.records.db.session(readonly=True) as s:
             rows = s.execute(select(App.id, App.lxc_id, App.status, App.updated_at)).all()
         changes = []
-        for app_id, vmid, status, _ in rows:
+        for app_id, vmid, status, updated in rows:
+            if updated is not None and updated > now:
+                # Changed after we asked Proxmox (a deploy recorded its app meanwhile): the
+                # listing may predate its CT. The next tick judges it.
+                continue
             want = desired_status(status, by_vmid.get(vmid))
             if want != status:
                 changes.append((app_id, want))
         if changes:
-            self.records.apply_statuses(changes)
+            self.records.apply_statuses(changes, not_after=now)
             with self.records.db.session(readonly=True) as s:
                 rows = s.execute(select(App.id, App.lxc_id, App.status, App.updated_at)).all()
         self._refresh_views(rows)

@@ -112,3 +112,18 @@ def test_an_orphan_can_be_destroyed_and_nothing_else(sim, services, hostname):
     assert sim.call(lambda: sim.state.find_ct(foreign.vmid)) is not None
     op = services.call(services.apps.operations())[0]
     assert (op.kind, op.status) == ("destroy_orphan", "succeeded")
+
+
+def test_a_row_changed_after_the_listing_was_asked_for_is_not_judged_by_it(services, hostname):
+    """A `status` refresh racing a deploy: the listing was taken before the new CT existed, the
+    row was recorded `running` after. The app must not become `missing` on that old listing."""
+    from datetime import timedelta
+
+    from proximity_tui.services.events import utcnow
+
+    app = services.call(services.apps.deploy_app("whoami", hostname))
+    before = utcnow() - timedelta(seconds=5)  # the listing "was asked for" before the deploy
+    services.monitor._apply([], before)
+    assert services.call(services.apps.get_app(app.id)).status == "running"
+    services.monitor._apply([], utcnow() + timedelta(seconds=1))  # a newer listing without it
+    assert services.call(services.apps.get_app(app.id)).status == "missing"
