@@ -30,6 +30,19 @@ async def _open_form(pilot, entry_name: str, *, typed: bool = False) -> DeployFo
     return form
 
 
+async def _slow_deploy(pilot, world, delay: float) -> DeployProgressScreen:
+    """Deploy whoami as host 0 from the form, its Docker install answering `delay` s late (the
+    deploy stays busy meanwhile); returns the progress screen."""
+    from proximity_tui.sim.faults import FaultRule
+
+    form = await _open_form(pilot, "whoami")
+    form.query_one("#hostname", Input).value = world.host(0)
+    await wait_for(pilot, lambda: form.plan and form.plan.hostname == world.host(0))
+    world.sim.faults.add(FaultRule(command=r"apk add", delay=delay))
+    await pilot.press("enter")
+    return await on_screen(pilot, DeployProgressScreen)
+
+
 async def test_deploy_from_catalog_to_running_app(world):
     services = world.services(0)
     app = make_app(services, services.settings)
@@ -122,18 +135,10 @@ async def test_failed_deploy_shows_step_and_cleanup_and_list_stays_clean(world):
 
 
 async def test_progress_survives_escape_and_reopens(world):
-    from proximity_tui.sim.faults import FaultRule
-
     services = world.services(0)
     app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
-        form = await _open_form(pilot, "whoami")
-        form.query_one("#hostname", Input).value = world.host(0)
-        await wait_for(pilot, lambda: form.plan and form.plan.hostname == world.host(0))
-        # keep the deploy busy for a moment: the docker install answers slowly
-        world.sim.faults.add(FaultRule(command=r"apk add", delay=2.0))
-        await pilot.press("enter")
-        progress = await on_screen(pilot, DeployProgressScreen)
+        progress = await _slow_deploy(pilot, world, 2.0)
         op_id = progress.op_id
         await pilot.press("escape")  # leave while it runs
         assert op_id in services.apps.running_operations()
@@ -156,17 +161,11 @@ async def test_progress_survives_escape_and_reopens(world):
 
 async def test_ctrl_c_cancels_a_running_deploy_after_confirmation(world):
     from proximity_tui.screens.confirm import ConfirmScreen
-    from proximity_tui.sim.faults import FaultRule
 
     services = world.services(0)
     app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
-        form = await _open_form(pilot, "whoami")
-        form.query_one("#hostname", Input).value = world.host(0)
-        await wait_for(pilot, lambda: form.plan and form.plan.hostname == world.host(0))
-        world.sim.faults.add(FaultRule(command=r"apk add", delay=2.0))
-        await pilot.press("enter")
-        progress = await on_screen(pilot, DeployProgressScreen)
+        progress = await _slow_deploy(pilot, world, 2.0)
         await wait_for(pilot, lambda: progress.query_one(StepChecklist).counts()[0] >= 3)
         await pilot.press("ctrl+c")
         await on_screen(pilot, ConfirmScreen)

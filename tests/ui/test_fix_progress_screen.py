@@ -3,7 +3,7 @@ that follow the operation's state, a cancelled deploy read as cancelled, one lin
 
 from __future__ import annotations
 
-from textual.widgets import Button, Input, Label
+from textual.widgets import Button, Label
 
 from proximity_tui.app import make_app
 from proximity_tui.screens.app_detail import AppDetailScreen
@@ -13,7 +13,7 @@ from proximity_tui.screens.deploy_progress import CancelOperationConfirm, Deploy
 from proximity_tui.services.deploy import deploy_steps
 from proximity_tui.widgets.step_checklist import StepChecklist
 from tests.ui.helpers import on_screen, wait_for
-from tests.ui.test_deploy_flow import _open_form
+from tests.ui.test_deploy_flow import _slow_deploy
 
 
 def _footer_actions(screen) -> set[str]:
@@ -26,17 +26,10 @@ def _toasts(app) -> list[str]:
 
 
 async def test_escape_from_a_deploy_started_in_the_catalog_lands_on_the_app_list(world):
-    from proximity_tui.sim.faults import FaultRule
-
     services = world.services(0)
     app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
-        form = await _open_form(pilot, "whoami")
-        form.query_one("#hostname", Input).value = world.host(0)
-        await wait_for(pilot, lambda: form.plan and form.plan.hostname == world.host(0))
-        world.sim.faults.add(FaultRule(command=r"apk add", delay=1.0))
-        await pilot.press("enter")
-        progress = await on_screen(pilot, DeployProgressScreen)
+        progress = await _slow_deploy(pilot, world, 1.0)
         assert app.current_mode == "catalog"
         await pilot.press("escape")
         apps = await on_screen(pilot, AppsScreen)
