@@ -23,8 +23,8 @@ from typing import Any
 
 import yaml
 
-from proximity_tui.services.catalog import BUNDLED_DIR, CatalogEntry, CatalogService
-from proximity_tui.services.catalog_search import SearchIndex
+from proximity_tui.services.catalog.search import SearchIndex
+from proximity_tui.services.catalog.service import BUNDLED_DIR, CatalogEntry, CatalogService
 
 ENTRIES = 10_000
 QUERIES = [

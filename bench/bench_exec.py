@@ -19,9 +19,9 @@ from typing import Any
 from proxmoxer import ProxmoxAPI
 
 from proximity_tui.config import ProxmoxSettings, SshSettings
-from proximity_tui.services.proxmox.client import ProxmoxClient
-from proximity_tui.services.proxmox.exec import ContainerExec
-from proximity_tui.sim.server import Simulator
+from proximity_tui.proxmox.client import ProxmoxClient
+from proximity_tui.proxmox.exec import ContainerExec
+from pvesim.server import Simulator
 
 EXEC_ROUNDS = 60
 FRESH_ROUNDS = 12

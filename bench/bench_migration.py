@@ -96,7 +96,7 @@ def _cli(args: list[str], env: dict[str, str]) -> None:
 
 
 def run() -> list[dict[str, Any]]:
-    from proximity_tui.services.migration import migrate_file
+    from proximity_tui.services.migration.apply import migrate_file
 
     with tempfile.TemporaryDirectory(prefix="bench-migration-") as tmp:
         work = Path(tmp)

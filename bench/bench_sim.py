@@ -63,7 +63,7 @@ def _client(info: Any) -> Callable[[str], Any]:
 
 
 def _start_seconds(**kwargs: Any) -> tuple[float, Any]:
-    from proximity_tui.sim.server import Simulator
+    from pvesim.server import Simulator
 
     sim = Simulator(time_scale=0, **kwargs)
     start = time.perf_counter()

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     from proximity_tui.config import Settings
     from proximity_tui.services.events import OperationEvent
-    from proximity_tui.services.views import AppView, StatusSnapshot
+    from proximity_tui.views import AppView, StatusSnapshot
 
 Clock = Callable[[], datetime]
 
@@ -148,7 +148,7 @@ class ProximityApp(App[int]):
 
     @work(thread=True, group="build-services", exit_on_error=False)
     def _build_services(self) -> None:
-        from proximity_tui.services.errors import ProximityError
+        from proximity_tui.errors import ProximityError
 
         assert self._services_factory is not None
         try:

@@ -89,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run_guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     """Run a handler, turning every error into one line on stderr and an exit code."""
-    from proximity_tui.services.errors import ProximityError
+    from proximity_tui.errors import ProximityError
 
     try:
         return int(handler(args) or 0)

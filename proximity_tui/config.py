@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from proximity_tui.services.errors import ProximityError
+from proximity_tui.errors import ProximityError
 
 APP_NAME = "proximity-tui"
 
@@ -338,10 +338,11 @@ def _read_secret_files(px: ProxmoxSettings, *, source: str) -> None:
 # --- saving -------------------------------------------------------------------------------------
 
 
-def write_config(path: Path, data: dict[str, dict[str, Any]]) -> None:
-    """Write a whole config file atomically, mode 0600 (it may hold secrets)."""
+def write_config(path: str | os.PathLike[str], data: dict[str, dict[str, Any]]) -> Path:
+    """Write a whole config file atomically, mode 0600 (it may hold secrets); return its path."""
     import tomli_w
 
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     clean = {s: {k: v for k, v in kv.items() if v is not None} for s, kv in data.items()}
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".toml")
@@ -353,6 +354,7 @@ def write_config(path: Path, data: dict[str, dict[str, Any]]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return path
 
 
 def save_config_values(path: Path, values: dict[str, Any]) -> None:

@@ -15,7 +15,7 @@ from textual.message import Message
 
 if TYPE_CHECKING:
     from proximity_tui.services.events import OperationEvent
-    from proximity_tui.services.views import AppView, StatusSnapshot
+    from proximity_tui.views import AppView, StatusSnapshot
 
 
 class SnapshotArrived(Message):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from proximity_tui.services.catalog import CatalogEntry, CatalogService
+    from proximity_tui.services.catalog.service import CatalogEntry, CatalogService
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -51,7 +51,7 @@ def _listing_options(p: argparse.ArgumentParser) -> None:
 
 def _load() -> CatalogService:
     from proximity_tui.config import user_catalog_dir
-    from proximity_tui.services.catalog import CatalogService
+    from proximity_tui.services.catalog.service import CatalogService
 
     catalog = CatalogService.load(user_catalog_dir())
     for problem in catalog.problems:
@@ -61,7 +61,7 @@ def _load() -> CatalogService:
 
 def run_list(args: argparse.Namespace) -> int:
     from proximity_tui.commands.common import print_json
-    from proximity_tui.services.errors import ValidationError
+    from proximity_tui.errors import ValidationError
 
     catalog = _load()
     if args.category is not None and args.category.lower() not in {
@@ -107,9 +107,9 @@ def run_show(args: argparse.Namespace) -> int:
 
 def run_import(args: argparse.Namespace) -> int:
     from proximity_tui.config import user_catalog_dir
-    from proximity_tui.services.catalog_import import import_v1_dir
-    from proximity_tui.services.catalog_schema import CatalogError, load_entry_file
-    from proximity_tui.services.errors import ProximityError, ValidationError
+    from proximity_tui.errors import ProximityError, ValidationError
+    from proximity_tui.services.catalog.importer import import_v1_dir
+    from proximity_tui.services.catalog.schema import CatalogError, load_entry_file
 
     source: Path = args.dir
     if not source.is_dir():

@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from proximity_tui.commands.common import settings_from_args
-from proximity_tui.services.errors import ProximityError
+from proximity_tui.errors import ProximityError
 
 if TYPE_CHECKING:
     from proximity_tui.services.bootstrap import Services
@@ -20,7 +20,7 @@ class NotConfigured(ProximityError):
 def open_services(args: argparse.Namespace, *, monitor: bool = False) -> Services:
     """Build and connect the services; recovery notes go to stderr. Close them when done."""
     if getattr(args, "demo", False):
-        from proximity_tui.services.demo import build_demo_services
+        from proximity_tui.demo import build_demo_services
 
         services = build_demo_services(
             read_only=bool(getattr(args, "read_only", False)), seed_apps=False

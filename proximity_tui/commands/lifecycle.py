@@ -133,7 +133,7 @@ def _run_operation(services: Services, printer: Printer, coro) -> Any:
 
 def run_deploy(args: argparse.Namespace) -> int:
     from proximity_tui.commands.connect import open_services
-    from proximity_tui.services.errors import ValidationError
+    from proximity_tui.errors import ValidationError
 
     env: dict[str, str] = {}
     for item in args.env:
@@ -239,7 +239,7 @@ def run_destroy_orphan(args: argparse.Namespace) -> int:
 
 def _confirm(yes: bool, prompt: str, expected: str) -> None:
     """Ask the user to type `expected` (refused without a terminal unless --yes)."""
-    from proximity_tui.services.errors import ValidationError
+    from proximity_tui.errors import ValidationError
 
     if yes:
         return

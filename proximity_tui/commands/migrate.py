@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def run(args: argparse.Namespace) -> int:
     from proximity_tui.cli import fail
-    from proximity_tui.services.migration import migrate_file
+    from proximity_tui.services.migration.apply import migrate_file
 
     settings = settings_from_args(args)
     report = migrate_file(settings.db_path, args.path, dry_run=args.dry_run)

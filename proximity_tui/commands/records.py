@@ -37,7 +37,7 @@ def run_apps(args: argparse.Namespace) -> int:
 
 
 def run_history(args: argparse.Namespace) -> int:
-    from proximity_tui.services.errors import ValidationError
+    from proximity_tui.errors import ValidationError
     from proximity_tui.services.journal import Journal
 
     limit = str(args.limit)

@@ -13,6 +13,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from proximity_tui.config import write_config
+
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
@@ -65,7 +67,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def _check(args: argparse.Namespace) -> None:
-    from proximity_tui.services.errors import ValidationError
+    from proximity_tui.errors import ValidationError
 
     if args.nodes < 1 or args.nodes > 64:
         raise ValidationError("--nodes must be between 1 and 64", field="nodes")
@@ -80,8 +82,8 @@ def _check(args: argparse.Namespace) -> None:
 
 
 def _faults(path: Path | None, seed: int) -> Any:
-    from proximity_tui.services.errors import ValidationError
-    from proximity_tui.sim.faults import FaultSet
+    from proximity_tui.errors import ValidationError
+    from pvesim.faults import FaultSet
 
     if path is None:
         return FaultSet(seed=seed)
@@ -95,8 +97,8 @@ def _faults(path: Path | None, seed: int) -> Any:
 
 def run_sim(args: argparse.Namespace) -> int:
     from proximity_tui.commands.common import print_json
-    from proximity_tui.services.errors import ProximityError, ValidationError
-    from proximity_tui.sim.server import Simulator
+    from proximity_tui.errors import ProximityError, ValidationError
+    from pvesim.server import Simulator
 
     _check(args)
     faults = _faults(args.faults, args.seed)
@@ -122,7 +124,7 @@ def run_sim(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise ValidationError(f"cannot start the simulator: {exc}") from None
         if args.write_config is not None:
-            sim.write_config(args.write_config, auth=args.config_auth)
+            write_config(args.write_config, sim.client_settings(auth=args.config_auth))
         print_json(info.to_dict())
         stop.wait()
     finally:

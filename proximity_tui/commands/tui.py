@@ -53,7 +53,7 @@ def _factory(settings: Any) -> Any:
     def build() -> Any:
         if settings.demo:
             from proximity_tui.config import demo_data_dir
-            from proximity_tui.services.demo import build_demo_services
+            from proximity_tui.demo import build_demo_services
 
             services = build_demo_services(demo_data_dir(), read_only=settings.ui.read_only)
         else:

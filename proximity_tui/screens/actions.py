@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from proximity_tui.app import ProximityApp
-    from proximity_tui.services.views import AppView
+    from proximity_tui.views import AppView
 
 #: Action -> (key, menu label, past tense, present participle).
 ACTIONS: dict[str, tuple[str, str, str, str]] = {
@@ -280,7 +280,7 @@ def _note(action: str, targets: list[AppView]) -> str:
 
 
 def _describe(exc: BaseException) -> str:
-    from proximity_tui.services.errors import ProximityError
+    from proximity_tui.errors import ProximityError
 
     if isinstance(exc, ProximityError):
         return str(exc)

@@ -49,7 +49,7 @@ from proximity_tui.widgets.status_badge import status_text
 from proximity_tui.widgets.vim_keys import VimDataTable
 
 if TYPE_CHECKING:
-    from proximity_tui.services.views import StatusSnapshot
+    from proximity_tui.views import StatusSnapshot
 
 LOG_TAIL = 200
 COMPACT_HEIGHT = 32

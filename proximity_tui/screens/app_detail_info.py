@@ -21,7 +21,7 @@ from proximity_tui.widgets.status_badge import status_text
 from proximity_tui.widgets.vim_keys import SCROLL_KEYS, VimScroll
 
 if TYPE_CHECKING:
-    from proximity_tui.services.views import AppView
+    from proximity_tui.views import AppView
 
 LOG_LINES = 5000
 

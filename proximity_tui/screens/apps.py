@@ -40,7 +40,7 @@ from proximity_tui.widgets.live_table import LiveTable
 from proximity_tui.widgets.stale_banner import StaleBanner
 
 if TYPE_CHECKING:
-    from proximity_tui.services.views import OrphanView, StatusSnapshot
+    from proximity_tui.views import OrphanView, StatusSnapshot
 
 ORPHAN_PREFIX = "orphan:"
 

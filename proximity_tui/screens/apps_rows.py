@@ -16,7 +16,7 @@ from proximity_tui.widgets.lazy_cell import LazyCell
 from proximity_tui.widgets.status_badge import status_label
 
 if TYPE_CHECKING:
-    from proximity_tui.services.views import AppView, OrphanView
+    from proximity_tui.views import AppView, OrphanView
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("mark", " "),

@@ -23,7 +23,7 @@ from proximity_tui.widgets.format import one_line
 from proximity_tui.widgets.vim_keys import VimOptionList, VimScroll
 
 if TYPE_CHECKING:
-    from proximity_tui.services.views import NodeChoice
+    from proximity_tui.views import NodeChoice
 
 ALL = "__all__"
 #: Below this width the side panes shrink so that the list keeps a readable width.

@@ -9,7 +9,7 @@ from rich.text import Text
 from proximity_tui.screens.catalog import entry_fits
 
 if TYPE_CHECKING:
-    from proximity_tui.services.views import NodeChoice
+    from proximity_tui.views import NodeChoice
 
 
 def entry_detail(entry: Any, nodes: list[NodeChoice], *, show_compose: bool = False) -> Text:

@@ -34,7 +34,7 @@ FINGERPRINT_HELP = (
 
 def fix_hint(exc: BaseException) -> str:
     """What to do about a connection error, by its kind."""
-    from proximity_tui.services import errors as e
+    from proximity_tui import errors as e
 
     if isinstance(exc, e.TrustError):
         return "The certificate does not match the pinned fingerprint: fetch and check it again."
@@ -132,7 +132,7 @@ class ConnectScreen(Screen[Any]):
 
     @work(group="connect-fetch", exclusive=True, exit_on_error=False)
     async def _fetch(self) -> None:
-        from proximity_tui.services.proxmox.tls import fetch_fingerprint
+        from proximity_tui.proxmox.tls import fetch_fingerprint
 
         label = self.query_one("#fingerprint", Label)
         label.update("reading the certificate…")

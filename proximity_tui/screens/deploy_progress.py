@@ -131,7 +131,7 @@ class DeployProgressScreen(LiveScreen):
         if ctx is not None:
             plan = list(getattr(ctx, "plan", None) or ())
         elif self.kind == "deploy":
-            from proximity_tui.services.deploy import deploy_steps
+            from proximity_tui.services.operations.deploy import deploy_steps
 
             plan = deploy_steps()
         if plan and [line.name for line in checklist.steps[: len(plan)]] != [n for n, _ in plan]:

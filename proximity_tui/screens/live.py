@@ -14,7 +14,7 @@ from textual.screen import Screen
 if TYPE_CHECKING:
     from proximity_tui.app import ProximityApp
     from proximity_tui.services.events import OperationEvent
-    from proximity_tui.services.views import StatusSnapshot
+    from proximity_tui.views import StatusSnapshot
 
 
 class LiveMixin:

@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from proximity_tui.services.errors import ConflictError, NotFoundError
-from proximity_tui.services.views import AppView, BackupView
+from proximity_tui.errors import ConflictError, NotFoundError
 from proximity_tui.store import repositories as repo
 from proximity_tui.store.db import Database
 from proximity_tui.store.models import App, Backup, utcnow
+from proximity_tui.views import AppView, BackupView
 
 MASK = "********"
 

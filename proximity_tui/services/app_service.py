@@ -14,42 +14,41 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from proximity_tui.services import events as ev
-from proximity_tui.services import lifecycle
-from proximity_tui.services.app_records import AppRecords
-from proximity_tui.services.containers import Containers, app_compose_file
-from proximity_tui.services.deploy import (
-    DeployPipeline,
-    DeployRequest,
-    deploy_steps,
-    validate_request,
-)
-from proximity_tui.services.errors import (
+from proximity_tui.errors import (
     BusyError,
     PermissionDenied,
     ProximityError,
     ValidationError,
 )
-from proximity_tui.services.operations import OperationContext, Operations
-from proximity_tui.services.pipeline import Step, StepFailed, describe, run_steps
+from proximity_tui.services import events as ev
+from proximity_tui.services.app_records import AppRecords
+from proximity_tui.services.containers import Containers, app_compose_file
+from proximity_tui.services.operations.context import OperationContext, Operations, lifecycle
+from proximity_tui.services.operations.deploy import (
+    DeployPipeline,
+    DeployRequest,
+    deploy_steps,
+    validate_request,
+)
+from proximity_tui.services.operations.pipeline import Step, StepFailed, describe, run_steps
+from proximity_tui.services.operations.vmids import move_reservation, reserve_row
 from proximity_tui.services.validation import check_hostname
-from proximity_tui.services.views import (
+from proximity_tui.views import (
     AppView,
     BackupView,
     DeployPlan,
     NodeChoice,
     OperationView,
 )
-from proximity_tui.services.vmids import move_reservation, reserve_row
 
 MIB = 1024 * 1024
 
 if TYPE_CHECKING:
     from proximity_tui.config import DeploySettings
-    from proximity_tui.services.catalog import CatalogService
+    from proximity_tui.proxmox.client import ProxmoxClient
+    from proximity_tui.proxmox.exec import ContainerExec
+    from proximity_tui.services.catalog.service import CatalogService
     from proximity_tui.services.journal import Journal
-    from proximity_tui.services.proxmox.client import ProxmoxClient
-    from proximity_tui.services.proxmox.exec import ContainerExec
     from proximity_tui.services.status import StatusMonitor
     from proximity_tui.services.users import UserInfo
     from proximity_tui.store.db import Database
@@ -253,13 +252,13 @@ class AppService:
     async def operations(
         self, *, limit: int = 500, app_id: str | None = None
     ) -> list[OperationView]:
-        from proximity_tui.services.operation_views import operation_view
+        from proximity_tui.services.operations.views import operation_view
 
         records = await asyncio.to_thread(self.journal.list, limit=limit, app_id=app_id)
         return [operation_view(r) for r in records]
 
     async def operation(self, op_id: int, *, events: bool = True) -> OperationView:
-        from proximity_tui.services.operation_views import operation_view
+        from proximity_tui.services.operations.views import operation_view
 
         return operation_view(await asyncio.to_thread(self.journal.get, op_id, events=events))
 
@@ -510,36 +509,36 @@ class AppService:
 
     async def clone_app(self, app_id: str, new_hostname: str) -> AppView:
         self._require_change("clone")
-        from proximity_tui.services import clone
+        from proximity_tui.services.operations.context import clone
 
         return await clone.clone(self, await self.records.get(app_id), new_hostname)
 
     async def update_app(self, app_id: str) -> AppView:
         self._require_change("update")
-        from proximity_tui.services import update
+        from proximity_tui.services.operations.context import update
 
         return await update.update(self, await self.records.get(app_id))
 
     async def backup_app(self, app_id: str) -> BackupView:
         self._require_change("backup")
-        from proximity_tui.services import backups
+        from proximity_tui.services.operations.context import backups
 
         return await backups.backup(self, await self.records.get(app_id))
 
     async def list_backups(self, app_id: str) -> list[BackupView]:
-        from proximity_tui.services import backups
+        from proximity_tui.services.operations.context import backups
 
         return await backups.list_backups(self, await self.records.get(app_id))
 
     async def restore_app(self, app_id: str, volid: str) -> AppView:
         self._require_change("restore")
-        from proximity_tui.services import backups
+        from proximity_tui.services.operations.context import backups
 
         return await backups.restore(self, await self.records.get(app_id), volid)
 
     async def delete_backup(self, app_id: str, volid: str) -> None:
         self._require_change("delete backups")
-        from proximity_tui.services import backups
+        from proximity_tui.services.operations.context import backups
 
         await backups.delete_backup(self, await self.records.get(app_id), volid)
 

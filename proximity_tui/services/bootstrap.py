@@ -16,19 +16,19 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from proximity_tui.services.runtime import ServiceRuntime
-from proximity_tui.services.views import ClusterInfo
+from proximity_tui.views import ClusterInfo
 
 if TYPE_CHECKING:
     from proximity_tui.config import Settings
+    from proximity_tui.proxmox.client import ProxmoxClient
+    from proximity_tui.proxmox.exec import ContainerExec
     from proximity_tui.services.app_service import AppService
-    from proximity_tui.services.catalog import CatalogService
+    from proximity_tui.services.catalog.service import CatalogService
     from proximity_tui.services.journal import Journal
-    from proximity_tui.services.proxmox.client import ProxmoxClient
-    from proximity_tui.services.proxmox.exec import ContainerExec
     from proximity_tui.services.status import StatusMonitor
     from proximity_tui.services.users import UserInfo
-    from proximity_tui.sim.server import Simulator
     from proximity_tui.store.db import Database
+    from pvesim.server import Simulator
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ class Services:
 
     async def connect(self, *, monitor: bool = True, recover: bool = True) -> ClusterInfo:
         """Reach Proxmox (runs on the service loop), recover, start the monitor."""
-        from proximity_tui.services.recovery import recover as run_recovery
+        from proximity_tui.services.operations.recovery import recover as run_recovery
 
         version = await self.client.connect()
         nodes = await self.apps.nodes()
@@ -86,7 +86,7 @@ class Services:
         if monitor:
             self.monitor.start()
         if self.demo and self.seed_demo:
-            from proximity_tui.services.demo import seed_demo
+            from proximity_tui.demo import seed_demo
 
             await seed_demo(self)
         return self.cluster
@@ -123,11 +123,11 @@ class Services:
 def build_services(settings: Settings, *, simulator: Simulator | None = None) -> Services:
     """Everything wired, nothing connected yet (no network I/O here)."""
     from proximity_tui.config import user_catalog_dir
+    from proximity_tui.proxmox.client import ProxmoxClient
+    from proximity_tui.proxmox.exec import ContainerExec
     from proximity_tui.services.app_service import AppService
-    from proximity_tui.services.catalog import CatalogService
+    from proximity_tui.services.catalog.service import CatalogService
     from proximity_tui.services.journal import Journal
-    from proximity_tui.services.proxmox.client import ProxmoxClient
-    from proximity_tui.services.proxmox.exec import ContainerExec
     from proximity_tui.services.status import StatusMonitor
     from proximity_tui.services.users import acting_user
     from proximity_tui.store.db import Database

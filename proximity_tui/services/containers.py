@@ -15,7 +15,7 @@ import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from proximity_tui.services.errors import (
+from proximity_tui.errors import (
     ExecError,
     ProximityError,
     ProxmoxConnectionError,
@@ -24,11 +24,11 @@ from proximity_tui.services.errors import (
 )
 
 if TYPE_CHECKING:
-    from proximity_tui.services.operations import OperationContext
-    from proximity_tui.services.proxmox.client import ProxmoxClient
-    from proximity_tui.services.proxmox.exec import ContainerExec
-    from proximity_tui.services.proxmox.models import Guest
-    from proximity_tui.services.views import AppView
+    from proximity_tui.proxmox.client import ProxmoxClient
+    from proximity_tui.proxmox.exec import ContainerExec
+    from proximity_tui.proxmox.models import Guest
+    from proximity_tui.services.operations.context import OperationContext
+    from proximity_tui.views import AppView
 
 APP_ROOT = "/opt/proximity"
 #: PVE's words for a CT another task holds (or started again meanwhile): worth another try.

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from proximity_tui.services.errors import NotFoundError
+from proximity_tui.errors import NotFoundError
 from proximity_tui.store import repositories as repo
 from proximity_tui.store.db import Database
 from proximity_tui.store.models import EVENT_LEVELS, FINISHED_STATUSES, Operation, OperationEvent

@@ -27,14 +27,14 @@ from proximity_tui.services.app_records import MONITORED, to_view
 from proximity_tui.services.containers import TAG
 from proximity_tui.services.events import Hub, utcnow
 from proximity_tui.services.history import HistoryBook
-from proximity_tui.services.pipeline import describe
-from proximity_tui.services.views import AppView, LiveStatus, OrphanView, StatusSnapshot
+from proximity_tui.services.operations.pipeline import describe
 from proximity_tui.store.models import App
+from proximity_tui.views import AppView, LiveStatus, OrphanView, StatusSnapshot
 
 if TYPE_CHECKING:
+    from proximity_tui.proxmox.client import ProxmoxClient
+    from proximity_tui.proxmox.models import Guest
     from proximity_tui.services.app_records import AppRecords
-    from proximity_tui.services.proxmox.client import ProxmoxClient
-    from proximity_tui.services.proxmox.models import Guest
 
 log = logging.getLogger(__name__)
 

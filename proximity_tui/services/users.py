@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from proximity_tui.services.errors import PermissionDenied
+from proximity_tui.errors import PermissionDenied
 from proximity_tui.store import repositories as repo
 from proximity_tui.store.db import Database
 from proximity_tui.store.models import User

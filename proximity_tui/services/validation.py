@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from proximity_tui.services.errors import ValidationError
+from proximity_tui.errors import ValidationError
 
 #: RFC 1123 label: 1-63 letters, digits or hyphens, no hyphen at either end (lower-cased first).
 HOSTNAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")

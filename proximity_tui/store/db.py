@@ -21,7 +21,7 @@ from urllib.parse import quote
 from sqlalchemy import URL, Connection, Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
-from proximity_tui.services.errors import ConflictError, StoreError
+from proximity_tui.errors import ConflictError, StoreError
 
 #: The newest schema revision (a test checks it against Alembic's own head).
 HEAD_REVISION = "0002"

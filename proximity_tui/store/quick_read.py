@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from proximity_tui.services.views import AppView
+from proximity_tui.views import AppView
 
 QUERY = (
     "SELECT id, catalog_id, name, hostname, status, node, lxc_id, url "

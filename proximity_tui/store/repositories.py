@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import delete, exists, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from proximity_tui.services.errors import NotFoundError
+from proximity_tui.errors import NotFoundError
 from proximity_tui.store.models import (
     FINISHED_STATUSES,
     ROLES,

@@ -9,7 +9,7 @@ from textual.widgets import Static
 from proximity_tui.widgets.format import clock_time, one_line
 
 if TYPE_CHECKING:
-    from proximity_tui.services.views import StatusSnapshot
+    from proximity_tui.views import StatusSnapshot
 
 
 class StaleBanner(Static):

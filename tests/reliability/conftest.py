@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from proximity_tui.config import load_settings
+from proximity_tui.config import load_settings, write_config
 from proximity_tui.services.bootstrap import Services, build_services
-from proximity_tui.sim.server import Simulator
+from pvesim.server import Simulator
 from tests.reliability.matrix_spec import API_TIMEOUT, HEALTH_TIMEOUT, TASK_TIMEOUT
 
 REPO = Path(__file__).resolve().parents[2]
@@ -35,7 +35,7 @@ def make_services(sim: Simulator, root: Path, *, name: str = "db.sqlite", **over
     """Services on a database file under `root`, with the matrix's short timeouts."""
     config = root / "config.toml"
     if not config.exists():
-        sim.write_config(config)
+        write_config(config, sim.client_settings())
     settings = load_settings(
         config,
         db_path=root / name,
@@ -166,7 +166,7 @@ def cluster_facts(config: Path) -> dict[int, Any]:
     """Every CT of a simulator in another process, as `world.CtFacts`, read over its API."""
     import asyncio
 
-    from proximity_tui.services.proxmox.client import ProxmoxClient
+    from proximity_tui.proxmox.client import ProxmoxClient
     from tests.reliability.world import CtFacts
 
     async def read() -> dict[int, CtFacts]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from proximity_tui.sim.faults import FaultRule
+from pvesim.faults import FaultRule
 
 #: Client-side limits the matrix runs with (see `conftest.make_services`). One second: "slow"
 #: answers then leave half a second for the work itself, which holds when `make test` runs two

@@ -23,10 +23,10 @@ from pathlib import Path
 
 import pytest
 
+from proximity_tui.errors import ProximityError
 from proximity_tui.services import events as ev
-from proximity_tui.services.errors import ProximityError
-from proximity_tui.sim.faults import FaultRule
-from proximity_tui.sim.server import Simulator
+from pvesim.faults import FaultRule
+from pvesim.server import Simulator
 from tests.reliability.conftest import REPO, make_services
 from tests.reliability.matrix_spec import (
     OVER_API,

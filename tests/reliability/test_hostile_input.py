@@ -21,8 +21,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from proximity_tui.services.catalog_model import dotenv_text
-from proximity_tui.services.errors import ProximityError, ValidationError
+from proximity_tui.errors import ProximityError, ValidationError
+from proximity_tui.services.catalog.model import dotenv_text
 from proximity_tui.services.validation import check_hostname
 from tests.reliability.conftest import REPO, make_services, run_cli
 from tests.reliability.world import app_rows, db_rows, world_problems
@@ -100,7 +100,7 @@ def test_an_env_value_is_written_literally_or_refused_without_echoing_it(value):
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 def test_a_hostile_apps_json_entry_is_imported_as_data_or_skipped(tmp_path, entry):
-    from proximity_tui.services.migration import migrate_file
+    from proximity_tui.services.migration.apply import migrate_file
 
     base = {
         "id": "app-1",

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from proximity_tui.services.deploy import deploy_steps
+from proximity_tui.services.operations.deploy import deploy_steps
 from tests.reliability.conftest import REPO, SimProcess, cluster_facts, run_cli
 from tests.reliability.world import app_rows, db_rows, problems
 
@@ -148,7 +148,7 @@ def test_a_deploy_killed_between_recording_and_journaling_keeps_its_app(sim, tmp
     before the journal noted `recorded`. The app is complete: recovery must keep its CT (it
     used to destroy it, leaving a `running` row without a container)."""
     from proximity_tui.services.journal import Journal
-    from proximity_tui.services.recovery import recover
+    from proximity_tui.services.operations.recovery import recover
     from tests.reliability.conftest import make_services
     from tests.reliability.world import world_problems
 
@@ -177,7 +177,7 @@ def test_two_processes_starting_at_once_recover_a_dead_operation_once(sim, tmp_p
     import threading
 
     from proximity_tui.services.journal import Journal
-    from proximity_tui.services.recovery import recover
+    from proximity_tui.services.operations.recovery import recover
     from tests.reliability.conftest import make_services
 
     first = make_services(sim, tmp_path)

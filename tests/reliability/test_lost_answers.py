@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from proximity_tui.services.errors import ProximityError, ProxmoxTimeout
+from proximity_tui.errors import ProximityError, ProxmoxTimeout
 from tests.reliability.conftest import make_services
 from tests.reliability.matrix_spec import API_TIMEOUT
 from tests.reliability.world import world_problems

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from proximity_tui.config import load_settings, write_config
-from proximity_tui.services.errors import ProximityError
+from proximity_tui.errors import ProximityError
 from tests.reliability.conftest import make_services, run_cli
 
 
@@ -95,7 +95,7 @@ def test_a_full_lifecycle_through_the_command_line_leaks_no_secret(sim_process, 
 def test_logs_and_errors_of_a_lifecycle_leak_no_secret(sim, tmp_path, caplog):
     """A second process (fresh services on the same database) never saw the deploy register the
     app's secrets: a failing command that prints one must still be masked in what it reports."""
-    from proximity_tui.sim.faults import FaultRule
+    from pvesim.faults import FaultRule
 
     caplog.set_level(logging.DEBUG)
     first = make_services(sim, tmp_path)

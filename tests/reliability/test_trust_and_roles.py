@@ -117,7 +117,7 @@ def test_changed_certificate_or_host_key_is_refused_and_insecure_is_explicit(
 @pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")  # on purpose
 def test_verification_off_is_explicit_and_shown(sim, tmp_path):
     config = tmp_path / "config.toml"
-    sim.write_config(config)
+    write_config(config, sim.client_settings())
     data = config_data(config)
     data["proxmox"].pop("fingerprint")
     data["proxmox"]["verify_ssl"] = False

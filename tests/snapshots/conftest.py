@@ -48,9 +48,9 @@ def freeze_times(services) -> None:
 def build(tmp_path):
     """`build(apps=0, read_only=False)` -> (app, services) on a fresh simulator."""
     from proximity_tui.app import make_app
-    from proximity_tui.config import load_settings
+    from proximity_tui.config import load_settings, write_config
     from proximity_tui.services.bootstrap import build_services
-    from proximity_tui.sim.server import Simulator
+    from pvesim.server import Simulator
 
     made = []
 
@@ -61,7 +61,7 @@ def build(tmp_path):
         sim = Simulator(nodes=3, time_scale=scale, seed=21)
         sim.start()
         made.append(sim)
-        config = sim.write_config(tmp_path / "config.toml", auth="token")
+        config = write_config(tmp_path / "config.toml", sim.client_settings(auth="token"))
         settings = load_settings(
             config,
             db_path=tmp_path / "proximity.db",

@@ -35,7 +35,7 @@ def test_apps_80(snap_compare, build):
 
 
 def test_apps_stale(snap_compare, build):
-    from proximity_tui.sim.faults import FaultRule
+    from pvesim.faults import FaultRule
 
     app, services = build(2)
 
@@ -103,7 +103,7 @@ def test_deploy_form(snap_compare, build):
 
 def _progress_of_a_deploy(build, *, fail: bool):
     """A deploy run through the services, its times frozen, then opened from the journal."""
-    from proximity_tui.sim.faults import FaultRule
+    from pvesim.faults import FaultRule
 
     app, services = build(0, deploys=True)
     if fail:

@@ -12,6 +12,8 @@ import os
 
 import pytest
 
+from proximity_tui.config import write_config
+
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 
 _tests = itertools.count(1)
@@ -19,7 +21,7 @@ _tests = itertools.count(1)
 
 @pytest.fixture(scope="module")
 def sim():
-    from proximity_tui.sim.server import Simulator
+    from pvesim.server import Simulator
 
     simulator = Simulator(nodes=3, time_scale=0.0, seed=11)
     simulator.start()
@@ -34,7 +36,7 @@ class World:
         self.sim = sim
         self.tmp_path = tmp_path
         self.prefix = f"t{next(_tests)}"
-        self.config = sim.write_config(tmp_path / "config.toml", auth="token")
+        self.config = write_config(tmp_path / "config.toml", sim.client_settings(auth="token"))
         self.made = []
 
     def settings(self, *, read_only: bool = False, demo: bool = False):

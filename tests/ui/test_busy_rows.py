@@ -8,7 +8,7 @@ import time
 from proximity_tui.app import make_app
 from proximity_tui.screens.apps import AppsScreen
 from proximity_tui.screens.apps_rows import busy_participle
-from proximity_tui.sim.faults import FaultRule
+from pvesim.faults import FaultRule
 from tests.ui.helpers import cell, on_screen, wait_for
 
 

@@ -33,7 +33,7 @@ async def _open_form(pilot, entry_name: str, *, typed: bool = False) -> DeployFo
 async def _slow_deploy(pilot, world, delay: float) -> DeployProgressScreen:
     """Deploy whoami as host 0 from the form, its Docker install answering `delay` s late (the
     deploy stays busy meanwhile); returns the progress screen."""
-    from proximity_tui.sim.faults import FaultRule
+    from pvesim.faults import FaultRule
 
     form = await _open_form(pilot, "whoami")
     form.query_one("#hostname", Input).value = world.host(0)
@@ -106,7 +106,7 @@ async def test_form_masks_secrets_and_enforces_minimums(world):
 
 
 async def test_failed_deploy_shows_step_and_cleanup_and_list_stays_clean(world):
-    from proximity_tui.sim.faults import FaultRule
+    from pvesim.faults import FaultRule
 
     services = world.services(0)
     app = make_app(services, services.settings)

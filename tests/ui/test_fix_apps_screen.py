@@ -36,7 +36,7 @@ def _fits(t) -> bool:
 
 async def test_enter_opens_the_progress_of_a_deploy_whose_view_comes_from_a_snapshot(world):
     from proximity_tui.screens.deploy_progress import DeployProgressScreen
-    from proximity_tui.sim.faults import FaultRule
+    from pvesim.faults import FaultRule
 
     services = world.services(1)
     app = make_app(services, services.settings)

@@ -10,14 +10,14 @@ from proximity_tui.app import make_app
 from proximity_tui.screens.apps import AppsScreen
 from proximity_tui.screens.catalog import CatalogScreen
 from proximity_tui.screens.operations import OperationsScreen
-from proximity_tui.services.pipeline import StepFailed
+from proximity_tui.services.operations.pipeline import StepFailed
 from tests.ui.helpers import cell, on_screen, wait_for
 
 OPS = "#ops-table"
 
 
 async def test_selected_error_is_readable_at_80_columns(world):
-    from proximity_tui.sim.faults import FaultRule
+    from pvesim.faults import FaultRule
 
     services = world.services(0)
     world.sim.faults.add(
@@ -46,7 +46,7 @@ async def test_selected_error_is_readable_at_80_columns(world):
 
 
 async def test_cancelled_operation_is_listed_as_cancelled(world):
-    from proximity_tui.sim.faults import FaultRule
+    from pvesim.faults import FaultRule
 
     services = world.services(1)
     app = make_app(services, services.settings)

@@ -10,7 +10,7 @@ from proximity_tui.screens.app_detail import AppDetailScreen
 from proximity_tui.screens.apps import AppsScreen
 from proximity_tui.screens.catalog import CatalogScreen
 from proximity_tui.screens.deploy_progress import CancelOperationConfirm, DeployProgressScreen
-from proximity_tui.services.deploy import deploy_steps
+from proximity_tui.services.operations.deploy import deploy_steps
 from proximity_tui.widgets.step_checklist import StepChecklist
 from tests.ui.helpers import on_screen, wait_for
 from tests.ui.test_deploy_flow import _slow_deploy
@@ -41,7 +41,7 @@ async def test_escape_from_a_deploy_started_in_the_catalog_lands_on_the_app_list
 
 
 async def test_reopened_mid_deploy_lists_every_step_with_the_pending_ones(world):
-    from proximity_tui.sim.faults import FaultRule
+    from pvesim.faults import FaultRule
 
     services = world.services(0)
     app = make_app(services, services.settings)
@@ -89,7 +89,7 @@ async def test_finished_deploy_offers_only_back_and_open(world):
 
 
 async def test_failed_deploy_does_not_offer_open_and_counts_the_failed_step(world):
-    from proximity_tui.sim.faults import FaultRule
+    from pvesim.faults import FaultRule
 
     services = world.services(0)
     app = make_app(services, services.settings)
@@ -117,7 +117,7 @@ async def test_failed_deploy_does_not_offer_open_and_counts_the_failed_step(worl
 
 
 async def test_cancelled_deploy_reads_as_cancelled_with_clear_buttons(world):
-    from proximity_tui.sim.faults import FaultRule
+    from pvesim.faults import FaultRule
 
     services = world.services(0)
     app = make_app(services, services.settings)

@@ -95,7 +95,7 @@ async def test_theme_note_is_truthful_in_the_demo(world):
 
 
 async def test_ctrl_q_with_a_deploy_in_flight_asks_first(world):
-    from proximity_tui.sim.faults import FaultRule
+    from pvesim.faults import FaultRule
 
     services = world.services(0)
     app = make_app(services, services.settings)

@@ -201,7 +201,7 @@ def test_machine_description_names_cpu_cores_python_and_os():
 
 def test_the_original_status_poll_is_real_calls_against_the_simulator():
     from bench.common import raw_proxmoxer
-    from proximity_tui.sim.server import Simulator
+    from pvesim.server import Simulator
 
     with Simulator(nodes=2, containers=6, time_scale=0.0, seed=2, preexisting=False) as sim:
         info = sim.info.to_dict()

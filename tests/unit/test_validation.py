@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from proximity_tui.services.errors import ValidationError
+from proximity_tui.errors import ValidationError
 from proximity_tui.services.validation import check_hostname
 
 

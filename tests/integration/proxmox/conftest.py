@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from proximity_tui.config import ProxmoxSettings, SshSettings
-from proximity_tui.services.proxmox.client import ProxmoxClient
-from proximity_tui.services.proxmox.exec import ContainerExec
-from proximity_tui.sim.server import Simulator
+from proximity_tui.proxmox.client import ProxmoxClient
+from proximity_tui.proxmox.exec import ContainerExec
+from pvesim.server import Simulator
 
 ALPINE = "alpine-3.22-default_20250617_amd64.tar.xz"
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from proximity_tui.services.errors import (
+from proximity_tui.errors import (
     ProxmoxAuthError,
     ProxmoxConnectionError,
     ProxmoxPermissionError,
     TrustError,
 )
-from proximity_tui.services.proxmox import session as session_mod
-from proximity_tui.services.proxmox.client import ProxmoxClient, fetch_fingerprint
+from proximity_tui.proxmox import session as session_mod
+from proximity_tui.proxmox.client import ProxmoxClient, fetch_fingerprint
 
 WRONG_FP = ":".join(["5A"] * 32)
 KEYCTL_403 = "changing feature flags (except nesting) is only allowed for root@pam"
@@ -138,10 +138,10 @@ async def test_unreachable_host_is_a_connection_error(px_settings):
 
 @pytest.mark.parametrize("auth", ["token", "password"])
 async def test_config_written_by_the_simulator_connects(pve_sim, tmp_path, auth):
-    from proximity_tui.config import load_settings
-    from proximity_tui.services.proxmox.exec import ContainerExec
+    from proximity_tui.config import load_settings, write_config
+    from proximity_tui.proxmox.exec import ContainerExec
 
-    path = pve_sim.write_config(tmp_path / "config.toml", auth=auth)
+    path = write_config(tmp_path / "config.toml", pve_sim.client_settings(auth=auth))
     settings = load_settings(path, env={})
     async with ProxmoxClient.from_settings(settings.proxmox) as px:
         assert px.auth_kind == ("token" if auth == "token" else "ticket")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from proximity_tui.services.errors import (
+from proximity_tui.errors import (
     ProxmoxError,
     ProxmoxParameterError,
     ValidationError,
 )
-from proximity_tui.services.proxmox.models import Guest, Node, TaskStatus
+from proximity_tui.proxmox.models import Guest, Node, TaskStatus
 
 ALPINE = "alpine-3.22-default_20250617_amd64.tar.xz"
 

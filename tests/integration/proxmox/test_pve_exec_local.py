@@ -13,8 +13,8 @@ import time
 import pytest
 
 from proximity_tui.config import SshSettings
-from proximity_tui.services.errors import ExecError, ExecTimeout, ValidationError
-from proximity_tui.services.proxmox.exec import ContainerExec
+from proximity_tui.errors import ExecError, ExecTimeout, ValidationError
+from proximity_tui.proxmox.exec import ContainerExec
 
 FAKE_PCT = """#!/bin/sh
 # Record the argv exactly (one NUL after each argument), then act like pct.

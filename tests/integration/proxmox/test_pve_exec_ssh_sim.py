@@ -8,15 +8,15 @@ import asyncio
 import asyncssh
 import pytest
 
-from proximity_tui.services.errors import (
+from proximity_tui.errors import (
     ExecConnectionError,
     ExecError,
     ExecTimeout,
     TrustError,
     ValidationError,
 )
-from proximity_tui.services.proxmox.exec import ContainerExec
-from proximity_tui.sim.faults import FaultRule
+from proximity_tui.proxmox.exec import ContainerExec
+from pvesim.faults import FaultRule
 
 NASTY = 'it\'s "quoted" $(touch /pwned) `id` ; rm -rf / ;\nsecond line\t$HOME * ~ \\ !'
 

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from proximity_tui.services.errors import ProxmoxConnectionError, ProxmoxError, ProxmoxTimeout
-from proximity_tui.services.proxmox.client import ProxmoxClient
-from proximity_tui.sim.faults import FaultRule
+from proximity_tui.errors import ProxmoxConnectionError, ProxmoxError, ProxmoxTimeout
+from proximity_tui.proxmox.client import ProxmoxClient
+from pvesim.faults import FaultRule
 
 
 def _count(sim, method: str, template: str) -> int:

@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from proximity_tui.services.errors import OperationCancelled, ProxmoxTimeout, TaskFailed
-from proximity_tui.services.proxmox.client import ProxmoxClient
-from proximity_tui.sim.faults import FaultRule
-from proximity_tui.sim.server import Simulator
+from proximity_tui.errors import OperationCancelled, ProxmoxTimeout, TaskFailed
+from proximity_tui.proxmox.client import ProxmoxClient
+from pvesim.faults import FaultRule
+from pvesim.server import Simulator
 
 
 async def test_failed_task_raises_its_last_error_line(client, info, faults, make_ct):

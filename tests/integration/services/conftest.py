@@ -10,9 +10,9 @@ import itertools
 
 import pytest
 
-from proximity_tui.config import load_settings
+from proximity_tui.config import load_settings, write_config
 from proximity_tui.services.bootstrap import Services, build_services
-from proximity_tui.sim.server import Simulator
+from pvesim.server import Simulator
 
 _names = itertools.count(1)
 
@@ -35,7 +35,7 @@ def faults(sim):
 def make_services(sim, tmp_path, *, auth: str = "token", name: str = "db.sqlite") -> Services:
     config = tmp_path / f"config-{auth}.toml"
     if not config.exists():
-        sim.write_config(config, auth=auth)
+        write_config(config, sim.client_settings(auth=auth))
     settings = load_settings(
         config,
         db_path=tmp_path / name,

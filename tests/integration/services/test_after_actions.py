@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from proximity_tui.services.errors import ProximityError
-from proximity_tui.sim.faults import FaultRule
+from proximity_tui.errors import ProximityError
+from pvesim.faults import FaultRule
 from tests.integration.services.test_lifecycle import ct_status, row
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from proximity_tui.services.errors import ProximityError
+from proximity_tui.errors import ProximityError
 from tests.integration.services.conftest import guests_named, make_services
 
 

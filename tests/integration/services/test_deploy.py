@@ -7,11 +7,11 @@ import dataclasses
 
 import pytest
 
-from proximity_tui.services.deploy import deploy_steps
-from proximity_tui.services.errors import ProximityError, ValidationError
+from proximity_tui.errors import ProximityError, ValidationError
 from proximity_tui.services.events import STEP_STARTED
-from proximity_tui.sim.faults import FaultRule
+from proximity_tui.services.operations.deploy import deploy_steps
 from proximity_tui.store import repositories as repo
+from pvesim.faults import FaultRule
 from tests.integration.services.conftest import guests_named, inside
 
 STEPS = [name for name, _ in deploy_steps()]

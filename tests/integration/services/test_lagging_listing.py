@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from proximity_tui.sim.server import Simulator
+from pvesim.server import Simulator
 from tests.integration.services.test_after_actions import live, monitored  # noqa: F401
 
 

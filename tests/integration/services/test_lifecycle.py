@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from proximity_tui.services.errors import BusyError, ProximityError
-from proximity_tui.sim.faults import FaultRule
+from proximity_tui.errors import BusyError, ProximityError
 from proximity_tui.store import repositories as repo
+from pvesim.faults import FaultRule
 from tests.integration.services.conftest import guests_named, make_services
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from proximity_tui.services.status import MAX_INTERVAL
-from proximity_tui.sim.faults import FaultRule
-from proximity_tui.sim.server import Simulator
 from proximity_tui.store import repositories as repo
+from pvesim.faults import FaultRule
+from pvesim.server import Simulator
 from tests.integration.services.conftest import make_services
 
 
@@ -86,7 +86,7 @@ def test_failures_mark_the_snapshot_stale_and_back_off(sim, services, faults, ho
 
 
 def test_an_orphan_can_be_destroyed_and_nothing_else(sim, services, hostname):
-    from proximity_tui.services.errors import NotFoundError, ValidationError
+    from proximity_tui.errors import NotFoundError, ValidationError
 
     kept = services.call(services.apps.deploy_app("whoami", hostname))
     gone = services.call(services.apps.deploy_app("whoami", f"{hostname}-x"))

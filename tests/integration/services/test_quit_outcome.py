@@ -7,7 +7,7 @@ import signal
 import pytest
 
 from proximity_tui.commands.tui import _close_after_quit
-from proximity_tui.sim.faults import FaultRule
+from pvesim.faults import FaultRule
 from tests.integration.services.conftest import make_services
 
 

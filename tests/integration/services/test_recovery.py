@@ -8,7 +8,7 @@ import sys
 
 from proximity_tui.services.containers import TAG, description_for
 from proximity_tui.services.journal import Journal
-from proximity_tui.services.recovery import recover
+from proximity_tui.services.operations.recovery import recover
 from proximity_tui.store import repositories as repo
 from tests.integration.services.conftest import guests_named
 

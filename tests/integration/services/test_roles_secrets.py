@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from proximity_tui.services.errors import PermissionDenied
+from proximity_tui.errors import PermissionDenied
 from proximity_tui.store import repositories as repo
 from proximity_tui.store.models import OperationEvent
 from tests.integration.services.conftest import guests_named

@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from proximity_tui.services.catalog import BUNDLED_DIR, CatalogService
-from proximity_tui.services.catalog_lint import (
+from proximity_tui.services.catalog.lint import (
     DEFECTS,
     image_is_pinned,
     lint_entry,
     published_ports,
 )
-from proximity_tui.services.catalog_model import DEFAULT_TEMPLATE, RUNTIME_VARIABLES
-from proximity_tui.services.catalog_schema import load_entry_file
+from proximity_tui.services.catalog.model import DEFAULT_TEMPLATE, RUNTIME_VARIABLES
+from proximity_tui.services.catalog.schema import load_entry_file
+from proximity_tui.services.catalog.service import BUNDLED_DIR, CatalogService
 
 FILES = sorted(BUNDLED_DIR.glob("*.yaml"))
 #: Values that must never sit in a compose file as a literal.

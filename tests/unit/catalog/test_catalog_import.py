@@ -7,8 +7,8 @@ import json
 import pytest
 import yaml
 
-from proximity_tui.services.catalog_import import convert_v1, import_v1_dir
-from proximity_tui.services.catalog_schema import entry_from_mapping
+from proximity_tui.services.catalog.importer import convert_v1, import_v1_dir
+from proximity_tui.services.catalog.schema import entry_from_mapping
 
 
 @pytest.fixture(scope="module")

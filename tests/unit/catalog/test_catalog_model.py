@@ -8,9 +8,9 @@ import string
 
 import pytest
 
-from proximity_tui.services.catalog_model import EnvVar, dotenv_text
-from proximity_tui.services.catalog_schema import entry_from_mapping
-from proximity_tui.services.errors import ValidationError
+from proximity_tui.errors import ValidationError
+from proximity_tui.services.catalog.model import EnvVar, dotenv_text
+from proximity_tui.services.catalog.schema import entry_from_mapping
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
-from proximity_tui.services.catalog_schema import CatalogError, entry_from_mapping, load_entry_file
-from proximity_tui.services.errors import ValidationError
+from proximity_tui.errors import ValidationError
+from proximity_tui.services.catalog.schema import CatalogError, entry_from_mapping, load_entry_file
 
 
 def write(tmp_path: Path, data: Any, name: str = "redis.yaml") -> Path:

@@ -7,9 +7,9 @@ import dataclasses
 import pytest
 import yaml
 
-from proximity_tui.services.catalog import CatalogService
-from proximity_tui.services.catalog_schema import entry_from_mapping
-from proximity_tui.services.errors import NotFoundError
+from proximity_tui.errors import NotFoundError
+from proximity_tui.services.catalog.schema import entry_from_mapping
+from proximity_tui.services.catalog.service import CatalogService
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from proximity_tui.services.migration import migrate_file
-from proximity_tui.services.migration_input import Invalid, validate_entry
+from proximity_tui.services.migration.apply import migrate_file
+from proximity_tui.services.migration.reader import Invalid, validate_entry
 
 LONG = "x" * 300
 

@@ -8,9 +8,9 @@ import stat
 
 import pytest
 
-from proximity_tui.services.errors import PermissionDenied, ValidationError
+from proximity_tui.errors import PermissionDenied, ValidationError
 from proximity_tui.services.journal import Journal
-from proximity_tui.services.migration import migrate_file
+from proximity_tui.services.migration.apply import migrate_file
 from proximity_tui.store import repositories as repo
 from proximity_tui.store.db import Database
 

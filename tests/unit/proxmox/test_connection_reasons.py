@@ -6,7 +6,7 @@ import threading
 import pytest
 import requests
 
-from proximity_tui.services.proxmox.session import _reason
+from proximity_tui.proxmox.session import _reason
 
 
 @pytest.fixture

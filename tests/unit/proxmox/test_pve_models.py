@@ -2,8 +2,8 @@
 
 import pytest
 
-from proximity_tui.services.errors import ValidationError
-from proximity_tui.services.proxmox.coerce import (
+from proximity_tui.errors import ValidationError
+from proximity_tui.proxmox.coerce import (
     as_bool,
     as_int,
     check_vmid,
@@ -11,7 +11,7 @@ from proximity_tui.services.proxmox.coerce import (
     split_tags,
     to_pve_params,
 )
-from proximity_tui.services.proxmox.models import (
+from proximity_tui.proxmox.models import (
     CtConfig,
     Guest,
     Interface,

@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from proximity_tui.config import SshSettings
-from proximity_tui.services.errors import (
+from proximity_tui.errors import (
     ProxmoxAuthError,
     ProxmoxConnectionError,
     ProxmoxError,
@@ -14,16 +14,16 @@ from proximity_tui.services.errors import (
     ProxmoxTimeout,
     ValidationError,
 )
-from proximity_tui.services.proxmox.exec import ContainerExec, _check_argv
-from proximity_tui.services.proxmox.exec_base import pump_lines
-from proximity_tui.services.proxmox.exec_ssh import SshTransport, normalize_ssh_fingerprint
-from proximity_tui.services.proxmox.session import (
+from proximity_tui.proxmox.exec import ContainerExec, _check_argv
+from proximity_tui.proxmox.exec_base import pump_lines
+from proximity_tui.proxmox.exec_ssh import SshTransport, normalize_ssh_fingerprint
+from proximity_tui.proxmox.session import (
     ApiSession,
     _segment,
     is_retryable,
     map_http_error,
 )
-from proximity_tui.services.proxmox.tls import TrustPolicy, normalize_fingerprint
+from proximity_tui.proxmox.tls import TrustPolicy, normalize_fingerprint
 
 FP = ":".join(["AB"] * 32)
 

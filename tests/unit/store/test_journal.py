@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from proximity_tui.services.errors import NotFoundError
+from proximity_tui.errors import NotFoundError
 from proximity_tui.services.journal import MASK, Journal
 
 

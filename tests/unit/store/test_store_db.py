@@ -10,7 +10,7 @@ import time
 import pytest
 from sqlalchemy import create_engine, text
 
-from proximity_tui.services.errors import ConflictError, StoreError
+from proximity_tui.errors import ConflictError, StoreError
 from proximity_tui.store import repositories as repo
 from proximity_tui.store.db import HEAD_REVISION, MIGRATIONS_DIR, Database
 from proximity_tui.store.models import Base

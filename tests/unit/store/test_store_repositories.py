@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import delete, text
 
-from proximity_tui.services.errors import ConflictError, NotFoundError
+from proximity_tui.errors import ConflictError, NotFoundError
 from proximity_tui.store import repositories as repo
 from proximity_tui.store.models import Operation, User
 

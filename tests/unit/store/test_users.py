@@ -4,8 +4,8 @@ import getpass
 
 import pytest
 
+from proximity_tui.errors import PermissionDenied
 from proximity_tui.services import users
-from proximity_tui.services.errors import PermissionDenied
 from proximity_tui.store import repositories as repo
 
 

@@ -1,0 +1,155 @@
+"""Waiting for Proxmox tasks (UPIDs): adaptive polling, the log streamed as it grows, timeouts,
+cancellation that stops the task, and failures raised with the task's own error line.
+
+PVE numbers log lines from 1 and takes `start` as the number of lines to skip; an entirely
+empty log is answered with one placeholder line `no content`, which is not task output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from proximity_tui.errors import (
+    OperationCancelled,
+    ProximityError,
+    ProxmoxTimeout,
+    TaskFailed,
+)
+from proximity_tui.proxmox.coerce import as_int
+from proximity_tui.proxmox.upid import TaskStatus, Upid
+
+if TYPE_CHECKING:
+    from proximity_tui.proxmox.client import ProxmoxClient
+
+log = logging.getLogger(__name__)
+
+#: Called with each new log line, in order, exactly once (may be a coroutine function).
+LogCallback = Callable[[str], Awaitable[Any] | Any]
+
+ERROR_PREFIX = "TASK ERROR: "
+LOG_PAGE = 500
+
+
+class _LogCursor:
+    """Reads a task log incrementally and hands each new line to the callback once."""
+
+    def __init__(self, client: ProxmoxClient, upid: str, on_log: LogCallback | None) -> None:
+        self.client, self.upid, self.on_log = client, upid, on_log
+        self.seen = 0  # highest line number delivered
+        self.lines: list[str] = []
+
+    async def pump(self) -> None:
+        while True:
+            rows = await self.client.task_log_entries(self.upid, start=self.seen, limit=LOG_PAGE)
+            if len(rows) == 1 and rows[0] == (1, "no content") and self.seen == 0:
+                return  # PVE's placeholder for an empty log
+            fresh = [(n, t) for n, t in rows if n > self.seen]
+            for n, text in fresh:
+                self.seen = n
+                self.lines.append(text)
+                if self.on_log is not None:
+                    result = self.on_log(text)
+                    if inspect.isawaitable(result):
+                        await result
+            if len(rows) < LOG_PAGE:
+                return
+
+
+async def wait_task(
+    client: ProxmoxClient,
+    upid: str,
+    *,
+    timeout: float = 600.0,
+    on_log: LogCallback | None = None,
+    cancel: asyncio.Event | None = None,
+    poll_start: float = 0.05,
+    poll_max: float = 1.5,
+    stop_on_timeout: bool = True,
+) -> TaskStatus:
+    """Wait until the task stops; return its status if it succeeded, raise otherwise.
+
+    Polls fast at first (tasks at time scale 0, or quick ones, end in milliseconds) and backs
+    off to `poll_max`. Raises `TaskFailed` (message: the last `TASK ERROR:` line),
+    `ProxmoxTimeout` after `timeout` seconds (stopping the task unless told not to), or
+    `OperationCancelled` once `cancel` is set (the task is stopped first).
+    """
+    task = Upid.parse(upid)
+    call = f"task {task.label}"
+    cursor = _LogCursor(client, upid, on_log)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    interval = poll_start
+    while True:
+        if cancel is not None and cancel.is_set():
+            await _stop(client, upid)
+            raise OperationCancelled(f"{call} was cancelled and stopped")
+        status = await client.task_status(upid)
+        if on_log is not None:
+            await cursor.pump()
+        if not status.running:
+            break
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            stopped = stop_on_timeout and await _stop(client, upid)
+            raise ProxmoxTimeout(
+                f"did not finish within {timeout:g}s" + ("; it was stopped" if stopped else ""),
+                call=call,
+            )
+        await _pause(min(interval, remaining), cancel)
+        interval = min(interval * 1.6, poll_max)
+
+    if status.ok:
+        return status
+    if on_log is None:  # read the log only now, to quote the task's own error line
+        await cursor.pump()
+    message = _error_line(cursor.lines) or status.exitstatus or "task failed"
+    raise TaskFailed(message, upid=upid, exitstatus=status.exitstatus or "", call=call)
+
+
+def _error_line(lines: list[str]) -> str | None:
+    """The task's `TASK ERROR:` line. vzdump ends with a bare "job errors" and gives the real
+    cause on an earlier `ERROR:` line (`ERROR: Backup of VM 105 failed - ...`): add it."""
+    for index in range(len(lines) - 1, -1, -1):
+        if lines[index].startswith(ERROR_PREFIX):
+            message = lines[index][len(ERROR_PREFIX) :].strip()
+            detail = next(
+                (
+                    ln[len("ERROR:") :].strip()
+                    for ln in reversed(lines[:index])
+                    if ln.startswith("ERROR:")
+                ),
+                None,
+            )
+            if detail and detail not in message:
+                message = f"{message}: {detail}"
+            return message
+    return None
+
+
+async def _pause(seconds: float, cancel: asyncio.Event | None) -> None:
+    if cancel is None:
+        await asyncio.sleep(seconds)
+        return
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(cancel.wait(), seconds)
+
+
+async def _stop(client: ProxmoxClient, upid: str) -> bool:
+    """Best effort: the task may have ended in the meantime."""
+    try:
+        await client.stop_task(upid)
+    except ProximityError as exc:
+        log.info("stopping task %s: %s", upid, exc)
+        return False
+    return True
+
+
+def log_rows(rows: list[dict[str, Any]] | None) -> list[tuple[int, str]]:
+    """`[{"n": 1, "t": "..."}]` -> `[(1, "...")]`, in line order."""
+    out = [(as_int(r.get("n")), str(r.get("t", ""))) for r in rows or []]
+    return sorted(out)

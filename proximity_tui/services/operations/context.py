@@ -1,0 +1,261 @@
+"""Running an operation: journal row, step events, secrets masked, cancellation.
+
+`Operations.begin()` opens a journal row (`running`, with the acting user and redacted parameters)
+and returns an `OperationContext`. Everything the operation reports goes through `emit()`: secrets
+registered with the journal are masked first, then the event is published to subscribers at once
+and written to `operation_events` in batches from a worker thread (the service loop never waits
+on SQLite per line). `finish()` flushes and closes the row. The context also keeps the
+operation's resumable state (`save_state`) in the row, which crash recovery reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from proximity_tui.errors import OperationCancelled
+from proximity_tui.services import events as ev
+
+if TYPE_CHECKING:
+    from proximity_tui.services.journal import Journal
+    from proximity_tui.services.operations.pipeline import Step
+
+
+#: Seconds output lines wait to be written together (a step boundary writes at once).
+FLUSH_DELAY = 0.25
+
+
+class Operations:
+    """Factory of operation contexts, sharing the journal, the event hub and the redactor."""
+
+    def __init__(self, journal: Journal, hub: ev.Hub[ev.OperationEvent]):
+        self.journal = journal
+        self.hub = hub
+        #: Live contexts by operation id (the UI reopens a running deploy's progress from here).
+        self.live: dict[int, OperationContext] = {}
+
+    async def begin(
+        self,
+        kind: str,
+        *,
+        user_id: int | None,
+        app_id: str | None = None,
+        hostname: str | None = None,
+        parameters: dict[str, Any] | None = None,
+        secrets: Iterable[str] = (),
+    ) -> OperationContext:
+        # Registered before anything is written or published: the journal masks them everywhere.
+        for value in secrets:
+            self.journal.register_secret(value)
+        params = self.journal.redact(dict(parameters or {}))
+        op_id = await asyncio.to_thread(
+            self.journal.start,
+            kind,
+            app_id=app_id,
+            hostname=hostname,
+            user_id=user_id,
+            parameters=params,
+        )
+        ctx = OperationContext(self, op_id, kind, app_id=app_id, hostname=hostname)
+        self.live[op_id] = ctx
+        await ctx.emit(ev.STARTED, f"{kind} {hostname or app_id or ''}".strip())
+        return ctx
+
+
+class OperationContext:
+    def __init__(
+        self, ops: Operations, op_id: int, kind: str, *, app_id: str | None, hostname: str | None
+    ) -> None:
+        self._ops = ops
+        self.op_id = op_id
+        self.kind = kind
+        self.app_id = app_id
+        self.hostname = hostname
+        #: Facts a later step, an undo or crash recovery needs (vmid, node, snapshot, ...).
+        self.state: dict[str, Any] = {}
+        self.cancel_event = asyncio.Event()
+        self.cancel_reason = "cancelled"
+        self.step: str | None = None
+        self.progress = 0.0
+        self._step_base = 0.0
+        self._step_share = 0.0
+        self._pending: list[dict[str, Any]] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self._flush_now = asyncio.Event()
+        #: Contexts live on the service loop; `cancel()` may come from any thread.
+        self._loop = asyncio.get_running_loop()
+        #: Every event so far, for a screen that opens after the operation started.
+        self.history: list[ev.OperationEvent] = []
+        #: (name, title) of every step, set when the steps start: a screen that opens mid-way
+        #: lists the steps still to come too.
+        self.plan: list[tuple[str, str]] = []
+        self.status = "running"
+
+    # --- reporting ---
+
+    async def emit(
+        self,
+        kind: str,
+        message: str = "",
+        *,
+        step: str | None = None,
+        level: str = "info",
+        progress: float | None = None,
+        status: str | None = None,
+        duration: float | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self._record(kind, message, step, level, progress, status, duration, extra=extra)
+
+    def log(self, message: str, level: str = "info") -> None:
+        """A line of output from a task or a command (sync: usable as a streaming callback)."""
+        for line in message.splitlines() or [""]:
+            self._record(ev.LOG, line, self.step, level, None, None, None)
+
+    def _record(
+        self,
+        kind,
+        message,
+        step,
+        level,
+        progress,
+        status,
+        duration,
+        *,
+        publish: bool = True,
+        extra: dict[str, Any] | None = None,
+    ) -> ev.OperationEvent:
+        event = ev.OperationEvent(
+            op_id=self.op_id,
+            kind=kind,
+            message=self._ops.journal.mask(message),
+            step=step if step is not None else self.step,
+            level=level,
+            progress=progress,
+            status=status,
+            app_id=self.app_id,
+            hostname=self.hostname,
+            operation=self.kind,
+            duration=duration,
+            extra=extra or {},
+        )
+        self.history.append(event)
+        if len(self.history) > 5000:  # a chatty log must not grow without bound
+            del self.history[1000:2000]
+        if publish:
+            self._ops.hub.publish(event)
+        self._pending.append(
+            {
+                "ts": event.ts,
+                "step": event.step,
+                "level": level,
+                "kind": kind,
+                "message": event.message,
+                "progress": progress,
+            }
+        )
+        if self._flusher is None or self._flusher.done():
+            self._flush_now.clear()
+            self._flusher = self._loop.create_task(self._flush_later())
+        return event
+
+    async def _flush_later(self) -> None:
+        # Output lines come in bursts: gather them for a moment so a burst is one transaction,
+        # unless a step boundary asks for the journal to be current now (`flush`).
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._flush_now.wait(), FLUSH_DELAY)
+        await self._flush()
+
+    async def _flush(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            await asyncio.to_thread(self._ops.journal.events, self.op_id, batch)
+
+    async def flush(self) -> None:
+        """Write every event so far now (step boundaries, the end)."""
+        self._flush_now.set()
+        while self._flusher is not None and not self._flusher.done():
+            await asyncio.shield(self._flusher)
+        if self._pending:
+            await self._flush()
+
+    # --- steps (called by pipeline.run_steps) ---
+
+    async def enter_step(self, step: Step, base: float, share: float) -> None:
+        self.step = step.name
+        self._step_base, self._step_share = base, share
+        # Written before it is announced: if the process dies in this step, recovery (and the
+        # user) are told this step, not the one before.
+        event = self._record(
+            ev.STEP_STARTED, step.title, step.name, "info", base, None, None, publish=False
+        )
+        await self.flush()
+        self._ops.hub.publish(event)
+
+    def step_progress(self, fraction: float) -> None:
+        fraction = min(max(fraction, 0.0), 1.0)
+        self.progress = self._step_base + self._step_share * fraction
+        self._record(ev.PROGRESS, "", self.step, "info", self.progress, None, None)
+
+    async def step_finished(self, step: Step, duration: float, progress: float) -> None:
+        self.progress = progress
+        await self.emit(
+            ev.STEP_FINISHED, step.title, step=step.name, progress=progress, duration=duration
+        )
+
+    async def step_failed(self, step: Step, error: str, duration: float) -> None:
+        await self.emit(ev.STEP_FAILED, error, step=step.name, level="error", duration=duration)
+
+    # --- state, cancellation, end ---
+
+    async def save_state(self, **values: Any) -> None:
+        """Persist facts crash recovery needs *before* the action that depends on them."""
+        self.state.update(values)
+        await asyncio.to_thread(self._ops.journal.save_state, self.op_id, dict(self.state))
+
+    def cancel(self, reason: str = "cancelled") -> None:
+        """Ask the operation to stop (it rolls back). Safe from any thread."""
+        self.cancel_reason = reason
+        try:
+            same_loop = asyncio.get_running_loop() is self._loop
+        except RuntimeError:
+            same_loop = False
+        if same_loop:
+            self.cancel_event.set()
+        else:  # the event may be replaced by the rollback: look it up when the loop runs this
+            self._loop.call_soon_threadsafe(lambda: self.cancel_event.set())
+
+    def check_cancelled(self) -> None:
+        if self.cancel_event.is_set():
+            raise OperationCancelled(self.cancel_reason)
+
+    async def finish(
+        self,
+        status: str,
+        *,
+        message: str = "",
+        error: str | None = None,
+        result: dict[str, Any] | None = None,
+    ) -> None:
+        self.status = status
+        level = "info" if status == "succeeded" else "error"
+        # The app's URL rides on the last event: a notification can offer it without a lookup.
+        extra = {"url": self.state["url"]} if self.state.get("url") else None
+        await self.emit(
+            ev.FINISHED, message or status, level=level, status=status, progress=None, extra=extra
+        )
+        await self.flush()
+        full = {"state": dict(self.state), **(result or {})}
+        await asyncio.to_thread(
+            self._ops.journal.finish, self.op_id, status, error=error, result=full, step=self.step
+        )
+        self._ops.live.pop(self.op_id, None)
+
+
+def process_identity() -> tuple[int, str]:
+    """(pid, host) recorded on each operation so a later process can tell if its owner died."""
+    return os.getpid(), socket.gethostname()

@@ -1,0 +1,174 @@
+"""Recovery at start: operations left `running` by a process that died are resolved first.
+
+The journal knows which operations belong to a dead process (same host, pid gone). For each, the
+state it saved before every risky action says how far it got:
+- deploy / clone: if the app was recorded as running it is kept; otherwise the container (found by
+  vmid, and only if it carries this app's tag and id, or its hostname) is destroyed, the app row is
+  removed, and a clone's temporary snapshot on its source is deleted;
+- update: the container is rolled back to the snapshot taken before the update, if it exists;
+- delete: the row goes if the container is gone, else the app is marked `error`;
+- anything else: the app's status is re-read from Proxmox.
+The operation then ends `interrupted`, with what was undone written into its log and result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from proximity_tui.errors import NotFoundError, ProximityError
+from proximity_tui.services.operations.context import OperationContext
+from proximity_tui.services.operations.pipeline import describe
+
+if TYPE_CHECKING:
+    from proximity_tui.services.app_service import AppService
+    from proximity_tui.services.journal import OperationRecord
+
+log = logging.getLogger(__name__)
+
+
+async def recover(svc: AppService) -> list[str]:
+    """Resolve every orphaned operation; returns one sentence per operation for the user."""
+    notes = []
+    for op in await asyncio.to_thread(svc.journal.orphaned):
+        if not await asyncio.to_thread(svc.journal.claim, op.id, op.pid):
+            continue  # another process, started at the same time, is resolving it
+        notes.append(await _recover_one(svc, op))
+    return notes
+
+
+async def _recover_one(svc: AppService, op: OperationRecord) -> str:
+    ctx = OperationContext(svc.ops, op.id, op.kind, app_id=op.app_id, hostname=op.hostname)
+    ctx.state = dict((op.result or {}).get("state") or {})
+    ctx.step = op.step
+    undone: list[str] = []
+    problems: list[str] = []
+    try:
+        if op.kind in ("deploy", "clone"):
+            await _undo_creation(svc, ctx, op, undone)
+        elif op.kind == "update":
+            await _undo_update(svc, ctx, op, undone)
+        elif op.kind == "delete":
+            await _finish_delete(svc, ctx, op, undone)
+        else:
+            await _resync(svc, ctx, op, undone)
+    except ProximityError as exc:
+        problems.append(describe(exc))
+        ctx.log(f"recovery could not finish: {describe(exc)}", level="error")
+    summary = "; ".join(undone) if undone else "nothing needed undoing"
+    where = f" at step {op.step}" if op.step else ""
+    message = f"{op.kind} #{op.id} of {op.hostname or op.app_id} was interrupted{where}: {summary}"
+    if problems:
+        message += " (left for you to check: " + "; ".join(problems) + ")"
+    await ctx.finish(
+        "interrupted",
+        message=message,
+        error=f"interrupted{where} (the process running it died)",
+        result={"undone": undone, "recovery_problems": problems},
+    )
+    return message
+
+
+async def _undo_creation(svc: AppService, ctx, op: OperationRecord, undone: list[str]) -> None:
+    state = ctx.state
+    app_id = op.app_id or ""
+    if state.get("recorded"):
+        undone.append(f"kept {op.hostname}: it was already running")
+        return
+    vmid, node = state.get("vmid"), state.get("node")
+    row = await _row(svc, app_id)
+    if row is not None and vmid and row.vmid == vmid and row.status != "deploying":
+        # The record step had already marked it running (the process died before it noted that
+        # in the journal): the app is complete. Destroying its CT would orphan the row instead.
+        undone.append(f"kept {op.hostname}: it was already recorded as {row.status}")
+        return
+    if vmid and node and (state.get("create_requested") or state.get("clone_requested")):
+        guest = await svc.containers.status(node, vmid)
+        if guest is not None and guest.lock:
+            # A task may still hold it (creating); wait for the lock to clear, boundedly.
+            await _wait_unlocked(svc, node, vmid)
+        if await svc.containers.owned_by(node, vmid, app_id, op.hostname):
+            await svc.containers.destroy(ctx, node, vmid)
+            undone.append(f"destroyed CT {vmid} on {node}")
+    snapshot = state.get("snapshot")
+    source = (op.parameters or {}).get("source")
+    if snapshot and source and not state.get("snapshot_removed"):
+        try:
+            src = await svc.records.get(source)
+        except NotFoundError:
+            src = None
+        if src is not None:
+            names = {s.name for s in await svc.client.snapshots(src.node, src.vmid)}
+            if snapshot in names:
+                await svc.containers.task(
+                    ctx, await svc.client.delete_snapshot(src.node, src.vmid, snapshot)
+                )
+                undone.append(f"removed snapshot {snapshot} of CT {src.vmid}")
+    if state.get("reserved") or app_id:
+        try:
+            app = await svc.records.get(app_id)
+        except NotFoundError:
+            return
+        if app.status == "deploying" and (vmid is None or app.vmid == vmid):
+            await svc.records.delete(app_id, vmid=app.vmid)
+            undone.append(f"removed the app row {app_id}")
+
+
+async def _row(svc: AppService, app_id: str):
+    try:
+        return await svc.records.get(app_id)
+    except NotFoundError:
+        return None
+
+
+async def _undo_update(svc: AppService, ctx, op: OperationRecord, undone: list[str]) -> None:
+    app = await svc.records.get(op.app_id or "")
+    snapshot = ctx.state.get("snapshot")
+    if snapshot and snapshot in {s.name for s in await svc.client.snapshots(app.node, app.vmid)}:
+        await svc.containers.task(
+            ctx, await svc.client.rollback_snapshot(app.node, app.vmid, snapshot, start=True)
+        )
+        await svc.containers.start(ctx, app.node, app.vmid)
+        await svc.containers.task(
+            ctx, await svc.client.delete_snapshot(app.node, app.vmid, snapshot)
+        )
+        undone.append(f"rolled CT {app.vmid} back to {snapshot}")
+    await _resync(svc, ctx, op, undone)
+
+
+async def _finish_delete(svc: AppService, ctx, op: OperationRecord, undone: list[str]) -> None:
+    try:
+        app = await svc.records.get(op.app_id or "")
+    except NotFoundError:
+        return
+    if await svc.containers.status(app.node, app.vmid) is None:
+        await svc.records.delete(app.id)
+        undone.append(f"the container was gone: removed the app row {app.id}")
+    else:
+        await svc.records.set_status(app.id, "error", reason="delete was interrupted; run it again")
+        undone.append(f"{app.hostname} marked error: its container still exists")
+
+
+async def _resync(svc: AppService, ctx, op: OperationRecord, undone: list[str]) -> None:
+    try:
+        app = await svc.records.get(op.app_id or "")
+    except NotFoundError:
+        return
+    guest = await svc.containers.status(app.node, app.vmid)
+    status = "missing" if guest is None else ("running" if guest.running else "stopped")
+    if app.status != status:
+        await svc.records.set_status(app.id, status)
+        undone.append(f"{app.hostname} is {status} (read from Proxmox)")
+
+
+async def _wait_unlocked(svc: AppService, node: str, vmid: int, timeout: float = 120.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    delay = 0.05
+    while loop.time() < deadline:
+        guest = await svc.containers.status(node, vmid)
+        if guest is None or not guest.lock:
+            return
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 2.0)

@@ -1,0 +1,369 @@
+"""Create (or restore) and clone containers, with PVE's synchronous checks and task errors."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pvesim import appliances
+from pvesim.ctconfig import (
+    mountpoint_extras,
+    mountpoint_string,
+    mountpoint_volume,
+    normalize_features,
+    normalize_net,
+    normalize_tags,
+    with_new_hwaddr,
+)
+from pvesim.errors import PveError, TaskError, param_error
+from pvesim.model import GiB, Guest, Node, Usage, Volume
+from pvesim.ops_base import OpsBase, check_feature_permission, parse_volid
+from pvesim.tasks import Task
+
+#: Create-only parameters that never land in the CT's config.
+_NOT_CONFIG = {
+    "node",
+    "vmid",
+    "ostemplate",
+    "password",
+    "ssh-public-keys",
+    "storage",
+    "force",
+    "restore",
+    "pool",
+    "ignore-unpack-errors",
+    "start",
+    "unique",
+    "bwlimit",
+    "ha-managed",
+}
+
+
+def config_from_params(params: dict[str, Any], new_hwaddr) -> dict[str, Any]:
+    """The config options of a create call, written the way PVE writes them."""
+    conf: dict[str, Any] = {}
+    for key, value in params.items():
+        if key in _NOT_CONFIG or key == "rootfs" or re.fullmatch(r"(mp|unused)\d+", key):
+            continue
+        if re.fullmatch(r"net\d+", key):
+            value = normalize_net(value, new_hwaddr)
+        elif key == "features":
+            value = normalize_features(value)
+        elif key == "tags":
+            value = normalize_tags(value)
+        conf[key] = value
+    return conf
+
+
+class CreateOps(OpsBase):
+    def _rootdir_storage(self, node: Node, sid: str) -> Any:
+        storage = node.storages.get(sid)
+        if storage is None:
+            raise PveError(500, f"storage '{sid}' does not exist")
+        if not storage.supports("rootdir"):
+            raise param_error(
+                {"storage": f"storage '{sid}' does not support container directories"}
+            )
+        return storage
+
+    def _new_disk(self, node: Node, sid: str, vmid: int, size: int, task: Task) -> str:
+        storage = node.storages[sid]
+        n = 0
+        while f"{sid}:vm-{vmid}-disk-{n}" in storage.volumes:
+            n += 1
+        name = f"vm-{vmid}-disk-{n}"
+        volid = f"{sid}:{name}"
+        fmt = "raw" if storage.type == "lvmthin" else "subvol"
+        storage.volumes[volid] = Volume(volid, "rootdir", size, int(self.now()), fmt, vmid=vmid)
+        if storage.type == "lvmthin":
+            blocks = size // 4096
+            task.log(
+                f'  Logical volume "{name}" created.',
+                f"Creating filesystem with {blocks} 4k blocks and {blocks // 4} inodes",
+                "Superblock backups stored on blocks: ",
+                "\t32768, 98304, 163840, 229376, 294912, 819200, 884736",
+            )
+        return volid
+
+    def _drop_disks(self, node_name: str, vmid: int) -> None:
+        node = self.nodes.get(node_name)
+        for storage in node.storages.values() if node else ():
+            for volid in [
+                v
+                for v, vol in storage.volumes.items()
+                if vol.vmid == vmid and vol.content in ("rootdir", "images")
+            ]:
+                del storage.volumes[volid]
+
+    async def create_ct(self, node_name: str, params: dict[str, Any], user: str) -> Task:
+        """`POST /nodes/{node}/lxc` with verified, typed `params` (create, or restore=1)."""
+        node = self.node(node_name)
+        vmid = int(params["vmid"])
+        restore, force = bool(params.get("restore")), bool(params.get("force"))
+        existing = self.guests.get(vmid)
+        overwrite = bool(existing and existing.type == "lxc" and existing.node == node_name)
+        if not (overwrite and restore and force):
+            self.check_vmid_unused(vmid)
+        elif existing.config.get("protection"):
+            raise PveError(500, f"unable to restore CT {vmid} - protection mode enabled")
+        check_feature_permission(
+            user, params.get("features"), None, unprivileged=bool(params.get("unprivileged"))
+        )
+        keys = params.get("ssh-public-keys")
+        if keys is not None and not _valid_ssh_keys(keys):
+            raise PveError(500, "SSH public key validation error")
+        storage_id = params.get("storage", "local")
+        ostemplate = params["ostemplate"]
+        tsid, _ = parse_volid(ostemplate)
+        if tsid not in node.storages:
+            raise PveError(500, f"storage '{tsid}' does not exist")
+        rootfs = str(params.get("rootfs") or "")
+        if re.fullmatch(r"\d+(\.\d+)?", rootfs):
+            rootfs = f"{storage_id}:{rootfs}"
+        if rootfs:
+            volume = mountpoint_volume(rootfs)
+            sid, size_text = parse_volid(volume)
+            if not re.fullmatch(r"\d+(\.\d+)?", size_text):
+                raise PveError(
+                    500,
+                    f"unable to create CT {vmid} - the simulator only allocates "
+                    "new volumes (STORAGE:SIZE_IN_GiB)",
+                )
+            self._rootdir_storage(node, sid)
+            size = int(float(size_text) * GiB)
+        else:
+            sid, size = storage_id, 0
+            self._rootdir_storage(node, sid)
+        if overwrite and existing.status == "running":
+            raise PveError(500, "can't overwrite running container")
+        if overwrite:
+            await self.wait_config_lock(existing)
+
+        config = config_from_params(params, self.new_hwaddr)
+        hostname = config.get("hostname") or (
+            existing.config.get("hostname") if overwrite else None
+        )
+        guest = Guest(
+            vmid=vmid, node=node_name, type="lxc", config={"lock": "create"}, created=self.now()
+        )
+        if hostname:
+            guest.config["hostname"] = hostname
+        if not overwrite:
+            self.guests[vmid] = guest  # reserved now: a second create with this id fails
+
+        async def body(task: Task) -> None:
+            source = node.storages[tsid].volumes.get(ostemplate)
+            if source is None:
+                raise TaskError(
+                    f"unable to create CT {vmid} - volume '{ostemplate}' does not exist"
+                )
+            payload = source.payload or {}
+            if restore:
+                if source.content != "backup":
+                    raise TaskError(f"unable to restore CT {vmid} - '{ostemplate}' is not a backup")
+                task.log(f"recovering backed-up configuration from '{ostemplate}'")
+            disk_size = size or _backup_disk_size(payload) or 4 * GiB
+            await task.step(0.5)
+            volid = self._new_disk(node, sid, vmid, disk_size, task)
+            path = _archive_path(node, ostemplate)
+            if restore:
+                task.log(f"restoring '{ostemplate}' now..")
+            task.log(f"extracting archive '{path}'")
+            await task.step(1.0 + source.size / (60 * 1024**2))
+            task.log(
+                f"Total bytes read: {source.size * 3} ({source.size * 3 // 1024**2}MiB, 92MiB/s)",
+                "Detected container architecture: amd64",
+            )
+            ostype = appliances.ostype_for(ostemplate.rsplit("/", 1)[-1])
+            if not restore and ostype in ("debian", "ubuntu"):
+                for kind in ("rsa", "ecdsa", "ed25519"):
+                    task.log(
+                        f"Creating SSH host key 'ssh_host_{kind}_key' - this may take some "
+                        "time ...",
+                        f"done: SHA256:{_fake_hash(self.rng)} root@{hostname}",
+                    )
+            if restore:
+                task.log("merging backed-up and given configuration..")
+            task.checkpoint()
+            final = self._final_config(vmid, config, payload if restore else None, ostype)
+            final["rootfs"] = mountpoint_string(volid, disk_size, mountpoint_extras(rootfs))
+            if overwrite:
+                old = self.guests.pop(vmid, None)
+                if old is not None:
+                    self._drop_old_disks(node, old, keep=volid)
+                self.guests[vmid] = guest
+            guest.config = final
+            guest.usage = Usage(disk=min(disk_size, source.size * 3 + 50 * 1024**2))
+            if restore and payload.get("inside") is not None:
+                guest.inside = self.inside_from_dict({**payload["inside"], "vmid": vmid})
+            else:
+                template = ostemplate.rsplit("/", 1)[-1]
+                guest.inside = self.new_inside(vmid, ostype, final["hostname"], template)
+            if params.get("start"):
+                await task.step(1.5)
+                self.power_on(guest)
+
+        def cleanup(task: Task, error: str) -> None:
+            if self.guests.get(vmid) is guest:
+                del self.guests[vmid]
+            volumes = node.storages[sid].volumes
+            for volid in [
+                v
+                for v, vol in volumes.items()
+                if vol.vmid == vmid and vol.content == "rootdir" and not _in_use(self, vmid, v)
+            ]:
+                del volumes[volid]
+
+        kind = "vzrestore" if restore else "vzcreate"
+        return self.spawn(node_name, kind, str(vmid), user, body, vmid=vmid, cleanup=cleanup)
+
+    def _drop_old_disks(self, node: Node, old: Guest, keep: str) -> None:
+        for storage in node.storages.values():
+            for volid in [
+                v
+                for v, vol in storage.volumes.items()
+                if vol.vmid == old.vmid and vol.content in ("rootdir", "images") and v != keep
+            ]:
+                del storage.volumes[volid]
+
+    @staticmethod
+    def _final_config(
+        vmid: int, given: dict[str, Any], backup: dict[str, Any] | None, ostype: str
+    ) -> dict[str, Any]:
+        conf: dict[str, Any] = {"arch": "amd64"}
+        if backup is not None:
+            conf.update(
+                {
+                    k: v
+                    for k, v in backup.get("config", {}).items()
+                    if k not in ("rootfs", "lock", "parent")
+                }
+            )
+        else:
+            conf["ostype"] = ostype
+        conf.update(given)
+        conf.setdefault("hostname", f"CT{vmid}")
+        conf.setdefault("memory", 512)
+        conf.setdefault("swap", 512)
+        return conf
+
+    async def clone_ct(self, node_name: str, vmid: int, params: dict[str, Any], user: str) -> Task:
+        src = self.ct_on(node_name, vmid)
+        node = self.node(node_name)
+        newid = int(params["newid"])
+        snapname = params.get("snapname")
+        target = params.get("target")
+        if target is not None:
+            self.node(target)
+        self.check_vmid_unused(newid)
+        snap = None
+        if snapname is not None:
+            snap = src.snapshots.get(snapname)
+            if snap is None:
+                raise PveError(500, f"snapshot '{snapname}' does not exist")
+        template = bool(src.config.get("template"))
+        full = bool(params.get("full", 0 if template else 1))
+        if not full and not template:
+            raise PveError(500, "linked clone feature is only available for templates")
+        if full and src.status == "running" and snap is None:
+            raise PveError(
+                500, "Full clone of a running container is only possible from a snapshot"
+            )
+        src_disk = mountpoint_volume(str((snap.config if snap else src.config).get("rootfs", "")))
+        sid = params.get("storage") or (parse_volid(src_disk)[0] if src_disk else "local-lvm")
+        self._rootdir_storage(node, sid)
+        if target is not None and target != node_name:
+            raise PveError(
+                500, f"unable to clone to node '{target}' - storage '{sid}' is not shared"
+            )
+        await self.wait_config_lock(src)
+        self.check_lock(src)
+        base = dict(snap.config if snap else src.config)
+        base.pop("lock", None)
+        base.pop("parent", None)
+        if params.get("hostname"):
+            base["hostname"] = params["hostname"]
+        if "description" in params:
+            base["description"] = params["description"]
+        for key in [k for k in base if re.fullmatch(r"net\d+", k)]:
+            base[key] = with_new_hwaddr(str(base[key]), self.new_hwaddr())
+        clone = Guest(
+            vmid=newid,
+            node=node_name,
+            type="lxc",
+            config={**base, "lock": "create"},
+            created=self.now(),
+        )
+        self.guests[newid] = clone
+        inside_src = snap.inside if snap is not None else src.inside
+
+        async def body(task: Task) -> None:
+            at = f"@{snapname}" if snapname else ""
+            task.log(f"create full clone of mountpoint rootfs ({src_disk}{at})")
+            size = src.maxdisk or 4 * GiB
+            volid = self._new_disk(node, sid, newid, size, task)
+            await task.step(1.0 + src.usage.disk / (200 * 1024**2))
+            used = src.usage.disk
+            task.log(
+                f"Number of files: {used // 40960:,}", f"total size is {used:,}  speedup is 1.00"
+            )
+            task.checkpoint()
+            base["rootfs"] = mountpoint_string(
+                volid, size, mountpoint_extras(src.config.get("rootfs", ""))
+            )
+            clone.config = base
+            clone.usage = Usage(disk=used)
+            if inside_src is not None:
+                clone.inside = inside_src.clone()
+                clone.inside.vmid = newid
+
+        def cleanup(task: Task, error: str) -> None:
+            if self.guests.get(newid) is clone:
+                del self.guests[newid]
+            self._drop_disks(node_name, newid)
+
+        return self.spawn(
+            node_name,
+            "vzclone",
+            str(vmid),
+            user,
+            body,
+            vmid=vmid,
+            cleanup=cleanup,
+            lock=(src, "disk"),
+        )
+
+
+def _archive_path(node: Node, volid: str) -> str:
+    sid, name = volid.split(":", 1)
+    storage = node.storages.get(sid)
+    base = storage.path if storage is not None and storage.path else f"/mnt/pve/{sid}"
+    kind, _, fname = name.partition("/")
+    sub = {"vztmpl": "template/cache", "backup": "dump"}.get(kind, kind)
+    return f"{base}/{sub}/{fname}"
+
+
+def _backup_disk_size(payload: dict[str, Any]) -> int:
+    from pvesim.model import parse_size_option
+
+    return parse_size_option(str(payload.get("config", {}).get("rootfs", "")))
+
+
+def _in_use(state: Any, vmid: int, volid: str) -> bool:
+    g = state.guests.get(vmid)
+    return g is not None and volid in str(g.config.get("rootfs", ""))
+
+
+_SSH_KEY = re.compile(
+    r"(?:\S+\s+)?(ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-nistp\d+|sk-\S+)\s+[A-Za-z0-9+/]+=*(\s.*)?"
+)
+
+
+def _valid_ssh_keys(text: str) -> bool:
+    """What `ssh-keygen -l` accepts, roughly: one OpenSSH public key per non-empty line."""
+    return all(_SSH_KEY.fullmatch(line.strip()) for line in text.splitlines() if line.strip())
+
+
+def _fake_hash(rng: Any) -> str:
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    return "".join(rng.choice(alphabet) for _ in range(43))

@@ -1,0 +1,152 @@
+"""Cluster-wide and node endpoints: tickets, version, nodes, resources, nextid, storage,
+appliances and tasks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pvesim import appliances, listing, views
+from pvesim.errors import param_error
+from pvesim.router import Ctx, Reply, api
+from pvesim.tasks import parse_upid
+
+
+@api("GET", "/access/ticket", public=True)
+async def ticket_page(ctx: Ctx) -> Any:
+    return None
+
+
+@api("POST", "/access/ticket", public=True, allowtoken=False)
+async def ticket(ctx: Ctx) -> Any:
+    p = ctx.params
+    return ctx.services.auth.login(p["username"], p["password"], p.get("realm"))
+
+
+@api("GET", "/version")
+async def version(ctx: Ctx) -> Any:
+    return {"version": views.PVE_VERSION, "release": views.PVE_RELEASE, "repoid": views.PVE_REPOID}
+
+
+@api("GET", "/nodes")
+async def nodes(ctx: Ctx) -> Any:
+    s = ctx.state
+    now = s.now()
+    return [views.node_entry(n, now, s.ssl_fingerprint) for n in s.nodes.values()]
+
+
+@api("GET", "/nodes/{node}")
+async def node_index(ctx: Ctx) -> Any:
+    ctx.state.node(ctx.params["node"])
+    names = ("aplinfo", "lxc", "qemu", "status", "storage", "tasks", "version", "vzdump")
+    return [{"name": n} for n in names]
+
+
+@api("GET", "/nodes/{node}/status")
+async def node_status(ctx: Ctx) -> Any:
+    node = ctx.state.node(ctx.params["node"])
+    return views.node_status(node, ctx.state.now())
+
+
+@api("GET", "/cluster/resources")
+async def resources(ctx: Ctx) -> Any:
+    return Reply(None, raw=listing.resources_body(ctx.state, ctx.params.get("type")))
+
+
+@api("GET", "/cluster/nextid")
+async def nextid(ctx: Ctx) -> Any:
+    s = ctx.state
+    wanted = ctx.params.get("vmid")
+    if wanted is not None:
+        if wanted in s.guests:
+            raise param_error({"vmid": f"VM {wanted} already exists"})
+        return str(wanted)
+    return str(s.next_free_vmid())
+
+
+@api("GET", "/nodes/{node}/aplinfo")
+async def aplinfo(ctx: Ctx) -> Any:
+    ctx.state.node(ctx.params["node"])
+    return [a.to_api() for a in appliances.APPLIANCES]
+
+
+@api("POST", "/nodes/{node}/aplinfo")
+async def aplinfo_download(ctx: Ctx) -> Any:
+    p = ctx.params
+    task = await ctx.state.download_template(p["node"], p["storage"], p["template"], ctx.user)
+    return task.upid
+
+
+@api("POST", "/nodes/{node}/vzdump")
+async def vzdump(ctx: Ctx) -> Any:
+    params = dict(ctx.params)
+    node = params.pop("node")
+    task = await ctx.state.vzdump(node, params, ctx.user)
+    return task.upid
+
+
+# --- tasks ------------------------------------------------------------------------------------
+
+
+def _task(ctx: Ctx) -> Any:
+    node, upid = ctx.params["node"], ctx.params["upid"]
+    ctx.state.node(node)
+    decoded = parse_upid(upid)
+    if decoded is None:
+        raise param_error({"upid": "unable to parse worker upid"})
+    task = ctx.state.tasks.get(upid)
+    if task is None or decoded["node"] != node:
+        raise param_error({"upid": "no such task"})
+    return task
+
+
+@api("GET", "/nodes/{node}/tasks")
+async def task_list(ctx: Ctx) -> Any:
+    p = ctx.params
+    node = ctx.state.node(p["node"]).name
+    source = p.get("source", "archive")
+    items = [t for t in ctx.state.tasks.tasks.values() if t.node == node]
+    if source == "active":
+        items = [t for t in items if t.status == "running"]
+    elif source == "archive":
+        items = [t for t in items if t.status == "stopped"]
+    if p.get("vmid") is not None:
+        items = [t for t in items if t.vmid == p["vmid"]]
+    if p.get("typefilter"):
+        items = [t for t in items if t.type == p["typefilter"]]
+    if p.get("errors"):
+        items = [t for t in items if t.status == "stopped" and t.exitstatus != "OK"]
+    items.sort(key=lambda t: t.starttime, reverse=True)
+    start, limit = p.get("start", 0), p.get("limit", 50)
+    page = []
+    for t in items[start : start + limit]:
+        entry = {k: v for k, v in t.status_dict().items() if k != "exitstatus"}
+        if t.status == "stopped":
+            entry["status"] = t.exitstatus
+            entry["endtime"] = t.endtime
+        page.append(entry)
+    return Reply(page, total=len(items))
+
+
+@api("GET", "/nodes/{node}/tasks/{upid}")
+async def task_index(ctx: Ctx) -> Any:
+    _task(ctx)
+    return [{"name": "log"}, {"name": "status"}]
+
+
+@api("DELETE", "/nodes/{node}/tasks/{upid}")
+async def task_stop(ctx: Ctx) -> Any:
+    ctx.state.tasks.stop(_task(ctx))
+    return None
+
+
+@api("GET", "/nodes/{node}/tasks/{upid}/status")
+async def task_status(ctx: Ctx) -> Any:
+    return _task(ctx).status_dict()
+
+
+@api("GET", "/nodes/{node}/tasks/{upid}/log")
+async def task_log(ctx: Ctx) -> Any:
+    task = _task(ctx)
+    p = ctx.params
+    page, total = task.log_page(p.get("start", 0), p.get("limit", 50))
+    return Reply(page, total=total)

@@ -1,0 +1,176 @@
+"""Container endpoints under `/nodes/{node}/lxc`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pvesim import listing, stats, views
+from pvesim.errors import PveError
+from pvesim.router import Ctx, Reply, api
+
+
+def _ct(ctx: Ctx) -> Any:
+    return ctx.state.ct_on(ctx.params["node"], ctx.params["vmid"])
+
+
+@api("GET", "/nodes/{node}/lxc")
+async def ct_list(ctx: Ctx) -> Any:
+    node = ctx.state.node(ctx.params["node"])
+    return Reply(None, raw=listing.ct_list_body(ctx.state, node))
+
+
+@api("POST", "/nodes/{node}/lxc")
+async def ct_create(ctx: Ctx) -> Any:
+    params = dict(ctx.params)
+    node = params.pop("node")
+    task = await ctx.state.create_ct(node, params, ctx.user)
+    return task.upid
+
+
+@api("GET", "/nodes/{node}/lxc/{vmid}")
+async def ct_index(ctx: Ctx) -> Any:
+    _ct(ctx)
+    names = (
+        "config",
+        "status",
+        "vncproxy",
+        "termproxy",
+        "vncwebsocket",
+        "spiceproxy",
+        "migrate",
+        "clone",
+        "rrd",
+        "rrddata",
+        "firewall",
+        "snapshot",
+        "resize",
+        "interfaces",
+    )
+    return [{"subdir": n} for n in names]
+
+
+@api("DELETE", "/nodes/{node}/lxc/{vmid}")
+async def ct_destroy(ctx: Ctx) -> Any:
+    p = ctx.params
+    task = await ctx.state.destroy_ct(
+        p["node"], p["vmid"], ctx.user, force=p.get("force", 0), purge=p.get("purge", 0)
+    )
+    return task.upid
+
+
+@api("GET", "/nodes/{node}/lxc/{vmid}/config")
+async def ct_config(ctx: Ctx) -> Any:
+    s = ctx.state
+    g = _ct(ctx)
+    snapname = ctx.params.get("snapshot")
+    if snapname is not None:
+        snap = g.snapshots.get(snapname)
+        if snap is None:
+            raise PveError(500, f"snapshot '{snapname}' does not exist")
+        conf = dict(snap.config)
+        conf["snaptime"] = snap.snaptime
+        if snap.description:
+            conf["description"] = snap.description
+        return views.config_view(conf, s.config_digest(g.config))
+    conf = g.config if ctx.params.get("current") else s.effective_config(g)
+    return views.config_view(conf, s.config_digest(g.config))
+
+
+@api("PUT", "/nodes/{node}/lxc/{vmid}/config")
+async def ct_config_set(ctx: Ctx) -> Any:
+    p = dict(ctx.params)
+    node, vmid = p.pop("node"), p.pop("vmid")
+    await ctx.state.set_ct_config(node, vmid, p, ctx.user)
+    return None
+
+
+@api("GET", "/nodes/{node}/lxc/{vmid}/status")
+async def ct_status_index(ctx: Ctx) -> Any:
+    _ct(ctx)
+    return [
+        {"subdir": n}
+        for n in ("current", "start", "stop", "shutdown", "reboot", "suspend", "resume")
+    ]
+
+
+@api("GET", "/nodes/{node}/lxc/{vmid}/status/current")
+async def ct_status(ctx: Ctx) -> Any:
+    g = _ct(ctx)
+    return views.ct_status(g, ctx.state.now(), ctx.state.nodes[g.node])
+
+
+def _power(action: str):
+    async def handler(ctx: Ctx) -> Any:
+        p = dict(ctx.params)
+        node, vmid = p.pop("node"), p.pop("vmid")
+        task = await ctx.state.ct_action(node, vmid, action, ctx.user, **p)
+        return task.upid
+
+    handler.__name__ = f"ct_{action}"
+    return handler
+
+
+for _action in ("start", "stop", "shutdown", "reboot"):
+    api("POST", f"/nodes/{{node}}/lxc/{{vmid}}/status/{_action}")(_power(_action))
+
+
+@api("GET", "/nodes/{node}/lxc/{vmid}/interfaces")
+async def ct_interfaces(ctx: Ctx) -> Any:
+    return views.interfaces(_ct(ctx))
+
+
+@api("POST", "/nodes/{node}/lxc/{vmid}/clone")
+async def ct_clone(ctx: Ctx) -> Any:
+    p = dict(ctx.params)
+    node, vmid = p.pop("node"), p.pop("vmid")
+    task = await ctx.state.clone_ct(node, vmid, p, ctx.user)
+    return task.upid
+
+
+@api("GET", "/nodes/{node}/lxc/{vmid}/snapshot")
+async def snapshot_list(ctx: Ctx) -> Any:
+    return ctx.state.snapshot_list(_ct(ctx))
+
+
+@api("POST", "/nodes/{node}/lxc/{vmid}/snapshot")
+async def snapshot_create(ctx: Ctx) -> Any:
+    p = ctx.params
+    task = await ctx.state.snapshot_create(
+        p["node"], p["vmid"], p["snapname"], ctx.user, p.get("description", "")
+    )
+    return task.upid
+
+
+@api("GET", "/nodes/{node}/lxc/{vmid}/snapshot/{snapname}")
+async def snapshot_index(ctx: Ctx) -> Any:
+    g = _ct(ctx)
+    name = ctx.params["snapname"]
+    if name not in g.snapshots:
+        raise PveError(500, f"snapshot '{name}' does not exist")
+    return [{"cmd": "rollback"}, {"cmd": "config"}]
+
+
+@api("DELETE", "/nodes/{node}/lxc/{vmid}/snapshot/{snapname}")
+async def snapshot_delete(ctx: Ctx) -> Any:
+    p = ctx.params
+    task = await ctx.state.snapshot_delete(
+        p["node"], p["vmid"], p["snapname"], ctx.user, p.get("force", 0)
+    )
+    return task.upid
+
+
+@api("POST", "/nodes/{node}/lxc/{vmid}/snapshot/{snapname}/rollback")
+async def snapshot_rollback(ctx: Ctx) -> Any:
+    p = ctx.params
+    task = await ctx.state.snapshot_rollback(
+        p["node"], p["vmid"], p["snapname"], ctx.user, p.get("start", 0)
+    )
+    return task.upid
+
+
+@api("GET", "/nodes/{node}/lxc/{vmid}/rrddata")
+async def rrddata(ctx: Ctx) -> Any:
+    s = ctx.state
+    g = _ct(ctx)
+    node = s.nodes[g.node]
+    return stats.rrddata(g, ctx.params["timeframe"], s.now(), s.seed, views.guest_cpus(g, node))
