@@ -20,11 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import asyncssh
-
 from pvesim.faults import FaultSet
 from pvesim.inside.shell import Io, Stdin
 from pvesim.node_shell import NodeSystem, node_shell
+from pvesim.quiet_asyncssh import asyncssh
 
 log = logging.getLogger(__name__)
 

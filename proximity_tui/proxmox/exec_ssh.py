@@ -15,8 +15,6 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-import asyncssh
-
 from proximity_tui.config import SshSettings
 from proximity_tui.errors import (
     ExecConnectionError,
@@ -25,6 +23,7 @@ from proximity_tui.errors import (
     ValidationError,
 )
 from proximity_tui.proxmox.exec_base import ExecResult, LineCallback, decode, pump_lines
+from proximity_tui.proxmox.quiet_asyncssh import asyncssh
 
 #: OpenSSH allows 10 sessions per connection by default; stay under it.
 MAX_CHANNELS_PER_NODE = 8
