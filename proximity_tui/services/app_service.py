@@ -23,7 +23,8 @@ from proximity_tui.errors import (
 from proximity_tui.services import events as ev
 from proximity_tui.services.app_records import AppRecords
 from proximity_tui.services.containers import Containers, app_compose_file
-from proximity_tui.services.operations.context import OperationContext, Operations, lifecycle
+from proximity_tui.services.operations import lifecycle
+from proximity_tui.services.operations.context import OperationContext, Operations
 from proximity_tui.services.operations.deploy import (
     DeployPipeline,
     DeployRequest,
@@ -509,36 +510,36 @@ class AppService:
 
     async def clone_app(self, app_id: str, new_hostname: str) -> AppView:
         self._require_change("clone")
-        from proximity_tui.services.operations.context import clone
+        from proximity_tui.services.operations import clone
 
         return await clone.clone(self, await self.records.get(app_id), new_hostname)
 
     async def update_app(self, app_id: str) -> AppView:
         self._require_change("update")
-        from proximity_tui.services.operations.context import update
+        from proximity_tui.services.operations import update
 
         return await update.update(self, await self.records.get(app_id))
 
     async def backup_app(self, app_id: str) -> BackupView:
         self._require_change("backup")
-        from proximity_tui.services.operations.context import backups
+        from proximity_tui.services.operations import backups
 
         return await backups.backup(self, await self.records.get(app_id))
 
     async def list_backups(self, app_id: str) -> list[BackupView]:
-        from proximity_tui.services.operations.context import backups
+        from proximity_tui.services.operations import backups
 
         return await backups.list_backups(self, await self.records.get(app_id))
 
     async def restore_app(self, app_id: str, volid: str) -> AppView:
         self._require_change("restore")
-        from proximity_tui.services.operations.context import backups
+        from proximity_tui.services.operations import backups
 
         return await backups.restore(self, await self.records.get(app_id), volid)
 
     async def delete_backup(self, app_id: str, volid: str) -> None:
         self._require_change("delete backups")
-        from proximity_tui.services.operations.context import backups
+        from proximity_tui.services.operations import backups
 
         await backups.delete_backup(self, await self.records.get(app_id), volid)
 

@@ -27,7 +27,7 @@ def _example(template: str) -> str:
     return re.sub(r"\{\w+\}", "x", template)
 
 
-SCHEMA = Path(__file__).resolve().parents[3] / ".." / "shared" / "reference"
+SCHEMA = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference"
 SCHEMA_FILE = SCHEMA / "pve-api-schema.json.gz"
 
 #: Fields real PVE returns that its schema does not list (checked against the PVE sources).

@@ -26,7 +26,7 @@ from proximity_tui.services.catalog.model import (
 from proximity_tui.services.catalog.schema import CatalogError, load_entry_file
 from proximity_tui.services.catalog.search import SearchIndex
 
-BUNDLED_DIR = Path(__file__).resolve().parent.parent / "catalog"
+BUNDLED_DIR = Path(__file__).resolve().parents[2] / "catalog"
 
 __all__ = [
     "BUNDLED_DIR",
