@@ -267,12 +267,15 @@ class DeployFormScreen(ModalScreen[int | None]):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         input_id = event.input.id or ""
-        self._drop_plan()
         self._say_refused([])
+        # The plan depends on the hostname, resources and node only: an environment value does
+        # not make it stale (dropping it there left "working out the plan…" for ever).
         if input_id == "hostname":
+            self._drop_plan()
             self.hostname_error = "checking…"
             self._check_hostname(event.value)
         elif input_id in ("cores", "memory", "disk"):
+            self._drop_plan()
             self._show_resource_problems()
             self._schedule_plan()
         self._refresh_button()
