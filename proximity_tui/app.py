@@ -74,6 +74,11 @@ class ProximityApp(App[int]):
         Binding("o", "mode('operations')", "Operations", show=False),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("f1", "help", "Help", show=False, id="help.f1"),  # also inside text fields
+        # Priority: a focus change must take effect before the next key is routed. Otherwise a
+        # burst like `push<Tab><Tab>7` (a laggy SSH link) sends the 7 to the old field, because
+        # a non-priority Tab is only acted on after it has bubbled up from that field.
+        Binding("tab", "app.focus_next", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", show=False, priority=True),
     ]
 
     def __init__(
