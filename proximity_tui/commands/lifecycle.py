@@ -8,6 +8,7 @@ back) before the command exits.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--memory", type=int, metavar="MB")
     p.add_argument("--disk", type=int, metavar="GB")
     p.add_argument("--env", action="append", default=[], metavar="K=V", help="repeatable")
+    p.add_argument(
+        "--env-extra",
+        action="store_true",
+        help="also pass --env names the catalog entry does not declare",
+    )
     p.set_defaults(handler=run_deploy)
 
     for name, help_text in (
@@ -143,6 +149,8 @@ def run_deploy(args: argparse.Namespace) -> int:
         env[name] = value
     services = open_services(args)
     try:
+        if not args.env_extra:
+            _refuse_undeclared(env, services.catalog.get(args.catalog_id))
         printer = Printer(args.json)
         app = _run_operation(
             services,
@@ -161,6 +169,27 @@ def run_deploy(args: argparse.Namespace) -> int:
         return 0
     finally:
         services.close()
+
+
+def _refuse_undeclared(env: dict[str, str], entry: Any) -> None:
+    """A misspelt `--env` name would deploy silently without the setting: refuse it, and name the
+    declared setting it was probably meant to be (the form cannot make this mistake)."""
+    import difflib
+
+    from proximity_tui.errors import ValidationError
+
+    declared = [var.name for var in entry.env]
+    for name in env:
+        if name in declared:
+            continue
+        close = difflib.get_close_matches(name, declared, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        known = ", ".join(declared) if declared else "none"
+        raise ValidationError(
+            f"{entry.id} declares no setting {name} (it has: {known}){hint}"
+            " Use --env-extra to pass it anyway.",
+            field="env",
+        )
 
 
 def run_simple(args: argparse.Namespace) -> int:
@@ -276,9 +305,12 @@ def run_logs(args: argparse.Namespace) -> int:
                 except TimeoutError:
                     continue
         except KeyboardInterrupt:
+            # Ctrl-C is how `logs --follow` ends: stop following quietly and exit 130 (128 +
+            # SIGINT), as `tail -f` does in a shell, not 1 ("the operation failed").
             stop.set()
-            future.result(timeout=10)
-            return 0
+            with contextlib.suppress(Exception):
+                future.result(timeout=10)
+            return 130
     finally:
         services.close()
 
