@@ -25,6 +25,8 @@ demo: $(STAMP)
 # (a file's tests share its simulator and fixtures).
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # Regenerate requirements.lock after changing a dependency range in pyproject.toml.

@@ -59,7 +59,8 @@ def build_demo_services(
     except BaseException:
         sim.stop()
         raise
-    services.seed_demo = seed_apps
+    if seed_apps:
+        services.after_connect = seed_demo
     return services
 
 

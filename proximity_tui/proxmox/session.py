@@ -49,7 +49,7 @@ class _Session(ProxmoxHttpSession):
 
     call_timeout: float | None = None
 
-    def request(self, method, url, params=None, data=None, **kwargs):  # type: ignore[override]
+    def request(self, method, url, params=None, data=None, **kwargs):
         if kwargs.get("timeout") is None and self.call_timeout is not None:
             kwargs["timeout"] = self.call_timeout
         return super().request(method, url, params=params, data=data, **kwargs)

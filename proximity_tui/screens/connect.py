@@ -132,12 +132,14 @@ class ConnectScreen(Screen[Any]):
 
     @work(group="connect-fetch", exclusive=True, exit_on_error=False)
     async def _fetch(self) -> None:
-        from proximity_tui.proxmox.tls import fetch_fingerprint
+        from proximity_tui.services.bootstrap import certificate_fingerprint
 
         label = self.query_one("#fingerprint", Label)
         label.update("reading the certificate…")
         try:
-            fingerprint = await fetch_fingerprint(self._value("host"), int(self._value("port")))
+            fingerprint = await certificate_fingerprint(
+                self._value("host"), int(self._value("port"))
+            )
         except Exception as exc:
             label.update(f"✖ {exc}")
             return

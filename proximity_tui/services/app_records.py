@@ -8,6 +8,7 @@ else an app needs (resources, template, status reason, the web port) lives in it
 from __future__ import annotations
 
 import asyncio
+import builtins
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -132,7 +133,7 @@ class AppRecords:
 
         return await asyncio.to_thread(work)
 
-    async def secret_values(self, app_id: str) -> list[str]:
+    async def secret_values(self, app_id: str) -> builtins.list[str]:
         """The values of the app's secret variables (none when there is no such app)."""
 
         def work() -> list[str]:
@@ -261,7 +262,7 @@ class AppRecords:
 
         return await asyncio.to_thread(work)
 
-    async def backups(self, app_id: str) -> list[BackupView]:
+    async def backups(self, app_id: str) -> builtins.list[BackupView]:
         def work() -> list[BackupView]:
             with self.db.session(readonly=True) as s:
                 return [backup_view(b) for b in repo.list_backups(s, app_id=app_id)]

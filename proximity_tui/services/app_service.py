@@ -335,7 +335,7 @@ class AppService:
             # A process that did not deploy these apps never registered their secrets: do it
             # now, so that a command that prints one is masked in the journal and the events.
             known: list[str] = []
-            for key in {app_id, *lock} - {None}:
+            for key in {k for k in (app_id, *lock) if k is not None}:
                 if not str(key).startswith("hostname:"):
                     known += await self.records.secret_values(str(key))
             ctx = await self.ops.begin(

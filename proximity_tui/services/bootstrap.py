@@ -11,9 +11,9 @@ going after the SSH session dropped.
 from __future__ import annotations
 
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from proximity_tui.services.runtime import ServiceRuntime
 from proximity_tui.views import ClusterInfo
@@ -28,10 +28,15 @@ if TYPE_CHECKING:
     from proximity_tui.services.status import StatusMonitor
     from proximity_tui.services.users import UserInfo
     from proximity_tui.store.db import Database
-    from pvesim.server import Simulator
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+
+
+class Stoppable(Protocol):
+    """What the services need of an embedded simulator (the command layer builds it): a stop."""
+
+    def stop(self) -> None: ...
 
 
 @dataclass
@@ -47,12 +52,14 @@ class Services:
     monitor: StatusMonitor
     user: UserInfo
     demo: bool = False
-    simulator: Simulator | None = None
+    #: Demo only: the embedded simulator, stopped last by `close()`.
+    simulator: Stoppable | None = None
     cluster: ClusterInfo | None = None
     #: What recovery did at start, one sentence per interrupted operation.
     recovery_notes: list[str] = field(default_factory=list)
-    #: Demo only: deploy the seed apps on the first start (see `demo.py`).
-    seed_demo: bool = False
+    #: Run once `connect()` has started the monitor (the demo seeds its apps here, see
+    #: `demo.py`): the command layer hands it in, so services never import upward.
+    after_connect: Callable[[Services], Awaitable[object]] | None = None
     _closed: bool = False
 
     @property
@@ -85,10 +92,8 @@ class Services:
         )
         if monitor:
             self.monitor.start()
-        if self.demo and self.seed_demo:
-            from proximity_tui.demo import seed_demo
-
-            await seed_demo(self)
+        if self.after_connect is not None:
+            await self.after_connect(self)
         return self.cluster
 
     def close(self, wait: float = 900.0) -> bool:
@@ -120,7 +125,15 @@ class Services:
         return finished
 
 
-def build_services(settings: Settings, *, simulator: Simulator | None = None) -> Services:
+async def certificate_fingerprint(host: str, port: int = 8006, *, timeout: float = 5.0) -> str:
+    """The host's API certificate fingerprint, read before any services exist (the connect
+    screen's explicit trust step)."""
+    from proximity_tui.proxmox.client import fetch_fingerprint
+
+    return await fetch_fingerprint(host, port, timeout=timeout)
+
+
+def build_services(settings: Settings, *, simulator: Stoppable | None = None) -> Services:
     """Everything wired, nothing connected yet (no network I/O here)."""
     from proximity_tui.config import user_catalog_dir
     from proximity_tui.proxmox.client import ProxmoxClient

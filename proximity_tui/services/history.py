@@ -10,13 +10,14 @@ from __future__ import annotations
 import threading
 from array import array
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 
 class Ring:
     __slots__ = ("_buf", "_pos", "_count")
 
     def __init__(self, size: int, typecode: str) -> None:
-        self._buf = array(typecode, bytes(array(typecode).itemsize * size))
+        self._buf: array[Any] = array(typecode, bytes(array(typecode).itemsize * size))
         self._pos = 0
         self._count = 0
 

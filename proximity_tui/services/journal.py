@@ -8,6 +8,7 @@ stores a secret even when a caller forgets.
 
 from __future__ import annotations
 
+import builtins
 import os
 import re
 import socket
@@ -299,12 +300,12 @@ class Journal:
                 raise NotFoundError("operation", op_id)
             return _record(op, op.events if events else ())
 
-    def events_after(self, op_id: int, after_id: int | None = None) -> list[EventRecord]:
+    def events_after(self, op_id: int, after_id: int | None = None) -> builtins.list[EventRecord]:
         """The events newer than `after_id` (for a screen that tails a running operation)."""
         with self.db.session(readonly=True) as s:
             return [_event(e) for e in repo.list_operation_events(s, op_id, after_id=after_id)]
 
-    def running(self) -> list[OperationRecord]:
+    def running(self) -> builtins.list[OperationRecord]:
         with self.db.session(readonly=True) as s:
             return [_record(op) for op in repo.running_operations(s)]
 
@@ -322,9 +323,9 @@ class Journal:
                 )
                 .values(pid=self.pid, host=self.host)
             )
-            return done.rowcount == 1
+            return repo.rowcount(done) == 1
 
-    def orphaned(self) -> list[OperationRecord]:
+    def orphaned(self) -> builtins.list[OperationRecord]:
         """Running operations whose owner process is gone (recorded on this host, pid not alive).
 
         Operations owned by another host are never reported: we cannot see its processes.

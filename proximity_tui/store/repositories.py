@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, exists, func, insert, select, update
+from sqlalchemy import CursorResult, delete, exists, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from proximity_tui.errors import NotFoundError
@@ -99,7 +99,7 @@ def set_app_status(s: Session, app_id: str, status: str, *, reason: str | None =
 
 def delete_app(s: Session, app_id: str) -> bool:
     """Delete an app (its backups go with it); False when it was not there."""
-    return bool(s.execute(delete(App).where(App.id == app_id)).rowcount)
+    return bool(rowcount(s.execute(delete(App).where(App.id == app_id))))
 
 
 # --- users --------------------------------------------------------------------------------------
@@ -331,7 +331,7 @@ def get_backup_by_volid(s: Session, volid: str) -> Backup | None:
 
 
 def delete_backup(s: Session, backup_id: int) -> bool:
-    return bool(s.execute(delete(Backup).where(Backup.id == backup_id)).rowcount)
+    return bool(rowcount(s.execute(delete(Backup).where(Backup.id == backup_id))))
 
 
 # --- settings -----------------------------------------------------------------------------------
@@ -350,3 +350,8 @@ def set_setting(s: Session, key: str, value: Any) -> None:
         row.value = value
         row.updated_at = utcnow()
     s.flush()
+
+
+def rowcount(result: object) -> int:
+    """Rows a DELETE or UPDATE matched (its result is a CursorResult; the stubs say Result)."""
+    return cast("CursorResult[Any]", result).rowcount

@@ -13,9 +13,9 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, bindparam, create_engine, exc, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, create_engine, exc, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
@@ -240,7 +240,7 @@ def _plan(
 
 def _write(s: Session, plan: _Plan) -> None:
     """Core executemany, updates first (one may free a hostname that a new entry takes)."""
-    table = App.__table__
+    table = cast("Table", App.__table__)  # a mapped class's table (typed as a FromClause)
     if plan.updates:
         by_id = update(table).where(table.c.id == bindparam("b_id"))
         rows = [

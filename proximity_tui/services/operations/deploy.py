@@ -221,7 +221,7 @@ class DeployPipeline:
                 "storage": job.storage,
                 "template": entry.template,
                 "compose_file": compose_file(job.hostname),
-                "web_port": entry.web_port().number if entry.web_port() else None,
+                "web_port": port.number if (port := entry.web_port()) else None,
                 "health": {
                     "port": entry.health.port if entry.health else None,
                     "path": entry.health.path if entry.health else None,
