@@ -33,6 +33,7 @@ from proximity_tui.screens.app_detail_info import (
     settings_text,
     summary_text,
 )
+from proximity_tui.screens.apps_rows import doing_word
 from proximity_tui.screens.live import LiveScreen
 from proximity_tui.widgets.cluster_header import ClusterHeader
 from proximity_tui.widgets.filter_input import FilterInput
@@ -153,8 +154,7 @@ class AppDetailScreen(LiveScreen):
         if view is None:
             self.query_one("#summary", Static).update(Text("This app no longer exists.", "red"))
             return
-        pending = self.papp.actions.pending.get(self.app_id)
-        participle = ACTIONS[pending][3] if pending in ACTIONS else None
+        participle = doing_word(view, self.papp.actions.pending.get(self.app_id))
         compact = self.size.height < COMPACT_HEIGHT
         width = max(self.size.width // 2 - 2, 20)  # the summary's half of the top row
         summary = summary_text(view, participle, compact=compact, width=width)

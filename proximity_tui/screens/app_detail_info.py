@@ -38,10 +38,11 @@ def summary_text(
     text.append(view.hostname, "bold")
     text.append(f"  {view.name}", "bright_black")
     text.append("\n")
-    text.append_text(status_text(view.status, stale=view.stale))
-    if pending:
-        text.append(f"  {pending}…", "italic cyan")
-    elif view.busy_op:
+    if pending:  # what is happening replaces the status it happens to ("◐ restoring…")
+        text.append(f"◐ {pending}…", "italic cyan")
+    else:
+        text.append_text(status_text(view.status, stale=view.stale))
+    if view.busy_op and not pending:
         text.append(f"  operation #{view.busy_op} running", "italic cyan")
     text.append(f"\n{'URL':<9}", "bold")
     if view.url:

@@ -84,7 +84,7 @@ def row_values(view: AppView, *, marked: bool, pending: str | None, compact: boo
         mem = "-"
     # This UI's own action first; else what any operation (the CLI's, a restore from the detail
     # screen, one started before this UI) is doing, as the status snapshot says.
-    doing = ACTIONS[pending][3] if pending in ACTIONS else busy_participle(view.busy_kind)
+    doing = doing_word(view, pending)
     return (
         marked,
         (view.status, view.stale, doing, view.busy_op is not None),
@@ -101,6 +101,14 @@ def row_values(view: AppView, *, marked: bool, pending: str | None, compact: boo
 
 #: Operation kinds that are not row actions, in the form "◐ restoring…".
 _OTHER_PARTICIPLES = {"restore": "restoring", "deploy": "deploying"}
+
+
+def doing_word(view: AppView, pending: str | None) -> str | None:
+    """What is happening to the app now ("updating", "restoring"), or None: this UI's own action
+    first, else what any operation on it is doing, as the status snapshot says."""
+    if pending in ACTIONS and ACTIONS[pending][3]:
+        return ACTIONS[pending][3]
+    return busy_participle(view.busy_kind)
 
 
 def busy_participle(kind: str | None) -> str | None:
