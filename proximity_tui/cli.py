@@ -48,7 +48,29 @@ def common_options() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="use the embedded Proxmox simulator and the demo's own data",
     )
+    common.add_argument(
+        "--profile",
+        type=_profile_names,
+        action="extend",
+        metavar="NAME[,NAME]",
+        default=argparse.SUPPRESS,
+        help="simulated host profiles for --demo and sim (pve9, pve8, pve7, privsep-token, "
+        "dir-storage, nfs-storage, no-dhcp, slow-shutdown, docker-runc-broken, "
+        "template-rotated); combinable",
+    )
     return common
+
+
+def _profile_names(text: str) -> list[str]:
+    """`pve8,no-dhcp` -> names, checked (and combined) by the simulator's own rules."""
+    from pvesim.profiles import parse_profiles
+
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    try:
+        parse_profiles(names)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return names
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,12 +101,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, default in (("config", None), ("db", None), ("demo", False), ("read_only", False)):
         if not hasattr(args, name):
             setattr(args, name, default)
+    args.profile = _combined_profiles(parser, args)
     handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
     if handler is None:
         from proximity_tui.commands.tui import run_tui
 
         handler = run_tui
     return run_guarded(handler, args)
+
+
+def _combined_profiles(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[str]:
+    """`--profile` given once or more: only with --demo or `sim`, and names that combine."""
+    names = list(dict.fromkeys(getattr(args, "profile", None) or ()))
+    if not names:
+        return []
+    if not args.demo and getattr(args, "command", None) != "sim":
+        parser.error("--profile applies to --demo and the sim command")
+    from pvesim.profiles import parse_profiles
+
+    try:
+        parse_profiles(names)
+    except ValueError as exc:
+        parser.error(f"argument --profile: {exc}")
+    return names
 
 
 def run_guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ import tempfile
 import tomllib
 import types
 import typing
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,8 @@ class Settings:
     #: True when the config file exists (the UI shows the connect screen otherwise).
     configured: bool = False
     demo: bool = False
+    #: Simulator host profiles the demo runs (`--demo --profile NAME[,NAME]`).
+    demo_profiles: tuple[str, ...] = ()
 
     def redacted(self) -> dict[str, Any]:
         """The settings as a dict with every secret replaced, for display and logs."""
@@ -155,9 +158,11 @@ def default_data_dir() -> Path:
     return Path(user_data_dir(APP_NAME))
 
 
-def demo_data_dir() -> Path:
-    """Demo mode keeps its database and simulator state here, apart from real data."""
-    return default_data_dir() / "demo"
+def demo_data_dir(profiles: Sequence[str] = ()) -> Path:
+    """Demo mode keeps its database and simulator state here, apart from real data; a demo with
+    host profiles has its own subdirectory (the cluster it builds differs)."""
+    base = default_data_dir() / "demo"
+    return base / ("profile-" + "+".join(profiles)) if profiles else base
 
 
 def user_catalog_dir() -> Path:

@@ -29,12 +29,13 @@ def build_demo_services(
     time_scale: float | None = None,
     seed_apps: bool = True,
     read_only: bool = False,
+    profiles: tuple[str, ...] = (),
 ) -> Services:
     from proximity_tui.config import demo_data_dir, load_settings, write_config
     from proximity_tui.services.bootstrap import build_services
     from pvesim.server import Simulator
 
-    directory = Path(data_dir) if data_dir is not None else demo_data_dir()
+    directory = Path(data_dir) if data_dir is not None else demo_data_dir(profiles)
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     if time_scale is None:
         time_scale = float(os.environ.get("PROXIMITY_DEMO_TIME_SCALE", DEFAULT_TIME_SCALE))
@@ -44,6 +45,7 @@ def build_demo_services(
         seed=7,
         state_file=directory / "sim-state.json",
         workdir=directory / "sim",
+        profiles=profiles,
     )
     sim.start()
     try:

@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from pvesim import (  # noqa: F401 - importing registers the handlers
+    routes_access,
     routes_cluster,
     routes_lxc,
     routes_storage,

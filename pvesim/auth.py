@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pvesim.clock import Clock
@@ -39,12 +40,23 @@ class Identity:
 
 
 class Authenticator:
-    def __init__(self, clock: Clock, *, user: str, password: str, tokens: dict[str, str]) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        user: str,
+        password: str,
+        tokens: dict[str, str],
+        passwords: Callable[[str, str], bool] | None = None,
+    ) -> None:
         self.clock = clock
         self.user = user
         self.password = password
-        #: Full token id (`root@pam!proximity`) -> secret.
-        self.tokens = dict(tokens)
+        #: Full token id (`root@pam!proximity`) -> secret; the caller's dict, so tokens made
+        #: through the API (`acl.AccessControl.secrets`) authenticate at once.
+        self.tokens = tokens
+        #: Checks the password of another user (`userid, password -> ok`).
+        self.passwords = passwords
         self._key = secrets.token_bytes(32)
 
     # --- tickets -------------------------------------------------------------------------
@@ -88,9 +100,11 @@ class Authenticator:
         """`POST /access/ticket`: a password, or a valid ticket to renew."""
         if realm and "@" not in username:
             username = f"{username}@{realm}"
-        ok = username == self.user and (
-            hmac.compare_digest(password, self.password) or self.verify_ticket(password) == username
-        )
+        renewal = self.verify_ticket(password) == username
+        if username == self.user:
+            ok = hmac.compare_digest(password, self.password) or renewal
+        else:
+            ok = renewal or bool(self.passwords and self.passwords(username, password))
         if not ok:
             raise PveError(401, "authentication failure")
         ticket, csrf = self.issue_ticket(username)

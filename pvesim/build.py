@@ -6,7 +6,8 @@ from __future__ import annotations
 from pvesim import appliances
 from pvesim.clock import Clock
 from pvesim.faults import FaultSet
-from pvesim.model import GiB, Guest, MiB, Node, Snapshot, Storage, Usage, Volume
+from pvesim.model import GiB, Guest, MiB, Node, Snapshot, Storage, Usage, Volume, disk_name
+from pvesim.profiles import Profile
 from pvesim.state import ClusterState
 
 _NODE_SHAPES = (
@@ -27,10 +28,11 @@ def build_cluster(
     containers: int = 0,
     seed: int = 0,
     preexisting: bool = True,
+    profile: Profile | None = None,
 ) -> ClusterState:
     if nodes < 1:
         raise ValueError("a cluster needs at least one node")
-    state = ClusterState(clock, faults, seed=seed)
+    state = ClusterState(clock, faults, seed=seed, profile=profile)
     now = clock.time()
     rng = state.rng
     for i in range(nodes):
@@ -43,12 +45,7 @@ def build_cluster(
             boot_time=now - rng.randrange(3, 40) * 86400 - rng.randrange(86400),
             next_pid=rng.randrange(100000, 900000),
         )
-        node.storages["local"] = Storage(
-            "local", "dir", ("vztmpl", "iso", "backup"), 100 * GiB, path="/var/lib/vz"
-        )
-        node.storages["local-lvm"] = Storage(
-            "local-lvm", "lvmthin", ("rootdir", "images"), 800 * GiB
-        )
+        _add_storages(node, state.profile)
         state.nodes[node.name] = node
     first = state.nodes["pve1"]
     tmpl = appliances.BY_TEMPLATE[appliances.DEFAULT_TEMPLATE]
@@ -77,6 +74,29 @@ def build_cluster(
         )
     _refresh_nodes(state)
     return state
+
+
+def _add_storages(node: Node, profile: Profile) -> None:
+    """A default install: `local` (dir, /var/lib/vz: templates, ISOs, backups) and `local-lvm`
+    (lvmthin: guest volumes). `dir-storage`: only `local`, which also holds the guests' volumes
+    (an install without LVM-thin); `nfs-storage`: guests on a shared NFS export, mounted at
+    /mnt/pve/<storage> (pve-storage `src/PVE/Storage/DirPlugin.pm`, `NFSPlugin.pm`)."""
+    base = ("vztmpl", "iso", "backup")
+    guests = ("rootdir", "images")
+    if profile.ct_storage_type == "dir":
+        node.storages["local"] = Storage(
+            "local", "dir", guests + base, 900 * GiB, path="/var/lib/vz"
+        )
+        return
+    node.storages["local"] = Storage("local", "dir", base, 100 * GiB, path="/var/lib/vz")
+    sid = profile.ct_storage_id
+    if profile.ct_storage_type == "nfs":
+        node.storages[sid] = Storage(
+            sid, "nfs", guests, 2048 * GiB, path=f"/mnt/pve/{sid}",
+            server="192.168.1.20", export="/export/pve",
+        )  # fmt: skip
+    else:
+        node.storages[sid] = Storage(sid, "lvmthin", guests, 800 * GiB)
 
 
 def _preexisting_guests(state: ClusterState, now: float) -> None:
@@ -151,7 +171,7 @@ def _add_vm(
     cores: int,
     now: float,
 ) -> Guest:
-    disk = f"local-lvm:vm-{vmid}-disk-0,iothread=1,size=32G"
+    disk = f"{disk_volid(state, vmid)},iothread=1,size=32G"
     g = Guest(
         vmid=vmid,
         node=node,
@@ -198,7 +218,7 @@ def _add_ct(
         "swap": 512,
         "net0": f"name=eth0,bridge=vmbr0,hwaddr={state.new_hwaddr()},ip=dhcp,type=veth",
         "ostype": ostype,
-        "rootfs": f"local-lvm:vm-{vmid}-disk-0,size={disk_gib}G",
+        "rootfs": f"{disk_volid(state, vmid)},size={disk_gib}G",
         "unprivileged": 1,
         "onboot": 1 if running else 0,
     }
@@ -220,9 +240,14 @@ def _add_ct(
 
 
 def _add_disk(state: ClusterState, node: str, vmid: int, size: int, content: str) -> None:
-    storage = state.nodes[node].storages["local-lvm"]
-    volid = f"local-lvm:vm-{vmid}-disk-0"
+    storage = state.nodes[node].storages[state.profile.ct_storage_id]
+    volid = disk_volid(state, vmid)
     storage.volumes[volid] = Volume(volid, content, size, 0, "raw", vmid=vmid)
+
+
+def disk_volid(state: ClusterState, vmid: int) -> str:
+    sid = state.profile.ct_storage_id
+    return f"{sid}:{disk_name(state.profile.ct_storage_type, vmid, 0)}"
 
 
 def _refresh_nodes(state: ClusterState) -> None:

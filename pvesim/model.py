@@ -36,17 +36,39 @@ class Volume:
         return cls(**data)
 
 
+#: Storage types that can snapshot a CT volume: lvmthin (pve-storage `src/PVE/Storage/
+#: LvmThinPlugin.pm` volume_has_feature: snapshot => { current => 1 }), zfspool, rbd, btrfs.
+#: dir/nfs/cifs snapshot only qcow2 files (`Plugin.pm` volume_has_feature: snapshot => { current
+#: => { qcow2 => 1 } }), and a CT volume there is raw or a subvol; thick lvm has no snapshots.
+SNAPSHOT_TYPES = frozenset({"lvmthin", "zfspool", "rbd", "btrfs"})
+
+
+def snapshot_capable(storage_type: str) -> bool:
+    return storage_type in SNAPSHOT_TYPES
+
+
+def disk_name(storage_type: str, vmid: int, n: int) -> str:
+    """A guest volume's name: an LV `vm-100-disk-0` on LVM, a raw image file
+    `100/vm-100-disk-0.raw` on a file storage (pve-storage `Plugin.pm` alloc_image)."""
+    if storage_type in ("dir", "nfs", "cifs"):
+        return f"{vmid}/vm-{vmid}-disk-{n}.raw"
+    return f"vm-{vmid}-disk-{n}"
+
+
 @dataclass
 class Storage:
     id: str
-    type: str  # dir | lvmthin
+    type: str  # dir | lvmthin | nfs
     content: tuple[str, ...]
     total: int
     path: str | None = None
     volumes: dict[str, Volume] = field(default_factory=dict)
+    #: An nfs export: `server` and `export` as storage.cfg has them (shared by every node).
+    server: str | None = None
+    export: str | None = None
 
     def used(self) -> int:
-        base = 2 * GiB if self.type == "dir" else 0
+        base = 2 * GiB if self.type in ("dir", "nfs") else 0
         return base + sum(v.size for v in self.volumes.values())
 
     def supports(self, content: str) -> bool:
@@ -59,6 +81,8 @@ class Storage:
             "content": list(self.content),
             "total": self.total,
             "path": self.path,
+            "server": self.server,
+            "export": self.export,
             "volumes": [v.to_dict() for v in self.volumes.values()],
         }
 
@@ -71,6 +95,8 @@ class Storage:
             content=tuple(data["content"]),
             total=int(data["total"]),
             path=data.get("path"),
+            server=data.get("server"),
+            export=data.get("export"),
             volumes={v.volid: v for v in vols},
         )
 

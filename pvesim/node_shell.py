@@ -15,8 +15,6 @@ from pvesim.inside import coreutils, sysutils
 from pvesim.inside.fs import DiskFS
 from pvesim.inside.shell import CommandFn, Ctx, Flavor, Shell
 
-PVE_VERSION = "pve-manager/9.1.1/42db4a6cf33dac83 (running kernel: 6.17.2-1-pve)"
-
 
 class NodeSystem:
     """What host utilities ask about the machine they run on."""
@@ -43,7 +41,10 @@ class NodeSystem:
 
 
 async def pveversion(ctx: Ctx, argv: list[str]) -> int:
-    ctx.out(PVE_VERSION + "\n")
+    """`pveversion` (pve-manager `bin/pveversion`): `pve-manager/VERSION/REPOID (running
+    kernel: RELEASE)`."""
+    rel = ctx.system.state.release
+    ctx.out(f"pve-manager/{rel.version}/{rel.repoid} (running kernel: {rel.kernel})\n")
     return 0
 
 

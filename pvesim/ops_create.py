@@ -16,7 +16,7 @@ from pvesim.ctconfig import (
     with_new_hwaddr,
 )
 from pvesim.errors import PveError, TaskError, param_error
-from pvesim.model import GiB, Guest, Node, Usage, Volume
+from pvesim.model import GiB, Guest, Node, Usage, Volume, disk_name
 from pvesim.ops_base import OpsBase, check_feature_permission, parse_volid
 from pvesim.tasks import Task
 
@@ -69,11 +69,11 @@ class CreateOps(OpsBase):
     def _new_disk(self, node: Node, sid: str, vmid: int, size: int, task: Task) -> str:
         storage = node.storages[sid]
         n = 0
-        while f"{sid}:vm-{vmid}-disk-{n}" in storage.volumes:
+        while f"{sid}:{disk_name(storage.type, vmid, n)}" in storage.volumes:
             n += 1
-        name = f"vm-{vmid}-disk-{n}"
+        name = disk_name(storage.type, vmid, n)
         volid = f"{sid}:{name}"
-        fmt = "raw" if storage.type == "lvmthin" else "subvol"
+        fmt = "raw"
         storage.volumes[volid] = Volume(volid, "rootdir", size, int(self.now()), fmt, vmid=vmid)
         if storage.type == "lvmthin":
             blocks = size // 4096
@@ -270,7 +270,8 @@ class CreateOps(OpsBase):
                 500, "Full clone of a running container is only possible from a snapshot"
             )
         src_disk = mountpoint_volume(str((snap.config if snap else src.config).get("rootfs", "")))
-        sid = params.get("storage") or (parse_volid(src_disk)[0] if src_disk else "local-lvm")
+        default_sid = self.profile.ct_storage_id
+        sid = params.get("storage") or (parse_volid(src_disk)[0] if src_disk else default_sid)
         self._rootdir_storage(node, sid)
         if target is not None and target != node_name:
             raise PveError(

@@ -115,7 +115,20 @@ def _ipv6_config(value: str) -> None:
     raise ValueError("value does not look like a valid ipv6 network configuration")
 
 
+# pve-access-control `src/PVE/Auth/Plugin.pm` ($user_regex, $realm_regex, verify_username) and
+# `src/PVE/AccessControl.pm` (verify_groupname, verify_rolename, pve_verify_tokenid)
+_USERID = r"[^\s:/]+@[A-Za-z][A-Za-z0-9.\-_]+"
+_USERID_TEXT = "value '{value}' does not look like a valid user name"
+
 FORMATS: dict[str, Callable[[str], None]] = {
+    "pve-userid": _check(_USERID, _USERID_TEXT),
+    "pve-tokenid": _check(
+        _USERID + r"![A-Za-z][A-Za-z0-9.\-_]+",
+        "value '{value}' does not look like a valid token ID",
+    ),
+    "pve-groupid": _check(r"[A-Za-z0-9.\-_]+", "group name '{value}' contains invalid characters"),
+    "pve-roleid": _check(r"[A-Za-z0-9.\-_]+", "role name '{value}' contains invalid characters"),
+    "email": _check(r"[^\s@]+@[^\s@]+", "value does not look like a valid email address"),
     "pve-vmid": _check(r"[1-9][0-9]{2,8}", "value does not look like a valid VM ID"),
     "pve-node": _check(
         r"[a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?", "value does not look like a valid node name"

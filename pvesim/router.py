@@ -29,6 +29,13 @@ class Ctx:
     is_token: bool
     services: Any = None
 
+    def check(self, path: str, *privs: str, any_: bool = False) -> None:
+        """403 unless the caller holds `privs` (all, or any) on `path` (`acl.py`)."""
+        self.state.access.check(self.user, path, privs, any_=any_)
+
+    def allowed(self, path: str, *privs: str, any_: bool = False) -> bool:
+        return self.state.access.allowed(self.user, path, privs, any_=any_)
+
 
 Handler = Callable[[Ctx], Awaitable[Any]]
 

@@ -24,7 +24,7 @@ async def ticket(ctx: Ctx) -> Any:
 
 @api("GET", "/version")
 async def version(ctx: Ctx) -> Any:
-    return {"version": views.PVE_VERSION, "release": views.PVE_RELEASE, "repoid": views.PVE_REPOID}
+    return views.version(ctx.state.release)
 
 
 @api("GET", "/nodes")
@@ -44,7 +44,7 @@ async def node_index(ctx: Ctx) -> Any:
 @api("GET", "/nodes/{node}/status")
 async def node_status(ctx: Ctx) -> Any:
     node = ctx.state.node(ctx.params["node"])
-    return views.node_status(node, ctx.state.now())
+    return views.node_status(node, ctx.state.now(), ctx.state.release)
 
 
 @api("GET", "/cluster/resources")

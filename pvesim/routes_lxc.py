@@ -114,8 +114,17 @@ for _action in ("start", "stop", "shutdown", "reboot"):
     api("POST", f"/nodes/{{node}}/lxc/{{vmid}}/status/{_action}")(_power(_action))
 
 
+#: pve-container commit 3d56c9c ("api: network: get interfaces from containers", Nov 2023,
+#: pve-container 5.0.x for PVE 8.1) added `.../interfaces`: before it the path is unknown.
+INTERFACES_SINCE_MAJOR = 8
+
+
 @api("GET", "/nodes/{node}/lxc/{vmid}/interfaces")
 async def ct_interfaces(ctx: Ctx) -> Any:
+    if ctx.state.release.major < INTERFACES_SINCE_MAJOR:
+        p = ctx.params
+        path = f"/nodes/{p['node']}/lxc/{p['vmid']}/interfaces"
+        raise PveError(501, f"Method 'GET {path}' not implemented")
     return views.interfaces(_ct(ctx))
 
 

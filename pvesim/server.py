@@ -23,7 +23,7 @@ import ssl
 import tempfile
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from pvesim.certs import make_certificates
 from pvesim.clock import Clock
 from pvesim.control import Control
 from pvesim.faults import FaultSet
+from pvesim.profiles import parse_profiles
 from pvesim.state import ClusterState
 
 log = logging.getLogger(__name__)
@@ -89,7 +90,10 @@ class Simulator:
         workdir: str | os.PathLike[str] | None = None,
         preexisting: bool = True,
         clock: Clock | None = None,
+        profiles: Iterable[str] | str | None = None,
     ) -> None:
+        #: How the hosts differ from a kind default (`profiles.py`); ValueError if unknown.
+        self.profile = parse_profiles(profiles)
         self.nodes_count = nodes
         self.containers = containers
         self.seed = seed
@@ -155,7 +159,7 @@ class Simulator:
         assert self.workdir is not None
         if self.state_file is not None and self.state_file.exists():
             data = json.loads(self.state_file.read_text(encoding="utf-8"))
-            self.state = ClusterState.from_dict(data, self.clock, self.faults)
+            self.state = ClusterState.from_dict(data, self.clock, self.faults, self.profile)
         else:
             self.state = build_cluster(
                 self.clock,
@@ -164,6 +168,7 @@ class Simulator:
                 containers=self.containers,
                 seed=self.seed,
                 preexisting=self.preexisting,
+                profile=self.profile,
             )
         node_names = list(self.state.nodes)
         certs = make_certificates(self.workdir / "tls", node_names)
@@ -171,8 +176,17 @@ class Simulator:
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(certs.cert_path, certs.key_path)
         token_id = f"{USER}!{TOKEN_NAME}"
+        access = self.state.access
+        # privsep-token: what the GUI makes by default, a token holding only its own grants
+        # (none yet); else a token with its user's (root's) full power
+        access.add_token(USER, TOKEN_NAME, privsep=int(self.profile.privsep_token))
+        access.secrets[token_id] = self.token_secret
         auth = Authenticator(
-            self.clock, user=USER, password=self.password, tokens={token_id: self.token_secret}
+            self.clock,
+            user=USER,
+            password=self.password,
+            tokens=access.secrets,
+            passwords=access.password_ok,
         )
         control = Control(self.token_secret, self.faults, self.stats)
         self._api = ApiServer(self.state, auth, self.faults, self.stats, control=control)
@@ -203,6 +217,7 @@ class Simulator:
             nodes=node_names,
             workdir=str(self.workdir),
             control_url=f"https://{HOST}:{port}/_sim",
+            extra={"profiles": list(self.profile.names)},
         )
 
     async def _start_ssh(self, node_names: list[str]) -> dict[str, Any]:

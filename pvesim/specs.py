@@ -10,6 +10,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from pvesim.params import Param, boolean, integer, number, required, string
+from pvesim.specs_access import ACCESS_SPECS
 
 NODE = required(string(format="pve-node"))
 VMID = required(integer(100, 999999999, format="pve-vmid"))
@@ -358,3 +359,4 @@ SPECS: dict[tuple[str, str], dict[str, Param]] = {
         "start": integer(0),
     },
 }
+SPECS.update(ACCESS_SPECS)

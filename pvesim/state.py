@@ -12,6 +12,7 @@ import random
 import re
 from typing import Any
 
+from pvesim.acl import AccessControl
 from pvesim.clock import Clock
 from pvesim.errors import PveError, not_found_config
 from pvesim.faults import FaultSet
@@ -22,7 +23,9 @@ from pvesim.ops_create import CreateOps
 from pvesim.ops_power import PowerOps
 from pvesim.ops_snapshot import SnapshotOps
 from pvesim.ops_storage import StorageOps, VolumeOps
+from pvesim.profiles import Profile
 from pvesim.tasks import TaskRunner
+from pvesim.versions import Release, release
 
 #: PVE's own range for guest ids (`unable to get any free VMID in range [100, 1000000]`).
 VMID_MIN, VMID_MAX = 100, 1000000
@@ -40,10 +43,18 @@ def inside_release(template: str | None, ostype: str) -> tuple[str, str]:
 
 
 class ClusterState(PowerOps, CreateOps, SnapshotOps, ConfigOps, StorageOps, VolumeOps):
-    def __init__(self, clock: Clock, faults: FaultSet, *, seed: int = 0) -> None:
+    def __init__(
+        self, clock: Clock, faults: FaultSet, *, seed: int = 0, profile: Profile | None = None
+    ) -> None:
         self.clock = clock
         self.faults = faults
         self.seed = seed
+        #: How these hosts differ from the kind default (`profiles.py`).
+        self.profile = profile if profile is not None else Profile()
+        #: The PVE release every node runs (`versions.py`).
+        self.release: Release = release(self.profile.major)
+        #: Users, tokens, roles, pools and ACLs (`acl.py`).
+        self.access = AccessControl()
         self.rng = random.Random(seed)
         self.nodes: dict[str, Node] = {}
         self.guests: dict[int, Guest] = {}
@@ -193,13 +204,18 @@ class ClusterState(PowerOps, CreateOps, SnapshotOps, ConfigOps, StorageOps, Volu
             "leases": dict(self.leases),
             "nodes": [n.to_dict() for n in self.nodes.values()],
             "guests": [_guest_to_dict(g, now) for g in self.guests.values()],
+            "access": self.access.to_dict(),
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], clock: Clock, faults: FaultSet) -> ClusterState:
+    def from_dict(
+        cls, data: dict[str, Any], clock: Clock, faults: FaultSet, profile: Profile | None = None
+    ) -> ClusterState:
         if data.get("version") != 1:
             raise ValueError("unsupported simulator state file (version)")
-        state = cls(clock, faults, seed=int(data.get("seed", 0)))
+        state = cls(clock, faults, seed=int(data.get("seed", 0)), profile=profile)
+        if data.get("access"):
+            state.access = AccessControl.from_dict(data["access"])
         state.leases = dict(data.get("leases", {}))
         state._next_lease = int(data.get("next_lease", 10))
         for node in data["nodes"]:

@@ -6,11 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from pvesim.model import GiB, Guest, Node, Storage, Volume
+from pvesim.versions import RELEASES, Release
 
-PVE_VERSION = "9.1.1"
-PVE_RELEASE = "9.1"
-PVE_REPOID = "42db4a6cf33dac83"
-KERNEL = "6.17.2-1-pve"
+_DEFAULT = RELEASES[9]
 
 
 def guest_cpus(g: Guest, node: Node | None) -> int:
@@ -109,7 +107,12 @@ def node_entry(node: Node, now: float, fingerprint: str) -> dict[str, Any]:
     }
 
 
-def node_status(node: Node, now: float) -> dict[str, Any]:
+def version(rel: Release) -> dict[str, Any]:
+    """`GET /version` (pve-manager `PVE/API2/Version.pm`)."""
+    return {"version": rel.version, "release": rel.release, "repoid": rel.repoid}
+
+
+def node_status(node: Node, now: float, rel: Release = _DEFAULT) -> dict[str, Any]:
     load = max(0.01, node.cpu * node.maxcpu)
     free = node.maxmem - node.mem
     root_used = node.rootfs_total // 5
@@ -130,13 +133,14 @@ def node_status(node: Node, now: float) -> dict[str, Any]:
         },
         "loadavg": [f"{load:.2f}", f"{load * 0.9:.2f}", f"{load * 0.8:.2f}"],
         "uptime": int(now - node.boot_time),
-        "pveversion": f"pve-manager/{PVE_VERSION}/{PVE_REPOID}",
-        "kversion": f"Linux {KERNEL} #1 SMP PREEMPT_DYNAMIC PMX {KERNEL} (2025-11-20T10:00Z)",
+        "pveversion": f"pve-manager/{rel.version}/{rel.repoid}",
+        "kversion": f"Linux {rel.kernel} #1 SMP PREEMPT_DYNAMIC PMX {rel.kernel} "
+        "(2025-11-20T10:00Z)",
         "current-kernel": {
             "sysname": "Linux",
-            "release": KERNEL,
+            "release": rel.kernel,
             "machine": "x86_64",
-            "version": f"#1 SMP PREEMPT_DYNAMIC PMX {KERNEL} (2025-11-20T10:00Z)",
+            "version": f"#1 SMP PREEMPT_DYNAMIC PMX {rel.kernel} (2025-11-20T10:00Z)",
         },
         "boot-info": {"mode": "efi", "secureboot": 0},
     }

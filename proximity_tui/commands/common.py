@@ -21,12 +21,15 @@ def settings_from_args(args: argparse.Namespace, **overrides: Any) -> Settings:
         extra["ui.read_only"] = True
     db_path = getattr(args, "db", None)
     demo = bool(getattr(args, "demo", False))
+    profiles = tuple(getattr(args, "profile", None) or ())
     if demo and db_path is None:
         from proximity_tui.config import demo_data_dir
 
-        db_path = demo_data_dir() / "proximity.db"  # demo mode never touches real data
+        # demo mode never touches real data
+        db_path = demo_data_dir(profiles) / "proximity.db"
     settings = load_settings(getattr(args, "config", None), db_path=db_path, overrides=extra)
     settings.demo = demo
+    settings.demo_profiles = profiles
     return settings
 
 

@@ -22,8 +22,9 @@ def open_services(args: argparse.Namespace, *, monitor: bool = False) -> Service
     if getattr(args, "demo", False):
         from proximity_tui.demo import build_demo_services
 
+        profiles = tuple(getattr(args, "profile", None) or ())
         services = build_demo_services(
-            read_only=bool(getattr(args, "read_only", False)), seed_apps=False
+            read_only=bool(getattr(args, "read_only", False)), seed_apps=False, profiles=profiles
         )
     else:
         from proximity_tui.services.bootstrap import build_services

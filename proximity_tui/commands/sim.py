@@ -115,6 +115,7 @@ def run_sim(args: argparse.Namespace) -> int:
         ssh_port=args.ssh_port,
         state_file=args.state,
         faults=faults,
+        profiles=getattr(args, "profile", None) or (),
     )
     try:
         try:

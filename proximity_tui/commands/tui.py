@@ -43,7 +43,7 @@ def _database_path(settings: Any) -> Any:
     if settings.demo:
         from proximity_tui.config import demo_data_dir
 
-        return demo_data_dir() / "proximity.db"
+        return demo_data_dir(settings.demo_profiles) / "proximity.db"
     return settings.db_path
 
 
@@ -55,7 +55,11 @@ def _factory(settings: Any) -> Any:
             from proximity_tui.config import demo_data_dir
             from proximity_tui.demo import build_demo_services
 
-            services = build_demo_services(demo_data_dir(), read_only=settings.ui.read_only)
+            services = build_demo_services(
+                demo_data_dir(settings.demo_profiles),
+                read_only=settings.ui.read_only,
+                profiles=settings.demo_profiles,
+            )
         else:
             from proximity_tui.services.bootstrap import build_services
 
