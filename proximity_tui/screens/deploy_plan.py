@@ -21,7 +21,9 @@ def node_label(node: Any) -> str:
 
 def plan_text(plan: Any) -> Text:
     text = Text()
-    text.append(f"CT {plan.vmid} on {plan.node}", "bold")
+    # The vmid is only reserved when the deploy starts (another deploy may take this one first),
+    # so the plan must not promise it.
+    text.append(f"next free CT (e.g. {plan.vmid}) on {plan.node}", "bold")
     text.append(f"  ·  {plan.cores} core(s), {plan.memory} MB, {plan.disk} GB\n")
     text.append("template ")
     text.append(plan.template)
