@@ -8,7 +8,6 @@ from __future__ import annotations
 import gzip
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,9 +26,6 @@ def _example(template: str) -> str:
     return re.sub(r"\{\w+\}", "x", template)
 
 
-SCHEMA = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference"
-SCHEMA_FILE = SCHEMA / "pve-api-schema.json.gz"
-
 #: Fields real PVE returns that its schema does not list (checked against the PVE sources).
 UNDOCUMENTED_FIELDS = {
     ("POST", "/access/ticket"): {"cap"},  # the capability map the web UI reads
@@ -39,10 +35,8 @@ UNDOCUMENTED_FIELDS = {
 
 
 @pytest.fixture(scope="module")
-def schema() -> dict[str, Any]:
-    if not SCHEMA_FILE.exists():
-        pytest.skip(f"PVE API schema not available at {SCHEMA_FILE} (outside the workplace)")
-    with gzip.open(SCHEMA_FILE) as fh:
+def schema(reference) -> dict[str, Any]:
+    with gzip.open(reference("pve-api-schema.json.gz")) as fh:
         return json.load(fh)["paths"]
 
 

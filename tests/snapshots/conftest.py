@@ -15,7 +15,7 @@ import pytest
 
 os.environ["TZ"] = "UTC"
 time.tzset()
-os.environ["TEXTUAL_ANIMATIONS"] = "none"
+# (animations are off for every test: tests/conftest.py)
 
 FIXED = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
 #: (catalog id, hostname) deployed, in this order, before a snapshot that wants apps.

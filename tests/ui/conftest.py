@@ -8,13 +8,10 @@ loop is not started: tests call `tick()` so that every snapshot is one the test 
 from __future__ import annotations
 
 import itertools
-import os
 
 import pytest
 
 from proximity_tui.config import write_config
-
-os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 
 _tests = itertools.count(1)
 

@@ -1,4 +1,5 @@
-"""Small helpers for Pilot tests: waiting for a condition, reading table cells."""
+"""Small helpers for Pilot tests: waiting for a condition, reading table cells, reaching the
+deploy form and a deploy that stays busy."""
 
 from __future__ import annotations
 
@@ -39,3 +40,40 @@ async def on_screen(pilot, screen_type, timeout: float = 5.0):
     )
     await pilot.pause()
     return app.screen
+
+
+async def open_form(pilot, entry_name: str, *, typed: bool = False):
+    """From the catalog: `/`, the name (typed key by key, or set at once), Enter, `d`; returns the
+    deploy form once it has a plan and no hostname error."""
+    from proximity_tui.screens.catalog import CatalogScreen
+    from proximity_tui.screens.deploy_form import DeployFormScreen
+    from proximity_tui.widgets.filter_input import FilterInput
+
+    screen = await on_screen(pilot, CatalogScreen)
+    if typed:
+        await pilot.press("slash", *entry_name.lower(), "enter")
+    else:
+        await pilot.press("slash")
+        screen.query_one(FilterInput).value = entry_name.lower()
+        await pilot.press("enter")
+    assert screen.selected_entry().name == entry_name
+    await pilot.press("d")
+    form = await on_screen(pilot, DeployFormScreen)
+    await wait_for(pilot, lambda: form.plan is not None and form.hostname_error is None)
+    return form
+
+
+async def slow_deploy(pilot, world, delay: float):
+    """Deploy whoami as host 0 from the form, its Docker install answering `delay` s late (the
+    deploy stays busy meanwhile); returns the progress screen."""
+    from textual.widgets import Input
+
+    from proximity_tui.screens.deploy_progress import DeployProgressScreen
+    from pvesim.faults import FaultRule
+
+    form = await open_form(pilot, "whoami")
+    form.query_one("#hostname", Input).value = world.host(0)
+    await wait_for(pilot, lambda: form.plan and form.plan.hostname == world.host(0))
+    world.sim.faults.add(FaultRule(command=r"apk add", delay=delay))
+    await pilot.press("enter")
+    return await on_screen(pilot, DeployProgressScreen)

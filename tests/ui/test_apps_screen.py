@@ -1,9 +1,13 @@
-"""The apps table: actions from keys, delete confirmation, filter, sort, marks, read-only,
-live updates by row key, orphans and the stale banner."""
+"""The apps table: actions from keys (and why a key does nothing), delete confirmation, filter,
+sort, marks, read-only, live updates by row key, orphans and the stale banner; Enter on a busy
+row reopens its operation."""
 
 from __future__ import annotations
 
-from textual.widgets import Input
+from dataclasses import replace
+
+from textual.widgets import Footer, Input
+from textual.widgets._footer import FooterKey
 
 from proximity_tui.app import make_app
 from proximity_tui.screens.app_detail import AppDetailScreen
@@ -20,6 +24,10 @@ async def _apps(pilot) -> AppsScreen:
 def _move_to(app, key: str) -> None:
     t = table(app)
     t.move_cursor(row=t.get_row_index(key))
+
+
+def _messages(app) -> list[str]:
+    return [n.message for n in app._notifications]
 
 
 async def test_stop_and_start_from_keys_update_the_row(world):
@@ -276,3 +284,122 @@ async def test_vim_keys_move_the_cursor(world):
         assert t.cursor_row == 2
         await pilot.press("g")
         assert t.cursor_row == 0
+
+
+async def test_enter_opens_the_progress_of_a_deploy_whose_view_comes_from_a_snapshot(world):
+    from proximity_tui.screens.deploy_progress import DeployProgressScreen
+    from pvesim.faults import FaultRule
+
+    services = world.services(1)
+    app = make_app(services, services.settings)
+    key = world.app_id(1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _apps(pilot)
+        world.sim.faults.add(FaultRule(command=r"apk add", delay=3.0))  # keeps it running
+        # started outside this UI (like the demo's seed deploys or another session)
+        done = services.runtime.submit(services.apps.deploy_app("whoami", world.host(1)))
+        await wait_for(pilot, lambda: services.apps.running_operations() != [])
+        (op_id,) = services.apps.running_operations()
+        await wait_for(pilot, lambda: key in services.call(services.monitor.tick()).apps)
+        await wait_for(pilot, lambda: key in screen._shown)
+        # The monitor's snapshot views carry no busy_op (they replace the views read after an
+        # action whenever the app changed): what made Enter open the detail instead.
+        app.apps[key] = replace(app.apps[key], busy_op=None)
+        assert op_id in services.apps.running_operations()
+        _move_to(app, key)
+        await pilot.press("enter")
+        progress = await on_screen(pilot, DeployProgressScreen)
+        assert progress.op_id == op_id
+        await pilot.press("escape")
+        await wait_for(pilot, done.done, timeout=30)
+
+
+async def test_escape_in_the_table_clears_the_filter(world):
+    services = world.services(2)
+    app = make_app(services, services.settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _apps(pilot)
+        await pilot.press("slash", *world.host(1), "enter")
+        assert row_keys(app) == [world.app_id(1)]
+        assert app.focused is table(app)
+        await pilot.press("escape")
+        assert screen.filter_text == ""
+        assert set(row_keys(app)) == {world.app_id(0), world.app_id(1)}
+
+
+async def test_keys_that_do_not_apply_say_why(world):
+    from proximity_tui.store import repositories as repo
+
+    services = world.services(2)
+    services.call(services.apps.stop_app(world.app_id(0)))
+    orphan_vmid = services.call(services.apps.get_app(world.app_id(1))).vmid
+    with services.db.session() as s:
+        repo.delete_app(s, world.app_id(1))
+    app = make_app(services, services.settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _apps(pilot)
+        services.call(services.monitor.tick())
+        orphan_key = f"orphan:{orphan_vmid}"
+        await wait_for(pilot, lambda: orphan_key in screen._shown)
+        _move_to(app, world.app_id(0))
+        await wait_for(pilot, lambda: "stopped" in cell(app, world.app_id(0), "status"))
+        await pilot.press("X")
+        await wait_for(pilot, lambda: any("already stopped" in m for m in _messages(app)))
+        assert f"{world.host(0)} is already stopped." in _messages(app)
+        await pilot.press("S")  # applies: it runs, and no warning comes with it
+        await wait_for(pilot, lambda: any(m.startswith("Started") for m in _messages(app)))
+        assert [m for m in _messages(app) if "busy" in m or "Cannot" in m] == []
+        _move_to(app, orphan_key)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any(f"CT {orphan_vmid}" in m for m in _messages(app)))
+        assert any("D to destroy" in m for m in _messages(app))
+        assert isinstance(app.screen, AppsScreen)
+
+
+async def test_marks_have_their_own_glyph_and_clear_once_the_bulk_action_runs(world):
+    services = world.services(3)
+    app = make_app(services, services.settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _apps(pilot)
+        _move_to(app, world.app_id(0))
+        await pilot.press("space", "space")
+        mark = cell(app, world.app_id(0), "mark")
+        assert mark and mark not in cell(app, world.app_id(0), "status")  # not the ● badge
+        await pilot.press("X")
+        await on_screen(pilot, ConfirmScreen)
+        await pilot.press("escape")  # cancelled: the marks stay
+        await on_screen(pilot, AppsScreen)
+        assert len(screen.marked) == 2
+        await pilot.press("X")
+        await on_screen(pilot, ConfirmScreen)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not screen.marked and isinstance(app.screen, AppsScreen))
+        assert cell(app, world.app_id(0), "mark") == ""
+        await wait_for(pilot, lambda: not app.actions.pending)
+        status = {a.id: a.status for a in services.call(services.apps.list_apps())}
+        assert status[world.app_id(0)] == status[world.app_id(1)] == "stopped"
+
+
+async def test_delete_of_a_missing_app_says_only_the_record_goes(world):
+    services = world.services(2)
+    gone = services.call(services.apps.get_app(world.app_id(1)))
+    client = services.client
+    services.call(client.wait_task(services.call(client.ct_action(gone.node, gone.vmid, "stop"))))
+    services.call(client.wait_task(services.call(client.delete_ct(gone.node, gone.vmid))))
+    app = make_app(services, services.settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _apps(pilot)
+        services.call(services.monitor.tick())
+        await wait_for(pilot, lambda: "missing" in cell(app, gone.id, "status"))
+        _move_to(app, gone.id)
+        await pilot.press("D")
+        dialog = await on_screen(pilot, ConfirmScreen)
+        assert "already gone" in dialog.note and "destroyed" not in dialog.note
+        # the dialog's footer says its own keys, not the table's underneath
+        await pilot.pause(0.2)
+        assert {k.key for k in dialog.query_one(Footer).query(FooterKey)} == {"escape"}
+        await pilot.press("escape")
+        _move_to(app, world.app_id(0))
+        await pilot.press("D")
+        dialog = await on_screen(pilot, ConfirmScreen)
+        assert "destroyed" in dialog.note

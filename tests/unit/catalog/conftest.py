@@ -9,10 +9,6 @@ from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[3]
-V1_CATALOG = REPO.parent / "shared" / "reference" / "proximity-v1" / "catalog"
-V1_README = REPO.parent / "shared" / "reference" / "README.md"
-
 VALID: dict[str, Any] = {
     "id": "redis",
     "name": "Redis",
@@ -43,20 +39,16 @@ def valid() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def v1_catalog() -> Path:
-    if not V1_CATALOG.is_dir():
-        pytest.skip(f"reference v1 catalog not available at {V1_CATALOG} (needs ../shared)")
-    return V1_CATALOG
+def v1_catalog(reference) -> Path:
+    return reference("proximity-v1/catalog")
 
 
 @pytest.fixture(scope="session")
-def readme_figure():
+def readme_figure(reference):
     """A figure quoted in the reference README, found by a regex with one group."""
 
     def figure(pattern: str) -> int:
-        if not V1_README.is_file():
-            pytest.skip(f"reference README not available at {V1_README} (needs ../shared)")
-        match = re.search(pattern, V1_README.read_text(encoding="utf-8"))
+        match = re.search(pattern, reference("README.md").read_text(encoding="utf-8"))
         assert match, f"figure not found in the reference README: {pattern}"
         return int(match.group(1))
 

@@ -1,10 +1,7 @@
 import json
 import sqlite3
-from pathlib import Path
 
 import pytest
-
-REFERENCE = Path(__file__).resolve().parents[3] / ".." / "shared" / "reference" / "proximity-v1"
 
 
 def _entry(n: int = 1, **over):
@@ -70,8 +67,5 @@ def rows():
 
 
 @pytest.fixture
-def reference_apps():
-    path = REFERENCE / "apps.json"
-    if not path.exists():
-        pytest.skip(f"reference data absent: {path} (../shared is only in the workplace)")
-    return path
+def reference_apps(reference):
+    return reference("proximity-v1/apps.json")

@@ -1,5 +1,5 @@
-"""Catalog fixes at 80x24: a readable list, the detail pane reachable and scrollable by keyboard,
-category counts that follow the filter, the marks explained."""
+"""The catalog screen at 80x24: a readable list, the detail pane reachable and scrollable by
+keyboard, category counts that follow the filter, the marks explained."""
 
 from __future__ import annotations
 

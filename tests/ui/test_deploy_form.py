@@ -1,5 +1,6 @@
-"""Deploy form fixes: the node list's placeholder, current errors only, a free hostname
-proposed, every resource problem shown as you type, units, reserved names."""
+"""The deploy form: the hostname checked as you type (a free one proposed, reserved and taken
+names refused, only the current one named), secrets masked, every resource problem shown with its
+unit, the node list's loading state, and a layout that fills 80 columns."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import threading
 from textual.widgets import Input, Label, Select
 
 from proximity_tui.app import make_app
+from proximity_tui.screens.apps import AppsScreen
 from proximity_tui.screens.deploy_form import LOADING, DeployFormScreen, hostname_problem
-from tests.ui.helpers import on_screen, wait_for
+from tests.ui.helpers import on_screen, open_form, wait_for
 
 
 async def _form(pilot, catalog_id: str, *, ready: bool = True) -> DeployFormScreen:
@@ -20,6 +22,43 @@ async def _form(pilot, catalog_id: str, *, ready: bool = True) -> DeployFormScre
     if ready:
         await wait_for(pilot, lambda: form.plan is not None and form.nodes_loaded)
     return form
+
+
+async def test_hostname_is_checked_as_you_type(world):
+    services = world.services(1)
+    app = make_app(services, services.settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await on_screen(pilot, AppsScreen)
+        await pilot.press("1")
+        form = await open_form(pilot, "whoami")
+        hostname = form.query_one("#hostname", Input)
+        hostname.value = world.host(0)  # taken by an existing app
+        await wait_for(pilot, lambda: form.hostname_error not in (None, "checking…"))
+        assert world.host(0) in form.hostname_error
+        assert form.query_one("#deploy").disabled
+        hostname.value = "Bad_Name"
+        await wait_for(pilot, lambda: form.hostname_error == hostname_problem("Bad_Name"))
+        await pilot.press("escape")  # cancel: nothing deployed
+        assert not isinstance(app.screen, DeployFormScreen)
+        kinds = [op.kind for op in services.call(services.apps.operations())]
+        assert kinds == ["deploy"]  # only the one the test set up
+
+
+async def test_form_masks_secrets_and_enforces_minimums(world):
+    services = world.services(0)
+    app = make_app(services, services.settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_form(pilot, "Gitea")
+        secret = form.query_one("#env-DB_PASSWORD", Input)
+        assert secret.password and len(secret.value) >= 16  # generated, masked
+        await pilot.press("ctrl+r")
+        assert not secret.password
+        assert form.query_one("#hostname", Input).value == "gitea"
+        assert form.plan is not None and form.plan.steps
+        form.query_one("#memory", Input).value = "1"
+        await pilot.pause()
+        assert any("memory must be at least" in p for p in form.problems())
+        assert form.query_one("#deploy").disabled
 
 
 async def test_node_select_has_no_loading_option_once_loaded_and_blocks_while_loading(world):

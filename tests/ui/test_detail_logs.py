@@ -1,5 +1,6 @@
-"""App detail, Logs tab: follow never duplicates lines (W6), a loading state and wrapped long lines
-(A13), and Escape in the search clears it before leaving (A6)."""
+"""The app detail's Logs tab: search and follow, a follow that never duplicates lines, a loading
+state, long lines wrapped at 80 columns, Escape clearing the search before leaving, and why the
+logs of a stopped app are empty."""
 
 from __future__ import annotations
 
@@ -16,6 +17,27 @@ from tests.ui.helpers import on_screen, wait_for
 
 def _status(detail) -> str:
     return str(detail.query_one("#log-status", Static).render())
+
+
+async def test_logs_follow_and_search(world):
+    services = world.services(1)
+    app = make_app(services, services.settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await on_screen(pilot, AppsScreen)
+        app.open_app(world.app_id(0), tab="logs")
+        detail = await on_screen(pilot, AppDetailScreen)
+        await wait_for(pilot, lambda: len(detail.lines) > 0, timeout=20)
+        word = detail.lines[0].split()[0]
+        await pilot.press("slash", *word)
+        assert detail.search == word.lower()
+        shown = detail.query_one("#log-view").lines
+        assert shown and all(word.lower() in line.lower() for line in shown)
+        await pilot.press("escape")
+        await pilot.press("f")  # follow: the stream is restarted, following
+        assert detail.follow
+        await pilot.press("escape")  # leaving stops the stream
+        await on_screen(pilot, AppsScreen)
+        assert detail._stop is not None and detail._stop.is_set()
 
 
 async def test_follow_toggles_never_duplicate_lines(world):

@@ -1,4 +1,4 @@
-"""The progress screen: Escape to the app list, every step listed when reopened mid-way, keys
+"""The deploy progress screen: Escape to the app list, every step listed when reopened mid-way, keys
 that follow the operation's state, a cancelled deploy read as cancelled, one line per step."""
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ from proximity_tui.screens.catalog import CatalogScreen
 from proximity_tui.screens.deploy_progress import CancelOperationConfirm, DeployProgressScreen
 from proximity_tui.services.operations.deploy import deploy_steps
 from proximity_tui.widgets.step_checklist import StepChecklist
-from tests.ui.helpers import on_screen, wait_for
-from tests.ui.test_deploy_flow import _slow_deploy
+from tests.ui.helpers import on_screen, slow_deploy, wait_for
 
 
 def _footer_actions(screen) -> set[str]:
@@ -29,7 +28,7 @@ async def test_escape_from_a_deploy_started_in_the_catalog_lands_on_the_app_list
     services = world.services(0)
     app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
-        progress = await _slow_deploy(pilot, world, 1.0)
+        progress = await slow_deploy(pilot, world, 1.0)
         assert app.current_mode == "catalog"
         await pilot.press("escape")
         apps = await on_screen(pilot, AppsScreen)
