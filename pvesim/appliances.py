@@ -108,6 +108,23 @@ APPLIANCES: tuple[Appliance, ...] = (
 )
 
 BY_TEMPLATE: dict[str, Appliance] = {a.template: a for a in APPLIANCES}
+#: Builds the index has dropped (`template-rotated`): Proxmox's index (`pveam available`, pve-
+#: manager `PVE/APLInfo.pm` load_data) only lists the current build of each template.
+ROTATED_OUT = frozenset({"alpine-3.22-default_20250617_amd64.tar.xz"})
+
+
+def index(rotated: bool = False) -> list[Appliance]:
+    """What `GET /nodes/{node}/aplinfo` lists now."""
+    return [a for a in APPLIANCES if not (rotated and a.template in ROTATED_OUT)]
+
+
+def lookup(template: str, rotated: bool = False) -> Appliance | None:
+    """An appliance the index offers for download (None: pve-manager `PVE/API2/Nodes.pm`
+    apl_download raises "no such template")."""
+    if rotated and template in ROTATED_OUT:
+        return None
+    return BY_TEMPLATE.get(template)
+
 
 #: Cached on the first node at start, so a deploy on another node must download it first.
 DEFAULT_TEMPLATE = "alpine-3.22-default_20250617_amd64.tar.xz"

@@ -68,8 +68,14 @@ def _commands() -> dict[str, CommandFn]:
 _COMMANDS: dict[str, CommandFn] | None = None
 
 
-def node_shell(system: NodeSystem) -> Shell:
-    """A fresh login shell for one SSH request (root, in /root)."""
+#: Debian's sshd_config `AcceptEnv LANG LC_*`: the only variables a client may send along.
+def accepted_env(sent: dict[str, str] | None) -> dict[str, str]:
+    return {k: v for k, v in (sent or {}).items() if k == "LANG" or k.startswith("LC_")}
+
+
+def node_shell(system: NodeSystem, sent_env: dict[str, str] | None = None) -> Shell:
+    """A fresh login shell for one SSH request (root, in /root), with what sshd accepted of the
+    client's environment."""
     global _COMMANDS
     if _COMMANDS is None:
         _COMMANDS = _commands()
@@ -79,6 +85,7 @@ def node_shell(system: NodeSystem) -> Shell:
         "USER": "root",
         "LOGNAME": "root",
         "SHELL": "/bin/bash",
+        **accepted_env(sent_env),
     }
     return Shell(
         fs=system.fs,

@@ -122,3 +122,6 @@ class OpsBase:
     # provided by ClusterState
     clock: Any
     tasks: Any
+    profile: Any
+    release: Any
+    access: Any

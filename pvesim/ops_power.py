@@ -40,13 +40,18 @@ class PowerOps(OpsBase):
         self._must_be_stopped(g)
         if not skiplock:
             self.check_lock(g)
+        return self.spawn_start(g, user)
+
+    def spawn_start(self, g: Guest, user: str) -> Task:
+        """The `vzstart` task itself (also what a rollback with start=1 forks, see
+        `ops_snapshot.py`)."""
 
         async def body(task: Task) -> None:
             await task.step(START_SECONDS)
             task.checkpoint()
             self.power_on(g)
 
-        return self.spawn(node, "vzstart", str(vmid), user, body, vmid=vmid, hold=g)
+        return self.spawn(g.node, "vzstart", str(g.vmid), user, body, vmid=g.vmid, hold=g)
 
     async def stop_ct(self, node: str, vmid: int, user: str, *, skiplock: int = 0, **_: Any):
         _root_only_skiplock(skiplock, user)
@@ -61,9 +66,23 @@ class PowerOps(OpsBase):
 
     async def shutdown_ct(self, node: str, vmid: int, user: str, **opts: Any):
         g = await self._running_unlocked(node, vmid, 0)
+        timeout = int(opts.get("timeout") if opts.get("timeout") is not None else 60)
+        force = bool(opts.get("forceStop") or opts.get("force_stop"))
 
         async def body(task: Task) -> None:
-            await task.step(SHUTDOWN_SECONDS)
+            if self.profile.slow_shutdown:
+                # pve-container `src/PVE/LXC.pm` vm_stop: `lxc-stop -n ID --nokill --timeout T`
+                # (run_command gets T + 5 s); a CT whose init ignores the request is still up:
+                # "container did not stop". forceStop drops --nokill: killed after the timeout.
+                await task.step(timeout + (0 if force else 5))
+                if not force:
+                    task.log(
+                        f"command 'lxc-stop -n {g.vmid} --nokill --timeout {timeout}' failed: "
+                        "got timeout"
+                    )
+                    raise TaskError("container did not stop")
+            else:
+                await task.step(SHUTDOWN_SECONDS)
             task.checkpoint()
             self.power_off(g)
 
@@ -152,6 +171,7 @@ class PowerOps(OpsBase):
         ip, dhcp = self._address_for(g)
         inside = _inside_to_notify(g)
         if inside is not None:
+            inside.broken_runc = self.profile.runc_broken
             inside.on_start(ip, features=parse_features(g.config.get("features")), hostname=g.name)
         if ip is None:
             return
@@ -173,6 +193,10 @@ class PowerOps(OpsBase):
         match = re.search(r"(?:^|,)ip=([^,]+)", net0)
         setting = match.group(1) if match else "manual"
         if setting == "dhcp":
+            if not self.profile.dhcp:
+                # No DHCP server answers on the bridge (common on hosted servers): PVE runs none
+                # for a plain Linux bridge, the CT's dhclient just never gets a lease.
+                return None, False
             return self.lease(g.hwaddr), True
         if "/" in setting:
             return setting.split("/", 1)[0], False

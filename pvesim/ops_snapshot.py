@@ -7,7 +7,7 @@ from typing import Any
 
 from pvesim.ctconfig import mountpoint_volume
 from pvesim.errors import PveError, TaskError
-from pvesim.model import Guest, Snapshot, Volume
+from pvesim.model import Guest, Snapshot, Volume, snapshot_capable
 from pvesim.ops_base import OpsBase
 from pvesim.tasks import Task
 
@@ -48,6 +48,10 @@ class SnapshotOps(OpsBase):
             if snapname in g.snapshots:
                 raise TaskError(f"snapshot name '{snapname}' already used")
             volume = mountpoint_volume(str(g.config.get("rootfs", "")))
+            if not self._can_snapshot(g.node, volume):
+                # pve-guest-common `src/PVE/AbstractConfig.pm` __snapshot_prepare: has_feature
+                # ('snapshot') fails on dir/nfs/cifs/thick-lvm volumes (see model.SNAPSHOT_TYPES)
+                raise TaskError("snapshot feature is not available")
             await task.step(1.0)
             task.checkpoint()
             config = {k: v for k, v in g.config.items() if k not in ("lock", "parent")}
@@ -115,11 +119,18 @@ class SnapshotOps(OpsBase):
             if snap.inside is not None:
                 g.inside = snap.inside.clone()
             if start:
+                # pve-container `src/PVE/API2/LXC/Snapshot.pm` rollback: after the rollback the
+                # worker calls PVE::API2::LXC::Status->vm_start, which forks its own `vzstart`
+                # task and returns: the rollback task ends while the CT is still stopped.
                 g.config.pop("lock", None)
-                await task.step(1.5)
-                self.power_on(g)
+                self.spawn_start(g, user)
 
         return await self._locked_task(g, "vzrollback", "rollback", user, body)
+
+    def _can_snapshot(self, node: str, volume: str) -> bool:
+        sid = volume.split(":", 1)[0]
+        storage = self.nodes[node].storages.get(sid)
+        return storage is None or snapshot_capable(storage.type)
 
     async def _locked_task(self, g: Guest, kind: str, lock: str, user: str, body) -> Task:
         """Run `body` with the CT's `lock` property set; a locked CT fails inside the task."""
@@ -201,8 +212,21 @@ class SnapshotOps(OpsBase):
             f"INFO: status = {g.status}",
             f"INFO: CT Name: {g.name}",
             "INFO: including mount point rootfs ('/') in backup",
-            f"INFO: backup mode: {mode}",
         )
+        # pve-manager `PVE/VZDump.pm` exec_backup_task: a stopped guest is backed up in 'stop'
+        # mode; 'snapshot' falls back to 'suspend' when the plugin's prepare reports a mode
+        # failure (pve-container `src/PVE/VZDump/LXC.pm` prepare: no snapshot feature).
+        if g.status != "running":
+            mode = "stop"
+        elif mode == "snapshot":
+            rootfs = mountpoint_volume(str(g.config.get("rootfs", "")))
+            if not self._can_snapshot(node, rootfs):
+                task.log(
+                    "INFO: mode failure - some volumes do not support snapshots",
+                    "INFO: trying 'suspend' mode instead",
+                )
+                mode = "suspend"
+        task.log(f"INFO: backup mode: {mode}")
         if g.config.get("lock"):
             raise TaskError(f"CT is locked ({g.config['lock']})")
         g.config["lock"] = "backup"
@@ -212,6 +236,14 @@ class SnapshotOps(OpsBase):
                 task.log("INFO: stopping virtual guest")
                 await task.step(0.8)
                 self.power_off(g)
+            if mode == "suspend":
+                # pve-manager `PVE/VZDump.pm`: rsync while running, suspend, rsync again, resume
+                task.log(
+                    f"INFO: starting first sync /proc/{g.pid or 1}/root/ to /var/tmp/vzdumptmp",
+                    "INFO: suspending guest",
+                    "INFO: starting final sync",
+                    "INFO: resuming guest",
+                )
             fname = f"vzdump-{g.type}-{vmid}-{stamp}.{_EXTENSIONS.get(compress, 'tar')}"
             task.log(f"INFO: creating vzdump archive '{storage.path}/dump/{fname}'")
             await task.step(1.0 + g.usage.disk / (150 * 1024**2))

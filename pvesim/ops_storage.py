@@ -29,8 +29,9 @@ class StorageOps(OpsBase):
 
     async def download_template(self, node_name: str, sid: str, template: str, user: str) -> Task:
         storage = self.storage_of(node_name, sid)
-        appliance = appliances.BY_TEMPLATE.get(template)
+        appliance = appliances.lookup(template, self.profile.templates_rotated)
         if appliance is None:
+            # pve-manager `PVE/API2/Nodes.pm` apl_download
             raise param_error({"template": "no such template"})
         if not storage.supports("vztmpl"):
             raise PveError(500, f"storage '{sid}' does not support templates")

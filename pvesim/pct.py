@@ -123,8 +123,25 @@ def _state(ctx: Ctx) -> tuple[Any, str]:
     return ctx.system.state, ctx.system.node
 
 
+#: lxc `src/lxc/attach.c` lxc_attach_set_environment: with --clear-env only this PATH (and
+#: `container=lxc`, set in both cases) reaches the command.
+ATTACH_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def attach_environment(caller: dict[str, str], keep_env: bool) -> dict[str, str]:
+    """The environment `pct exec` gives the command inside (pve-container `src/PVE/CLI/pct.pm`
+    sub exec: `keep-env` defaults to 1 -> `lxc-attach --keep-env`, the caller's whole environment
+    minus SSL_CERT_FILE/SSL_CERT_DIR (clean_environment); `--keep-env 0` -> `--clear-env`)."""
+    if keep_env:
+        env = {k: v for k, v in caller.items() if k not in ("SSL_CERT_FILE", "SSL_CERT_DIR")}
+    else:
+        env = {"PATH": ATTACH_PATH}
+    env["container"] = "lxc"
+    return env
+
+
 async def _exec(ctx: Ctx, sub: str, args: list[str]) -> int:
-    positionals, _opts, extra = _options(args, sub)
+    positionals, opts, extra = _options(args, sub)
     state, node = _state(ctx)
     vmid = _vmid(positionals[0] if positionals else None, sub)
     command = positionals[1:] + extra
@@ -134,6 +151,7 @@ async def _exec(ctx: Ctx, sub: str, args: list[str]) -> int:
     if not command:
         raise PctError("missing command at /usr/share/perl5/PVE/CLI/pct.pm line 262.")
     inside = g.inside
+    inside.broken_runc = state.profile.runc_broken
     return await inside.exec(
         command,
         stdin=ctx.io.stdin.read,
@@ -141,6 +159,7 @@ async def _exec(ctx: Ctx, sub: str, args: list[str]) -> int:
         ip=g.ip,
         out=ctx.io.out,
         err=ctx.io.err,
+        env=attach_environment(ctx.env, opts.get("keep-env", "1") != "0"),
     )
 
 

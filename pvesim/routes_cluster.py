@@ -66,7 +66,7 @@ async def nextid(ctx: Ctx) -> Any:
 @api("GET", "/nodes/{node}/aplinfo")
 async def aplinfo(ctx: Ctx) -> Any:
     ctx.state.node(ctx.params["node"])
-    return [a.to_api() for a in appliances.APPLIANCES]
+    return [a.to_api() for a in appliances.index(ctx.state.profile.templates_rotated)]
 
 
 @api("POST", "/nodes/{node}/aplinfo")

@@ -137,7 +137,7 @@ class _Session:
 
     async def _run(self, process: asyncssh.SSHServerProcess, command: str) -> int | None:
         """Runs the command; stops it if the client closes the channel first (a timeout)."""
-        shell = node_shell(self.system)
+        shell = node_shell(self.system, _sent_env(process))
         io = Io(Stdin(_reader(process)), _writer(process.stdout), _writer(process.stderr))
         work = asyncio.ensure_future(shell.run_script(command, io))
         closed = asyncio.ensure_future(process.channel.wait_closed())
@@ -153,7 +153,7 @@ class _Session:
 
     async def _drop(self, process: asyncssh.SSHServerProcess, command: str) -> None:
         """The command starts, then the whole connection goes away without an exit status."""
-        shell = node_shell(self.system)
+        shell = node_shell(self.system, _sent_env(process))
         started = asyncio.Event()
 
         def out(data: bytes) -> None:
@@ -170,8 +170,9 @@ class _Session:
     async def _interactive(self, process: asyncssh.SSHServerProcess) -> int:
         """A login shell for a person (`ssh -p PORT root@127.0.0.1`): one line at a time."""
         node = self.system.node
-        _write(process.stdout, f"Linux {node} 6.17.2-1-pve (simulated Proxmox VE node)\n".encode())
-        shell = node_shell(self.system)
+        kernel = self.system.state.release.kernel
+        _write(process.stdout, f"Linux {node} {kernel} (simulated Proxmox VE node)\n".encode())
+        shell = node_shell(self.system, _sent_env(process))
         status = 0
         while True:
             _write(process.stdout, f"root@{node}:~# ".encode())
@@ -186,6 +187,15 @@ class _Session:
             if text:
                 io = Io(Stdin(b""), _writer(process.stdout), _writer(process.stderr))
                 status = await shell.run_script(text, io)
+
+
+def _sent_env(process: asyncssh.SSHServerProcess) -> dict[str, str]:
+    """The environment variables the client sent with its request (`env` channel requests)."""
+    out: dict[str, str] = {}
+    for key, value in (process.env or {}).items():
+        k = key.decode() if isinstance(key, bytes) else str(key)
+        out[k] = value.decode() if isinstance(value, bytes) else str(value)
+    return out
 
 
 def _write(stream: Any, data: bytes) -> None:

@@ -3,6 +3,7 @@ integers for 0/1 flags, `vmid` as a number)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pvesim.model import GiB, Guest, Node, Storage, Volume
@@ -194,7 +195,8 @@ def interfaces(g: Guest) -> list[dict[str, Any]] | None:
     mac = (g.hwaddr or "BC:24:11:00:00:00").lower()
     eth0: dict[str, Any] = {"name": "eth0", "hwaddr": mac}
     if g.ip:
-        eth0["inet"] = f"{g.ip}/16" if g.ip.startswith("10.10.") else f"{g.ip}/24"
+        static = re.search(r"(?:^|,)ip=([0-9.]+/\d+)", str(g.config.get("net0", "")))
+        eth0["inet"] = static.group(1) if static else f"{g.ip}/16"
     octets = mac.split(":")
     eth0["inet6"] = (
         f"fe80::{int(octets[0], 16) ^ 2:x}{octets[1]}:{octets[2]}ff:fe{octets[3]}:"

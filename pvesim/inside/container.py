@@ -136,11 +136,15 @@ class ContainerInside:
     def ip_address(self) -> str | None:
         return self.ip.split("/", 1)[0] if self.ip else None
 
-    def shell(self) -> Shell:
-        env = {
-            "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            "HOME": "/root",
-        }
+    def shell(self, environ: dict[str, str] | None = None) -> Shell:
+        env = (
+            dict(environ)
+            if environ is not None
+            else {
+                "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "HOME": "/root",
+            }
+        )
         return Shell(
             fs=self.fs,
             commands=COMMANDS,
@@ -162,11 +166,13 @@ class ContainerInside:
         ip: str | None,
         out: Callable[[bytes], None],
         err: Callable[[bytes], None],
+        env: dict[str, str] | None = None,
     ) -> int:
         """Runs one command line as `pct exec VMID -- argv...` would; returns its exit status.
 
         `stdin` is bytes, or an async callable returning all of stdin (called only if a command
-        reads it, so a client that never closes stdin does not block other commands).
+        reads it, so a client that never closes stdin does not block other commands). `env` is
+        the process environment lxc-attach hands over (see `pct.py`); None: a login default.
         """
         self.features = dict(features)
         self.ip = ip
@@ -174,7 +180,7 @@ class ContainerInside:
             self.on_start(ip)
         if not argv:
             return 0
-        status = await self.shell().run_argv(list(argv), Io(Stdin(stdin), out, err))
+        status = await self.shell(env).run_argv(list(argv), Io(Stdin(stdin), out, err))
         self.sync_binaries()
         return status
 

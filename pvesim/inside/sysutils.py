@@ -52,17 +52,38 @@ async def sleep(ctx: Ctx, argv: list[str]) -> int:
 
 
 async def env(ctx: Ctx, argv: list[str]) -> int:
+    """`env [-i] [-u NAME]... [NAME=VALUE]... [COMMAND...]` (GNU coreutils and busybox alike)."""
     args = argv[1:]
+    clear = False
+    unset: list[str] = []
+    while args and args[0].startswith("-") and args[0] != "-":
+        opt = args.pop(0)
+        if opt == "--":
+            break
+        if opt in ("-i", "--ignore-environment"):
+            clear = True
+        elif opt in ("-u", "--unset") and args:
+            unset.append(args.pop(0))
+        elif opt.startswith("--unset="):
+            unset.append(opt.split("=", 1)[1])
+        else:
+            ctx.err(f"env: invalid option -- '{opt.lstrip('-')[:1]}'\n")
+            return 125
     extra = {}
     while args and "=" in args[0]:
         k, _, v = args.pop(0).partition("=")
         extra[k] = v
+    base = {} if clear else {k: v for k, v in ctx.env.items() if k not in unset}
+    merged = {**base, **extra}
     if args:
         sub = ctx.shell.subshell()
-        sub.vars.update(extra)
-        sub.exported.update(extra)
+        for name in list(sub.exported):
+            if name not in merged:
+                sub.exported.discard(name)
+                sub.vars.pop(name, None)
+        sub.vars.update(merged)
+        sub.exported.update(merged)
         return await sub.run_argv(args, ctx.io)
-    merged = {**ctx.env, **extra}
     ctx.out("".join(f"{k}={v}\n" for k, v in merged.items()))
     return 0
 
