@@ -91,6 +91,10 @@ def _vmid_of(command: str) -> int | None:
         words = shlex.split(command)
     except ValueError:
         return None
+    if words[:2] == ["env", "-i"]:  # `env -i NAME=VALUE... pct ...`: a cleaned environment
+        words = words[2:]
+        while words and "=" in words[0]:
+            words.pop(0)
     if len(words) >= 3 and words[0] == "pct" and words[2].isdigit():
         return int(words[2])
     return None

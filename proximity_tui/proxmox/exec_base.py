@@ -12,6 +12,20 @@ LineCallback = Callable[[str], Awaitable[Any] | Any]
 
 READ_CHUNK = 65536
 
+#: The only variable `pct` is given. `pct exec` keeps its caller's environment inside the
+#: container (`lxc-attach --keep-env` is its default: pve-container src/PVE/CLI/pct.pm, `exec`
+#: and `enter`; only SSL_CERT_FILE/SSL_CERT_DIR are dropped by its `clean_environment`), so
+#: whatever our process or the node's login session holds (the API token, passwords, SSH_*)
+#: would reach `sh` and `docker compose` in every app. pct's own `--keep-env 0` appeared only in
+#: pve-container commit 069553d (2024-02, PVE 8.1): `env -i` works on every version.
+CLEAN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+CLEAN_ENV = {"PATH": CLEAN_PATH}
+
+
+def clean_argv(argv: list[str]) -> list[str]:
+    """`env -i PATH=... ARGV...`: the command run with nothing but a standard PATH."""
+    return ["env", "-i", f"PATH={CLEAN_PATH}", *argv]
+
 
 @dataclass(frozen=True)
 class ExecResult:

@@ -8,7 +8,13 @@ import os
 import signal
 
 from proximity_tui.errors import ExecConnectionError, ExecTimeout
-from proximity_tui.proxmox.exec_base import ExecResult, LineCallback, decode, pump_lines
+from proximity_tui.proxmox.exec_base import (
+    CLEAN_ENV,
+    ExecResult,
+    LineCallback,
+    decode,
+    pump_lines,
+)
 
 
 class LocalTransport:
@@ -38,6 +44,10 @@ class LocalTransport:
                 stderr=asyncio.subprocess.PIPE,
                 # Its own process group, so that a timeout kills whatever pct started too.
                 start_new_session=True,
+                # Nothing of ours (token, passwords) may reach pct: it hands its environment
+                # on to the container (see exec_base.CLEAN_ENV).
+                env=dict(CLEAN_ENV),
+                cwd="/",
             )
         except OSError as exc:
             raise ExecConnectionError(

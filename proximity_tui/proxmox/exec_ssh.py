@@ -22,7 +22,13 @@ from proximity_tui.errors import (
     TrustError,
     ValidationError,
 )
-from proximity_tui.proxmox.exec_base import ExecResult, LineCallback, decode, pump_lines
+from proximity_tui.proxmox.exec_base import (
+    ExecResult,
+    LineCallback,
+    clean_argv,
+    decode,
+    pump_lines,
+)
 from proximity_tui.proxmox.quiet_asyncssh import asyncssh
 
 #: OpenSSH allows 10 sessions per connection by default; stay under it.
@@ -218,7 +224,10 @@ class SshTransport:
         on_stderr: LineCallback | None,
         label: str,
     ) -> ExecResult:
-        command = shlex.join(argv)
+        # The node's login session has its own variables (SSH_CONNECTION, whatever root's
+        # profile sets) and `pct exec` passes them into the container: clear them on the node.
+        # asyncssh sends no variables of ours (no `env`/`send_env` given).
+        command = shlex.join(clean_argv(argv))
         slots = self._slots.setdefault(node, asyncio.Semaphore(MAX_CHANNELS_PER_NODE))
         async with slots:
             conn = await self.connection(node)

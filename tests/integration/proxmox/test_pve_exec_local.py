@@ -7,6 +7,7 @@ real: asyncio subprocesses, pipes, streaming, exit statuses, timeouts and proces
 """
 
 import os
+import shlex
 import stat
 import time
 
@@ -18,7 +19,7 @@ from proximity_tui.proxmox.exec import ContainerExec
 
 FAKE_PCT = """#!/bin/sh
 # Record the argv exactly (one NUL after each argument), then act like pct.
-for a in "$@"; do printf '%s\\0' "$a"; done >> "$PCT_LOG"
+for a in "$@"; do printf '%s\\0' "$a"; done >> @LOG@
 case "$1" in
   exec) shift; vmid="$1"; shift; [ "$1" = "--" ] && shift
         [ "$vmid" = "999" ] && { echo "container '999' not running!" >&2; exit 255; }
@@ -44,11 +45,11 @@ def pct(tmp_path, monkeypatch):
     bindir = tmp_path / "bin"
     bindir.mkdir()
     script = bindir / "pct"
-    script.write_text(FAKE_PCT)
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
     log = tmp_path / "pct.log"
+    # The log's path is written into the script: pct gets no environment of ours to read it from.
+    script.write_text(FAKE_PCT.replace("@LOG@", shlex.quote(str(log))))
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("PCT_LOG", str(log))
     return log
 
 
@@ -133,3 +134,18 @@ async def test_host_pct_command(ex, pct):
     assert result.stdout.strip() == "status: running"
     with pytest.raises(ExecError, match="`pct frobnicate` on pve1 exited with status 255"):
         await ex.pct("pve1", "frobnicate")
+
+
+async def test_pct_gets_a_clean_environment(ex, monkeypatch):
+    """`pct exec` hands its environment on to the container (lxc-attach --keep-env): nothing of
+    our process may reach it. The fake pct runs `env` as the container would."""
+    monkeypatch.setenv("PROXIMITY_PROXMOX_TOKEN_VALUE", "tok-secret-123")
+    monkeypatch.setenv("PROXIMITY_PROXMOX_PASSWORD", "pw-secret-456")
+    result = await ex.run("pve1", 101, ["env"])
+    seen = dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+    assert "tok-secret-123" not in result.stdout and "pw-secret-456" not in result.stdout
+    # PWD and SHLVL are what the fake pct's own sh sets (pct runs from /).
+    ours = {k for k, v in os.environ.items() if seen.get(k) == v} - {"PATH", "PWD", "SHLVL"}
+    assert set(seen) - {"PATH", "PWD", "SHLVL", "_"} == set(), sorted(seen)
+    assert ours == set(), f"variables of ours inside the container: {sorted(ours)}"
+    assert seen["PATH"].startswith("/usr/local/sbin:")

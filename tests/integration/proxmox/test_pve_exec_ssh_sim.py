@@ -4,6 +4,7 @@ carried as data, files pushed, stderr and exit statuses kept, timeouts, drops, h
 from __future__ import annotations
 
 import asyncio
+import os
 
 import asyncssh
 import pytest
@@ -16,6 +17,7 @@ from proximity_tui.errors import (
     ValidationError,
 )
 from proximity_tui.proxmox.exec import ContainerExec
+from proximity_tui.proxmox.exec_base import CLEAN_PATH
 from pvesim.faults import FaultRule
 
 NASTY = 'it\'s "quoted" $(touch /pwned) `id` ; rm -rf / ;\nsecond line\t$HOME * ~ \\ !'
@@ -182,3 +184,20 @@ async def test_unknown_host_key_refused_then_known_hosts_trusted(ssh_cfg, info, 
         await ex.run(node, vmid, ["true"])
     await ex.close()
     assert "does not match" in str(err.value) and err.value.expected != err.value.seen
+
+
+async def test_no_variable_of_ours_reaches_the_container(ex, two_cts, monkeypatch):
+    """`pct exec` keeps its caller's environment inside the CT (pve-container pct.pm): over SSH
+    that is the node's login session. `env` inside sees nothing but the clean PATH and what the
+    container sets itself; nothing of our process, nothing of root's SSH session."""
+    monkeypatch.setenv("PROXIMITY_PROXMOX_TOKEN_VALUE", "tok-secret-123")
+    (n1, a), _ = two_cts
+    result = await ex.run(n1, a, ["env"])
+    seen = dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+    assert "tok-secret-123" not in result.stdout
+    own = {"PATH", "HOME", "PWD", "SHLVL", "TERM", "container"}  # what the container sets itself
+    ours = {k for k, v in os.environ.items() if seen.get(k) == v and k not in own}
+    assert ours == set(), sorted(ours)
+    session = {"SHELL", "LOGNAME", "USER", "SSH_CONNECTION", "SSH_CLIENT", "MAIL"}
+    assert session & set(seen) == set(), sorted(seen)
+    assert seen.get("PATH") == CLEAN_PATH, seen
