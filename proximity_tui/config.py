@@ -79,7 +79,8 @@ class SshSettings:
 
 @dataclass
 class DeploySettings:
-    template: str = "alpine-3.22-default_20250617_amd64.tar.xz"
+    #: A template file name to pin; empty: the newest Alpine on the node, else in its index.
+    template: str = ""
     template_storage: str = "local"
     storage: str = "local-lvm"
     backup_storage: str | None = None

@@ -22,6 +22,7 @@ from proximity_tui.errors import (
 )
 from proximity_tui.services import events as ev
 from proximity_tui.services.app_records import AppRecords
+from proximity_tui.services.catalog.model import DEFAULT_TEMPLATE
 from proximity_tui.services.containers import Containers, app_compose_file
 from proximity_tui.services.operations import lifecycle
 from proximity_tui.services.operations.context import OperationContext, Operations
@@ -33,6 +34,7 @@ from proximity_tui.services.operations.deploy import (
 )
 from proximity_tui.services.operations.pipeline import Step, StepFailed, describe, run_steps
 from proximity_tui.services.operations.vmids import move_reservation, reserve_row
+from proximity_tui.services.templates import newest_alpine, pinned_template, resolve_template
 from proximity_tui.services.validation import check_hostname
 from proximity_tui.views import (
     AppView,
@@ -165,7 +167,12 @@ class AppService:
     async def nodes(self) -> list[NodeChoice]:
         """Every node with its free memory and CPU, and whether the default template is cached."""
         nodes, caps = await asyncio.gather(self.client.nodes(), self.client.templates_by_node())
-        template = self.deploy_settings.template
+        pinned = self.deploy_settings.template
+
+        def ready(vols: list) -> bool:  # what the deploy would use is already there
+            names = [v.name for v in vols]
+            return pinned in names if pinned else newest_alpine(names) is not None
+
         return [
             NodeChoice(
                 name=n.name,
@@ -174,7 +181,7 @@ class AppService:
                 total_memory_mb=n.maxmem // MIB,
                 cpus=int(n.maxcpu),
                 cpu_load=n.cpu,
-                has_template=any(v.name == template for v in caps.get(n.name, [])),
+                has_template=ready(caps.get(n.name, [])),
             )
             for n in nodes
         ]
@@ -231,6 +238,14 @@ class AppService:
             chosen = max(nodes, key=lambda n: n.free_memory_mb)
         if chosen is not None and chosen.free_memory_mb < memory_:
             problems.append(f"{chosen.name} has {chosen.free_memory_mb} MB free, {memory_} needed")
+        pinned = pinned_template(entry.template, DEFAULT_TEMPLATE, self.deploy_settings.template)
+        template, cached = pinned or "the newest Alpine", False
+        if chosen is not None:
+            try:
+                choice = await resolve_template(self.client, chosen.name, pinned)
+                template, cached = choice.name, choice.volid is not None
+            except ValidationError as exc:
+                problems.append(str(exc))
         return DeployPlan(
             catalog_id=entry.id,
             hostname=hostname.strip().lower(),
@@ -239,9 +254,8 @@ class AppService:
             cores=cores_,
             memory=memory_,
             disk=disk_,
-            template=entry.template,
-            template_cached=bool(chosen and chosen.has_template)
-            and entry.template == self.deploy_settings.template,
+            template=template,
+            template_cached=cached,
             steps=tuple(deploy_steps()),
             problems=tuple(problems),
         )

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from proximity_tui.errors import ConflictError, ProxmoxError, ValidationError
-from proximity_tui.services.catalog.model import dotenv_text
+from proximity_tui.services.catalog.model import DEFAULT_TEMPLATE, dotenv_text
 from proximity_tui.services.containers import (
     TAG,
     compose_dir,
@@ -27,6 +27,7 @@ from proximity_tui.services.containers import (
     uncertain,
 )
 from proximity_tui.services.operations.pipeline import Step
+from proximity_tui.services.templates import pinned_template, resolve_template
 from proximity_tui.services.validation import check_hostname, check_resource
 
 if TYPE_CHECKING:
@@ -76,6 +77,7 @@ class DeployJob:
     node: str = ""
     vmid: int = 0
     storage: str = ""
+    template: str = ""
     template_volid: str = ""
     address: str = ""
     environment: dict[str, str] = field(default_factory=dict)
@@ -247,11 +249,14 @@ class DeployPipeline:
 
     async def template(self, ctx: OperationContext) -> None:
         job = self.job
-        template = job.entry.template
-        found = await self.s.client.find_template(job.node, template)
-        if found is not None:
-            job.template_volid = found.volid
-            ctx.log(f"{found.volid} is cached on {job.node}")
+        pinned = pinned_template(
+            job.entry.template, DEFAULT_TEMPLATE, self.s.deploy_settings.template
+        )
+        choice = await resolve_template(self.s.client, job.node, pinned)
+        job.template = choice.name
+        if choice.volid is not None:
+            ctx.log(choice.describe(job.node))
+            job.template_volid = choice.volid
             return
         storage = self.s.deploy_settings.template_storage
         accepting = [s.storage for s in await self.s.client.storages_accepting(job.node, "vztmpl")]
@@ -259,11 +264,11 @@ class DeployPipeline:
             if not accepting:
                 raise ValidationError(f"node {job.node} has no storage for templates")
             storage = accepting[0]
-        ctx.log(f"downloading {template} to {storage} on {job.node}")
+        ctx.log(f"downloading {choice.name} ({choice.source}) to {storage} on {job.node}")
         await self.s.containers.task(
-            ctx, await self.s.client.download_template(job.node, storage, template)
+            ctx, await self.s.client.download_template(job.node, storage, choice.name)
         )
-        job.template_volid = f"{storage}:vztmpl/{template}"
+        job.template_volid = f"{storage}:vztmpl/{choice.name}"
 
     async def create(self, ctx: OperationContext) -> None:
         job = self.job
@@ -378,7 +383,7 @@ class DeployPipeline:
             "running",
             url=url,
             environment=job.environment,
-            config={"address": job.address},
+            config={"address": job.address, "template": job.template},
         )
         await ctx.save_state(recorded=True, url=url)
         ctx.log(f"{job.entry.name} is running" + (f" at {url}" if url else ""))
