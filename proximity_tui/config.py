@@ -84,6 +84,9 @@ class DeploySettings:
     template_storage: str = "local"
     storage: str = "local-lvm"
     backup_storage: str | None = None
+    #: Proxmox pool new containers go into (`proximity-tui setup` creates it and sets this);
+    #: a least-privilege token holds its VM privileges on `/pool/<pool>`.
+    pool: str | None = None
     bridge: str = "vmbr0"
     cores: int = 1
     memory: int = 512

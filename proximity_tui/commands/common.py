@@ -53,7 +53,7 @@ def print_table(
     if not rows and empty:
         sys.stdout.write(f"{empty}\n")
         return
-    cells = [[_printable(c) for c in row] for row in rows]
+    cells = [[printable(c) for c in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(columns)]
     for row in [list(columns), *cells]:
         line = "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True))
@@ -61,7 +61,8 @@ def print_table(
     sys.stdout.flush()
 
 
-def _printable(value: Any) -> str:
+def printable(value: Any) -> str:
+    """Text safe for a terminal: non-printable characters shown escaped."""
     text = "" if value is None else str(value)
     if text.isprintable():
         return text

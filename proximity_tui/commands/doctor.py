@@ -1,0 +1,99 @@
+"""`proximity-tui doctor [--json]`: is this Proxmox host ready for the product, and if not, why."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import TYPE_CHECKING
+
+from proximity_tui.commands.common import print_json, settings_from_args
+
+if TYPE_CHECKING:
+    from proximity_tui.config import Settings
+    from proximity_tui.services.doctor import Report
+
+MARKS = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "doctor",
+        parents=[common],
+        help="check the Proxmox host for everything the product needs",
+        description="Checks version, certificate, credentials, privileges, storages, bridges, "
+        "DHCP, templates, pct on every node and known Docker-in-LXC breakages; says how to fix "
+        "each problem. Exit 0 when everything needed works, 1 otherwise.",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.set_defaults(handler=run_doctor_command)
+
+
+def run_doctor_command(args: argparse.Namespace) -> int:
+    if getattr(args, "demo", False):
+        report = _demo_report()
+    else:
+        settings = settings_from_args(args)
+        if not settings.configured:
+            from proximity_tui.commands.connect import NotConfigured
+
+            raise NotConfigured(
+                f"no Proxmox host configured ({settings.config_path} does not exist): run "
+                "`proximity-tui` to connect, or try `--demo`"
+            )
+        report = asyncio.run(_check(settings))
+    if args.json:
+        print_json(report.as_dict())
+    else:
+        print_report(report)
+    return 0 if report.ok else 1
+
+
+async def _check(settings: Settings) -> Report:
+    from proximity_tui.proxmox.client import ProxmoxClient
+    from proximity_tui.proxmox.exec import ContainerExec
+    from proximity_tui.services.doctor import run_doctor
+
+    client = ProxmoxClient.from_settings(settings.proxmox)
+    exec_ = ContainerExec.from_settings(settings.ssh)
+    db = None
+    try:
+        journal = None
+        if settings.db_path.exists():  # read our journal (DHCP); never create a database here
+            from proximity_tui.services.journal import Journal
+            from proximity_tui.store.db import Database
+
+            db = Database.open(settings.db_path)
+            journal = Journal(db)
+        return await run_doctor(client, exec_, settings, journal)
+    finally:
+        await exec_.close()
+        client.close()
+        if db is not None:
+            db.close()
+
+
+def _demo_report() -> Report:
+    from proximity_tui.demo import build_demo_services
+    from proximity_tui.services.doctor import run_doctor
+
+    services = build_demo_services(seed_apps=False)
+    try:
+        return services.call(
+            run_doctor(services.client, services.exec, services.settings, services.journal)
+        )
+    finally:
+        services.close(wait=0)
+
+
+def print_report(report: Report) -> None:
+    from proximity_tui.commands.common import printable
+    from proximity_tui.services.doctor import summary
+
+    out = sys.stdout
+    for check in report.checks:
+        out.write(f"[{MARKS[check.status]}] {printable(check.name)}: {printable(check.detail)}\n")
+        for line in check.fix.splitlines() if check.status != "ok" else ():
+            out.write(f"         fix: {printable(line)}\n")
+    out.write(("ok: " if report.ok else "not ready: ") + summary(report) + "\n")
+    out.flush()

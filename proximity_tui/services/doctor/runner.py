@@ -1,0 +1,81 @@
+"""`run_doctor`: every check, in the order a person would read them."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from proximity_tui import errors as e
+from proximity_tui.services.doctor import checks_access as access
+from proximity_tui.services.doctor import checks_host as host
+from proximity_tui.services.doctor.model import FAIL, Report
+from proximity_tui.services.doctor.privileges import needs
+
+if TYPE_CHECKING:
+    from proximity_tui.config import Settings
+    from proximity_tui.proxmox.client import ProxmoxClient
+    from proximity_tui.proxmox.exec import ContainerExec
+    from proximity_tui.services.journal import Journal
+
+
+async def run_doctor(
+    client: ProxmoxClient,
+    exec_: ContainerExec,
+    settings: Settings,
+    journal: Journal | None = None,
+) -> Report:
+    """Check the host for everything the product needs. Never raises for what it finds."""
+    report = Report()
+    major = await access.check_connection(report, client)
+    if major is None and report.failures:
+        return report
+    access.check_trust(report, client)
+    px, deploy = settings.proxmox, settings.deploy
+    await access.check_identity(report, client, px)
+    try:
+        nodes = [n.name for n in await client.nodes() if n.online]
+    except e.ProximityError as exc:
+        report.add("nodes", FAIL, f"cannot list the nodes: {exc}")
+        return report
+    if not nodes:
+        report.add("nodes", FAIL, "no node is online", "start the cluster's nodes")
+        return report
+    pool = getattr(deploy, "pool", None)
+
+    storage_report = Report()
+    backup_storage = await host.check_storages(storage_report, client, nodes, deploy)
+    await access.check_permissions(
+        report,
+        client,
+        px,
+        needs(
+            pool=pool,
+            rootdir_storage=deploy.storage,
+            template_storage=deploy.template_storage,
+            backup_storage=backup_storage,
+            bridge=deploy.bridge,
+            pve_major=major,
+        ),
+        major,
+    )
+    await access.check_pool(report, client, pool)
+    report.checks += storage_report.checks
+    await host.check_bridges(report, client, nodes, deploy.bridge)
+    if journal is not None:
+        await asyncio.to_thread(host.check_dhcp, report, journal, deploy)
+    else:
+        host.check_dhcp(report, None, deploy)
+    await host.check_template(report, client, nodes, deploy)
+    await host.check_pct(report, exec_, nodes)
+    await host.check_lxc_pve(report, client, nodes, major)
+    return report
+
+
+def summary(report: Report) -> str:
+    if report.ok:
+        warn = len(report.warnings)
+        return "everything needed works" + (f" ({warn} warning{'s' * (warn != 1)})" if warn else "")
+    n = len(report.failures)
+    return f"{n} problem{'s' * (n != 1)}: " + ", ".join(
+        c.name for c in report.checks if c.status == FAIL
+    )
