@@ -175,6 +175,40 @@ class ProximityApp(App[int]):
         for header in self.screen.query(ClusterHeader):  # painted before the services existed
             await header.recompose()
         self._attach()
+        self._auto_doctor()
+
+    # --- host check (doctor) ----------------------------------------------------------------
+
+    def get_system_commands(self, screen: Any) -> Any:
+        from textual.app import SystemCommand
+
+        yield from super().get_system_commands(screen)
+        if self.services is not None:
+            yield SystemCommand(
+                "Host check", "What the Proxmox host lacks and how to fix it", self.action_doctor
+            )
+
+    def action_doctor(self, report: Any = None) -> None:
+        from proximity_tui.screens.doctor import DoctorScreen
+
+        if self.services is not None and not isinstance(self.screen, DoctorScreen):
+            self.push_screen(DoctorScreen(self._run_doctor, report))
+
+    async def _run_doctor(self) -> Any:
+        from proximity_tui.services.doctor import run_doctor
+
+        s = self.services
+        return await s.run(run_doctor(s.client, s.exec, s.settings, s.journal))
+
+    @work(group="auto-doctor", exit_on_error=False)
+    async def _auto_doctor(self) -> None:
+        """At start, show the checklist only when something the product needs fails."""
+        try:
+            report = await self._run_doctor()
+        except Exception:  # noqa: BLE001 - the dashboard works without it
+            return
+        if not report.ok:
+            self.action_doctor(report)
 
     def _attach(self) -> None:
         services = self.services

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 from proximity_tui.commands.common import print_json, settings_from_args
 
 if TYPE_CHECKING:
-    from proximity_tui.config import Settings
     from proximity_tui.services.doctor import Report
 
 MARKS = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}
@@ -41,36 +40,14 @@ def run_doctor_command(args: argparse.Namespace) -> int:
                 f"no Proxmox host configured ({settings.config_path} does not exist): run "
                 "`proximity-tui` to connect, or try `--demo`"
             )
-        report = asyncio.run(_check(settings))
+        from proximity_tui.services.doctor import check_settings
+
+        report = asyncio.run(check_settings(settings))
     if args.json:
         print_json(report.as_dict())
     else:
         print_report(report)
     return 0 if report.ok else 1
-
-
-async def _check(settings: Settings) -> Report:
-    from proximity_tui.proxmox.client import ProxmoxClient
-    from proximity_tui.proxmox.exec import ContainerExec
-    from proximity_tui.services.doctor import run_doctor
-
-    client = ProxmoxClient.from_settings(settings.proxmox)
-    exec_ = ContainerExec.from_settings(settings.ssh)
-    db = None
-    try:
-        journal = None
-        if settings.db_path.exists():  # read our journal (DHCP); never create a database here
-            from proximity_tui.services.journal import Journal
-            from proximity_tui.store.db import Database
-
-            db = Database.open(settings.db_path)
-            journal = Journal(db)
-        return await run_doctor(client, exec_, settings, journal)
-    finally:
-        await exec_.close()
-        client.close()
-        if db is not None:
-            db.close()
 
 
 def _demo_report() -> Report:

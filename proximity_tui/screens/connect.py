@@ -17,8 +17,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
 
+from proximity_tui.services.doctor.checks_access import fix_hint
+
 if TYPE_CHECKING:
     from proximity_tui.config import Settings
+    from proximity_tui.services.doctor import Report
 
 INTRO = (
     "Proximity deploys and manages apps on a Proxmox VE cluster through its API.\n"
@@ -26,25 +29,14 @@ INTRO = (
     "fingerprint, and connect. Or try everything first on the built-in demo cluster: "
     "nothing real is touched."
 )
+SETUP_HELP = (
+    "Connected as root@pam? 'Set up least-privilege user' creates the user proximity@pve, a role "
+    "with only the privileges Proximity needs, a pool and an API token, then uses that token."
+)
 FINGERPRINT_HELP = (
     "Compare it with the host's: on the node run  "
     "openssl x509 -in /etc/pve/local/pve-ssl.pem -noout -fingerprint -sha256"
 )
-
-
-def fix_hint(exc: BaseException) -> str:
-    """What to do about a connection error, by its kind."""
-    from proximity_tui import errors as e
-
-    if isinstance(exc, e.TrustError):
-        return "The certificate does not match the pinned fingerprint: fetch and check it again."
-    if isinstance(exc, e.ProxmoxAuthError):
-        return "Check the user (user@realm), the token id and secret, or the password."
-    if isinstance(exc, e.ProxmoxPermissionError):
-        return "The user or token lacks privileges: grant it VM.Allocate, Datastore and Sys.Audit."
-    if isinstance(exc, e.ProxmoxConnectionError | e.ProxmoxTimeout):
-        return "Check the host and port (8006) and that pveproxy is running on the host."
-    return "Check the values above and try again."
 
 
 class ConnectScreen(Screen[Any]):
@@ -81,6 +73,10 @@ class ConnectScreen(Screen[Any]):
             yield Static("", id="connect-error", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Start the demo", id="demo")
+                yield Button("Check host", id="doctor-btn", disabled=True)
+                setup = Button("Set up least-privilege user", id="setup-btn", disabled=True)
+                setup.tooltip = SETUP_HELP
+                yield setup
                 yield Button("Connect", id="connect-btn", variant="primary", disabled=True)
         yield Footer()
 
@@ -113,7 +109,8 @@ class ConnectScreen(Screen[Any]):
     def _update_connect(self) -> None:
         ready = self.fingerprint is not None and self.query_one("#trust", Checkbox).value
         ready = ready and bool(self._value("host")) and bool(self._value("user"))
-        self.query_one("#connect-btn", Button).disabled = not ready
+        for button in ("#connect-btn", "#doctor-btn", "#setup-btn"):
+            self.query_one(button, Button).disabled = not ready
 
     def _value(self, name: str) -> str:
         return self.query_one(f"#{name}", Input).value.strip()
@@ -126,6 +123,58 @@ class ConnectScreen(Screen[Any]):
             self.action_demo()
         elif event.button.id == "connect-btn":
             self._connect()
+        elif event.button.id == "doctor-btn":
+            self._doctor()
+        elif event.button.id == "setup-btn":
+            self._setup()
+
+    def _doctor(self) -> None:
+        """The doctor's checklist for the values entered (nothing saved)."""
+        import asyncio
+
+        from proximity_tui.screens.doctor import DoctorScreen
+        from proximity_tui.services.doctor import check_settings
+
+        settings = self._entered_settings()
+
+        async def run() -> Report:
+            # Its own loop in a thread: the check opens files and sockets of its own.
+            return await asyncio.to_thread(asyncio.run, check_settings(settings))
+
+        self.app.push_screen(DoctorScreen(run, title=f"Host check: {settings.proxmox.host}"))
+
+    @work(group="connect-setup", exclusive=True, exit_on_error=False, thread=True)
+    def _setup(self) -> None:
+        """Run setup as the root@pam entered, then put the new token in the form (not saved
+        until Connect succeeds with it)."""
+        import asyncio
+
+        from proximity_tui.services.setup import SetupNames, run_setup
+
+        settings = self.app.call_from_thread(self._entered_settings)
+        status = self.query_one("#connect-error", Static)
+        lines: list[str] = []
+
+        def say(line: str) -> None:
+            lines.append(line)
+            self.app.call_from_thread(status.update, "\n".join(lines))
+
+        self.app.call_from_thread(setattr, status, "display", True)
+        say("setting up a least-privilege user…")
+        try:
+            plan, result = asyncio.run(run_setup(settings, SetupNames(), say))
+        except Exception as exc:
+            say(f"✖ Setup failed: {exc}")
+            return
+        self.app.call_from_thread(self._use_token, plan.names, result.token_value)
+        say(f"✔ Done. The form now uses the token {result.token_id}: press Connect to save it.")
+
+    def _use_token(self, names: Any, secret: str) -> None:
+        self.settings.deploy.pool = names.pool
+        self.query_one("#user", Input).value = names.user
+        self.query_one("#auth", Select).value = "token"
+        self.query_one("#token", Input).value = names.token
+        self.query_one("#secret", Input).value = secret
 
     def action_demo(self) -> None:
         self.app.exit("demo")
@@ -199,6 +248,7 @@ class ConnectScreen(Screen[Any]):
             "proxmox.token_name": px.token_name,
             "proxmox.token_value": px.token_value,
             "proxmox.password": px.password,
+            "deploy.pool": settings.deploy.pool,
         }
         assert settings.config_path is not None
         save_config_values(settings.config_path, {k: v for k, v in values.items() if v})

@@ -71,6 +71,31 @@ async def run_doctor(
     return report
 
 
+async def check_settings(settings: Settings) -> Report:
+    """The doctor for a config not yet in use (the CLI, the connect screen): builds its own
+    client and `pct` transport, reads the journal only if the database already exists."""
+    from proximity_tui.proxmox.client import ProxmoxClient
+    from proximity_tui.proxmox.exec import ContainerExec
+
+    client = ProxmoxClient.from_settings(settings.proxmox)
+    exec_ = ContainerExec.from_settings(settings.ssh)
+    db = None
+    try:
+        journal = None
+        if settings.db_path.exists():  # never create a database just to check
+            from proximity_tui.services.journal import Journal
+            from proximity_tui.store.db import Database
+
+            db = await asyncio.to_thread(Database.open, settings.db_path)
+            journal = Journal(db)
+        return await run_doctor(client, exec_, settings, journal)
+    finally:
+        await exec_.close()
+        client.close()
+        if db is not None:
+            db.close()
+
+
 def summary(report: Report) -> str:
     if report.ok:
         warn = len(report.warnings)

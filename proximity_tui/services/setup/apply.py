@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 from proximity_tui.errors import ProximityError
 
 if TYPE_CHECKING:
+    from proximity_tui.config import Settings
     from proximity_tui.proxmox.client import ProxmoxClient
-    from proximity_tui.services.setup.plan import SetupPlan
+    from proximity_tui.services.setup.plan import SetupNames, SetupPlan
 
 Report = Callable[[str], None]
 
@@ -119,6 +120,21 @@ async def apply_setup(
             f"setup failed: {exc}" + (f"; undone: {'; '.join(undone)}" if undone else "")
         ) from exc
     return SetupResult(token_id=plan.token_id, token_value=value, done=done)
+
+
+async def run_setup(
+    settings: Settings, names: SetupNames, report: Report = lambda _line: None
+) -> tuple[SetupPlan, SetupResult]:
+    """Plan and apply with a client of its own (the connect screen's button)."""
+    from proximity_tui.proxmox.client import ProxmoxClient
+    from proximity_tui.services.setup.plan import plan_setup
+
+    client = ProxmoxClient.from_settings(settings.proxmox)
+    try:
+        plan = await plan_setup(client, settings, names)
+        return plan, await apply_setup(client, plan, report)
+    finally:
+        client.close()
 
 
 def write_setup_config(path: Path, plan: SetupPlan, result: SetupResult) -> Path:
