@@ -250,6 +250,7 @@ class ApiServer:
                 user=identity.authid if identity else "",
                 is_token=bool(identity and identity.is_token),
                 services=self,
+                method=method,
             )
             result = await match.route.handler(ctx)
         except PveError as exc:

@@ -8,12 +8,14 @@ of encoding 5,000 dicts.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from pvesim import views
 from pvesim.model import Guest
 
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
+Allowed = Callable[[str, str], bool]
 
 
 def _cached(g: Guest, kind: str, key: Any, build) -> str:
@@ -40,23 +42,36 @@ def ct_list_json(g: Guest, now: float, node: Any) -> str:
     return _cached(g, "lxc", key, lambda: views.ct_list_entry(g, now, node))
 
 
-def resources_body(state: Any, kind: str | None) -> str:
+def resources_body(state: Any, kind: str | None, allowed: Allowed | None = None) -> str:
+    """`allowed(path, privilege)`: None for root (sees all). pve-manager `PVE/API2/Cluster.pm`
+    resources: guests without VM.Audit are left out, nodes without Sys.Audit lose their figures
+    (API2Tools.pm extract_node_stats), storages need Datastore.Audit."""
     now = state.now()
     parts: list[str] = []
     if kind in (None, "vm"):
-        parts.extend(resource_guest_json(g) for g in state.guests.values())
+        parts.extend(
+            resource_guest_json(g)
+            for g in state.guests.values()
+            if allowed is None or allowed(f"/vms/{g.vmid}", "VM.Audit")
+        )
     if kind in (None, "node"):
-        parts.extend(_dumps(views.resource_node(n, now)) for n in state.nodes.values())
+        for n in state.nodes.values():
+            entry = views.resource_node(n, now)
+            if allowed is not None and not allowed(f"/nodes/{n.name}", "Sys.Audit"):
+                entry = views.without_stats(entry)
+            parts.append(_dumps(entry))
     if kind in (None, "storage"):
         parts.extend(
             _dumps(views.resource_storage(n, st))
             for n in state.nodes.values()
             for st in n.storages.values()
+            if allowed is None or allowed(f"/storage/{st.id}", "Datastore.Audit")
         )
     return '{"data":[' + ",".join(parts) + "]}"
 
 
-def ct_list_body(state: Any, node: Any) -> str:
+def ct_list_body(state: Any, node: Any, visible: Callable[[Guest], bool] | None = None) -> str:
     now = state.now()
-    parts = [ct_list_json(g, now, node) for g in state.cts_on(node.name)]
+    cts = state.cts_on(node.name)
+    parts = [ct_list_json(g, now, node) for g in cts if visible is None or visible(g)]
     return '{"data":[' + ",".join(parts) + "]}"

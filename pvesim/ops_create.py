@@ -199,6 +199,10 @@ class CreateOps(OpsBase):
             else:
                 template = ostemplate.rsplit("/", 1)[-1]
                 guest.inside = self.new_inside(vmid, ostype, final["hostname"], template)
+            pool = params.get("pool")
+            if pool and pool in self.access.pools:
+                # API2/LXC.pm create_vm: PVE::AccessControl::add_vm_to_pool
+                self.access.pools[pool].vms.add(vmid)
             if params.get("start"):
                 await task.step(1.5)
                 self.power_on(guest)
@@ -314,6 +318,9 @@ class CreateOps(OpsBase):
             )
             clone.config = base
             clone.usage = Usage(disk=used)
+            pool = params.get("pool")
+            if pool and pool in self.access.pools:
+                self.access.pools[pool].vms.add(newid)  # API2/LXC.pm clone_vm: add_vm_to_pool
             if inside_src is not None:
                 clone.inside = inside_src.clone()
                 clone.inside.vmid = newid

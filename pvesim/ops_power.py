@@ -128,6 +128,8 @@ class PowerOps(OpsBase):
                         task.log(f'  Logical volume "{name}" successfully removed.')
                     del storage.volumes[volid]
             self.guests.pop(vmid, None)
+            # API2/LXC.pm destroy_vm: PVE::AccessControl::remove_vm_access (ACLs and pool)
+            self.access.remove_vm(vmid)
 
         return self.spawn(node, "vzdestroy", str(vmid), user, body, vmid=vmid, hold=g)
 

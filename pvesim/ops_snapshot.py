@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from pvesim.ctconfig import mountpoint_volume
@@ -155,7 +156,13 @@ class SnapshotOps(OpsBase):
 
     # --- backups -------------------------------------------------------------------------------
 
-    async def vzdump(self, node_name: str, params: dict[str, Any], user: str) -> Task:
+    async def vzdump(
+        self,
+        node_name: str,
+        params: dict[str, Any],
+        user: str,
+        may_backup: Callable[[int], bool] | None = None,
+    ) -> Task:
         node = self.node(node_name)
         vmids = [int(v) for v in str(params.get("vmid", "")).replace(";", ",").split(",") if v]
         if not vmids and not params.get("all"):
@@ -175,6 +182,9 @@ class SnapshotOps(OpsBase):
 
         async def body(task: Task) -> None:
             task.log(f"INFO: starting new backup job: vzdump {' '.join(map(str, vmids))} {argv}")
+            for vmid in vmids:
+                if may_backup is not None and vmid in self.guests and not may_backup(vmid):
+                    raise TaskError(f"Permission check failed (/vms/{vmid}, VM.Backup)")
             failed = 0
             for vmid in vmids:
                 try:

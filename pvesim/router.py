@@ -28,6 +28,7 @@ class Ctx:
     user: str
     is_token: bool
     services: Any = None
+    method: str = "GET"
 
     def check(self, path: str, *privs: str, any_: bool = False) -> None:
         """403 unless the caller holds `privs` (all, or any) on `path` (`acl.py`)."""

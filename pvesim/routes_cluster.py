@@ -29,9 +29,17 @@ async def version(ctx: Ctx) -> Any:
 
 @api("GET", "/nodes")
 async def nodes(ctx: Ctx) -> Any:
+    # pve-manager `PVE/API2/Nodes.pm` index: without Sys.Audit on /nodes/<node> the figures are
+    # left out (API2Tools.pm extract_node_stats); the fingerprint stays
     s = ctx.state
     now = s.now()
-    return [views.node_entry(n, now, s.ssl_fingerprint) for n in s.nodes.values()]
+    out = []
+    for n in s.nodes.values():
+        entry = views.node_entry(n, now, s.ssl_fingerprint)
+        out.append(
+            entry if ctx.allowed(f"/nodes/{n.name}", "Sys.Audit") else views.without_stats(entry)
+        )
+    return out
 
 
 @api("GET", "/nodes/{node}")
@@ -44,12 +52,14 @@ async def node_index(ctx: Ctx) -> Any:
 @api("GET", "/nodes/{node}/status")
 async def node_status(ctx: Ctx) -> Any:
     node = ctx.state.node(ctx.params["node"])
+    ctx.check(f"/nodes/{node.name}", "Sys.Audit")  # Nodes.pm status
     return views.node_status(node, ctx.state.now(), ctx.state.release)
 
 
 @api("GET", "/cluster/resources")
 async def resources(ctx: Ctx) -> Any:
-    return Reply(None, raw=listing.resources_body(ctx.state, ctx.params.get("type")))
+    allowed = None if ctx.user == "root@pam" else ctx.allowed
+    return Reply(None, raw=listing.resources_body(ctx.state, ctx.params.get("type"), allowed))
 
 
 @api("GET", "/cluster/nextid")
@@ -72,6 +82,7 @@ async def aplinfo(ctx: Ctx) -> Any:
 @api("POST", "/nodes/{node}/aplinfo")
 async def aplinfo_download(ctx: Ctx) -> Any:
     p = ctx.params
+    ctx.check(f"/storage/{p['storage']}", "Datastore.AllocateTemplate")  # Nodes.pm apl_download
     task = await ctx.state.download_template(p["node"], p["storage"], p["template"], ctx.user)
     return task.upid
 
@@ -80,7 +91,12 @@ async def aplinfo_download(ctx: Ctx) -> Any:
 async def vzdump(ctx: Ctx) -> Any:
     params = dict(ctx.params)
     node = params.pop("node")
-    task = await ctx.state.vzdump(node, params, ctx.user)
+    # pve-manager `PVE/API2/VZDump.pm`: Datastore.AllocateSpace on the storage now, VM.Backup on
+    # each guest when the job runs (`PVE/VZDump.pm` exec_backup: the task fails)
+    ctx.check(f"/storage/{params.get('storage', 'local')}", "Datastore.AllocateSpace")
+    task = await ctx.state.vzdump(
+        node, params, ctx.user, may_backup=lambda vmid: ctx.allowed(f"/vms/{vmid}", "VM.Backup")
+    )
     return task.upid
 
 
@@ -96,7 +112,15 @@ def _task(ctx: Ctx) -> Any:
     task = ctx.state.tasks.get(upid)
     if task is None or decoded["node"] != node:
         raise param_error({"upid": "no such task"})
+    if not _owns(ctx.user, task.user):
+        ctx.check(f"/nodes/{node}", "Sys.Modify" if ctx.method == "DELETE" else "Sys.Audit")
     return task
+
+
+def _owns(caller: str, task_user: str) -> bool:
+    """pve-manager `PVE/API2/Tasks.pm` $check_task_user: a token sees its own tasks, its user
+    sees the user's and the tokens'."""
+    return caller == task_user or caller == task_user.split("!", 1)[0]
 
 
 @api("GET", "/nodes/{node}/tasks")
@@ -105,6 +129,8 @@ async def task_list(ctx: Ctx) -> Any:
     node = ctx.state.node(p["node"]).name
     source = p.get("source", "archive")
     items = [t for t in ctx.state.tasks.tasks.values() if t.node == node]
+    if not ctx.allowed(f"/nodes/{node}", "Sys.Audit"):  # Tasks.pm node_tasks
+        items = [t for t in items if _owns(ctx.user, t.user)]
     if source == "active":
         items = [t for t in items if t.status == "running"]
     elif source == "archive":

@@ -4,23 +4,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from pvesim import listing, stats, views
+from pvesim import listing, perms, stats, views
 from pvesim.errors import PveError
 from pvesim.router import Ctx, Reply, api
+
+# Each handler checks what its pve-container method declares (`permissions => { check =>
+# ['perm', '/vms/{vmid}', [...]] }` in src/PVE/API2/LXC.pm, LXC/Status.pm, LXC/Config.pm,
+# LXC/Snapshot.pm); PVE checks before it looks at the guest, so do we.
 
 
 def _ct(ctx: Ctx) -> Any:
     return ctx.state.ct_on(ctx.params["node"], ctx.params["vmid"])
 
 
+def _vm(ctx: Ctx, *privs: str, any_: bool = False) -> None:
+    ctx.check(f"/vms/{ctx.params['vmid']}", *privs, any_=any_)
+
+
 @api("GET", "/nodes/{node}/lxc")
 async def ct_list(ctx: Ctx) -> Any:
     node = ctx.state.node(ctx.params["node"])
-    return Reply(None, raw=listing.ct_list_body(ctx.state, node))
+    # API2/LXC.pm vmlist: only guests with VM.Audit
+    visible = None if perms.is_root(ctx) else lambda g: ctx.allowed(f"/vms/{g.vmid}", "VM.Audit")
+    return Reply(None, raw=listing.ct_list_body(ctx.state, node, visible))
 
 
 @api("POST", "/nodes/{node}/lxc")
 async def ct_create(ctx: Ctx) -> Any:
+    perms.check_create(ctx, ctx.params)
     params = dict(ctx.params)
     node = params.pop("node")
     task = await ctx.state.create_ct(node, params, ctx.user)
@@ -52,6 +63,7 @@ async def ct_index(ctx: Ctx) -> Any:
 @api("DELETE", "/nodes/{node}/lxc/{vmid}")
 async def ct_destroy(ctx: Ctx) -> Any:
     p = ctx.params
+    _vm(ctx, "VM.Allocate")
     task = await ctx.state.destroy_ct(
         p["node"], p["vmid"], ctx.user, force=p.get("force", 0), purge=p.get("purge", 0)
     )
@@ -61,6 +73,7 @@ async def ct_destroy(ctx: Ctx) -> Any:
 @api("GET", "/nodes/{node}/lxc/{vmid}/config")
 async def ct_config(ctx: Ctx) -> Any:
     s = ctx.state
+    _vm(ctx, "VM.Audit")
     g = _ct(ctx)
     snapname = ctx.params.get("snapshot")
     if snapname is not None:
@@ -80,6 +93,12 @@ async def ct_config(ctx: Ctx) -> Any:
 async def ct_config_set(ctx: Ctx) -> Any:
     p = dict(ctx.params)
     node, vmid = p.pop("node"), p.pop("vmid")
+    _vm(ctx, *perms.VM_CONFIG_PRIVS, any_=True)
+    g = _ct(ctx)
+    changes = {k: v for k, v in p.items() if k not in ("delete", "digest", "revert")}
+    deleted = [d for d in str(p.get("delete") or "").replace(";", ",").split(",") if d]
+    pool = ctx.state.access.pool_of(vmid)
+    perms.check_config_options(ctx, vmid, pool, changes, ctx.state.effective_config(g), deleted)
     await ctx.state.set_ct_config(node, vmid, p, ctx.user)
     return None
 
@@ -95,6 +114,7 @@ async def ct_status_index(ctx: Ctx) -> Any:
 
 @api("GET", "/nodes/{node}/lxc/{vmid}/status/current")
 async def ct_status(ctx: Ctx) -> Any:
+    _vm(ctx, "VM.Audit")
     g = _ct(ctx)
     return views.ct_status(g, ctx.state.now(), ctx.state.nodes[g.node])
 
@@ -102,6 +122,7 @@ async def ct_status(ctx: Ctx) -> Any:
 def _power(action: str):
     async def handler(ctx: Ctx) -> Any:
         p = dict(ctx.params)
+        _vm(ctx, "VM.PowerMgmt")
         node, vmid = p.pop("node"), p.pop("vmid")
         task = await ctx.state.ct_action(node, vmid, action, ctx.user, **p)
         return task.upid
@@ -125,6 +146,7 @@ async def ct_interfaces(ctx: Ctx) -> Any:
         p = ctx.params
         path = f"/nodes/{p['node']}/lxc/{p['vmid']}/interfaces"
         raise PveError(501, f"Method 'GET {path}' not implemented")
+    _vm(ctx, "VM.Audit")
     return views.interfaces(_ct(ctx))
 
 
@@ -132,18 +154,31 @@ async def ct_interfaces(ctx: Ctx) -> Any:
 async def ct_clone(ctx: Ctx) -> Any:
     p = dict(ctx.params)
     node, vmid = p.pop("node"), p.pop("vmid")
+    # API2/LXC.pm clone_vm: VM.Clone on the source, VM.Allocate on the new id (or its pool),
+    # Datastore.AllocateSpace on the target storage, SDN.Use on the bridges
+    _vm(ctx, "VM.Clone")
+    perms.check_pool_exists(ctx, p.get("pool"))
+    perms.check_vm_allocate(ctx, int(p["newid"]), p.get("pool"))
+    src = _ct(ctx)
+    if p.get("storage"):
+        ctx.check(f"/storage/{p['storage']}", "Datastore.AllocateSpace")
+    for key, value in src.config.items():
+        if key.startswith("net"):
+            perms.check_bridge(ctx, value)
     task = await ctx.state.clone_ct(node, vmid, p, ctx.user)
     return task.upid
 
 
 @api("GET", "/nodes/{node}/lxc/{vmid}/snapshot")
 async def snapshot_list(ctx: Ctx) -> Any:
+    _vm(ctx, "VM.Audit")
     return ctx.state.snapshot_list(_ct(ctx))
 
 
 @api("POST", "/nodes/{node}/lxc/{vmid}/snapshot")
 async def snapshot_create(ctx: Ctx) -> Any:
     p = ctx.params
+    _vm(ctx, "VM.Snapshot")
     task = await ctx.state.snapshot_create(
         p["node"], p["vmid"], p["snapname"], ctx.user, p.get("description", "")
     )
@@ -152,6 +187,7 @@ async def snapshot_create(ctx: Ctx) -> Any:
 
 @api("GET", "/nodes/{node}/lxc/{vmid}/snapshot/{snapname}")
 async def snapshot_index(ctx: Ctx) -> Any:
+    _vm(ctx, "VM.Audit")
     g = _ct(ctx)
     name = ctx.params["snapname"]
     if name not in g.snapshots:
@@ -162,6 +198,7 @@ async def snapshot_index(ctx: Ctx) -> Any:
 @api("DELETE", "/nodes/{node}/lxc/{vmid}/snapshot/{snapname}")
 async def snapshot_delete(ctx: Ctx) -> Any:
     p = ctx.params
+    _vm(ctx, "VM.Snapshot")
     task = await ctx.state.snapshot_delete(
         p["node"], p["vmid"], p["snapname"], ctx.user, p.get("force", 0)
     )
@@ -171,6 +208,7 @@ async def snapshot_delete(ctx: Ctx) -> Any:
 @api("POST", "/nodes/{node}/lxc/{vmid}/snapshot/{snapname}/rollback")
 async def snapshot_rollback(ctx: Ctx) -> Any:
     p = ctx.params
+    _vm(ctx, "VM.Snapshot", "VM.Snapshot.Rollback", any_=True)
     task = await ctx.state.snapshot_rollback(
         p["node"], p["vmid"], p["snapname"], ctx.user, p.get("start", 0)
     )
@@ -180,6 +218,7 @@ async def snapshot_rollback(ctx: Ctx) -> Any:
 @api("GET", "/nodes/{node}/lxc/{vmid}/rrddata")
 async def rrddata(ctx: Ctx) -> Any:
     s = ctx.state
+    _vm(ctx, "VM.Audit")
     g = _ct(ctx)
     node = s.nodes[g.node]
     return stats.rrddata(g, ctx.params["timeframe"], s.now(), s.seed, views.guest_cpus(g, node))

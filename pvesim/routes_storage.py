@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from pvesim import views
+from pvesim import perms, views
 from pvesim.errors import PveError
 from pvesim.router import Ctx, api
+
+_READ = ("Datastore.Audit", "Datastore.AllocateSpace")
 
 
 @api("GET", "/nodes/{node}/storage")
@@ -21,6 +23,9 @@ async def storage_list(ctx: Ctx) -> Any:
             continue
         if wanted and not any(st.supports(c) for c in wanted):
             continue
+        # pve-storage `src/PVE/API2/Storage/Status.pm` index: Datastore.Audit or AllocateSpace
+        if not ctx.allowed(f"/storage/{st.id}", *_READ, any_=True):
+            continue
         out.append(views.storage_entry(st))
     return out
 
@@ -28,24 +33,34 @@ async def storage_list(ctx: Ctx) -> Any:
 @api("GET", "/nodes/{node}/storage/{storage}/content")
 async def storage_content(ctx: Ctx) -> Any:
     p = ctx.params
+    # pve-storage `src/PVE/API2/Storage/Content.pm` index: read access to the storage, then
+    # only the volumes check_volume_access lets through
+    ctx.check(f"/storage/{p['storage']}", *_READ, any_=True)
     st = ctx.state.storage_of(p["node"], p["storage"])
     content, vmid = p.get("content"), p.get("vmid")
+    root = perms.is_root(ctx)
     return [
         views.volume_entry(v)
         for v in sorted(st.volumes.values(), key=lambda v: v.volid)
-        if (content is None or v.content == content) and (vmid is None or v.vmid == vmid)
+        if (content is None or v.content == content)
+        and (vmid is None or v.vmid == vmid)
+        and (root or perms.may_see_volume(ctx, v.volid))
     ]
 
 
 @api("GET", "/nodes/{node}/storage/{storage}/content/{volume}")
 async def volume_get(ctx: Ctx) -> Any:
     p = ctx.params
+    _, volid = ctx.state.real_volid(p["node"], p.get("storage"), p["volume"])
+    perms.check_volume_access(ctx, volid, None)
     return ctx.state.volume_attributes(p["node"], p.get("storage"), p["volume"])
 
 
 @api("PUT", "/nodes/{node}/storage/{storage}/content/{volume}")
 async def volume_update(ctx: Ctx) -> Any:
     p = ctx.params
+    _, volid = ctx.state.real_volid(p["node"], p.get("storage"), p["volume"])
+    perms.check_volume_access(ctx, volid, None)
     ctx.state.update_volume(
         p["node"], p.get("storage"), p["volume"], p.get("notes"), p.get("protected")
     )
@@ -55,6 +70,8 @@ async def volume_update(ctx: Ctx) -> Any:
 @api("DELETE", "/nodes/{node}/storage/{storage}/content/{volume}")
 async def volume_delete(ctx: Ctx) -> Any:
     p = ctx.params
+    _, volid = ctx.state.real_volid(p["node"], p.get("storage"), p["volume"])
+    perms.check_volume_access(ctx, volid, None)
     task = await ctx.state.delete_volume(p["node"], p.get("storage"), p["volume"], ctx.user)
     delay = p.get("delay")
     if delay:

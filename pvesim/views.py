@@ -79,6 +79,14 @@ def resource_node(node: Node, now: float) -> dict[str, Any]:
     }
 
 
+#: What pve-manager `PVE/API2Tools.pm` extract_node_stats leaves out without Sys.Audit.
+NODE_STATS = ("uptime", "cpu", "mem", "disk", "maxcpu", "maxmem", "maxdisk")
+
+
+def without_stats(entry: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in entry.items() if k not in NODE_STATS}
+
+
 def resource_storage(node: Node, s: Storage) -> dict[str, Any]:
     return {
         "id": f"storage/{node.name}/{s.id}",
