@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from contextlib import suppress
 from typing import TYPE_CHECKING
 
 from proximity_tui import errors as e
@@ -105,10 +106,15 @@ async def check_identity(report: Report, client: ProxmoxClient, px: ProxmoxSetti
         if isinstance(info, dict) and "privsep" in info:
             privsep = str(info["privsep"]) not in ("0", "False", "false")
     except e.ProximityError:
-        privsep = None  # a token may not read itself (needs User.Modify): say so
-    sep = {True: "with privilege separation", False: "without privilege separation"}.get(
-        privsep,
-        "privilege separation unknown",  # type: ignore[arg-type]
+        privsep = None  # a token may not read itself (needs User.Modify)
+    if privsep is None and user == "root@pam":
+        # root@pam holds every privilege: a root token lacking one is privilege-separated.
+        with suppress(e.ProximityError):
+            privsep = "Sys.Audit" not in await _privileges_at(client, "/")
+    sep = (
+        "privilege separation unknown"
+        if privsep is None
+        else ("with" if privsep else "without") + " privilege separation"
     )
     detail = f"API token {user}!{px.token_name} ({sep})"
     if user == "root@pam" and privsep is not True:
@@ -151,6 +157,13 @@ async def check_permissions(
             if priv not in held[need.path]:
                 by_feature[need.feature][need.path].append(priv)
     features = list(dict.fromkeys(n.feature for n in needs))
+    if by_feature and role_missing:
+        report.add(
+            f"permissions: role {DEFAULT_ROLE}",
+            FAIL,
+            f"the grants below use the role {DEFAULT_ROLE}, which does not exist yet",
+            pveum_role_add(DEFAULT_ROLE, role_privileges(pve_major)),
+        )
     for feature in features:
         missing = by_feature.get(feature)
         if not missing:
@@ -159,10 +172,7 @@ async def check_permissions(
         detail = "missing " + "; ".join(
             f"{', '.join(dict.fromkeys(privs))} on {path}" for path, privs in missing.items()
         )
-        lines = []
-        if role_missing:
-            lines.append(pveum_role_add(DEFAULT_ROLE, role_privileges(pve_major)))
-        lines += [pveum_acl(path, DEFAULT_ROLE, px.user, px.token_name) for path in missing]
+        lines = [pveum_acl(path, DEFAULT_ROLE, px.user, px.token_name) for path in missing]
         report.add(f"permissions: {feature}", FAIL, detail, "\n".join(lines))
 
 

@@ -142,7 +142,8 @@ def principal_args(user: str, token_name: str | None) -> list[str]:
     with privilege separation holds only what both it and its user hold (pve-access-control
     `src/PVE/RPCEnvironment.pm`), and granting the user too is harmless when it has no privsep."""
     if token_name:
-        return ["--users", user, "--tokens", f"{user}!{token_name}"]
+        token = ["--tokens", f"{user}!{token_name}"]
+        return token if user == "root@pam" else ["--users", user, *token]  # root has all
     return ["--users", user]
 
 

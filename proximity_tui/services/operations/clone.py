@@ -112,6 +112,7 @@ async def clone(svc: AppService, source: AppView, new_hostname: str) -> AppView:
                 hostname,
                 snapname=state.get("snapshot"),
                 full=True,
+                pool=svc.deploy_settings.pool,  # VM.Allocate on the pool covers the new id
                 description=description_for(new_id),
             )
         except BaseException as exc:

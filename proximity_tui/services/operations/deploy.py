@@ -274,10 +274,14 @@ class DeployPipeline:
         job = self.job
         keyctl_by_api = self.s.client.auth_kind == "ticket" and self.s.api_user == "root@pam"
         features = "nesting=1,keyctl=1" if keyctl_by_api else "nesting=1"
-        await ctx.save_state(create_requested=True)
+        # Tags at create are checked on /vms/<vmid> before the CT joins the pool (pve-guest-common
+        # GuestHelpers.pm assert_tag_permissions, called with no pool): a token granted on its
+        # pool only would get 403. Then the tag goes on with the `pct set` below, as root.
+        tag_by_pct = bool(self.s.deploy_settings.pool) and not keyctl_by_api
+        await ctx.save_state(create_requested=True, tag_by_pct=tag_by_pct)
         for attempt in range(CREATE_ATTEMPTS):
             try:
-                upid = await self._create_call(features)
+                upid = await self._create_call(features, tags=not tag_by_pct)
                 break
             except ProxmoxError as exc:
                 if "already exists" not in exc.pve_message or attempt == CREATE_ATTEMPTS - 1:
@@ -297,9 +301,12 @@ class DeployPipeline:
         if not keyctl_by_api:
             # Proxmox lets only root@pam itself set keyctl through the API: use pct on the node.
             ctx.log("setting features nesting=1,keyctl=1 with pct (not allowed to API tokens)")
-            await self.s.exec.pct(job.node, "set", str(job.vmid), "-features", "nesting=1,keyctl=1")
+            tag = ["-tags", TAG] if tag_by_pct else []
+            await self.s.exec.pct(
+                job.node, "set", str(job.vmid), "-features", "nesting=1,keyctl=1", *tag
+            )
 
-    async def _create_call(self, features: str) -> str:
+    async def _create_call(self, features: str, *, tags: bool = True) -> str:
         job = self.job
         return await self.s.client.create_ct(
             job.node,
@@ -314,7 +321,8 @@ class DeployPipeline:
             features=features,
             unprivileged=True,
             onboot=True,
-            tags=TAG,
+            tags=TAG if tags else None,
+            pool=self.s.deploy_settings.pool,
             description=description_for(job.app_id),
             password=secrets.token_urlsafe(24),
         )
@@ -326,7 +334,9 @@ class DeployPipeline:
         try:
             if ctx.state.get("create_uncertain"):
                 await self.s.containers.appears(job.node, job.vmid, late_grace(self.s.client))
-            if not await self.s.containers.owned_by(job.node, job.vmid, job.app_id):
+            # Tagged only after the create (see `create`): its hostname identifies it meanwhile.
+            name = job.hostname if ctx.state.get("tag_by_pct") else None
+            if not await self.s.containers.owned_by(job.node, job.vmid, job.app_id, name):
                 return None
             await self.s.containers.destroy(ctx, job.node, job.vmid)
         except BaseException:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -85,28 +86,17 @@ async def apply_setup(
         if not value:
             raise SetupFailed("the token was created but Proxmox returned no secret")
         for path in plan.paths:
+            grant: dict[str, Any] = {
+                "path": path,
+                "roles": n.role,
+                "users": n.user,
+                "tokens": plan.token_id,
+            }
             await step(
                 f"granted role {n.role} on {path} to {n.user} and {plan.token_id}",
-                lambda path=path: req(
-                    "PUT",
-                    "access",
-                    "acl",
-                    path=path,
-                    roles=n.role,
-                    users=n.user,
-                    tokens=plan.token_id,
-                ),  # fmt: skip
+                partial(req, "PUT", "access", "acl", **grant),
                 f"removed the grant on {path}",
-                lambda path=path: req(
-                    "PUT",
-                    "access",
-                    "acl",
-                    path=path,
-                    roles=n.role,
-                    users=n.user,
-                    tokens=plan.token_id,
-                    delete=1,
-                ),  # fmt: skip
+                partial(req, "PUT", "access", "acl", **grant, delete=1),
             )
     except BaseException as exc:
         undone = []
