@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import re
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 from proximity_tui import errors as e
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from proximity_tui.config import DeploySettings
     from proximity_tui.proxmox.client import ProxmoxClient
     from proximity_tui.proxmox.exec import ContainerExec
-    from proximity_tui.proxmox.models import Appliance, Storage
+    from proximity_tui.proxmox.models import Storage
     from proximity_tui.services.journal import Journal
 
 #: Storage types whose CT volumes can be snapshotted: their plugins' `volume_has_feature`
@@ -189,56 +189,30 @@ def check_dhcp(report: Report, journal: Journal | None, deploy: DeploySettings) 
         report.add("dhcp", OK, f"DHCP answered the last deploy (#{op.id}, {op.hostname}, {when})")
 
 
-def _alpine_key(app: Appliance) -> tuple[tuple[int, ...], str]:
-    m = re.match(r"alpine-(\d+(?:\.\d+)*)-", app.template)
-    nums = tuple(int(x) for x in m.group(1).split(".")) if m else ()
-    return nums, app.template
-
-
-def newest_alpine(appliances: list[Appliance]) -> str | None:
-    alpine = [a for a in appliances if a.template.startswith("alpine-") and "default" in a.template]
-    return max(alpine, key=_alpine_key).template if alpine else None
-
-
 async def check_template(
     report: Report, client: ProxmoxClient, nodes: list[str], deploy: DeploySettings
 ) -> None:
+    """The template a deploy would use, resolved as the deploy resolves it (`templates.py`):
+    a pinned name must still be on the node or in its index (Proxmox's index rotates builds)."""
+    from proximity_tui.services.templates import newest_alpine, resolve_template
+
     node = nodes[0]
+    pinned = deploy.template or None
     try:
-        index = await client.appliances(node)
+        choice = await resolve_template(client, node, pinned)
+    except e.ValidationError as exc:
+        fix = "run `pveam update` on the node"
+        if pinned:
+            with suppress(e.ProximityError):
+                newest = newest_alpine([a.template for a in await client.appliances(node)])
+                if newest:
+                    fix = f'remove [deploy] template (or set it to "{newest}")'
+        report.add("template", FAIL, f"{exc}: deploys fail at the template step", fix)
+        return
     except e.ProximityError as exc:
-        report.add("template", WARN, f"cannot read the template index of {node}: {exc}")
+        report.add("template", WARN, f"cannot read the templates of {node}: {exc}")
         return
-    newest = newest_alpine(index)
-    wanted = deploy.template
-    offered = {a.template for a in index}
-    if not wanted or wanted in offered:
-        detail = f"{wanted} is in {node}'s index" if wanted else f"newest Alpine: {newest}"
-        if wanted and newest and newest != wanted:
-            detail += f" (newest Alpine: {newest})"
-        report.add("template", OK if (wanted or newest) else WARN, detail)
-        return
-    try:
-        present = await client.storage_content(node, deploy.template_storage, "vztmpl")
-    except e.ProximityError:
-        present = []
-    if any(v.volid.endswith("/" + wanted) for v in present):
-        report.add(
-            "template",
-            OK,
-            f"{wanted} is no longer in the index but is already on {deploy.template_storage}",
-        )
-        return
-    report.add(
-        "template",
-        FAIL,
-        f"{wanted} is no longer in {node}'s template index (templates rotate) and is not on "
-        f"{deploy.template_storage}: deploys fail at the template step"
-        + (f"; newest Alpine: {newest}" if newest else ""),
-        f'set [deploy] template = "{newest}" (or `pveam update` on the node)'
-        if newest
-        else "run `pveam update` on the node",
-    )
+    report.add("template", OK, f"{choice.name} ({choice.source}): {choice.describe(node)}")
 
 
 async def check_pct(report: Report, exec_: ContainerExec, nodes: list[str]) -> None:

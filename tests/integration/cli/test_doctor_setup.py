@@ -56,8 +56,8 @@ def test_doctor_template_rotated_out_of_the_index(cli_env, sim_process, tmp_path
     assert res.returncode == 1
     (check,) = [c for c in json.loads(res.stdout)["checks"] if c["name"] == "template"]
     assert check["status"] == "fail"
-    assert "no longer in pve1's template index" in check["detail"]
-    assert check["fix"].startswith('set [deploy] template = "alpine-3.')
+    assert "is neither on node pve1 nor in its appliance index" in check["detail"]
+    assert check["fix"].startswith('remove [deploy] template (or set it to "alpine-3.')
 
 
 def test_doctor_without_a_config_says_so(tmp_path):
