@@ -245,14 +245,17 @@ class OperationContext:
         level = "info" if status == "succeeded" else "error"
         # The app's URL rides on the last event: a notification can offer it without a lookup.
         extra = {"url": self.state["url"]} if self.state.get("url") else None
+        await self.flush()
+        full = {"state": dict(self.state), **(result or {})}
+        # The row is final before anyone hears FINISHED: a listener that reloads the journal on it
+        # (the detail screen's Operations tab) must not read `running` and keep it for good.
+        await asyncio.to_thread(
+            self._ops.journal.finish, self.op_id, status, error=error, result=full, step=self.step
+        )
         await self.emit(
             ev.FINISHED, message or status, level=level, status=status, progress=None, extra=extra
         )
         await self.flush()
-        full = {"state": dict(self.state), **(result or {})}
-        await asyncio.to_thread(
-            self._ops.journal.finish, self.op_id, status, error=error, result=full, step=self.step
-        )
         self._ops.live.pop(self.op_id, None)
 
 
