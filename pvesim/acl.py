@@ -71,11 +71,20 @@ _PRIVGROUPS: dict[str, dict[str, tuple[str, ...]]] = {
 }  # fmt: skip
 
 
-def _builtin_roles() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+#: Privileges PVE 7 did not have: SDN.Use and the resource mappings came with pve-access-control
+#: 8.0.0~3 (debian/changelog: "add new SDN.Use privilege in PVESDNUser role", "add privileges
+#: and paths for cluster resource mapping").
+NEW_IN_8 = frozenset({"SDN.Use", "Mapping.Audit", "Mapping.Modify", "Mapping.Use"})
+
+
+def _builtin_roles(
+    missing: frozenset[str] = frozenset(),
+) -> tuple[frozenset[str], dict[str, frozenset[str]]]:
     """AccessControl.pm create_roles: PVE<Cat>Admin / PVE<Cat>User / PVEAuditor / PVEAdmin."""
     valid = {"Permissions.Modify"}
     roles: dict[str, set[str]] = {"NoAccess": set()}
-    for cat, groups in _PRIVGROUPS.items():
+    for cat, all_groups in _PRIVGROUPS.items():
+        groups = {k: tuple(p for p in v if p not in missing) for k, v in all_groups.items()}
         for kind in ("root", "admin", "user", "audit"):
             valid.update(groups[kind])
         for priv in groups["admin"] + groups["user"] + groups["audit"]:
@@ -149,10 +158,13 @@ Subject = tuple[str, str]
 class AccessControl:
     """user.cfg in memory: users and their tokens, groups, roles, pools, and the ACL."""
 
-    def __init__(self) -> None:
+    def __init__(self, major: int = 9) -> None:
+        self.valid_privs, self.builtin_roles = (
+            _builtin_roles(NEW_IN_8) if major < 8 else (VALID_PRIVS, BUILTIN_ROLES)
+        )
         self.users: dict[str, User] = {"root@pam": User(comment="")}
         self.groups: dict[str, set[str]] = {}
-        self.roles: dict[str, frozenset[str]] = dict(BUILTIN_ROLES)
+        self.roles: dict[str, frozenset[str]] = dict(self.builtin_roles)
         self.pools: dict[str, Pool] = {}
         #: path -> subject -> role -> propagate (0/1)
         self.acl: dict[str, dict[Subject, dict[str, int]]] = {}
@@ -317,7 +329,7 @@ class AccessControl:
                 for uid, u in self.users.items()
             },
             "groups": {g: sorted(m) for g, m in self.groups.items()},
-            "roles": {r: sorted(p) for r, p in self.roles.items() if r not in BUILTIN_ROLES},
+            "roles": {r: sorted(p) for r, p in self.roles.items() if r not in self.builtin_roles},
             "pools": {
                 n: {"comment": p.comment, "vms": sorted(p.vms), "storage": sorted(p.storage)}
                 for n, p in self.pools.items()
@@ -333,8 +345,8 @@ class AccessControl:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> AccessControl:
-        ac = cls()
+    def from_dict(cls, data: dict[str, Any], major: int = 9) -> AccessControl:
+        ac = cls(major)
         for uid, u in data.get("users", {}).items():
             ac.users[uid] = User(
                 enable=int(u.get("enable", 1)),

@@ -21,6 +21,7 @@ from aiohttp import web
 
 from pvesim import (  # noqa: F401 - importing registers the handlers
     routes_access,
+    routes_admin,
     routes_cluster,
     routes_lxc,
     routes_storage,

@@ -11,7 +11,7 @@ import uuid
 from typing import Any
 
 from pvesim import versions
-from pvesim.acl import VALID_PRIVS, Pool, User, normalize_path, perm_denied, valid_path
+from pvesim.acl import Pool, User, normalize_path, perm_denied, valid_path
 from pvesim.errors import PveError, param_error
 from pvesim.router import Ctx, api
 
@@ -156,10 +156,9 @@ async def token_create(ctx: Ctx) -> Any:
 
 @api("GET", "/access/roles")
 async def roles(ctx: Ctx) -> Any:
-    from pvesim.acl import BUILTIN_ROLES
-
+    builtin = ctx.state.access.builtin_roles
     return [
-        {"roleid": r, "privs": ",".join(sorted(p)), "special": int(r in BUILTIN_ROLES)}
+        {"roleid": r, "privs": ",".join(sorted(p)), "special": int(r in builtin)}
         for r, p in sorted(ctx.state.access.roles.items())
     ]
 
@@ -171,8 +170,11 @@ async def role_create(ctx: Ctx) -> Any:
     ctx.check("/access", "Sys.Modify")
     access = ctx.state.access
     roleid = ctx.params["roleid"]
+    if ctx.state.release.major >= 8 and roleid.upper().startswith("PVE"):
+        msg = "cannot use role ID starting with the (case-insensitive) 'PVE' namespace"
+        raise param_error({"roleid": msg})
     privs = _list(ctx.params.get("privs"))
-    bad = [priv for priv in privs if priv not in VALID_PRIVS]
+    bad = [priv for priv in privs if priv not in access.valid_privs]
     if bad:
         raise param_error({"privs": f"invalid privilege '{bad[0]}'"})
     if roleid in access.roles:

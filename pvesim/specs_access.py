@@ -20,6 +20,12 @@ _POOL_MEMBERS = {
 _STORAGE_TYPES = ("btrfs", "cephfs", "cifs", "dir", "esxi", "iscsi", "iscsidirect", "lvm",
                   "lvmthin", "nfs", "pbs", "rbd", "zfs", "zfspool")  # fmt: skip
 
+_TOKEN = {"userid": _USERID, "tokenid": required(string(pattern=_REALM))}
+_IFACE_TYPES = (
+    "bridge", "bond", "eth", "alias", "vlan", "fabric", "OVSBridge", "OVSBond", "OVSPort",
+    "OVSIntPort", "vnet", "any_bridge", "any_local_bridge", "include_sdn",
+)  # fmt: skip
+
 ACCESS_SPECS: dict[tuple[str, str], dict[str, Param]] = {
     ("GET", "/access/permissions"): {
         "path": string(),
@@ -74,4 +80,14 @@ ACCESS_SPECS: dict[tuple[str, str], dict[str, Param]] = {
     ("PUT", "/pools/{poolid}"): dict(_POOL_MEMBERS),
     ("GET", "/storage"): {"type": string(enum=_STORAGE_TYPES)},
     ("GET", "/nodes/{node}/apt/versions"): {"node": required(string(format="pve-node"))},
+    ("GET", "/access/users/{userid}/token/{tokenid}"): _TOKEN,
+    ("DELETE", "/access/users/{userid}/token/{tokenid}"): _TOKEN,
+    ("DELETE", "/access/users/{userid}"): {"userid": _USERID},
+    ("DELETE", "/access/roles/{roleid}"): {"roleid": required(string(format="pve-roleid"))},
+    ("DELETE", "/pools/{poolid}"): {"poolid": required(string(format="pve-poolid"))},
+    ("DELETE", "/pools"): {"poolid": required(string(format="pve-poolid"))},
+    ("GET", "/nodes/{node}/network"): {
+        "node": required(string(format="pve-node")),
+        "type": string(enum=_IFACE_TYPES),
+    },
 }

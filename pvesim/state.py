@@ -54,7 +54,7 @@ class ClusterState(PowerOps, CreateOps, SnapshotOps, ConfigOps, StorageOps, Volu
         #: The PVE release every node runs (`versions.py`).
         self.release: Release = release(self.profile.major)
         #: Users, tokens, roles, pools and ACLs (`acl.py`).
-        self.access = AccessControl()
+        self.access = AccessControl(self.release.major)
         self.rng = random.Random(seed)
         self.nodes: dict[str, Node] = {}
         self.guests: dict[int, Guest] = {}
@@ -215,7 +215,7 @@ class ClusterState(PowerOps, CreateOps, SnapshotOps, ConfigOps, StorageOps, Volu
             raise ValueError("unsupported simulator state file (version)")
         state = cls(clock, faults, seed=int(data.get("seed", 0)), profile=profile)
         if data.get("access"):
-            state.access = AccessControl.from_dict(data["access"])
+            state.access = AccessControl.from_dict(data["access"], state.release.major)
         state.leases = dict(data.get("leases", {}))
         state._next_lease = int(data.get("next_lease", 10))
         for node in data["nodes"]:

@@ -155,3 +155,51 @@ def test_admin_api_refuses_bad_input_and_changes_nothing(sim, root):
     with pytest.raises(ResourceException) as exc:
         root.pools.post(poolid="proximity")
     assert exc.value.content == "create pool failed: pool 'proximity' already exists"
+
+
+def test_setup_can_be_undone_and_bridges_show_by_sdn_grant(sim, root):
+    root.access.roles.post(roleid="Tmp", privs="VM.Audit")
+    root.access.users.post(userid="tmp@pve")
+    root.pools.post(poolid="tmp")
+    made = root.access.users("tmp@pve").token("app").post()
+    assert root.access.users("tmp@pve").token("app").get() == {"privsep": 1, "expire": 0}
+    px = _token_api(sim, made["full-tokenid"], made["value"])
+    assert px.nodes("pve1").network.get(type="any_bridge") == []
+    root.access.users.post(userid="other@pve")
+    root.access.acl.put(path="/sdn/zones/localnetwork/vmbr0", roles="PVESDNUser",
+                        users="tmp@pve", tokens="tmp@pve!app")  # fmt: skip
+    assert [i["iface"] for i in px.nodes("pve1").network.get(type="any_bridge")] == ["vmbr0"]
+    with pytest.raises(ResourceException) as exc:
+        root.access.roles.post(roleid="pveX", privs="VM.Audit")
+    assert exc.value.errors == {
+        "roleid": "cannot use role ID starting with the (case-insensitive) 'PVE' namespace"
+    }
+    # the undo, in reverse order
+    root.access.users("tmp@pve").delete()
+    root.pools("tmp").delete()
+    root.access.roles("Tmp").delete()
+    assert "tmp@pve" not in {u["userid"] for u in root.access.users.get()}
+    assert "tmp" not in {p["poolid"] for p in root.pools.get()}
+    assert not any(a["ugid"].startswith("tmp@pve") for a in root.access.acl.get())
+    with pytest.raises(Exception):  # noqa: B017 - the token went with its user
+        px.version.get()
+    with pytest.raises(ResourceException) as exc:
+        root.access.roles("PVEAuditor").delete()
+    assert exc.value.content == "auto-generated role 'PVEAuditor' cannot be deleted"
+
+
+def test_pve7_knows_no_sdn_use_and_does_not_check_bridges():
+    with Simulator(time_scale=0, profiles="pve7,privsep-token") as sim:
+        root = px_password(sim.info)
+        with pytest.raises(ResourceException) as exc:
+            root.access.roles.post(roleid="Proximity", privs="VM.Audit,SDN.Use")
+        assert exc.value.errors == {"privs": "invalid privilege 'SDN.Use'"}
+        root.access.roles.post(roleid="Proximity", privs=PRIVS.replace(",SDN.Use", ""))
+        root.pools.post(poolid="proximity")
+        root.access.acl.put(path="/pool/proximity", roles="Proximity", users="root@pam",
+                            tokens="root@pam!proximity")  # fmt: skip
+        root.access.acl.put(path="/storage", roles="Proximity", tokens="root@pam!proximity")
+        px = px_token(sim.info)
+        create = dict(vmid=400, ostemplate=TEMPLATE, rootfs="local-lvm:2", net0=NET,
+                      pool="proximity", unprivileged=1)  # fmt: skip
+        assert wait(px, "pve1", px.nodes("pve1").lxc.post(**create))["exitstatus"] == "OK"
