@@ -152,9 +152,12 @@ def check_config_options(
             access.check_vm(ctx.user, vmid, pool, ("VM.Allocate",))
         elif opt == "hookscript":
             raise perm_denied("changing the hookscript is only allowed for root@pam")
+        elif opt == "tags":
+            # GuestHelpers.pm assert_tag_permissions: check_vm_perm with no pool, so at create
+            # the new id (not yet a pool member) needs VM.Config.Options on /vms/{vmid} itself;
+            # tags are free-form by default (datacenter.cfg user-tag-access)
+            access.check_vm(ctx.user, vmid, None, ("VM.Config.Options",))
         else:
-            # tags: GuestHelpers.pm assert_tag_permissions (VM.Config.Options; free tags by
-            # default); everything else: VM.Config.Options
             access.check_vm(ctx.user, vmid, pool, ("VM.Config.Options",))
 
 

@@ -203,3 +203,20 @@ def test_pve7_knows_no_sdn_use_and_does_not_check_bridges():
         create = dict(vmid=400, ostemplate=TEMPLATE, rootfs="local-lvm:2", net0=NET,
                       pool="proximity", unprivileged=1)  # fmt: skip
         assert wait(px, "pve1", px.nodes("pve1").lxc.post(**create))["exitstatus"] == "OK"
+
+
+def test_tags_at_create_need_the_new_id_not_the_pool(sim, root):
+    """pve-guest-common assert_tag_permissions checks /vms/<vmid> without the pool: a token whose
+    VM privileges come from the pool cannot tag a CT it creates there, only tag it later."""
+    made = root.access.users("proximity@pve").token("tags").post()
+    for path in ("/pool/proximity", "/storage", "/sdn/zones/localnetwork/vmbr0"):
+        root.access.acl.put(path=path, roles="Proximity", tokens="proximity@pve!tags")
+    px = _token_api(sim, made["full-tokenid"], made["value"])
+    create = dict(vmid=410, ostemplate=TEMPLATE, rootfs="local-lvm:2", net0=NET,
+                  pool="proximity", unprivileged=1)  # fmt: skip
+    assert _denied(px.nodes("pve1").lxc.post, **create, tags="proximity") == (
+        "Permission check failed (/vms/410, VM.Config.Options)"
+    )
+    assert wait(px, "pve1", px.nodes("pve1").lxc.post(**create))["exitstatus"] == "OK"
+    px.nodes("pve1").lxc(410).config.put(tags="proximity")
+    assert px.nodes("pve1").lxc(410).config.get()["tags"] == "proximity"

@@ -70,11 +70,6 @@ async def test_setup_then_doctor_then_lifecycle(sim, tmp_path):
         services.close(wait=30)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pvesim does not yet add a CT created or cloned with pool= to the pool (pve-container "
-    "API2/LXC.pm add_vm_to_pool; h5's simulator work): remove this mark when it does",
-)
 async def test_deployed_and_cloned_cts_go_into_the_pool(sim, tmp_path):
     config = tmp_path / "config.toml"
     write_config(config, sim.client_settings(auth="password"))
