@@ -53,6 +53,8 @@ if TYPE_CHECKING:
     from proximity_tui.views import StatusSnapshot
 
 LOG_TAIL = 200
+#: After a follow stream ended by itself, look again this often (the app may be running already).
+FOLLOW_RETRY_SECONDS = 3.0
 COMPACT_HEIGHT = 32
 
 
@@ -93,6 +95,9 @@ class AppDetailScreen(LiveScreen):
         self.initial_tab = tab or "settings"
         self.revealed: dict[str, str] = {}
         self.follow = False
+        #: The follow stream ended by itself (compose logs -f exits when the app restarts or
+        #: stops): it resumes once the app runs again.
+        self._follow_ended = False
         self.search = ""
         self.backups: list[Any] = []
         self.lines: deque[str] = deque(maxlen=LOG_LINES)
@@ -189,6 +194,19 @@ class AppDetailScreen(LiveScreen):
     def apps_applied(self, changed: set[str], removed: set[str]) -> None:
         if self.app_id in changed or self.app_id in removed:
             self._render_view()
+            self._resume_follow()
+
+    def _resume_follow(self) -> None:
+        """Follow again after the stream ended by itself, once the app is up and idle."""
+        view = self.view
+        if (
+            self._follow_ended
+            and self.follow
+            and view is not None
+            and view.status == "running"
+            and view.busy_op is None
+        ):
+            self._start_logs()
 
     def operation_events(self, events: list[Any]) -> None:
         mine = [e for e in events if e.app_id == self.app_id and e.kind == "finished"]
@@ -258,6 +276,8 @@ class AppDetailScreen(LiveScreen):
     def _log_status(self) -> None:
         if not self._log_loaded:
             mode = "loading logs…"
+        elif self.follow and self._follow_ended:
+            mode = "following · the stream ended (restart?), resumes when the app runs · f stops"
         elif self.follow:
             mode = "following · f stops"
         elif not self.lines:
@@ -271,6 +291,7 @@ class AppDetailScreen(LiveScreen):
         if self._stop is not None:
             self._stop.set()
         self._stop = threading.Event()
+        self._follow_ended = False
         self._buffer = LineBuffer(LOG_LINES)  # the old stream keeps writing to its own
         self.lines.clear()
         self.query_one(LogView).show([])
@@ -301,6 +322,9 @@ class AppDetailScreen(LiveScreen):
         if buffer is self._buffer:
             self._drain()
             self._log_loaded = True
+            if follow and not stop.is_set():  # ended by itself: say so, and resume when it runs
+                self._follow_ended = True
+                self.set_timer(FOLLOW_RETRY_SECONDS, self._resume_follow)
             self._log_status()
 
     def on_log_lines_arrived(self, _: LogLinesArrived) -> None:

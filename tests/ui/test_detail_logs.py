@@ -127,3 +127,25 @@ async def test_logs_of_a_stopped_app_say_why_they_are_empty(world):
         await pilot.pause()
         assert "loading" not in _status(detail)
         assert "need it running" in _status(detail)
+
+
+async def test_following_resumes_after_the_app_restarts(world):
+    """compose logs -f ends when the app restarts: the pane says so instead of pretending to
+    follow, and follows again (with the lines the restart produced) once the app runs."""
+    services = world.services(1)
+    app = make_app(services, services.settings)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await on_screen(pilot, AppsScreen)
+        app.open_app(world.app_id(0), tab="logs")
+        detail = await on_screen(pilot, AppDetailScreen)
+        await wait_for(pilot, lambda: detail._log_loaded, timeout=20)
+        await pilot.press("f")
+        await wait_for(pilot, lambda: detail._log_loaded and "following" in _status(detail))
+        first_stream = detail._stop
+        await services.run(services.apps.restart_app(world.app_id(0)))
+        app.refresh_status()
+        # A new stream was started by itself (no key pressed), and it is following.
+        await wait_for(pilot, lambda: detail._stop is not first_stream, timeout=30)
+        await wait_for(pilot, lambda: detail._log_loaded and not detail._follow_ended, timeout=30)
+        assert detail.follow and "following · f stops" in _status(detail)
+        await wait_for(pilot, lambda: len(detail.lines) > 0, timeout=30)
