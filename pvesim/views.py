@@ -96,7 +96,7 @@ def resource_storage(node: Node, s: Storage) -> dict[str, Any]:
         "status": "available",
         "content": ",".join(s.content),
         "plugintype": s.type,
-        "shared": 0,
+        "shared": _shared(s),
         "disk": s.used(),
         "maxdisk": s.total,
     }
@@ -213,6 +213,14 @@ def interfaces(g: Guest) -> list[dict[str, Any]] | None:
     return [lo, eth0]
 
 
+#: Storage types whose volumes every node sees (pve-storage: the plugin's `shared` default).
+SHARED_TYPES = frozenset({"nfs", "cifs", "rbd", "cephfs", "pbs"})
+
+
+def _shared(s: Storage) -> int:
+    return int(s.type in SHARED_TYPES)
+
+
 def storage_entry(s: Storage) -> dict[str, Any]:
     used = s.used()
     return {
@@ -221,7 +229,7 @@ def storage_entry(s: Storage) -> dict[str, Any]:
         "content": ",".join(s.content),
         "active": 1,
         "enabled": 1,
-        "shared": 0,
+        "shared": _shared(s),
         "total": s.total,
         "used": used,
         "avail": max(0, s.total - used),

@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def run_doctor_command(args: argparse.Namespace) -> int:
     if getattr(args, "demo", False):
-        report = _demo_report()
+        report = _demo_report(tuple(getattr(args, "profile", None) or ()))
     else:
         settings = settings_from_args(args)
         if not settings.configured:
@@ -50,11 +50,11 @@ def run_doctor_command(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
-def _demo_report() -> Report:
+def _demo_report(profiles: tuple[str, ...] = ()) -> Report:
     from proximity_tui.demo import build_demo_services
     from proximity_tui.services.doctor import run_doctor
 
-    services = build_demo_services(seed_apps=False)
+    services = build_demo_services(seed_apps=False, profiles=profiles)
     try:
         return services.call(
             run_doctor(services.client, services.exec, services.settings, services.journal)

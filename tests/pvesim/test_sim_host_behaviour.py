@@ -162,3 +162,20 @@ async def test_pct_exec_keeps_the_callers_environment(sim, info, px):
             "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
             "container=lxc",
         ]
+
+
+def test_nfs_storage_is_shared_and_cannot_snapshot():
+    with Simulator(time_scale=0, profiles="nfs-storage") as s:
+        px = px_token(s.info)
+        listed = {st["storage"]: st for st in px.nodes("pve2").storage.get()}
+        assert (listed["nfs-ct"]["type"], listed["nfs-ct"]["shared"]) == ("nfs", 1)
+        assert "local-lvm" not in listed
+        config = {st["storage"]: st for st in px.storage.get()}["nfs-ct"]
+        assert (config["server"], config["export"], config["content"]) == (
+            "192.168.1.20",
+            "/export/pve",
+            "rootdir,images",
+        )
+        assert create_ct(px, "pve1", 312, rootfs="nfs-ct:2")["exitstatus"] == "OK"
+        snap = wait(px, "pve1", px.nodes("pve1").lxc(312).snapshot.post(snapname="s1"))
+        assert snap["exitstatus"] == "snapshot feature is not available"

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 
@@ -91,3 +93,15 @@ def test_cli_refuses_unknown_and_misplaced_profiles():
     alone = subprocess.run([*run, "--profile", "pve8", "catalog"], capture_output=True, text=True)
     assert alone.returncode == 2
     assert "--profile applies to --demo and the sim command" in alone.stderr
+
+
+def test_demo_runs_the_profiles_in_its_own_directory(tmp_path):
+    env = {**os.environ, "PROXIMITY_DATA_DIR": str(tmp_path), "PROXIMITY_DEMO_TIME_SCALE": "0"}
+    run = [sys.executable, "-m", "proximity_tui", "--demo", "--profile", "pve8,no-dhcp"]
+    done = subprocess.run([*run, "doctor", "--json"], env=env, capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    report = json.loads(done.stdout)
+    version = next(c for c in report["checks"] if c["name"] == "version")
+    assert "PVE 8.4.1" in version["detail"]
+    assert (tmp_path / "demo" / "profile-pve8+no-dhcp" / "sim-state.json").exists()
+    assert not (tmp_path / "demo" / "sim-state.json").exists()
