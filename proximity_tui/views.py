@@ -104,10 +104,11 @@ class StatusSnapshot:
 class NodeChoice:
     name: str
     online: bool
-    free_memory_mb: int
-    total_memory_mb: int
-    cpus: int
-    cpu_load: float
+    #: None: unknown (Proxmox withholds node figures from a token without Sys.Audit).
+    free_memory_mb: int | None
+    total_memory_mb: int | None
+    cpus: int | None
+    cpu_load: float | None
     has_template: bool = False
 
 

@@ -33,23 +33,29 @@ class ClusterQueries:
         ) -> list[Volume]: ...
 
     async def nodes_with_capacity(self) -> list[NodeCapacity]:
-        """Online nodes with their idle CPUs and free memory, most free memory first (one call)."""
+        """Online nodes with their idle CPUs and free memory, most free memory first (one call);
+        nodes whose figures Proxmox withheld (no Sys.Audit) come after, by name."""
         caps = [
             NodeCapacity(n.name, n.free_cpu, n.maxcpu, n.free_mem, n.maxmem)
             for n in await self.nodes()
             if n.online
         ]
-        return sorted(caps, key=lambda c: (-c.free_mem, c.node))
+        return sorted(caps, key=lambda c: (c.free_mem is None, -(c.free_mem or 0), c.node))
 
     async def best_node(self, memory_mb: int, cores: float = 0) -> str | None:
         """The online node with the most free memory that fits `memory_mb` (and `cores` idle
-        CPUs, when given); None when no node fits."""
+        CPUs, when given); None when no node fits. A node whose figures are unknown is taken
+        only when no node is known to fit."""
         if memory_mb < 0 or cores < 0:
             raise ValidationError("memory and cores must not be negative")
-        for cap in await self.nodes_with_capacity():
+        caps = await self.nodes_with_capacity()
+        for cap in caps:
+            if cap.free_mem is None or cap.free_cpu is None:
+                continue
             if cap.free_mem >= memory_mb * MIB and cap.free_cpu >= cores:
                 return cap.node
-        return None
+        unknown = [c.node for c in caps if c.free_mem is None]
+        return unknown[0] if unknown else None
 
     async def storages_accepting(self, node: str, content: str) -> list[Storage]:
         """Active, enabled storages of `node` that take `content` (`rootdir`, `vztmpl`,

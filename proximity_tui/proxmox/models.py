@@ -34,12 +34,17 @@ class Version:
 
 @dataclass(frozen=True)
 class Node:
+    """A node of `GET /nodes`. Its figures are None when Proxmox left them out: without
+    `Sys.Audit` on `/nodes/{node}` the listing omits cpu, maxcpu, mem, maxmem, disk and uptime
+    (pve-manager PVE/API2/Nodes.pm index -> PVE/API2Tools.pm extract_node_stats
+    `$exclude_stats`). Unknown is not zero: nothing may read it as "no memory free"."""
+
     name: str
     status: str
-    cpu: float  # fraction of all CPUs in use, 0..1
-    maxcpu: int
-    mem: int
-    maxmem: int
+    cpu: float | None  # fraction of all CPUs in use, 0..1
+    maxcpu: int | None
+    mem: int | None
+    maxmem: int | None
     uptime: int = 0
     ssl_fingerprint: str | None = None
 
@@ -48,23 +53,30 @@ class Node:
         return self.status == "online"
 
     @property
-    def free_mem(self) -> int:
+    def free_mem(self) -> int | None:
+        if self.mem is None or self.maxmem is None:
+            return None
         return max(0, self.maxmem - self.mem)
 
     @property
-    def free_cpu(self) -> float:
+    def free_cpu(self) -> float | None:
         """Idle CPUs (cores' worth)."""
+        if self.cpu is None or self.maxcpu is None:
+            return None
         return max(0.0, self.maxcpu * (1.0 - self.cpu))
 
     @classmethod
     def from_api(cls, d: dict[str, Any]) -> Node:
+        def known(key: str, conv: Any) -> Any:
+            return conv(d[key]) if d.get(key) is not None else None
+
         return cls(
             name=str(d.get("node") or d.get("name") or ""),
             status=str(d.get("status") or "unknown"),
-            cpu=as_float(d.get("cpu")),
-            maxcpu=as_int(d.get("maxcpu")),
-            mem=as_int(d.get("mem")),
-            maxmem=as_int(d.get("maxmem")),
+            cpu=known("cpu", as_float),
+            maxcpu=known("maxcpu", as_int),
+            mem=known("mem", as_int),
+            maxmem=known("maxmem", as_int),
             uptime=as_int(d.get("uptime")),
             ssl_fingerprint=as_str(d.get("ssl_fingerprint")),
         )
@@ -117,14 +129,15 @@ class NodeCapacity:
     """What an online node can still take: idle CPUs and free memory."""
 
     node: str
-    free_cpu: float
-    maxcpu: int
-    free_mem: int
-    maxmem: int
+    free_cpu: float | None
+    maxcpu: int | None
+    #: None: Proxmox did not say (no Sys.Audit on the node); unknown, never 0.
+    free_mem: int | None
+    maxmem: int | None
 
     @property
-    def free_mem_mb(self) -> int:
-        return self.free_mem // (1024 * 1024)
+    def free_mem_mb(self) -> int | None:
+        return None if self.free_mem is None else self.free_mem // (1024 * 1024)
 
 
 @dataclass(frozen=True)

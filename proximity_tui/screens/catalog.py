@@ -33,7 +33,13 @@ LEGEND = "✔ fits · ✖ no room now · ⚠ warnings"
 
 def entry_fits(entry: Any, nodes: list[NodeChoice]) -> bool:
     res = entry.resources
-    return any(n.online and n.free_memory_mb >= res.memory and n.cpus >= res.cores for n in nodes)
+    # Unknown figures (a token without Sys.Audit on the node) do not rule a node out.
+    return any(
+        n.online
+        and (n.free_memory_mb is None or n.free_memory_mb >= res.memory)
+        and (n.cpus is None or n.cpus >= res.cores)
+        for n in nodes
+    )
 
 
 def search_entries(catalog: Any, query: str, category: str | None) -> list[Any]:

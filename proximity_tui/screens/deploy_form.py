@@ -172,7 +172,9 @@ class DeployFormScreen(ModalScreen[int | None]):
         options = [(node_label(n), n.name) for n in self.nodes]
         select.set_options(options or [("no nodes", NO_NODE)])
         if online:
-            select.value = max(online, key=lambda n: n.free_memory_mb).name
+            select.value = max(
+                online, key=lambda n: (n.free_memory_mb is not None, n.free_memory_mb or 0)
+            ).name
         self.nodes_loaded = True
         self._show_resource_problems()
         self._schedule_plan()

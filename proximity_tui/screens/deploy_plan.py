@@ -11,11 +11,14 @@ def node_label(node: Any) -> str:
     """One line, memory in MB like the Memory field (GB for the total, for scale)."""
     if not node.online:
         return f"{node.name}  (offline)"
-    total = node.total_memory_mb / 1024
     template = " · template ready" if node.has_template else ""
+    if node.free_memory_mb is None or node.total_memory_mb is None:
+        # Proxmox leaves the figures out when the token lacks Sys.Audit on the node.
+        return f"{node.name}  memory and load unknown (no Sys.Audit){template}"
+    total = node.total_memory_mb / 1024
     return (
         f"{node.name}  {node.free_memory_mb} MB free of {total:.0f} GB · {node.cpus} CPUs · "
-        f"load {node.cpu_load * 100:.0f}%{template}"
+        f"load {(node.cpu_load or 0) * 100:.0f}%{template}"
     )
 
 
@@ -59,7 +62,8 @@ def resource_problems(
             continue
         out[name] = value
     memory = out.get("memory")
-    online = [n for n in nodes if n.online]
+    # A node whose free memory Proxmox withholds (no Sys.Audit) is neither a fit nor a misfit.
+    online = [n for n in nodes if n.online and n.free_memory_mb is not None]
     if memory is not None and online:
         chosen = next((n for n in online if n.name == node), None)
         best = max(online, key=lambda n: n.free_memory_mb)

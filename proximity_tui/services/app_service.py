@@ -177,9 +177,9 @@ class AppService:
             NodeChoice(
                 name=n.name,
                 online=n.online,
-                free_memory_mb=n.free_mem // MIB,
-                total_memory_mb=n.maxmem // MIB,
-                cpus=int(n.maxcpu),
+                free_memory_mb=None if n.free_mem is None else n.free_mem // MIB,
+                total_memory_mb=None if n.maxmem is None else n.maxmem // MIB,
+                cpus=n.maxcpu,
                 cpu_load=n.cpu,
                 has_template=ready(caps.get(n.name, [])),
             )
@@ -235,9 +235,10 @@ class AppService:
         if node and chosen is None:
             problems.append(f"node {node!r} is not online")
         if chosen is None and nodes:
-            chosen = max(nodes, key=lambda n: n.free_memory_mb)
-        if chosen is not None and chosen.free_memory_mb < memory_:
-            problems.append(f"{chosen.name} has {chosen.free_memory_mb} MB free, {memory_} needed")
+            chosen = max(nodes, key=lambda n: (n.free_memory_mb is not None, n.free_memory_mb or 0))
+        free = chosen.free_memory_mb if chosen is not None else None
+        if chosen is not None and free is not None and free < memory_:
+            problems.append(f"{chosen.name} has {free} MB free, {memory_} needed")
         pinned = pinned_template(entry.template, DEFAULT_TEMPLATE, self.deploy_settings.template)
         template, cached = pinned or "the newest Alpine", False
         if chosen is not None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from proximity_tui.errors import ProxmoxPermissionError
 from proximity_tui.services.app_records import MONITORED, to_view
 from proximity_tui.services.containers import TAG
 from proximity_tui.services.events import Hub, utcnow
@@ -45,6 +47,17 @@ MAX_INTERVAL = 15.0
 #: Seconds what an operation saw (`confirm`) wins over a listing that still shows the old state:
 #: two pvestatd rounds and a tick.
 CONFIRM_HOLD = 25.0
+#: Apps absent from the listing asked about one by one per tick, at most (the others keep their
+#: status until their turn), and how long "hidden from this token" holds before asking again.
+PROBES_PER_TICK = 8
+HIDDEN_HOLD = 60.0
+
+
+def hidden_reason(vmid: int) -> str:
+    return (
+        f"Proxmox hides CT {vmid} from this token (no VM.Audit on /vms/{vmid}): its status is "
+        f"unknown, not missing; grant VM.Audit on it (`proximity-tui doctor` says how)"
+    )
 
 
 def live_status(g: Guest) -> LiveStatus:
@@ -79,12 +92,13 @@ def with_live(
     return new
 
 
-def desired_status(current: str, guest: Guest | None) -> str:
-    """What the app's stored status should become after this tick."""
+def desired_status(current: str, guest: Guest | None, hidden: bool = False) -> str:
+    """What the app's stored status should become after this tick (`hidden`: Proxmox would not
+    say whether the CT exists, see `StatusMonitor._judge`)."""
     if current not in MONITORED:
         return current  # an operation owns it (deploying, updating, removing) or it is `error`
     if guest is None:
-        return "missing"
+        return current if hidden else "missing"
     if guest.status == "running":
         return "running"
     if guest.status == "stopped":
@@ -124,6 +138,12 @@ class StatusMonitor:
         self.busy: Callable[[], Mapping[str, tuple[int, str]]] | None = None
         #: vmid -> (what `status/current` said after an operation, loop time it holds until).
         self._confirmed: dict[int, tuple[Guest, float]] = {}
+        #: vmid -> monotonic time until which it counts as hidden from us (403 on status/current).
+        self._hidden: dict[int, float] = {}
+        #: vmids left out of the listing and not asked about yet this tick (status kept).
+        self._pending: set[int] = set()
+        #: vmid -> (node, stored status) of every app at the last tick (None: not read yet).
+        self._known: dict[int, tuple[str, str]] | None = None
 
     # --- running ---
 
@@ -226,10 +246,58 @@ class StatusMonitor:
             self.current_interval = self.interval
             self._last_success = now
             busy = dict(self.busy()) if self.busy is not None else {}
-            snapshot = await asyncio.to_thread(self._apply, self._overlay(guests), now, busy)
+            guests = self._overlay(guests)
+            guests += await self._judge(guests)
+            snapshot = await asyncio.to_thread(self._apply, guests, now, busy)
         self.latest = snapshot
         self.snapshots.publish(snapshot)
         return snapshot
+
+    async def _judge(self, guests: list[Guest]) -> list[Guest]:
+        """Ask `status/current` about apps the listing left out, before calling them missing.
+
+        `/cluster/resources` silently drops every guest the caller lacks VM.Audit on (pve-manager
+        PVE/API2/Cluster.pm resources: `$rpcenv->check($authuser, "/vms/$vmid", ['VM.Audit'],
+        1)`), so with a privilege-separated token an absent CT may be alive. status/current then
+        answers (visible after all), says the CT does not exist (missing), or refuses with 403
+        (it needs VM.Audit too). Then `GET /cluster/nextid?vmid=N`, open to every user
+        (`permissions => { user => 'all' }`, same file), tells: a free vmid means the CT is gone
+        (missing); a taken one means it exists but is hidden from us: its app keeps its status
+        and says why, asked again after HIDDEN_HOLD s. Returns the guests that answered."""
+        if self._known is None:
+            self._known = await asyncio.to_thread(self._read_known)
+        listed = {g.vmid for g in guests if g.type == "lxc"}
+        now = time.monotonic()
+        ask = [
+            (vmid, node)
+            for vmid, (node, status) in self._known.items()
+            if status in ("running", "stopped")
+            and vmid not in listed
+            and self._hidden.get(vmid, 0.0) <= now
+        ]
+        self._pending = {vmid for vmid, _ in ask[PROBES_PER_TICK:]}
+        seen: list[Guest] = []
+        for vmid, node in ask[:PROBES_PER_TICK]:
+            try:
+                seen.append(await self.client.ct_status(node, vmid))
+                self._hidden.pop(vmid, None)
+            except ProxmoxPermissionError:
+                if not await self._vmid_free(vmid):
+                    self._hidden[vmid] = time.monotonic() + HIDDEN_HOLD
+            except Exception:  # noqa: BLE001 - gone, or unreachable: the listing decides
+                self._hidden.pop(vmid, None)
+        return seen
+
+    async def _vmid_free(self, vmid: int) -> bool:
+        try:
+            return await self.client.vmid_free(vmid)
+        except Exception:  # noqa: BLE001 - cannot tell: hidden is the cautious verdict
+            return False
+
+    def _read_known(self) -> dict[int, tuple[str, str]]:
+        with self.records.db.session(readonly=True) as s:
+            rows = s.execute(select(App.lxc_id, App.node, App.status)).all()
+        return {vmid: (node, status) for vmid, node, status in rows}
 
     def _failed(self, now: datetime, error: str) -> StatusSnapshot:
         previous = self.latest
@@ -253,32 +321,38 @@ class StatusMonitor:
     ) -> StatusSnapshot:
         """Runs in a worker thread: diff, one write transaction, the snapshot."""
         by_vmid = {g.vmid: g for g in guests if g.type == "lxc"}
+        moment = time.monotonic()
+        hidden = {v for v, until in self._hidden.items() if until > moment} | self._pending
+        query = select(App.id, App.lxc_id, App.status, App.updated_at, App.node)
         with self.records.db.session(readonly=True) as s:
-            rows = s.execute(select(App.id, App.lxc_id, App.status, App.updated_at)).all()
+            rows = s.execute(query).all()
         changes = []
-        for app_id, vmid, status, updated in rows:
+        for app_id, vmid, status, updated, _node in rows:
             if updated is not None and updated > now:
                 # Changed after we asked Proxmox (a deploy recorded its app meanwhile): the
                 # listing may predate its CT. The next tick judges it.
                 continue
-            want = desired_status(status, by_vmid.get(vmid))
+            want = desired_status(status, by_vmid.get(vmid), hidden=vmid in hidden)
             if want != status:
                 changes.append((app_id, want))
         if changes:
             self.records.apply_statuses(changes, not_after=now)
             with self.records.db.session(readonly=True) as s:
-                rows = s.execute(select(App.id, App.lxc_id, App.status, App.updated_at)).all()
+                rows = s.execute(query).all()
+        self._known = {vmid: (node, status) for _, vmid, status, _, node in rows}
         self._refresh_views(rows)
 
         previous = self.latest.apps if self.latest is not None else {}
         apps: dict[str, AppView] = {}
         changed: set[str] = set()
         known_vmids = set()
-        for app_id, vmid, _status, _ in rows:
+        for app_id, vmid, _status, _, _node in rows:
             known_vmids.add(vmid)
             guest = by_vmid.get(vmid)
             live = live_status(guest) if guest is not None else None
             view = self._views[app_id]
+            if guest is None and vmid in hidden and view.status in MONITORED:
+                view = replace(view, reason=hidden_reason(vmid))
             if live is not None:
                 self._remember(app_id, live)
             old = previous.get(app_id)
@@ -291,6 +365,7 @@ class StatusMonitor:
                 and old.status == view.status
                 and old.busy_op == (working[0] if working else None)
                 and old.busy_kind == (working[1] if working else None)
+                and old.reason == view.reason
             ):
                 apps[app_id] = old
             else:
@@ -319,7 +394,7 @@ class StatusMonitor:
             self._views.pop(gone, None)
             self._stamps.pop(gone, None)
             self._history.forget(gone)
-        stale = [app_id for app_id, _, _, stamp in rows if self._stamps.get(app_id, 0) != stamp]
+        stale = [r[0] for r in rows if self._stamps.get(r[0], 0) != r[3]]
         if not stale:
             return
         with self.records.db.session(readonly=True) as s:

@@ -13,6 +13,7 @@ operation row *before* the action, so recovery in a later process can finish the
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,7 @@ from proximity_tui.services.templates import pinned_template, resolve_template
 from proximity_tui.services.validation import check_hostname, check_resource
 
 if TYPE_CHECKING:
+    from proximity_tui.proxmox.models import NodeCapacity
     from proximity_tui.services.app_service import AppService
     from proximity_tui.services.catalog.model import CatalogEntry
     from proximity_tui.services.operations.context import OperationContext
@@ -184,7 +186,11 @@ class DeployPipeline:
             chosen = nodes[0] if nodes else None
             if chosen is None:
                 raise ValidationError("no node is online", field="node")
-        if chosen.free_mem < job.memory * MIB:
+            if chosen.free_mem is None:  # no figures at all: spread by the guests we can see
+                chosen = await least_busy(self.s.client, nodes)
+        if chosen.free_mem is None:
+            ctx.log(unknown_memory(chosen.node), level="warning")
+        elif chosen.free_mem < job.memory * MIB:
             raise ValidationError(
                 f"node {chosen.node} has {chosen.free_mem_mb} MB free, {job.memory} MB needed",
                 field="memory",
@@ -196,7 +202,8 @@ class DeployPipeline:
         if not names:
             raise ValidationError(f"node {job.node} has no storage for container disks")
         job.storage = wanted if wanted in names else names[0]
-        ctx.log(f"node {job.node} ({chosen.free_mem_mb} MB free), disk on {job.storage}")
+        free = "free memory unknown" if chosen.free_mem is None else f"{chosen.free_mem_mb} MB free"
+        ctx.log(f"node {job.node} ({free}), disk on {job.storage}")
 
     async def reserve(self, ctx: OperationContext) -> None:
         job = self.job
@@ -397,6 +404,19 @@ class DeployPipeline:
         )
         await ctx.save_state(recorded=True, url=url)
         ctx.log(f"{job.entry.name} is running" + (f" at {url}" if url else ""))
+
+
+def unknown_memory(node: str) -> str:
+    return (
+        f"free memory on {node} is unknown (Proxmox leaves node figures out without Sys.Audit "
+        f"on /nodes/{node}): the memory check is skipped"
+    )
+
+
+async def least_busy(client: Any, nodes: list[NodeCapacity]) -> NodeCapacity:
+    """Among nodes whose figures are unknown, the one running the fewest guests we can see."""
+    counts = Counter(g.node for g in await client.cluster_resources())
+    return min(nodes, key=lambda n: (n.free_mem is not None, counts[n.node], n.node))
 
 
 async def keep_row_as_error(svc: AppService, ctx: OperationContext, app_id: str, kind: str) -> str:
