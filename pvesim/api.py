@@ -28,9 +28,9 @@ from pvesim import (  # noqa: F401 - importing registers the handlers
 )
 from pvesim.auth import Authenticator, AuthFailed
 from pvesim.errors import PveError, param_error
-from pvesim.faults import FaultSet
+from pvesim.faults import FaultRule, FaultSet
 from pvesim.params import verify
-from pvesim.router import Ctx, Reply, Router
+from pvesim.router import Ctx, Match, Reply, Router
 from pvesim.specs import SPECS
 
 log = logging.getLogger(__name__)
@@ -212,6 +212,20 @@ class ApiServer:
             node=params_in_path.get("node"),
             vmid=int(vmid) if vmid and vmid.isdigit() else None,
         )
+        gate = self.faults.gate_of(rule)
+        if gate is not None:
+            async with gate.hold():  # a test facility: the call waits until the test opens it
+                return await self._answer(request, method, sub, match, rule)
+        return await self._answer(request, method, sub, match, rule)
+
+    async def _answer(
+        self,
+        request: web.Request,
+        method: str,
+        sub: str,
+        match: Match | None,
+        rule: FaultRule | None,
+    ) -> web.StreamResponse:
         delay = self.faults.latency + (rule.delay if rule else 0.0)
         if delay > 0:
             await asyncio.sleep(delay)

@@ -3,7 +3,8 @@
 Every call needs `Authorization: Bearer <token secret>` (the session's API token secret), so
 nothing else on loopback can break the demo. Routes:
 `GET|POST|DELETE /_sim/faults`, `DELETE /_sim/faults/{id}`, `POST /_sim/offline` (`{"offline":
-true}`: every /api2 request is dropped), `GET|DELETE /_sim/stats`.
+true}`: every /api2 request is dropped), `GET|DELETE /_sim/stats`, `GET /_sim/gates` (each gate's
+counts) and `POST /_sim/gates/{name}` (`{"open": true|false}`: open or close a gate, see gates.py).
 """
 
 from __future__ import annotations
@@ -52,6 +53,16 @@ class Control:
                 offline = bool(body.get("offline", True)) if isinstance(body, dict) else True
                 self.api.offline = offline
                 return _json({"offline": offline})
+            if parts == ["gates"] and method == "GET":
+                return _json({n: g.to_dict() for n, g in self.faults.gates().items()})
+            if len(parts) == 2 and parts[0] == "gates" and method == "POST":
+                body = await request.json() if request.can_read_body else {}
+                gate = self.faults.gate(parts[1])
+                if isinstance(body, dict) and body.get("open", True) is False:
+                    gate.close()
+                else:
+                    gate.open()
+                return _json({parts[1]: gate.to_dict()})
             if parts == ["stats"] and method == "GET":
                 return _json(self.stats.to_dict())
             if parts == ["stats"] and method == "DELETE":

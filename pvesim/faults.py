@@ -2,7 +2,8 @@
 
 A rule matches an API call (method + path pattern), a task type, or a command run over SSH (inside a
 CT with `pct exec`, or on the node), optionally narrowed to a node or vmid. Its effect is one of: an
-HTTP error, a task failure, an exit status with stderr, a delay, or a dropped connection.
+HTTP error, a task failure, an exit status with stderr, a delay, or a dropped connection; and,
+before that effect, a wait at a named gate the test opens (`gates.py`: a test facility).
 
 Rules come from a JSON file (`--faults FILE`: a list of rule objects), from Python
 (`sim.faults.add(FaultRule(...))`) or over the control endpoint at run time. `FaultSet` is
@@ -20,6 +21,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from pvesim.gates import Gate
 
 
 @dataclass
@@ -49,6 +52,10 @@ class FaultRule:
     delay: float = 0.0
     #: Close the connection without an answer (HTTP) or drop the SSH connection mid-command.
     drop: bool = False
+    #: Wait at this gate (`FaultSet.gate(name)`) until the test opens it, then do the rest: a
+    #: rule with only a gate holds the call, then lets it run as usual. A command whose client
+    #: closes its channel meanwhile ends there (as a killed process); a held task can be stopped.
+    gate: str | None = None
 
     # --- how often ---
     #: How many times it fires; None means every time.
@@ -92,6 +99,7 @@ class FaultSet:
         self._rng = random.Random(seed)
         #: Seconds added to every API call and every SSH command.
         self.latency = 0.0
+        self._gates: dict[str, Gate] = {}
         for rule in rules or []:
             self.add(rule)
 
@@ -123,9 +131,36 @@ class FaultSet:
             return len(self._rules) != before
 
     def clear(self) -> None:
+        """No rules, no latency; every gate opens (nothing stays held) and is forgotten."""
         with self._lock:
             self._rules.clear()
             self.latency = 0.0
+            gates, self._gates = list(self._gates.values()), {}
+        for gate in gates:
+            gate.open()
+
+    def gate(self, name: str) -> Gate:
+        """The gate called `name` (made closed on first use)."""
+        with self._lock:
+            if name not in self._gates:
+                self._gates[name] = Gate(name)
+            return self._gates[name]
+
+    def hold(self, **match: Any) -> Gate:
+        """Hold the next call `match` picks (FaultRule fields: `command=r"apk add"`, `times=2`...)
+        at a new gate, closed until the test opens it; returns that gate."""
+        with self._lock:
+            name = f"hold-{self._next_id}"
+        gate = self.gate(name)
+        self.add(FaultRule(gate=name, **match))
+        return gate
+
+    def gate_of(self, rule: FaultRule | None) -> Gate | None:
+        return self.gate(rule.gate) if rule is not None and rule.gate else None
+
+    def gates(self) -> dict[str, Gate]:
+        with self._lock:
+            return dict(self._gates)
 
     def rules(self) -> list[FaultRule]:
         with self._lock:

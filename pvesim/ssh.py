@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pvesim.faults import FaultSet
+from pvesim.faults import FaultRule, FaultSet
 from pvesim.inside.shell import Io, Stdin
 from pvesim.node_shell import NodeSystem, node_shell
 from pvesim.quiet_asyncssh import asyncssh
@@ -128,6 +128,17 @@ class _Session:
         if self.faults.latency:
             await asyncio.sleep(self.faults.latency)
         rule = self.faults.match_exec(command, node=self.system.node, vmid=_vmid_of(command))
+        gate = self.faults.gate_of(rule)
+        if gate is not None:  # a test facility: held until the test opens it
+            async with gate.hold(abandon=process.channel.wait_closed()) as passed:
+                if not passed:  # the client closed the channel: the command is killed
+                    return None
+                return await self._effect(process, command, rule)
+        return await self._effect(process, command, rule)
+
+    async def _effect(
+        self, process: asyncssh.SSHServerProcess, command: str, rule: FaultRule | None
+    ) -> int | None:
         if rule is not None:
             if rule.delay:
                 await asyncio.sleep(rule.delay)

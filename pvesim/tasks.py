@@ -189,9 +189,12 @@ class TaskRunner:
     async def _run(self, task: Task, body: TaskBody, cleanup, finally_) -> None:
         error: str | None = None
         try:
-            if task.fault is not None and task.fault.delay:
-                await asyncio.sleep(task.fault.delay)
-            await body(task)
+            gate = self.faults.gate_of(task.fault)
+            if gate is not None:  # a test facility: held until the test opens it (or stopped)
+                async with gate.hold():
+                    await self._body(task, body)
+            else:
+                await self._body(task, body)
         except TaskError as exc:
             error = exc.message
         except asyncio.CancelledError:
@@ -209,6 +212,12 @@ class TaskRunner:
         if finally_ is not None:
             finally_(task)
         self._finish(task, error)
+
+    @staticmethod
+    async def _body(task: Task, body: TaskBody) -> None:
+        if task.fault is not None and task.fault.delay:
+            await asyncio.sleep(task.fault.delay)
+        await body(task)
 
     def _finish(self, task: Task, error: str | None) -> None:
         if error is None:

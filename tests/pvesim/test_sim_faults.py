@@ -10,6 +10,7 @@ from proxmoxer.core import ResourceException
 from sim_helpers import create_ct, px_token, token_header, wait
 
 from pvesim.faults import FaultRule
+from pvesim.gates import Gate
 
 
 @pytest.fixture(autouse=True)
@@ -199,3 +200,71 @@ def test_stats_count_calls_by_template(sim, info, http, px):
     assert remote["total"] == 3
     _control(http, info, "DELETE", "/stats")
     assert sim.stats.total == 0
+
+
+# --- gates (a test facility: a call waits until the test opens the gate) ------------------------
+
+
+def test_a_gated_call_waits_until_the_gate_opens_then_answers(sim, px):
+    import concurrent.futures
+
+    gate = sim.faults.gate("version")
+    sim.faults.add(FaultRule(path="/version", gate="version"))
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        answer = pool.submit(px.version.get)
+        assert gate.wait_until(lambda g: g.arrived == 1)
+        assert not answer.done() and gate.holding == 1
+        assert px.nodes.get()  # other calls are not held
+        gate.open()
+        assert answer.result(10)["release"] == "9.1"
+    assert gate.wait_until(Gate.settled)
+    assert gate.to_dict() == {"open": True, "arrived": 1, "passed": 1, "finished": 1}
+    px.version.get()  # the rule fired once: no gate now
+
+
+def test_a_held_task_runs_when_the_gate_opens_or_is_interrupted_when_stopped(sim, px):
+    assert create_ct(px, "pve1", 402)["exitstatus"] == "OK"
+    gate = sim.faults.gate("start")
+    sim.faults.add(FaultRule(task="vzstart", vmid=402, gate="start", times=2))
+    upid = px.nodes("pve1").lxc(402).status.start.post()
+    assert gate.wait_until(lambda g: g.arrived == 1)
+    assert px.nodes("pve1").tasks(upid).status.get()["status"] == "running"
+    px.nodes("pve1").tasks(upid).delete()  # stopped while held: never ran
+    assert wait(px, "pve1", upid)["exitstatus"] == "received interrupt"
+    assert px.nodes("pve1").lxc(402).status.current.get()["status"] == "stopped"
+    upid = px.nodes("pve1").lxc(402).status.start.post()
+    assert gate.wait_until(lambda g: g.arrived == 2)
+    gate.open()
+    assert wait(px, "pve1", upid)["exitstatus"] == "OK"
+    assert px.nodes("pve1").lxc(402).status.current.get()["status"] == "running"
+    assert gate.to_dict() == {"open": True, "arrived": 2, "passed": 1, "finished": 2}
+
+
+def test_clearing_the_faults_opens_every_gate(sim, px):
+    import concurrent.futures
+
+    gate = sim.faults.gate("held")
+    sim.faults.add(FaultRule(path="/nodes", gate="held"))
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        answer = pool.submit(px.nodes.get)
+        assert gate.wait_until(lambda g: g.arrived == 1)
+        sim.faults.clear()
+        assert len(answer.result(10)) == 3
+    assert sim.faults.gates() == {}
+
+
+def test_control_opens_and_lists_gates(sim, info, http, px):
+    import concurrent.futures
+
+    r = _control(http, info, "POST", "/faults", json={"path": "/version", "gate": "remote"})
+    assert r.json()["rules"][0]["gate"] == "remote"
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        answer = pool.submit(px.version.get)
+        assert sim.faults.gate("remote").wait_until(lambda g: g.arrived == 1)
+        listed = _control(http, info, "GET", "/gates").json()
+        assert listed == {"remote": {"open": False, "arrived": 1, "passed": 0, "finished": 0}}
+        opened = _control(http, info, "POST", "/gates/remote", json={"open": True}).json()
+        assert opened["remote"]["open"] is True
+        assert answer.result(10)["release"] == "9.1"
+    closed = _control(http, info, "POST", "/gates/remote", json={"open": False}).json()
+    assert closed["remote"]["open"] is False

@@ -81,3 +81,27 @@ async def test_rules_narrowed_to_a_vmid_or_node(info, ct, faults, px):
         assert (await run(conn, "true")).exit_status == 0
     async with await connect(info, info.nodes[1]) as conn:
         assert (await run(conn, "true")).exit_status == 9
+
+
+async def test_a_gated_command_waits_for_the_gate_or_ends_when_its_channel_closes(info, ct, faults):
+    node, vmid = ct
+    gate = faults.gate("echo")
+    faults.add(FaultRule(command=r"echo held", gate="echo", times=2))
+    async with await connect(info, node) as conn:
+        first = asyncio.ensure_future(run(conn, "pct", "exec", vmid, "--", "echo", "held"))
+        while gate.arrived < 1:
+            await asyncio.sleep(0.01)
+        assert not first.done()
+        gate.open()
+        r = await first
+        assert (r.exit_status, r.stdout) == (0, b"held\n")
+        gate.close()
+        proc = await conn.create_process(f"pct exec {vmid} -- sh -c 'echo held; touch /root/x'")
+        while gate.arrived < 2:
+            await asyncio.sleep(0.01)
+        proc.close()  # the client gives up: the held command ends without running
+        while gate.finished < 2:
+            await asyncio.sleep(0.01)
+        assert gate.passed == 1
+        gone = await run(conn, "pct", "exec", vmid, "--", "test", "-e", "/root/x")
+        assert gone.exit_status == 1

@@ -63,17 +63,16 @@ async def open_form(pilot, entry_name: str, *, typed: bool = False):
     return form
 
 
-async def slow_deploy(pilot, world, delay: float):
-    """Deploy whoami as host 0 from the form, its Docker install answering `delay` s late (the
-    deploy stays busy meanwhile); returns the progress screen."""
+async def held_deploy(pilot, world):
+    """Deploy whoami as host 0 from the form, its Docker install held at a gate (the deploy stays
+    busy until the test opens it); returns the progress screen and the gate."""
     from textual.widgets import Input
 
     from proximity_tui.screens.deploy_progress import DeployProgressScreen
-    from pvesim.faults import FaultRule
 
     form = await open_form(pilot, "whoami")
     form.query_one("#hostname", Input).value = world.host(0)
     await wait_for(pilot, lambda: form.plan and form.plan.hostname == world.host(0))
-    world.sim.faults.add(FaultRule(command=r"apk add", delay=delay))
+    gate = world.sim.faults.hold(command=r"apk add")
     await pilot.press("enter")
-    return await on_screen(pilot, DeployProgressScreen)
+    return await on_screen(pilot, DeployProgressScreen), gate

@@ -9,7 +9,7 @@ from proximity_tui.app import make_app
 from proximity_tui.screens.apps import AppsScreen
 from proximity_tui.screens.deploy_progress import DeployProgressScreen
 from proximity_tui.widgets.step_checklist import StepChecklist
-from tests.ui.helpers import cell, on_screen, open_form, slow_deploy, wait_for
+from tests.ui.helpers import cell, held_deploy, on_screen, open_form, wait_for
 
 
 async def test_deploy_from_catalog_to_running_app(world):
@@ -70,7 +70,7 @@ async def test_progress_survives_escape_and_reopens(world):
     services = world.services(0)
     app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
-        progress = await slow_deploy(pilot, world, 2.0)
+        progress, gate = await held_deploy(pilot, world)
         op_id = progress.op_id
         await pilot.press("escape")  # leave while it runs
         assert op_id in services.apps.running_operations()
@@ -82,6 +82,8 @@ async def test_progress_survives_escape_and_reopens(world):
         again = await on_screen(pilot, DeployProgressScreen)
         assert again.op_id == op_id
         assert again is not progress
+        assert again.status == "running" and gate.holding == 1  # still held at its Docker step
+        gate.open()
         await wait_for(pilot, lambda: again.status == "succeeded", timeout=30)
         assert all(s.state == "done" for s in again.query_one(StepChecklist).steps)
         await pilot.press("escape")
@@ -97,12 +99,15 @@ async def test_ctrl_c_cancels_a_running_deploy_after_confirmation(world):
     services = world.services(0)
     app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
-        progress = await slow_deploy(pilot, world, 2.0)
-        await wait_for(pilot, lambda: progress.query_one(StepChecklist).counts()[0] >= 3)
+        progress, gate = await held_deploy(pilot, world)
+        await wait_for(pilot, lambda: gate.arrived == 1)  # held in its Docker step
         await pilot.press("ctrl+c")
         await on_screen(pilot, ConfirmScreen)
         await pilot.press("enter")
         await wait_for(pilot, lambda: progress.status != "running", timeout=30)
+        assert gate.passed == 0  # cancelled while held: the install never ran
         assert progress.status in ("rolled_back", "failed", "cancelled")
+        states = {s.name: s.state for s in progress.query_one(StepChecklist).steps}
+        assert states["docker"] != "done" and states["create"] == "rolled_back"
         assert "cancel" in (progress.error or "").lower()
         assert world.app_id(0) not in {a.id for a in services.call(services.apps.list_apps())}

@@ -12,7 +12,7 @@ from proximity_tui.screens.catalog import CatalogScreen
 from proximity_tui.screens.deploy_progress import CancelOperationConfirm, DeployProgressScreen
 from proximity_tui.services.operations.deploy import deploy_steps
 from proximity_tui.widgets.step_checklist import StepChecklist
-from tests.ui.helpers import on_screen, slow_deploy, wait_for
+from tests.ui.helpers import held_deploy, on_screen, wait_for
 
 
 def _footer_actions(screen) -> set[str]:
@@ -28,7 +28,7 @@ async def test_escape_from_a_deploy_started_in_the_catalog_lands_on_the_app_list
     services = world.services(0)
     app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
-        progress = await slow_deploy(pilot, world, 1.0)
+        progress, gate = await held_deploy(pilot, world)
         assert app.current_mode == "catalog"
         await pilot.press("escape")
         apps = await on_screen(pilot, AppsScreen)
@@ -36,21 +36,20 @@ async def test_escape_from_a_deploy_started_in_the_catalog_lands_on_the_app_list
         await wait_for(pilot, lambda: world.app_id(0) in apps._shown)
         await pilot.press("1")  # the catalog's own stack no longer holds the progress screen
         assert isinstance(await on_screen(pilot, CatalogScreen), CatalogScreen)
+        gate.open()
         services.call(services.apps.wait_operation(progress.op_id))
 
 
 async def test_reopened_mid_deploy_lists_every_step_with_the_pending_ones(world):
-    from pvesim.faults import FaultRule
 
     services = world.services(0)
     app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await on_screen(pilot, CatalogScreen)
-        world.sim.faults.add(FaultRule(command=r"apk add", delay=1.5))
+        gate = world.sim.faults.hold(command=r"apk add")
         op_id = services.call(services.apps.start_deploy("whoami", world.host(0)))
         assert op_id not in app.plans  # not from the form: only the service knows the plan
-        ctx = services.apps.ops.live[op_id]
-        await wait_for(pilot, lambda: ctx.step == "docker", timeout=20)
+        await wait_for(pilot, lambda: gate.arrived == 1, timeout=20)  # held in its docker step
         app.open_progress(op_id)
         progress = await on_screen(pilot, DeployProgressScreen)
         steps = progress.query_one(StepChecklist).steps
@@ -60,6 +59,7 @@ async def test_reopened_mid_deploy_lists_every_step_with_the_pending_ones(world)
         assert states["compose"] == states["health"] == "pending"
         elapsed = str(progress.query_one("#elapsed", Label).render())
         assert f"/{len(deploy_steps())} steps" in elapsed
+        gate.open()
         await wait_for(pilot, lambda: progress.status == "succeeded", timeout=30)
         assert progress.query_one(StepChecklist).counts() == (11, 11)
 
@@ -116,18 +116,16 @@ async def test_failed_deploy_does_not_offer_open_and_counts_the_failed_step(worl
 
 
 async def test_cancelled_deploy_reads_as_cancelled_with_clear_buttons(world):
-    from pvesim.faults import FaultRule
 
     services = world.services(0)
     app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await on_screen(pilot, CatalogScreen)
-        world.sim.faults.add(FaultRule(command=r"apk add", delay=3.0))
+        gate = world.sim.faults.hold(command=r"apk add")
         op_id = services.call(services.apps.start_deploy("whoami", world.host(0)))
         app.open_progress(op_id)
         progress = await on_screen(pilot, DeployProgressScreen)
-        ctx = services.apps.ops.live[op_id]
-        await wait_for(pilot, lambda: ctx.step == "docker", timeout=20)
+        await wait_for(pilot, lambda: gate.arrived == 1, timeout=20)  # held in its docker step
         await pilot.press("ctrl+c")
         confirm = await on_screen(pilot, CancelOperationConfirm)
         labels = {str(b.label) for b in confirm.query(Button)}
