@@ -146,13 +146,13 @@ class FaultSet:
                 self._gates[name] = Gate(name)
             return self._gates[name]
 
-    def hold(self, **match: Any) -> Gate:
-        """Hold the next call `match` picks (FaultRule fields: `command=r"apk add"`, `times=2`...)
-        at a new gate, closed until the test opens it; returns that gate."""
+    def hold(self, **fields: Any) -> Gate:
+        """Hold the next call a rule made of `fields` picks (`command=r"apk add"`, `times=2`, and
+        an effect for after the gate if any) at a new gate, closed until the test opens it."""
         with self._lock:
             name = f"hold-{self._next_id}"
         gate = self.gate(name)
-        self.add(FaultRule(gate=name, **match))
+        self.add(FaultRule(gate=name, **fields))
         return gate
 
     def gate_of(self, rule: FaultRule | None) -> Gate | None:

@@ -288,14 +288,13 @@ async def test_vim_keys_move_the_cursor(world):
 
 async def test_enter_opens_the_progress_of_a_deploy_whose_view_comes_from_a_snapshot(world):
     from proximity_tui.screens.deploy_progress import DeployProgressScreen
-    from pvesim.faults import FaultRule
 
     services = world.services(1)
     app = make_app(services, services.settings)
     key = world.app_id(1)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _apps(pilot)
-        world.sim.faults.add(FaultRule(command=r"apk add", delay=3.0))  # keeps it running
+        gate = world.sim.faults.hold(command=r"apk add")  # keeps it running
         # started outside this UI (like the demo's seed deploys or another session)
         done = services.runtime.submit(services.apps.deploy_app("whoami", world.host(1)))
         await wait_for(pilot, lambda: services.apps.running_operations() != [])
@@ -311,6 +310,7 @@ async def test_enter_opens_the_progress_of_a_deploy_whose_view_comes_from_a_snap
         progress = await on_screen(pilot, DeployProgressScreen)
         assert progress.op_id == op_id
         await pilot.press("escape")
+        gate.open()
         await wait_for(pilot, done.done, timeout=30)
 
 

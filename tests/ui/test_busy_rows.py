@@ -3,12 +3,9 @@ from the command line, a restore from the detail screen, an operation older than
 
 from __future__ import annotations
 
-import time
-
 from proximity_tui.app import make_app
 from proximity_tui.screens.apps import AppsScreen
 from proximity_tui.screens.apps_rows import busy_participle
-from pvesim.faults import FaultRule
 from tests.ui.helpers import cell, on_screen, wait_for
 
 
@@ -26,15 +23,14 @@ async def test_a_stop_started_elsewhere_shows_on_the_row_and_clears(world):
     app = make_app(services, services.settings)
     async with app.run_test(size=(120, 30)) as pilot:
         await on_screen(pilot, AppsScreen)
-        world.sim.faults.add(FaultRule(task="vzshutdown", delay=1.5))
+        gate = world.sim.faults.hold(task="vzshutdown")
         # Not through this UI: as another terminal's `proximity-tui stop` would.
         stopping = services.runtime.submit(services.apps.stop_app(key))
-        end = time.monotonic() + 5
-        while services.apps.operation_for(key) is None and time.monotonic() < end:
-            await pilot.pause(0.02)
+        await wait_for(pilot, lambda: gate.arrived == 1)  # its shutdown task is held
         snapshot = services.call(services.monitor.tick())
         assert snapshot.apps[key].busy_kind == "stop"
         await wait_for(pilot, lambda: "stopping" in cell(app, key, "status"))
+        gate.open()
         stopping.result(timeout=30)
         snapshot = services.call(services.monitor.tick())
         assert snapshot.apps[key].busy_op is None and snapshot.apps[key].busy_kind is None

@@ -46,16 +46,13 @@ async def test_selected_error_is_readable_at_80_columns(world):
 
 
 async def test_cancelled_operation_is_listed_as_cancelled(world):
-    from pvesim.faults import FaultRule
-
     services = world.services(1)
     app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await on_screen(pilot, AppsScreen)
-        world.sim.faults.add(FaultRule(command=r"apk add", delay=3.0))
+        gate = world.sim.faults.hold(command=r"apk add")
         op_id = services.call(services.apps.start_deploy("whoami", world.host(1)))
-        ctx = services.apps.ops.live[op_id]
-        await wait_for(pilot, lambda: ctx.step == "docker", timeout=20)
+        await wait_for(pilot, lambda: gate.arrived == 1, timeout=20)  # held in its docker step
         services.apps.cancel_operation(op_id)
         op = services.call(services.apps.wait_operation(op_id))
         assert op.status == "rolled_back"

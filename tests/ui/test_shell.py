@@ -186,13 +186,12 @@ async def test_theme_note_is_truthful_in_the_demo(world):
 
 
 async def test_ctrl_q_with_a_deploy_in_flight_asks_first(world):
-    from pvesim.faults import FaultRule
 
     services = world.services(0)
     app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app._loaded)
-        world.sim.faults.add(FaultRule(command=r"apk add", delay=3.0))
+        gate = world.sim.faults.hold(command=r"apk add")
         op_id = services.call(services.apps.start_deploy("whoami", world.host(0)))
         assert op_id in services.apps.running_operations()
         await pilot.press("ctrl+q")
@@ -205,9 +204,8 @@ async def test_ctrl_q_with_a_deploy_in_flight_asks_first(world):
         await pilot.press("ctrl+q")
         await on_screen(pilot, ConfirmScreen)
         await pilot.click("#confirm")
-        await pilot.pause(0.2)
+        gate.open()
     assert app.return_code == 0
-    world.sim.faults.clear()
 
 
 async def test_ctrl_q_without_operations_quits_at_once(world):

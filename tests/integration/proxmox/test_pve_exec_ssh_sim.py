@@ -118,10 +118,11 @@ async def test_stopped_container(ex, client, info, make_ct):
 async def test_timeout_closes_the_channel_and_keeps_the_connection(ex, two_cts, faults):
     (node, vmid), _ = two_cts
     await ex.run(node, vmid, ["true"])
-    faults.add(FaultRule(command=r"sleep", delay=5.0))
+    gate = faults.hold(command=r"sleep")  # never answers: only the timeout ends it
     with pytest.raises(ExecTimeout, match="timed out after 0.3s"):
         await ex.run(node, vmid, ["sleep", "1"], timeout=0.3)
     assert (await ex.run(node, vmid, ["echo", "still here"])).stdout == "still here\n"
+    assert gate.passed == 0 and gate.finished == 1  # the closed channel ended it
     assert ex.ssh.connects == 1
 
 

@@ -38,12 +38,11 @@ async def test_failed_task_raises_its_last_error_line(client, info, faults, make
 async def test_timeout_names_the_task_and_stops_it(client, info, faults, make_ct):
     node = sorted(info.nodes)[0]
     vmid = await make_ct(client, node, start=False)
-    faults.add(FaultRule(task="vzstart", delay=5.0))
+    gate = faults.hold(task="vzstart")  # runs until stopped: only the timeout can end it
     upid = await client.ct_action(node, vmid, "start")
-    started = time.monotonic()
     with pytest.raises(ProxmoxTimeout) as err:
         await client.wait_task(upid, timeout=0.3)
-    assert time.monotonic() - started < 2.0
+    assert gate.arrived == 1 and gate.passed == 0
     assert f"task vzstart {vmid} on {node}" in str(err.value) and "it was stopped" in str(err.value)
     status = await client.task_status(upid)
     assert not status.running and not status.ok
@@ -54,14 +53,20 @@ async def test_timeout_names_the_task_and_stops_it(client, info, faults, make_ct
 async def test_cancel_stops_the_task(client, info, faults, make_ct):
     node = sorted(info.nodes)[0]
     vmid = await make_ct(client, node, start=False)
-    faults.add(FaultRule(task="vzstart", delay=5.0))
+    gate = faults.hold(task="vzstart")  # runs until stopped: only the cancel can end it
     upid = await client.ct_action(node, vmid, "start")
     cancel = asyncio.Event()
-    asyncio.get_running_loop().call_later(0.2, cancel.set)
-    started = time.monotonic()
+
+    async def cancel_once_held() -> None:
+        while gate.arrived < 1:
+            await asyncio.sleep(0.01)
+        cancel.set()
+
+    canceller = asyncio.ensure_future(cancel_once_held())
     with pytest.raises(OperationCancelled, match=f"vzstart {vmid}"):
         await client.wait_task(upid, cancel=cancel, timeout=30)
-    assert time.monotonic() - started < 2.0
+    await canceller
+    assert gate.arrived == 1 and gate.passed == 0
     assert not (await client.task_status(upid)).running
     await client.wait_task(await client.delete_ct(node, vmid))
 

@@ -123,13 +123,10 @@ def test_full_lifecycle(sim, services, faults, hostname):
 
 def test_a_second_operation_on_a_busy_app_fails_at_once(sim, services, faults, hostname):
     app = services.call(services.apps.deploy_app("whoami", hostname))
-    faults.add(FaultRule(task="vzshutdown", delay=1.0))
+    gate = faults.hold(task="vzshutdown")
     first = services.runtime.submit(services.apps.stop_app(app.id))
-    import time
-
-    deadline = time.monotonic() + 5
-    while not services.apps.running_operations() and time.monotonic() < deadline:
-        time.sleep(0.01)
+    assert gate.wait_until(lambda g: g.arrived == 1)  # the stop is in its shutdown task
     with pytest.raises(BusyError, match="busy"):
         services.call(services.apps.start_app(app.id))
+    gate.open()
     assert first.result(timeout=30).status == "stopped"

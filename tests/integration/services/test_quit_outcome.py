@@ -7,7 +7,6 @@ import signal
 import pytest
 
 from proximity_tui.commands.tui import _close_after_quit
-from pvesim.faults import FaultRule
 from tests.integration.services.conftest import make_services
 
 
@@ -19,21 +18,25 @@ def restore_signals():
         signal.signal(sig, handler)
 
 
-def _wait_running(services, op_id):
-    import time
+def _hold_until_closing(services, gate, monkeypatch) -> None:
+    """Open `gate` when quitting reaches `services.close()` (after it said what it waits for)."""
+    close = services.close
 
-    end = time.monotonic() + 10
-    while op_id not in services.apps.running_operations() and time.monotonic() < end:
-        time.sleep(0.01)
+    def open_then_close(*args, **kwargs):
+        gate.open()
+        return close(*args, **kwargs)
+
+    monkeypatch.setattr(services, "close", open_then_close)
 
 
 def test_after_quitting_each_operation_in_flight_gets_its_outcome_line(
-    sim, faults, tmp_path, hostname, capsys, restore_signals
+    sim, faults, tmp_path, hostname, capsys, restore_signals, monkeypatch
 ):
     services = make_services(sim, tmp_path)
-    faults.add(FaultRule(task="vzstart", delay=0.5))  # keeps the deploy busy for a moment
-    ok = services.call(services.apps.start_deploy("whoami", hostname))
-    _wait_running(services, ok)
+    gate = faults.hold(task="vzstart")  # keeps the deploy busy until quitting waits for it
+    services.call(services.apps.start_deploy("whoami", hostname))
+    assert gate.wait_until(lambda g: g.arrived == 1)
+    _hold_until_closing(services, gate, monkeypatch)
     _close_after_quit(services)
     err = capsys.readouterr().err
     assert "waiting for 1 operation(s) to finish" in err
@@ -41,12 +44,13 @@ def test_after_quitting_each_operation_in_flight_gets_its_outcome_line(
 
 
 def test_a_failed_deploy_is_reported_with_its_cause(
-    sim, faults, tmp_path, hostname, capsys, restore_signals
+    sim, faults, tmp_path, hostname, capsys, restore_signals, monkeypatch
 ):
     services = make_services(sim, tmp_path)
-    faults.add(FaultRule(task="vzstart", delay=0.5, task_error="startup for container failed"))
-    op_id = services.call(services.apps.start_deploy("whoami", hostname))
-    _wait_running(services, op_id)
+    gate = faults.hold(task="vzstart", task_error="startup for container failed")
+    services.call(services.apps.start_deploy("whoami", hostname))
+    assert gate.wait_until(lambda g: g.arrived == 1)
+    _hold_until_closing(services, gate, monkeypatch)
     _close_after_quit(services)
     err = capsys.readouterr().err
     assert f"proximity-tui: deploy of {hostname} failed: " in err
