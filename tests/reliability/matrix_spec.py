@@ -14,17 +14,18 @@ from dataclasses import dataclass, field, replace
 
 from pvesim.faults import FaultRule
 
-#: Client-side limits the matrix runs with (see `conftest.make_services`). One second: "slow"
-#: answers then leave half a second for the work itself, which holds when `make test` runs two
-#: workers on two cores (at 0.5 s a slow Docker install once ran past its limit under that load).
-API_TIMEOUT = 1.0  # [proxmox] timeout: one API call
-TASK_TIMEOUT = 1.0  # [deploy] task_timeout: one task; [ssh] timeout: one command in a container
-HEALTH_TIMEOUT = 1.0
-#: A fault's delay beyond those limits; "slow" answers come at half of them.
-OVER_API = API_TIMEOUT + 0.15
-OVER_TASK = TASK_TIMEOUT + 0.15
-SLOW_API = API_TIMEOUT / 2
-SLOW_TASK = TASK_TIMEOUT / 2
+#: The client-side limit a timeout cell runs with, on the layer it faults (`[proxmox] timeout` for
+#: an API timeout; `[deploy] task_timeout` and `[ssh] timeout` for a task or a command timeout).
+#: The faulted call is held at a gate until the operation has ended, so it always runs past this
+#: limit, however loaded the machine: the limit only bounds how long such a cell takes.
+API_TIMEOUT = 0.5
+TASK_TIMEOUT = 0.5
+#: How long the health step keeps asking (every cell: a `compose ps` that keeps failing must end).
+HEALTH_TIMEOUT = 0.5
+#: Every other limit, in every cell: far beyond anything a healthy call takes on a loaded machine.
+PATIENT = 30.0
+#: How late a "slow" cell's answers come (against the patient limits).
+SLOW = 0.25
 KINDS: dict[str, str] = {
     "http_500": "HTTP 500",
     "api_timeout": "API timeout",
@@ -85,6 +86,27 @@ class Row:
         return self.expect.get(kind, "succeeded" if kind == "slow" else "failed")
 
 
+def limits_for(kind: str) -> dict[str, float]:
+    """The client's limits in a cell of `kind` (settings overrides): short only on the layer a
+    timeout cell faults, patient everywhere else."""
+    limits = {
+        "proxmox.timeout": PATIENT,
+        "deploy.task_timeout": PATIENT,
+        "ssh.timeout": PATIENT,
+        "deploy.health_timeout": HEALTH_TIMEOUT,
+    }
+    if kind == "api_timeout":
+        limits["proxmox.timeout"] = API_TIMEOUT
+    if kind in ("task_timeout", "exec_timeout"):
+        limits["deploy.task_timeout"] = limits["ssh.timeout"] = TASK_TIMEOUT
+    return limits
+
+
+def gate_name(row: Row, kind: str) -> str:
+    """The gate a timeout cell holds its call at (opened once the operation has ended)."""
+    return f"matrix:{cell_id(row, kind)}"
+
+
 def rules_for(row: Row, kind: str) -> list[FaultRule]:
     """The faults of one cell: one rule, or for `slow` every target of the row made late."""
     if kind != "slow":
@@ -92,30 +114,32 @@ def rules_for(row: Row, kind: str) -> list[FaultRule]:
     method, path = row.api or (None, None)
     rules = []
     if row.api:
-        rules.append(FaultRule(method=method, path=path, delay=SLOW_API, times=None))
+        rules.append(FaultRule(method=method, path=path, delay=SLOW, times=None))
     if row.task:
-        rules.append(FaultRule(task=row.task, delay=SLOW_TASK, times=None))
+        rules.append(FaultRule(task=row.task, delay=SLOW, times=None))
     if row.command:
-        rules.append(FaultRule(command=row.command, delay=SLOW_TASK, times=None))
+        rules.append(FaultRule(command=row.command, delay=SLOW, times=None))
     return rules
 
 
 def rule_for(row: Row, kind: str) -> FaultRule:
-    """The fault of one (non-slow) cell."""
+    """The fault of one (non-slow) cell. A timeout is a call held at the cell's gate: it gets
+    no answer until the operation has ended, so the client's limit always fires first."""
     tag = f"injected {kind} at {row.key}"
     method, path = row.api or (None, None)
+    gate = gate_name(row, kind)
     if kind == "http_500":
         return FaultRule(method=method, path=path, http_status=500, message=tag, times=None)
     if kind == "api_timeout":
-        return FaultRule(method=method, path=path, delay=OVER_API, times=1)
+        return FaultRule(method=method, path=path, gate=gate, times=1)
     if kind == "task_failed":
         return FaultRule(task=row.task, task_error=tag)
     if kind == "task_timeout":
-        return FaultRule(task=row.task, delay=OVER_TASK)
+        return FaultRule(task=row.task, gate=gate)
     if kind == "exec_failed":
         return FaultRule(command=row.command, exit_status=3, stderr=tag, times=None)
     if kind == "exec_timeout":
-        return FaultRule(command=row.command, delay=OVER_TASK, times=1)
+        return FaultRule(command=row.command, gate=gate, times=1)
     if kind == "ssh_drop":
         return FaultRule(command=row.command, drop=True, times=1)
     raise ValueError(kind)
@@ -247,12 +271,15 @@ status refresh (or is `error` with a reason), no CT is left locked, no temporary
 no operation is left running.
 
 Fault kinds: **HTTP 500** an API call of that step answers 500 (GETs are retried twice first);
-**API timeout** an API call answers after the client's {api}s timeout; **task fails** the
-Proxmox task ends `TASK ERROR`; **task timeout** the task runs past the {task}s task timeout (it
-is stopped); **command fails** a command in the CT (`pct exec`, or `pct` on the node) exits
-non-zero; **command timeout** it runs past the {task}s limit; **SSH drops** the connection is cut
-mid-command; **slow answers** the step's API call, task and command answer at half their limits:
-it must succeed. A deploy step's fault lasts while that step runs; an operation's lasts for the
+**API timeout** an API call gets no answer until the operation has ended (the client gives up
+after its {api}s limit), then Proxmox carries it out; **task fails** the Proxmox task ends
+`TASK ERROR`; **task timeout** the task does not end (it runs past the {task}s task limit and is
+stopped); **command fails** a command in the CT (`pct exec`, or `pct` on the node) exits
+non-zero; **command timeout** it does not end (past the {task}s limit its channel is closed);
+**SSH drops** the connection is cut mid-command; **slow answers** the step's API call, task and
+command each answer {slow}s late: it must succeed. A timeout is an event, not a race: the call
+is held until the test lets it go, so no outcome depends on the machine's speed (the other limits
+are {patient:g}s). A deploy step's fault lasts while that step runs; an operation's lasts for the
 whole operation. Every cell also checks that the fault did fire, and that the error names it.
 
 Outcomes: `failed · rolled back (...)` says what the undos removed; `app error` means the app stays
@@ -265,7 +292,7 @@ cannot happen there.
 
 def render(results: dict[str, str]) -> str:
     """The whole document from `{cell_id: outcome}` (cells missing from `results` are an error)."""
-    head = HEADER.format(api=API_TIMEOUT, task=TASK_TIMEOUT)
+    head = HEADER.format(api=API_TIMEOUT, task=TASK_TIMEOUT, slow=SLOW, patient=PATIENT)
     lines = [head.rstrip(), ""]
     for title, rows in (("Deploy steps", DEPLOY_ROWS), ("Operations", OPERATION_ROWS)):
         lines += [f"## {title}", ""]

@@ -1,22 +1,20 @@
 """The fault matrix (issue 8, point 1): every deploy step and every other operation against every
-fault kind, against in-process simulators (time scale 0) over HTTPS and SSH, and database files.
+fault kind, against an in-process simulator (time scale 0) over HTTPS and SSH, and a database file.
 
 Each cell arms its fault, runs the operation through the real services, and checks the outcome
 the spec names (`matrix_spec.py`), the real cause in the operation's error, and the world's
 invariants (`world.py`). The observed outcomes make `docs/reliability.md`: the last test fails
 when the committed file differs (set PROXIMITY_REGEN_DOCS=1 to write it).
 
-Most of a cell's time is spent waiting for a timeout to fire, so the cells run in a few lanes at
-once, each lane with its own simulator, services and database (faults are per simulator, so
-lanes never see each other's): one test per cell still reports that cell's own outcome.
+No outcome depends on timing: a timeout cell holds its call at a gate until the operation has
+ended (the client's limit always fires first), then lets it go and waits for what it set off to
+end before judging the world. The cells run one after the other, each test its own cell.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import itertools
 import os
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,15 +23,17 @@ import pytest
 
 from proximity_tui.errors import ProximityError
 from proximity_tui.services import events as ev
+from proximity_tui.services.bootstrap import Services
 from pvesim.faults import FaultRule
+from pvesim.gates import Gate
 from pvesim.server import Simulator
 from tests.reliability.conftest import REPO, make_services
 from tests.reliability.matrix_spec import (
-    OVER_API,
     Row,
     cause_for,
     cell_id,
     cells,
+    limits_for,
     render,
     rules_for,
 )
@@ -46,62 +46,36 @@ CELLS = cells()
 _names = itertools.count(1)
 
 
-#: Cells run in this many lanes at once (each a simulator, services and a database).
-LANES = 4
-
-
 @dataclass
-class Lane:
+class World:
+    """One simulator and one database; a `Services` per set of limits, all on that database."""
+
     sim: Simulator
-    services: object
+    root: Path
     db_path: Path
     baseline: set[int]
+    _services: dict[tuple, Services]
 
-
-def _selected(session) -> list[tuple[Row, str]]:
-    """The cells this session runs (all of them, or those picked with -k)."""
-    wanted = {
-        item.callspec.id
-        for item in session.items
-        if item.originalname == "test_cell" and hasattr(item, "callspec")
-    }
-    return [(r, k) for r, k in CELLS if cell_id(r, k) in wanted]
+    def services(self, kind: str | None = None) -> Services:
+        """The services with the limits a cell of `kind` runs with (None: the patient ones)."""
+        limits = limits_for(kind or "")
+        key = tuple(sorted(limits.items()))
+        if key not in self._services:
+            self._services[key] = make_services(self.sim, self.root, **limits)
+        return self._services[key]
 
 
 @pytest.fixture(scope="module")
-def matrix(request, tmp_path_factory):
-    """Start every selected cell in the lanes; map cell id -> future of its outcome."""
-    selected = _selected(request.session)
-    futures = {cell_id(r, k): concurrent.futures.Future() for r, k in selected}
-    lanes: list[Lane] = []
-    for n in range(min(LANES, len(selected)) or 1):
-        sim = Simulator(nodes=3, time_scale=0.0, seed=5 + n)
-        sim.start()
-        services = make_services(sim, tmp_path_factory.mktemp(f"lane{n}"))
-        lanes.append(Lane(sim, services, services.db.path, proximity_vmids(sim)))
-
-    def work(lane: Lane, cells: list[tuple[Row, str]]) -> None:
-        for row, kind in cells:
-            future = futures[cell_id(row, kind)]
-            try:
-                future.set_result(run_cell(lane, row, kind))
-            except BaseException as exc:  # noqa: BLE001 - reported by the cell's own test
-                future.set_exception(exc)
-
-    # Deal the cells out so that each lane gets its share of the slow (timeout) ones.
-    ordered = sorted(selected, key=lambda c: c[1] not in ("api_timeout", "task_timeout", "slow"))
-    threads = [
-        threading.Thread(target=work, args=(lane, ordered[i :: len(lanes)]), daemon=True)
-        for i, lane in enumerate(lanes)
-    ]
-    for thread in threads:
-        thread.start()
-    yield futures
-    for thread in threads:
-        thread.join(120)
-    for lane in lanes:
-        lane.services.close(wait=30)
-        lane.sim.stop()
+def world(tmp_path_factory):
+    sim = Simulator(nodes=3, time_scale=0.0, seed=5)
+    sim.start()
+    root = tmp_path_factory.mktemp("matrix")
+    w = World(sim, root, root / "db.sqlite", proximity_vmids(sim), {})
+    w.services()
+    yield w
+    for services in w._services.values():
+        services.close(wait=30)
+    sim.stop()
 
 
 def _drop_template(sim, node: str) -> None:
@@ -115,14 +89,34 @@ def _drop_template(sim, node: str) -> None:
     sim.call(drop)
 
 
-def _drop_backups(sim, volids: set[str]) -> None:
-    def drop() -> None:
-        for node in sim.state.nodes.values():
-            for storage in node.storages.values():
-                for volid in volids & set(storage.volumes):
-                    del storage.volumes[volid]
+def _drop_backups(services: Services, sim, volids: set[str]) -> None:
+    """Delete archives over the API (they outlive their app, and at time scale 0 a later backup
+    of a reused vmid would get the same name)."""
 
-    sim.call(drop)
+    def where() -> list[tuple[str, str, str]]:
+        return [
+            (node.name, name, volid)
+            for node in sim.state.nodes.values()
+            for name, storage in node.storages.items()
+            for volid in volids & set(storage.volumes)
+        ]
+
+    for node, storage, volid in sim.call(where):
+        upid = services.call(services.client.delete_volume(node, storage, volid))
+        if upid:
+            services.call(services.client.wait_task(upid))
+
+
+def _wait_idle(sim, timeout: float = 30.0) -> None:
+    """Until no task runs in the simulator (what a call let go late set off has ended)."""
+
+    def running() -> bool:
+        return any(t.status == "running" for t in sim.state.tasks.tasks.values())
+
+    end = time.monotonic() + timeout
+    while sim.call(running):
+        assert time.monotonic() < end, "a simulator task never ended"
+        time.sleep(0.01)
 
 
 class Armer:
@@ -131,7 +125,9 @@ class Armer:
     def __init__(self, sim, row: Row, kind: str) -> None:
         self.sim, self.row, self.kind = sim, row, kind
         self.rules = rules_for(row, kind)
-        self.armed_at: float | None = None
+        self.gates: list[Gate] = []
+        self.ids: list[int] = []
+        self.armed = False
 
     def __call__(self, event: ev.OperationEvent) -> None:
         row = self.row
@@ -145,28 +141,29 @@ class Armer:
             end = event.step == row.step and event.kind in (ev.STEP_FINISHED, ev.STEP_FAILED)
             end = end and not row.through_rollback
             end = end or event.kind == ev.FINISHED
-        if start and self.armed_at is None:
-            self.armed_at = time.monotonic()
-            for rule in self.rules:
-                self.sim.faults.add(rule)
+        if start and not self.armed:
+            self.armed = True
+            rules = list(self.rules)
             if row.undo_fault is not None:
-                self.sim.faults.add(FaultRule.from_dict(row.undo_fault.to_dict()))
-        elif end and self.armed_at is not None:
-            self.sim.faults.clear()
+                rules.append(FaultRule.from_dict(row.undo_fault.to_dict()))
+            self.gates = [self.sim.faults.gate(r.gate) for r in rules if r.gate]
+            self.ids = [self.sim.faults.add(rule) for rule in rules]
+        elif end and self.armed:
+            for rule_id in self.ids:  # the rules go; a call held at a gate stays held
+                self.sim.faults.remove(rule_id)
 
     @property
     def fired(self) -> bool:
         return any(rule.fired for rule in self.rules)
 
     def settle(self) -> None:
-        """A call that timed out on our side is still answered (and acted on) by Proxmox after
-        its delay: wait for that before judging the world. Tasks and commands that timed out
-        were stopped by the client, so nothing of theirs lands later."""
-        self.sim.faults.clear()
-        if self.kind == "api_timeout" and self.armed_at is not None:
-            remaining = self.armed_at + OVER_API + 0.1 - time.monotonic()
-            if remaining > 0:
-                time.sleep(remaining)
+        """The operation has ended: a call held at the gate goes on now (Proxmox carries out a
+        call whose answer we gave up on), and whatever it sets off ends, before the world is
+        judged. Tasks and commands that timed out were stopped by the client: they never ran."""
+        self.sim.faults.clear()  # opens every gate
+        for gate in self.gates:
+            assert gate.wait_until(Gate.settled), f"{gate.name}: a held call never ended"
+        _wait_idle(self.sim)
 
 
 def _prepare(services, row: Row, hostname: str) -> tuple[str | None, str | None]:
@@ -226,9 +223,10 @@ def _outcome(row: Row, op, apps_after: list[dict], hostname: str) -> str:
     return text
 
 
-def run_cell(lane: Lane, row: Row, kind: str) -> str:
-    """Run one cell on a lane and check it (assertions raise); returns its outcome."""
-    sim, services, db_path = lane.sim, lane.services, lane.db_path
+def run_cell(world: World, row: Row, kind: str) -> str:
+    """Run one cell and check it (assertions raise); returns its outcome."""
+    sim, db_path = world.sim, world.db_path
+    services, faulted = world.services(), world.services(kind)
     sim.faults.clear()
     hostname = f"fm{next(_names):03d}"
     if row.node == "pve2":
@@ -238,10 +236,10 @@ def run_cell(lane: Lane, row: Row, kind: str) -> str:
     ops_before = len(services.call(services.apps.operations(limit=None)))
 
     armer = Armer(sim, row, kind)
-    unsubscribe = services.apps.events.subscribe(armer)
+    unsubscribe = faulted.apps.events.subscribe(armer)
     error: ProximityError | None = None
     try:
-        services.call(_operation(services, row, hostname, app_id, volid), timeout=60)
+        faulted.call(_operation(faulted, row, hostname, app_id, volid), timeout=60)
     except ProximityError as exc:
         error = exc
     finally:
@@ -252,7 +250,7 @@ def run_cell(lane: Lane, row: Row, kind: str) -> str:
     assert len(ops) == ops_before + 1, [(o.id, o.kind, o.status, o.error) for o in ops[:3]]
     op = ops[0]
     assert op.kind == row.op
-    assert armer.armed_at is not None, f"the fault was never armed: {op.status} {op.error}"
+    assert armer.armed, f"the fault was never armed: {op.status} {op.error}"
     assert armer.fired, f"the fault never fired ({op.status}: {op.error}): {armer.rules}"
     expected = row.expected(kind)
     assert op.status == expected, f"{op.status}: {op.error}"
@@ -270,7 +268,7 @@ def run_cell(lane: Lane, row: Row, kind: str) -> str:
     # runs every few seconds) records it. So the world is checked as of that refresh: statuses
     # that refreshes own must agree with the CTs; everything else must already be right.
     services.call(services.monitor.tick())
-    assert world_problems(sim, db_path, ignore_vmids=lane.baseline) == []
+    assert world_problems(sim, db_path, ignore_vmids=world.baseline) == []
     apps_after = app_rows(db_path)
     if row.op == "deploy" and expected != "succeeded" and row.undo_fault is None:
         assert [a for a in apps_after if a["hostname"] == hostname] == []
@@ -285,17 +283,14 @@ def run_cell(lane: Lane, row: Row, kind: str) -> str:
 
     for app in apps_after:  # leave the cluster as empty as it was
         services.call(services.apps.delete_app(app["id"]))
-    # Archives outlive their app, and at time scale 0 a later backup of a reused vmid would get
-    # the same name. (The simulator has no DELETE .../storage/{s}/content/{v} to do it by API.)
-    _drop_backups(sim, set(sim_backups(sim)) - backups_before)
+    _drop_backups(services, sim, set(sim_backups(sim)) - backups_before)
     assert app_rows(db_path) == []
     return outcome
 
 
 @pytest.mark.parametrize(("row", "kind"), CELLS, ids=[cell_id(r, k) for r, k in CELLS])
-def test_cell(matrix, row: Row, kind: str):
-    key = cell_id(row, kind)
-    RESULTS[key] = matrix[key].result(timeout=300)
+def test_cell(world, row: Row, kind: str):
+    RESULTS[cell_id(row, kind)] = run_cell(world, row, kind)
 
 
 def test_the_committed_table_is_the_observed_one():

@@ -15,8 +15,7 @@ import time
 import pytest
 
 from proximity_tui.errors import ProximityError, ProxmoxTimeout
-from tests.reliability.conftest import make_services
-from tests.reliability.matrix_spec import API_TIMEOUT
+from tests.reliability.conftest import API_TIMEOUT, make_services
 from tests.reliability.world import world_problems
 
 LATE = 0.8  # seconds after our timeout at which Proxmox carries the call out
