@@ -15,11 +15,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Label, Log, ProgressBar, Static
+from textual.widgets import Button, Footer, Label, ProgressBar, Static
 
 from proximity_tui.screens.confirm import ConfirmScreen
 from proximity_tui.screens.live import LiveScreen
 from proximity_tui.widgets.cluster_header import ClusterHeader
+from proximity_tui.widgets.follow_log import FollowLog
 from proximity_tui.widgets.format import human_duration
 from proximity_tui.widgets.step_checklist import StepChecklist
 
@@ -103,7 +104,7 @@ class DeployProgressScreen(LiveScreen):
                     yield ProgressBar(total=100, show_eta=False, id="bar")
                     yield Label("", id="elapsed")
                 yield Static("", id="result", markup=False)
-                yield Log(max_lines=LOG_LINES, id="log", auto_scroll=True)
+                yield FollowLog(max_lines=LOG_LINES, id="log", auto_scroll=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -173,7 +174,7 @@ class DeployProgressScreen(LiveScreen):
 
     def _replay(self, events: Any) -> None:
         steps = self.query_one(StepChecklist)
-        log = self.query_one(Log)
+        log = self.query_one(FollowLog)
         lines: list[str] = []
         for event in events:
             if id(event) in self._seen:
