@@ -35,6 +35,7 @@ def build_cluster(
     state = ClusterState(clock, faults, seed=seed, profile=profile)
     now = clock.time()
     rng = state.rng
+    shared: dict[str, Storage] = {}
     for i in range(nodes):
         cores, mem, model = _NODE_SHAPES[i % len(_NODE_SHAPES)]
         node = Node(
@@ -45,7 +46,7 @@ def build_cluster(
             boot_time=now - rng.randrange(3, 40) * 86400 - rng.randrange(86400),
             next_pid=rng.randrange(100000, 900000),
         )
-        _add_storages(node, state.profile)
+        _add_storages(node, state.profile, shared)
         state.nodes[node.name] = node
     first = state.nodes["pve1"]
     tmpl = appliances.BY_TEMPLATE[appliances.DEFAULT_TEMPLATE]
@@ -76,11 +77,12 @@ def build_cluster(
     return state
 
 
-def _add_storages(node: Node, profile: Profile) -> None:
+def _add_storages(node: Node, profile: Profile, shared: dict[str, Storage]) -> None:
     """A default install: `local` (dir, /var/lib/vz: templates, ISOs, backups) and `local-lvm`
     (lvmthin: guest volumes). `dir-storage`: only `local`, which also holds the guests' volumes
     (an install without LVM-thin); `nfs-storage`: guests on a shared NFS export, mounted at
     /mnt/pve/<storage> (pve-storage `src/PVE/Storage/DirPlugin.pm`, `NFSPlugin.pm`)."""
+    # the same object on every node: a shared storage holds one set of volumes
     base = ("vztmpl", "iso", "backup")
     guests = ("rootdir", "images")
     if profile.ct_storage_type == "dir":
@@ -91,10 +93,10 @@ def _add_storages(node: Node, profile: Profile) -> None:
     node.storages["local"] = Storage("local", "dir", base, 100 * GiB, path="/var/lib/vz")
     sid = profile.ct_storage_id
     if profile.ct_storage_type == "nfs":
-        node.storages[sid] = Storage(
+        node.storages[sid] = shared.setdefault(sid, Storage(
             sid, "nfs", guests, 2048 * GiB, path=f"/mnt/pve/{sid}",
             server="192.168.1.20", export="/export/pve",
-        )  # fmt: skip
+        ))  # fmt: skip
     else:
         node.storages[sid] = Storage(sid, "lvmthin", guests, 800 * GiB)
 

@@ -33,13 +33,13 @@ def resource_guest_json(g: Guest) -> str:
     return _cached(g, "resources", key, lambda: views.resource_guest(g, g.statd))
 
 
-def ct_list_json(g: Guest, now: float, node: Any) -> str:
+def ct_list_json(g: Guest, now: float, node: Any, vmid_str: bool = False) -> str:
     c = g.config
     key = (
         g.statd_rev, g.status, g.uptime(now), c.get("tags"), c.get("lock"), c.get("template"),
         c.get("memory"), c.get("swap"), c.get("cores"), c.get("rootfs"), c.get("hostname"),
     )  # fmt: skip
-    return _cached(g, "lxc", key, lambda: views.ct_list_entry(g, now, node))
+    return _cached(g, "lxc", key, lambda: views.ct_list_entry(g, now, node, vmid_str=vmid_str))
 
 
 def resources_body(state: Any, kind: str | None, allowed: Allowed | None = None) -> str:
@@ -73,5 +73,6 @@ def resources_body(state: Any, kind: str | None, allowed: Allowed | None = None)
 def ct_list_body(state: Any, node: Any, visible: Callable[[Guest], bool] | None = None) -> str:
     now = state.now()
     cts = state.cts_on(node.name)
-    parts = [ct_list_json(g, now, node) for g in cts if visible is None or visible(g)]
+    old = state.release.major < 8  # vmid as a string (views.ct_list_entry)
+    parts = [ct_list_json(g, now, node, old) for g in cts if visible is None or visible(g)]
     return '{"data":[' + ",".join(parts) + "]}"

@@ -43,6 +43,10 @@ class Volume:
 SNAPSHOT_TYPES = frozenset({"lvmthin", "zfspool", "rbd", "btrfs"})
 
 
+#: Storage types whose volumes every node sees (pve-storage: the plugin's `shared` default).
+SHARED_TYPES = frozenset({"nfs", "cifs", "rbd", "cephfs", "pbs"})
+
+
 def snapshot_capable(storage_type: str) -> bool:
     return storage_type in SNAPSHOT_TYPES
 

@@ -58,7 +58,7 @@ async def node_status(ctx: Ctx) -> Any:
 
 @api("GET", "/cluster/resources")
 async def resources(ctx: Ctx) -> Any:
-    allowed = None if ctx.user == "root@pam" else ctx.allowed
+    allowed = None if ctx.state.access.unrestricted(ctx.user) else ctx.allowed
     return Reply(None, raw=listing.resources_body(ctx.state, ctx.params.get("type"), allowed))
 
 

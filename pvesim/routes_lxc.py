@@ -25,7 +25,8 @@ def _vm(ctx: Ctx, *privs: str, any_: bool = False) -> None:
 async def ct_list(ctx: Ctx) -> Any:
     node = ctx.state.node(ctx.params["node"])
     # API2/LXC.pm vmlist: only guests with VM.Audit
-    visible = None if perms.is_root(ctx) else lambda g: ctx.allowed(f"/vms/{g.vmid}", "VM.Audit")
+    unrestricted = ctx.state.access.unrestricted(ctx.user)
+    visible = None if unrestricted else lambda g: ctx.allowed(f"/vms/{g.vmid}", "VM.Audit")
     return Reply(None, raw=listing.ct_list_body(ctx.state, node, visible))
 
 
@@ -116,7 +117,8 @@ async def ct_status_index(ctx: Ctx) -> Any:
 async def ct_status(ctx: Ctx) -> Any:
     _vm(ctx, "VM.Audit")
     g = _ct(ctx)
-    return views.ct_status(g, ctx.state.now(), ctx.state.nodes[g.node])
+    s = ctx.state
+    return views.ct_status(g, s.now(), s.nodes[g.node], vmid_str=s.release.major < 8)
 
 
 def _power(action: str):

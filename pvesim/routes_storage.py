@@ -38,7 +38,7 @@ async def storage_content(ctx: Ctx) -> Any:
     ctx.check(f"/storage/{p['storage']}", *_READ, any_=True)
     st = ctx.state.storage_of(p["node"], p["storage"])
     content, vmid = p.get("content"), p.get("vmid")
-    root = perms.is_root(ctx)
+    root = ctx.state.access.unrestricted(ctx.user)
     return [
         views.volume_entry(v)
         for v in sorted(st.volumes.values(), key=lambda v: v.volid)

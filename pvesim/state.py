@@ -17,7 +17,7 @@ from pvesim.clock import Clock
 from pvesim.errors import PveError, not_found_config
 from pvesim.faults import FaultSet
 from pvesim.inside import ContainerInside
-from pvesim.model import Guest, Node, Snapshot, Usage
+from pvesim.model import SHARED_TYPES, Guest, Node, Snapshot, Usage
 from pvesim.ops_config import ConfigOps
 from pvesim.ops_create import CreateOps
 from pvesim.ops_power import PowerOps
@@ -218,8 +218,12 @@ class ClusterState(PowerOps, CreateOps, SnapshotOps, ConfigOps, StorageOps, Volu
             state.access = AccessControl.from_dict(data["access"], state.release.major)
         state.leases = dict(data.get("leases", {}))
         state._next_lease = int(data.get("next_lease", 10))
+        shared: dict[str, Any] = {}
         for node in data["nodes"]:
             n = Node.from_dict(node)
+            for sid, st in list(n.storages.items()):
+                if st.type in SHARED_TYPES:  # one storage seen from every node
+                    n.storages[sid] = shared.setdefault(sid, st)
             state.nodes[n.name] = n
         now = clock.time()
         for item in data["guests"]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pvesim.model import GiB, Guest, Node, Storage, Volume
+from pvesim.model import SHARED_TYPES, GiB, Guest, Node, Storage, Volume
 from pvesim.versions import RELEASES, Release
 
 _DEFAULT = RELEASES[9]
@@ -155,10 +155,12 @@ def node_status(node: Node, now: float, rel: Release = _DEFAULT) -> dict[str, An
     }
 
 
-def ct_list_entry(g: Guest, now: float, node: Node) -> dict[str, Any]:
+def ct_list_entry(g: Guest, now: float, node: Node, *, vmid_str: bool = False) -> dict[str, Any]:
+    """`vmid_str`: before pve-container 5.0.11 (commit 81aa4bd, PVE 8.1) the container index and
+    vmstatus gave `vmid` as a string."""
     running = g.status == "running"
     entry: dict[str, Any] = {
-        "vmid": g.vmid,
+        "vmid": str(g.vmid) if vmid_str else g.vmid,
         "name": g.name,
         "status": g.status,
         "uptime": g.uptime(now),
@@ -183,8 +185,8 @@ def ct_list_entry(g: Guest, now: float, node: Node) -> dict[str, Any]:
     return entry
 
 
-def ct_status(g: Guest, now: float, node: Node) -> dict[str, Any]:
-    entry = ct_list_entry(g, now, node)
+def ct_status(g: Guest, now: float, node: Node, *, vmid_str: bool = False) -> dict[str, Any]:
+    entry = ct_list_entry(g, now, node, vmid_str=vmid_str)
     entry["ha"] = {"managed": 0}
     if g.status == "running":
         entry["pressurecpusome"] = 0
@@ -211,10 +213,6 @@ def interfaces(g: Guest) -> list[dict[str, Any]] | None:
         f"{octets[4]}{octets[5]}/64"
     )
     return [lo, eth0]
-
-
-#: Storage types whose volumes every node sees (pve-storage: the plugin's `shared` default).
-SHARED_TYPES = frozenset({"nfs", "cifs", "rbd", "cephfs", "pbs"})
 
 
 def _shared(s: Storage) -> int:

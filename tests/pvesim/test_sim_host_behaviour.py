@@ -179,3 +179,13 @@ def test_nfs_storage_is_shared_and_cannot_snapshot():
         assert create_ct(px, "pve1", 312, rootfs="nfs-ct:2")["exitstatus"] == "OK"
         snap = wait(px, "pve1", px.nodes("pve1").lxc(312).snapshot.post(snapname="s1"))
         assert snap["exitstatus"] == "snapshot feature is not available"
+
+
+def test_a_shared_nfs_storage_shows_the_same_volumes_on_every_node(tmp_path):
+    state = tmp_path / "state.json"
+    for _ in range(2):  # and again after a restart from the state file
+        with Simulator(time_scale=0, profiles="nfs-storage", state_file=state) as s:
+            px = px_token(s.info)
+            on = {n: {v["volid"] for v in px.nodes(n).storage("nfs-ct").content.get()}
+                  for n in ("pve1", "pve3")}  # fmt: skip
+            assert on["pve1"] == on["pve3"] and "nfs-ct:102/vm-102-disk-0.raw" in on["pve3"]

@@ -76,6 +76,9 @@ def test_pve7_has_no_interfaces_endpoint():
         px = px_token(sim.info)
         assert px.version.get()["version"] == "7.4-4"
         assert _lxc_pve(px)["OldVersion"] == "5.0.2-2"
+        # before pve-container 5.0.11 the container index gave vmid as a string
+        assert {c["vmid"] for c in px.nodes("pve1").lxc.get()} == {"102"}
+        assert px.nodes("pve1").lxc(102).status.current.get()["vmid"] == "102"
         with pytest.raises(ResourceException) as exc:
             px.nodes("pve1").lxc(102).interfaces.get()
         assert exc.value.status_code == 501
