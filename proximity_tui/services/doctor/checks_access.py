@@ -136,8 +136,9 @@ async def check_permissions(
     px: ProxmoxSettings,
     needs: list[Need],
     pve_major: int | None,
-) -> None:
-    """Compare `GET /access/permissions` at each path with what each feature needs."""
+) -> dict[str, set[str]] | None:
+    """Compare `GET /access/permissions` at each path with what each feature needs; returns
+    the privileges held at each path (None when they could not be read)."""
     paths = sorted({n.path for n in needs})
     try:
         found = await asyncio.gather(*(_privileges_at(client, p) for p in paths))
@@ -148,7 +149,7 @@ async def check_permissions(
             f"cannot read the effective permissions (GET /access/permissions): {exc}",
             "check them by hand in Datacenter > Permissions",
         )
-        return
+        return None
     held = dict(zip(paths, found, strict=True))
     role_missing = await _role_missing(client)
     by_feature: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
@@ -174,6 +175,7 @@ async def check_permissions(
         )
         lines = [pveum_acl(path, DEFAULT_ROLE, px.user, px.token_name) for path in missing]
         report.add(f"permissions: {feature}", FAIL, detail, "\n".join(lines))
+    return held
 
 
 async def _role_missing(client: ProxmoxClient) -> bool:

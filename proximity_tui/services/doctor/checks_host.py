@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import suppress
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from proximity_tui import errors as e
@@ -29,60 +30,103 @@ def can_snapshot(storage_type: str) -> bool:
     return storage_type in SNAPSHOT_TYPES
 
 
-async def check_storages(
-    report: Report, client: ProxmoxClient, nodes: list[str], deploy: DeploySettings
-) -> str | None:
-    """Which storages hold CT disks, templates and backups, and which can snapshot.
+@dataclass
+class Survey:
+    """Every node's storage listing (only what the caller may audit: pve-manager
+    `PVE/API2/Storage/Status.pm` filters on Datastore.Audit or Datastore.AllocateSpace)."""
 
-    Returns the storage backups go to (None: none)."""
+    by_name: dict[str, Storage] = field(default_factory=dict)
+    on_nodes: dict[str, list[str]] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def with_content(self, content: str) -> list[str]:
+        return sorted(s for s, st in self.by_name.items() if st.accepts(content))
+
+    def backup_storage(self, deploy: DeploySettings) -> str | None:
+        """Where backups go, as `operations/backups.py` chooses it."""
+        return deploy.backup_storage or next(iter(self.with_content("backup")), None)
+
+
+async def survey_storages(client: ProxmoxClient, nodes: list[str]) -> Survey:
+    survey = Survey()
     listed = await asyncio.gather(*(client.storages(n) for n in nodes), return_exceptions=True)
-    by_name: dict[str, Storage] = {}
-    on_nodes: dict[str, list[str]] = {}
     for node, result in zip(nodes, listed, strict=True):
         if isinstance(result, BaseException):
-            report.add(f"storage on {node}", WARN, f"cannot list storages: {result}")
+            survey.errors[node] = str(result)
             continue
         for st in result:
             if st.usable:
-                by_name.setdefault(st.storage, st)
-                on_nodes.setdefault(st.storage, []).append(node)
+                survey.by_name.setdefault(st.storage, st)
+                survey.on_nodes.setdefault(st.storage, []).append(node)
+    return survey
 
-    def with_content(content: str) -> list[str]:
-        return sorted(s for s, st in by_name.items() if st.accepts(content))
 
-    def role(name: str, wanted: str, what: str, key: str) -> Storage | None:
+def check_storages(
+    report: Report,
+    survey: Survey,
+    deploy: DeploySettings,
+    held: dict[str, set[str]] | None = None,
+) -> None:
+    """Which storages hold CT disks, templates and backups, and which can snapshot. `held`
+    (path -> privileges, from the permissions check) tells a missing storage from a hidden one."""
+    by_name, on_nodes, with_content = survey.by_name, survey.on_nodes, survey.with_content
+    for node, error in survey.errors.items():
+        report.add(f"storage on {node}", WARN, f"cannot list storages: {error}")
+
+    def hidden(name: str) -> bool:
+        privs = (held or {}).get(f"/storage/{name}")
+        return privs is not None and not {"Datastore.Audit", "Datastore.AllocateSpace"} & privs
+
+    def role(name: str, wanted: str, what: str, key: str, fallback: bool) -> Storage | None:
+        """The storage that will be used for `wanted`: the configured one, else (when the
+        operation falls back, as deploy does for disks and templates) the first that holds it."""
         st = by_name.get(name)
-        others = ", ".join(with_content(wanted)) or "none visible"
+        if st is not None and st.accepts(wanted):
+            where = ", ".join(on_nodes[name])
+            report.add(f"storage: {what}", OK, f"{name} ({st.type}) holds {wanted} on {where}")
+            return st
+        choices = with_content(wanted)
+        if st is None and hidden(name):
+            report.add(
+                f"storage: {what}",
+                WARN,
+                f"{name} is not visible to this user: it lacks Datastore.Audit on /storage/{name} "
+                "(granted by the permissions fixes above)",
+            )
+            return None
         if st is None:
-            report.add(
-                f"storage: {what}",
-                FAIL,
+            why = (
                 f"{name} is not visible on any node (it does not exist, is disabled, or this "
-                f"user lacks Datastore.Audit on /storage/{name}); storages for {wanted}: {others}",
-                f"set [deploy] {key} to one of: {others}",
+                f"user lacks Datastore.Audit on /storage/{name})"
             )
-            return None
-        if not st.accepts(wanted):
+            also = ""
+        else:
+            held = ",".join(sorted(st.content))
+            why = f"{name} ({st.type}) does not hold {wanted} (content: {held})"
+            content = ",".join(sorted(st.content | {wanted}))
+            also = f", or `pvesm set {name} --content {content}`"
+        if choices and fallback:
+            used = by_name[choices[0]]
             report.add(
                 f"storage: {what}",
-                FAIL,
-                f"{name} ({st.type}) does not hold {wanted} "
-                f"(content: {','.join(sorted(st.content))})",
-                f"set [deploy] {key} to one of: {others}, or `pvesm set {name} --content "
-                f"{','.join(sorted(st.content | {wanted}))}`",
+                WARN,
+                f"{why}; the product falls back to {used.storage} ({used.type})",
+                f'set [deploy] {key} = "{used.storage}"{also}',
             )
-            return None
+            return used
         report.add(
             f"storage: {what}",
-            OK,
-            f"{name} ({st.type}) holds {wanted} on {', '.join(on_nodes[name])}",
-        )
-        return st
+            FAIL,
+            f"{why}; storages that hold {wanted}: {', '.join(choices) or 'none'}",
+            (f"set [deploy] {key} to one of: {', '.join(choices)}{also}" if choices else
+             f"add {wanted} to a storage's content (`pvesm set STORAGE --content ...,{wanted}`)"),
+        )  # fmt: skip
+        return None
 
-    rootdir = role(deploy.storage, "rootdir", "containers", "storage")
-    role(deploy.template_storage, "vztmpl", "templates", "template_storage")
+    rootdir = role(deploy.storage, "rootdir", "containers", "storage", True)
+    role(deploy.template_storage, "vztmpl", "templates", "template_storage", True)
     backup = (
-        role(deploy.backup_storage, "backup", "backups", "backup_storage")
+        role(deploy.backup_storage, "backup", "backups", "backup_storage", False)
         if deploy.backup_storage
         else None
     )
@@ -95,14 +139,13 @@ async def check_storages(
             report.add(
                 "storage: backups",
                 WARN,
-                "no storage holds backups: backup, restore, and update's fallback on storage "
-                "without snapshots are unavailable",
+                "no storage visible to this user holds backups: backup, restore, and the "
+                "backup-based path of update and clone (storage without snapshots) are unavailable",
                 "add `backup` to a storage's content (`pvesm set local --content "
                 "vztmpl,iso,backup`) or set [deploy] backup_storage",
             )
-    backup_name = backup.storage if backup is not None else None
     if rootdir is None:
-        return backup_name
+        return
     snap_capable = sorted(s for s in with_content("rootdir") if can_snapshot(by_name[s].type))
     if can_snapshot(rootdir.type):
         report.add(
@@ -112,13 +155,17 @@ async def check_storages(
             "snapshots",
         )
     else:
-        fallback = "stop + vzdump" if backup is not None else "nothing (no backup storage)"
         report.add(
             "snapshots",
-            WARN,
+            WARN if backup is not None else FAIL,
             f"{rootdir.storage} ({rootdir.type}) cannot snapshot containers (only lvmthin, "
-            f"zfspool, rbd and btrfs can): update's rollback point falls back to {fallback}, "
-            "and clone of a running app to a backup and restore",
+            "zfspool, rbd and btrfs can): "
+            + (
+                "update and clone of a running app use a backup (vzdump) instead"
+                if backup is not None
+                else "and no storage holds backups, so update and clone of a running app have "
+                "no way to keep a copy"
+            ),
             (
                 f"to use snapshots, set [deploy] storage to one of: {', '.join(snap_capable)}"
                 if snap_capable
@@ -126,7 +173,6 @@ async def check_storages(
                 "containers"
             ),
         )
-    return backup_name
 
 
 async def check_bridges(
@@ -192,27 +238,38 @@ def check_dhcp(report: Report, journal: Journal | None, deploy: DeploySettings) 
 async def check_template(
     report: Report, client: ProxmoxClient, nodes: list[str], deploy: DeploySettings
 ) -> None:
-    """The template a deploy would use, resolved as the deploy resolves it (`templates.py`):
-    a pinned name must still be on the node or in its index (Proxmox's index rotates builds)."""
+    """The template a deploy would use on each node, resolved as the deploy resolves it
+    (`templates.py`): a pinned name must be on the node or in its index (builds rotate)."""
     from proximity_tui.services.templates import newest_alpine, resolve_template
 
-    node = nodes[0]
     pinned = deploy.template or None
-    try:
-        choice = await resolve_template(client, node, pinned)
-    except e.ValidationError as exc:
+    found = await asyncio.gather(
+        *(resolve_template(client, n, pinned) for n in nodes), return_exceptions=True
+    )
+    refused = [
+        (n, r) for n, r in zip(nodes, found, strict=True) if isinstance(r, e.ValidationError)
+    ]
+    broken = [(n, r) for n, r in zip(nodes, found, strict=True) if isinstance(r, BaseException)]
+    if refused:
         fix = "run `pveam update` on the node"
         if pinned:
             with suppress(e.ProximityError):
-                newest = newest_alpine([a.template for a in await client.appliances(node)])
-                if newest:
+                index = [a.template for a in await client.appliances(refused[0][0])]
+                if newest := newest_alpine(index):
                     fix = f'remove [deploy] template (or set it to "{newest}")'
-        report.add("template", FAIL, f"{exc}: deploys fail at the template step", fix)
-        return
-    except e.ProximityError as exc:
+        where = ", ".join(n for n, _ in refused)
+        report.add(
+            "template",
+            FAIL,
+            f"deploys on {where} fail at the template step: {refused[0][1]}",
+            fix,
+        )
+    elif broken:
+        node, exc = broken[0]
         report.add("template", WARN, f"cannot read the templates of {node}: {exc}")
-        return
-    report.add("template", OK, f"{choice.name} ({choice.source}): {choice.describe(node)}")
+    else:
+        lines = {f"{c.name} ({c.source})" for c in found if not isinstance(c, BaseException)}
+        report.add("template", OK, "; ".join(sorted(lines)) + f" on {', '.join(nodes)}")
 
 
 async def check_pct(report: Report, exec_: ContainerExec, nodes: list[str]) -> None:
@@ -235,11 +292,19 @@ async def check_pct(report: Report, exec_: ContainerExec, nodes: list[str]) -> N
         await one(node)
 
 
-def _package(rows: list[dict[str, Any]], name: str) -> str | None:
+def _package(rows: list[dict[str, Any]], name: str) -> tuple[str | None, str | None]:
+    """(installed, candidate) versions of a package. In `apt/versions` `OldVersion` is the
+    installed version and `Version` the candidate (pve-manager `PVE/API2/APT.pm`,
+    `$assemble_pkginfo`); a package not installed has no `OldVersion`."""
     for row in rows:
         if isinstance(row, dict) and row.get("Package") == name:
-            return str(row.get("Version") or row.get("OldVersion") or "") or None
-    return None
+            installed = (
+                row.get("OldVersion")
+                if row.get("CurrentState", "Installed") == "Installed"
+                else None
+            )
+            return (str(installed) if installed else None), (str(row.get("Version") or "") or None)
+    return None, None
 
 
 async def check_lxc_pve(
@@ -259,10 +324,10 @@ async def check_lxc_pve(
         except e.ProximityError as exc:
             report.add(name, WARN, f"cannot read package versions: {exc}")
             continue
-        lxc = _package(rows, "lxc-pve")
-        major = major_of(_package(rows, "pve-manager") or "") or cluster_major
+        lxc, candidate = _package(rows, "lxc-pve")
+        major = major_of(_package(rows, "pve-manager")[0] or "") or cluster_major
         if not lxc:
-            report.add(name, WARN, f"lxc-pve is not listed on {node}")
+            report.add(name, WARN, f"lxc-pve is not installed on {node}")
             continue
         fixed, wanted = lxc_pve_fixed(major, lxc)
         if fixed:
@@ -282,6 +347,7 @@ async def check_lxc_pve(
                 f"lxc-pve {lxc} is older than {wanted}: Docker with runc 1.3.3 or later fails "
                 f"inside containers with `{RUNC_ERROR}` (opencontainers/runc#4972, "
                 "moby/moby#51405)",
-                f"on {node}: apt update && apt install lxc-pve (>= {wanted}), then restart the "
-                "containers",
+                f"on {node}: apt update && apt install lxc-pve (>= {wanted}"
+                + (f"; the repository offers {candidate}" if candidate and candidate != lxc else "")
+                + "), then restart the containers that run Docker",
             )

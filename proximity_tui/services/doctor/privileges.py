@@ -109,8 +109,8 @@ def needs(
         Need("update", vms, ("VM.Snapshot",)),
         Need("clone", vms, ("VM.Clone", "VM.Allocate", "VM.Snapshot")),
     ]
+    out.append(Need("backup/restore", vms, ("VM.Backup",)))
     if backup_storage:
-        out.append(Need("backup/restore", vms, ("VM.Backup",)))
         out.append(
             Need(
                 "backup/restore",

@@ -42,9 +42,8 @@ async def run_doctor(
         return report
     pool = getattr(deploy, "pool", None)
 
-    storage_report = Report()
-    backup_storage = await host.check_storages(storage_report, client, nodes, deploy)
-    await access.check_permissions(
+    survey = await host.survey_storages(client, nodes)
+    held = await access.check_permissions(
         report,
         client,
         px,
@@ -52,14 +51,14 @@ async def run_doctor(
             pool=pool,
             rootdir_storage=deploy.storage,
             template_storage=deploy.template_storage,
-            backup_storage=backup_storage,
+            backup_storage=survey.backup_storage(deploy),
             bridge=deploy.bridge,
             pve_major=major,
         ),
         major,
     )
     await access.check_pool(report, client, pool)
-    report.checks += storage_report.checks
+    host.check_storages(report, survey, deploy, held)
     await host.check_bridges(report, client, nodes, deploy.bridge)
     if journal is not None:
         await asyncio.to_thread(host.check_dhcp, report, journal, deploy)
