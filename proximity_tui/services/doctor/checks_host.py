@@ -176,8 +176,15 @@ def check_storages(
 
 
 async def check_bridges(
-    report: Report, client: ProxmoxClient, nodes: list[str], bridge: str
+    report: Report,
+    client: ProxmoxClient,
+    nodes: list[str],
+    bridge: str,
+    held: dict[str, set[str]] | None = None,
 ) -> None:
+    """The bridge on every node. From PVE 8 the listing shows a bridge only to callers with
+    SDN.Audit or SDN.Use on it (pve-manager `PVE/API2/Network.pm`, `check_sdn_bridge`)."""
+
     async def bridges(node: str) -> set[str]:
         rows = await client.request("GET", "nodes", node, "network", type="any_bridge") or []
         return {str(r.get("iface")) for r in rows if isinstance(r, dict)}
@@ -187,7 +194,15 @@ async def check_bridges(
     lacking = [
         n for n, r in zip(nodes, found, strict=True) if isinstance(r, set) and bridge not in r
     ]
-    if lacking:
+    sdn = (held or {}).get(f"/sdn/zones/localnetwork/{bridge}")
+    if lacking and sdn is not None and not {"SDN.Use", "SDN.Audit"} & sdn:
+        report.add(
+            f"bridge: {bridge}",
+            WARN,
+            f"{bridge} is not visible to this user: it lacks SDN.Use on "
+            f"/sdn/zones/localnetwork/{bridge} (granted by the permissions fixes above)",
+        )
+    elif lacking:
         report.add(
             f"bridge: {bridge}",
             FAIL,

@@ -59,7 +59,7 @@ async def run_doctor(
     )
     await access.check_pool(report, client, pool)
     host.check_storages(report, survey, deploy, held)
-    await host.check_bridges(report, client, nodes, deploy.bridge)
+    await host.check_bridges(report, client, nodes, deploy.bridge, held)
     if journal is not None:
         await asyncio.to_thread(host.check_dhcp, report, journal, deploy)
     else:

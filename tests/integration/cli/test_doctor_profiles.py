@@ -82,8 +82,10 @@ def test_privsep_token_names_each_missing_privilege_with_its_grant(tmp_path):
     assert "needs Sys.Audit on /nodes/pve1" in checks["lxc-pve: pve1"]["detail"]
 
 
-@pytest.mark.parametrize(("profile", "storage", "kind"), [("dir-storage", "local", "dir"),
-                                                          ("nfs-storage", "nfs-ct", "nfs")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("profile", "storage", "kind"),
+    [("dir-storage", "local", "dir"), ("nfs-storage", "nfs-ct", "nfs")],
+)
 def test_storage_without_snapshots_says_what_falls_back(tmp_path, profile, storage, kind):
     report, checks = doctor(profile, tmp_path, {"storage": storage})
     assert report["ok"]
@@ -102,8 +104,13 @@ def test_storage_missing_from_the_config_falls_back_and_says_so(tmp_path):
     assert check["fix"] == 'set [deploy] storage = "local"'
 
 
-@pytest.mark.parametrize(("profile", "installed", "fixed"), [("pve9,docker-runc-broken", "6.0.5-1", "6.0.5-2"),
-                                                             ("pve8,docker-runc-broken", "6.0.0-1", "6.0.0-2")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("profile", "installed", "fixed"),
+    [
+        ("pve9,docker-runc-broken", "6.0.5-1", "6.0.5-2"),
+        ("pve8,docker-runc-broken", "6.0.0-1", "6.0.0-2"),
+    ],
+)
 def test_docker_runc_broken_names_the_lxc_pve_fix(tmp_path, profile, installed, fixed):
     report, checks = doctor(profile, tmp_path)
     assert failing(report) == {"lxc-pve: pve1", "lxc-pve: pve2"}
