@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 
 from proximity_tui.messages import (
@@ -36,6 +36,9 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from proximity_tui.config import Settings
+    from proximity_tui.screens.live import LiveMixin
+    from proximity_tui.services.bootstrap import Services
+    from proximity_tui.services.doctor import Report
     from proximity_tui.services.events import OperationEvent
     from proximity_tui.views import AppView, StatusSnapshot
 
@@ -83,18 +86,19 @@ class ProximityApp(App[int]):
 
     def __init__(
         self,
-        services: Any | None,
+        services: Services | None,
         settings: Settings,
         *,
         clock: Clock | None = None,
-        services_factory: Callable[[], Any] | None = None,
+        services_factory: Callable[[], Services] | None = None,
         handle_sighup: bool = False,
         preload_db: Path | None = None,
     ) -> None:
         super().__init__()
         #: Database to paint the apps from before the services exist (see `store/quick_read.py`).
         self._preload_db = preload_db
-        self.services = services
+        #: None until built (the Apps table may be painted from the database before that).
+        self.services: Services | None = services
         self.settings = settings
         self.clock: Clock = clock or utc_now
         self._services_factory = services_factory
@@ -111,13 +115,21 @@ class ProximityApp(App[int]):
         self.startup_error: Exception | None = None
         self.actions = ActionRunner(self)
         self._events = EventBuffer()
-        self._listeners: list[Any] = []
+        self._listeners: list[LiveMixin] = []
         self._unsubscribe: list[Callable[[], None]] = []
         self._loaded = False
         self._build_after_paint = False
         self._save_theme = False
         if settings.ui.theme in self.available_themes:
             self.theme = settings.ui.theme
+
+    @property
+    def ready_services(self) -> Services:
+        """The services, for code that only runs once they exist (every screen but the Apps
+        table painted at start-up, which checks `services` itself)."""
+        if self.services is None:
+            raise RuntimeError("the services are still starting")
+        return self.services
 
     # --- start-up ---------------------------------------------------------------------------
 
@@ -139,7 +151,7 @@ class ProximityApp(App[int]):
             else:
                 self._build_services()
         elif self.services is not None:
-            self._attach()
+            self._subscribe(self.services)
 
     @work(thread=True, group="preload", exit_on_error=False)
     def _preload(self) -> None:
@@ -174,31 +186,27 @@ class ProximityApp(App[int]):
 
         for header in self.screen.query(ClusterHeader):  # painted before the services existed
             await header.recompose()
-        self._attach()
+        self._subscribe(self.ready_services)
         self._auto_doctor()
 
     # --- host check (doctor) ----------------------------------------------------------------
 
-    def get_system_commands(self, screen: Any) -> Any:
-        from textual.app import SystemCommand
-
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         if self.services is not None:
             yield SystemCommand(
                 "Host check", "What the Proxmox host lacks and how to fix it", self.action_doctor
             )
 
-    def action_doctor(self, report: Any = None) -> None:
+    def action_doctor(self, report: Report | None = None) -> None:
         from proximity_tui.screens.doctor import DoctorScreen
 
         if self.services is not None and not isinstance(self.screen, DoctorScreen):
             self.push_screen(DoctorScreen(self._run_doctor, report))
 
-    async def _run_doctor(self) -> Any:
-        from proximity_tui.services.doctor import run_doctor
-
-        s = self.services
-        return await s.run(run_doctor(s.client, s.exec, s.settings, s.journal))
+    async def _run_doctor(self) -> Report:
+        services = self.ready_services
+        return await services.run(services.doctor())
 
     @work(group="auto-doctor", exit_on_error=False)
     async def _auto_doctor(self) -> None:
@@ -210,8 +218,7 @@ class ProximityApp(App[int]):
         if not report.ok:
             self.action_doctor(report)
 
-    def _attach(self) -> None:
-        services = self.services
+    def _subscribe(self, services: Services) -> None:
         self._unsubscribe.append(services.monitor.snapshots.subscribe(self._snapshot_from_thread))
         self._unsubscribe.append(services.apps.events.subscribe(self._event_from_thread))
         self.snapshot = services.monitor.latest
@@ -234,7 +241,8 @@ class ProximityApp(App[int]):
     async def load_apps(self) -> None:
         """Read the apps (database merged with the latest snapshot) on the service loop."""
         try:
-            apps = await self.services.run(self.services.apps.list_apps())
+            services = self.ready_services
+            apps = await services.run(services.apps.list_apps())
         except Exception as exc:  # shown, never fatal: the monitor will bring data later
             self.notify(f"Could not read the apps: {exc}", severity="error", markup=False)
             apps = []
@@ -254,7 +262,7 @@ class ProximityApp(App[int]):
         if not self._loaded:
             self._loaded = True
             if self.current_mode != "apps":
-                busy = bool(self.services.apps.running_operations())  # e.g. the demo's seeds
+                busy = bool(self.ready_services.apps.running_operations())  # e.g. the demo's seeds
                 await self.switch_mode("apps" if self.apps or busy else "catalog")
                 return
         self._notify_apps(changed, removed)
@@ -274,11 +282,11 @@ class ProximityApp(App[int]):
 
     # --- live data --------------------------------------------------------------------------
 
-    def add_listener(self, listener: Any) -> None:
+    def add_listener(self, listener: LiveMixin) -> None:
         if listener not in self._listeners:
             self._listeners.append(listener)
 
-    def remove_listener(self, listener: Any) -> None:
+    def remove_listener(self, listener: LiveMixin) -> None:
         with suppress(ValueError):
             self._listeners.remove(listener)
 
@@ -357,14 +365,8 @@ class ProximityApp(App[int]):
     def refresh_status(self) -> None:
         """Ask for a fresh list now (after an operation) and nudge the monitor."""
         self.load_apps()
-        self._nudge_monitor()
-
-    @work(group="nudge-monitor", exclusive=True, exit_on_error=False)
-    async def _nudge_monitor(self) -> None:
-        with suppress(Exception):
-            result = self.services.monitor.refresh_now()
-            if asyncio.iscoroutine(result):
-                await self.services.run(result)
+        if self.services is not None:
+            self.services.monitor.refresh_now()  # thread-safe: it only wakes the monitor
 
     # --- navigation -------------------------------------------------------------------------
 
@@ -376,13 +378,12 @@ class ProximityApp(App[int]):
 
     def running_summary(self) -> str:
         """The operations in flight, as "1 deploy" or "2 operations" ("" when none)."""
-        apps = getattr(self.services, "apps", None)
-        live = dict(getattr(getattr(apps, "ops", None), "live", {}) or {})
-        if not live:
+        running = self.services.apps.running_kinds() if self.services is not None else []
+        if not running:
             return ""
-        kinds = {getattr(ctx, "kind", "operation") for ctx in live.values()}
+        kinds = set(running)
         kind = kinds.pop() if len(kinds) == 1 else "operation"
-        return f"{len(live)} {kind}{'s' if len(live) != 1 else ''}"
+        return f"{len(running)} {kind}{'s' if len(running) != 1 else ''}"
 
     async def action_quit(self) -> None:
         """With operations in flight, say that quitting waits for them, and ask first."""
@@ -428,11 +429,12 @@ class ProximityApp(App[int]):
     def open_deploy_form(self, catalog_id: str) -> None:
         from proximity_tui.screens.deploy_form import DeployFormScreen
 
-        if not self.services.can_change:
+        services = self.ready_services
+        if not services.can_change:
             self.notify("Read-only: deploying is disabled.", severity="warning")
             return
         try:
-            entry = self.services.catalog.get(catalog_id)
+            entry = services.catalog.get(catalog_id)
         except Exception as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
@@ -477,11 +479,11 @@ class ProximityApp(App[int]):
 
 
 def make_app(
-    services: Any | None,
+    services: Services | None,
     settings: Settings,
     *,
     clock: Clock | None = None,
-    services_factory: Callable[[], Any] | None = None,
+    services_factory: Callable[[], Services] | None = None,
     handle_sighup: bool = False,
     preload_db: Path | None = None,
 ) -> ProximityApp:
@@ -497,7 +499,7 @@ def make_app(
     )
 
 
-class ConnectApp(App[Any]):
+class ConnectApp(App["Services | str | None"]):
     """First run with no configuration: the connect screen alone.
 
     Exits with the built services (connected), `"demo"` (start the demo) or None (quit)."""

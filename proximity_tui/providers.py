@@ -4,7 +4,7 @@ switch theme. Each reads the App's in-memory state only (no I/O while typing).""
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
@@ -15,10 +15,10 @@ if TYPE_CHECKING:
 class _Base(Provider):
     @property
     def papp(self) -> ProximityApp:
-        return self.app  # type: ignore[return-value]
+        return cast("ProximityApp", self.app)
 
     def _ready(self) -> bool:
-        return getattr(self.papp, "services", None) is not None
+        return self.papp.services is not None
 
     def commands(self) -> list[tuple[str, Any, str]]:
         """(text, callback, help) of every command this provider offers now."""
@@ -75,11 +75,12 @@ class DeployProvider(_Base):
 
     def commands(self) -> list[tuple[str, Any, str]]:
         app = self.papp
-        if not app.services.can_change:
+        services = app.ready_services
+        if not services.can_change:
             return []
         return [
             (f"Deploy {e.name}", partial(app.open_deploy_form, e.id), e.category)
-            for e in app.services.catalog.entries
+            for e in services.catalog.entries
         ]
 
 

@@ -9,12 +9,17 @@ runs on the service loop anyway and ends (or rolls back) without the UI.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
+
+from proximity_tui.views import AppView, BackupView
 
 if TYPE_CHECKING:
     from proximity_tui.app import ProximityApp
-    from proximity_tui.views import AppView
+    from proximity_tui.services.app_service import AppService
+
+#: One action on one app: the service call it makes, given the app service and the app's id.
+ActionCall = Callable[["AppService", str], Coroutine[Any, Any, object]]
 
 #: Action -> (key, menu label, past tense, present participle).
 ACTIONS: dict[str, tuple[str, str, str, str]] = {
@@ -29,6 +34,20 @@ ACTIONS: dict[str, tuple[str, str, str, str]] = {
 }
 #: Actions that need a confirmation even for a single app (delete asks for the hostname).
 CONFIRM_ALWAYS = frozenset({"delete", "update"})
+#: The service call behind each action key. Clone's takes the new hostname too (`_clone`
+#: asks for it first); logs opens the detail screen's Logs tab and calls nothing here.
+CALLS: dict[str, ActionCall] = {
+    "start": lambda apps, app_id: apps.start_app(app_id),
+    "stop": lambda apps, app_id: apps.stop_app(app_id),
+    "restart": lambda apps, app_id: apps.restart_app(app_id),
+    "delete": lambda apps, app_id: apps.delete_app(app_id),
+    "backup": lambda apps, app_id: apps.backup_app(app_id),
+    "update": lambda apps, app_id: apps.update_app(app_id),
+}
+
+
+def clone_call(new_hostname: str) -> ActionCall:
+    return lambda apps, app_id: apps.clone_app(app_id, new_hostname)
 
 
 class ActionRunner:
@@ -118,7 +137,7 @@ class ActionRunner:
         names = ", ".join(app.apps[i].hostname for i in ids if i in app.apps) or "nothing"
         if not targets:
             what = "show the logs of" if action == "logs" else ACTIONS[action][1].lower()
-            why = "" if app.services.can_change or action == "logs" else " (read-only)"
+            why = "" if app.ready_services.can_change or action == "logs" else " (read-only)"
             app.notify(f"Cannot {what} {names} now{why}.", severity="warning", markup=False)
             return
         if action == "logs":
@@ -153,7 +172,8 @@ class ActionRunner:
                 return
         if on_started is not None:
             on_started()
-        await asyncio.gather(*(self._run_one(action, v) for v in targets))
+        call = CALLS[action]
+        await asyncio.gather(*(self._run_one(action, v, call) for v in targets))
 
     def destroy_orphan(self, vmid: int, node: str, name: str) -> None:
         """Confirm (typing the vmid), then destroy a tagged container no app knows."""
@@ -181,7 +201,8 @@ class ActionRunner:
         if not confirmed:
             return
         try:
-            await app.services.run(app.services.apps.destroy_orphan(vmid))
+            services = app.ready_services
+            await services.run(services.apps.destroy_orphan(vmid))
         except Exception as exc:
             app.notify(
                 f"Destroying CT {vmid} failed: {_describe(exc)}",
@@ -193,15 +214,14 @@ class ActionRunner:
         app.notify(f"Orphan CT {vmid} destroyed", markup=False)
         app.refresh_status()
 
-    async def _run_one(self, action: str, view: AppView, *args: Any) -> Any:
+    async def _run_one(self, action: str, view: AppView, call: ActionCall) -> object:
         app = self.app
-        services = app.services
-        method = getattr(services.apps, f"{action}_app")
+        services = app.ready_services
         self.pending[view.id] = action
         app.update_apps([view])
-        result: Any = None
+        result: object = None
         try:
-            result = await services.run(method(view.id, *args))
+            result = await services.run(call(services.apps, view.id))
         except Exception as exc:
             self.pending.pop(view.id, None)
             app.notify(
@@ -218,7 +238,7 @@ class ActionRunner:
             app.update_apps([], removed={view.id})
         else:
             await self._reread(view.id)
-            if action == "clone" and result is not None:
+            if action == "clone" and isinstance(result, AppView):  # the new app
                 app.update_apps([result])
         app.refresh_status()
         return result
@@ -226,7 +246,8 @@ class ActionRunner:
     async def _reread(self, app_id: str) -> None:
         app = self.app
         try:
-            fresh = await app.services.run(app.services.apps.get_app(app_id))
+            services = app.ready_services
+            fresh = await services.run(services.apps.get_app(app_id))
         except Exception:
             app.update_apps([], removed={app_id} if app_id in app.apps else set())
             app.load_apps()
@@ -251,10 +272,10 @@ class ActionRunner:
             )
         )
         if new:
-            await self._run_one("clone", source, new)
+            await self._run_one("clone", source, clone_call(new))
 
     async def check_hostname(self, hostname: str) -> str | None:
-        services = self.app.services
+        services = self.app.ready_services
         return await services.run(services.apps.check_hostname(hostname))
 
 
@@ -287,11 +308,11 @@ def _describe(exc: BaseException) -> str:
     return f"unexpected {type(exc).__name__}: {exc}"
 
 
-def _success(action: str, view: AppView, result: Any) -> str:
+def _success(action: str, view: AppView, result: object) -> str:
     past = ACTIONS[action][2]
-    if action == "clone" and result is not None:
+    if action == "clone" and isinstance(result, AppView):
         return f"Cloned {view.hostname} to {result.hostname}"
-    if action == "backup" and result is not None:
+    if action == "backup" and isinstance(result, BackupView):
         from proximity_tui.widgets.format import human_bytes
 
         return f"Backed up {view.hostname}: {result.volid} ({human_bytes(result.size)})"

@@ -99,7 +99,7 @@ class AppsScreen(AppsLayout, AppsSorting, LiveScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one(LiveTable)
         snapshot = self.papp.snapshot
         self._sync_orphans(snapshot)
         rows = []
@@ -285,7 +285,7 @@ class AppsScreen(AppsLayout, AppsSorting, LiveScreen):
             return
         if self.filter_text:
             note.update(f"No app matches “{self.filter_text}”. Press Escape to clear the filter.")
-        elif self.services is None or self.services.can_change:
+        elif not self.services_ready or self.services.can_change:
             note.update(
                 "No apps yet.\n\nPress 1 (or c) to open the catalog, choose an app and press "
                 "Enter or d to deploy it. Its progress shows step by step, and it appears here "
@@ -331,7 +331,7 @@ class AppsScreen(AppsLayout, AppsSorting, LiveScreen):
             key is not None and key.startswith(ORPHAN_PREFIX),
             view.status if view else None,
             self.papp.actions.pending.get(key or ""),
-            self.services is not None,
+            self.services_ready,
         )
         if state != self._bindings_state:
             self._bindings_state = state
@@ -346,7 +346,7 @@ class AppsScreen(AppsLayout, AppsSorting, LiveScreen):
         self.action_open()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self.services is None:  # painted from the database, services still starting
+        if not self.services_ready:  # painted from the database, services still starting
             return None if action in ("act", "open", "mark") else True
         if action == "act":
             name = str(parameters[0])
@@ -375,7 +375,7 @@ class AppsScreen(AppsLayout, AppsSorting, LiveScreen):
                 markup=False,
             )
             return
-        if key not in self.papp.apps or self.services is None:
+        if key not in self.papp.apps or not self.services_ready:
             return
         op_id = self.papp.actions.running_operation(key)
         if op_id is not None:
@@ -410,7 +410,7 @@ class AppsScreen(AppsLayout, AppsSorting, LiveScreen):
             return
         event.stop()
         ids = self.targets()
-        if self.services is not None and not ids and self._cursor_orphan() is not None:
+        if self.services_ready and not ids and self._cursor_orphan() is not None:
             self.notify("An orphan row has no app record: only D (destroy) applies.")
             return
         self.notify(self.papp.actions.why_not(name, ids), severity="warning", markup=False)

@@ -8,7 +8,7 @@ the keys that fit, most used first (`?` lists them all).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import events
@@ -39,11 +39,32 @@ _FOOTER_HIDES: tuple[tuple[float, frozenset[str]], ...] = (
 )
 
 
-class AppsLayout:
-    """Columns for the width, rebuilt only when a resize crosses COMPACT_BELOW; the footer."""
+if TYPE_CHECKING:
+    from textual.screen import Screen
 
-    compact: bool
-    _footer_hidden: Any
+    class _Host(Screen):
+        """What these mixins use of `AppsScreen` (seen by the type checker only)."""
+
+        compact: bool
+        sort_column: str | None
+        sort_reverse: bool
+        _shown: dict[str, tuple]
+        _outdated: set[str]
+        _footer_hidden: frozenset[str] | None
+
+        def _values(self, key: str) -> tuple: ...
+        def _wanted_ids(self) -> list[str]: ...
+        def _sort_key(self, key: str) -> Any: ...
+        def _cursor_key(self) -> str | None: ...
+        def _restore_cursor(self, key: str | None) -> None: ...
+        def _update_hint(self) -> None: ...
+        def _label_sort(self, table: DataTable) -> None: ...
+else:
+    _Host = object
+
+
+class AppsLayout(_Host):
+    """Columns for the width, rebuilt only when a resize crosses COMPACT_BELOW; the footer."""
 
     def _add_columns(self, table: DataTable) -> None:
         sizes = widths(self.compact)
@@ -90,11 +111,8 @@ class AppsLayout:
         self._update_hint()
 
 
-class AppsSorting:
+class AppsSorting(_Host):
     """`s` cycles the shown columns, `i` reverses, a header click sorts by that column."""
-
-    sort_column: str | None
-    sort_reverse: bool
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         column = str(event.column_key.value)

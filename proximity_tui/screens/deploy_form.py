@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import work
@@ -21,6 +21,11 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from proximity_tui.screens.deploy_plan import node_label, plan_text, resource_problems
 from proximity_tui.services.validation import RESERVED_HOSTNAMES
+
+if TYPE_CHECKING:
+    from proximity_tui.app import ProximityApp
+    from proximity_tui.services.bootstrap import Services
+    from proximity_tui.views import DeployPlan
 
 HOSTNAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 DEBOUNCE = 0.25
@@ -70,7 +75,7 @@ class DeployFormScreen(ModalScreen[int | None]):
         self.nodes: list[Any] = []
         self.nodes_loaded = False
         self.hostname_error: str | None = "checking…"
-        self.plan: Any | None = None
+        self.plan: DeployPlan | None = None
         self.revealed = False
         self._values = self._initial_env()
         self._checked_hostname = ""
@@ -85,8 +90,8 @@ class DeployFormScreen(ModalScreen[int | None]):
         return values
 
     @property
-    def services(self) -> Any:
-        return self.app.services  # type: ignore[attr-defined]
+    def services(self) -> Services:
+        return cast("ProximityApp", self.app).ready_services
 
     # --- layout -----------------------------------------------------------------------------
 
@@ -249,7 +254,7 @@ class DeployFormScreen(ModalScreen[int | None]):
         _, env_problem = self._environment()
         if env_problem:
             out.append(env_problem)
-        if self._plan_is_current():
+        if self.plan is not None and self._plan_is_current():
             out.extend(p for p in self.plan.problems if p not in out)
         elif not out:
             out.append("the plan is not ready yet")

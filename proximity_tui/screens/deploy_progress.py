@@ -8,7 +8,7 @@ emitted so far (`live_events`) or, once finished, from the journal (`operation(o
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
@@ -23,6 +23,9 @@ from proximity_tui.widgets.cluster_header import ClusterHeader
 from proximity_tui.widgets.follow_log import FollowLog
 from proximity_tui.widgets.format import human_duration
 from proximity_tui.widgets.step_checklist import StepChecklist
+
+if TYPE_CHECKING:
+    from textual.timer import Timer
 
 LOG_LINES = 2000
 
@@ -91,7 +94,7 @@ class DeployProgressScreen(LiveScreen):
         self.url: str | None = None
         self._step_started: dict[str, datetime] = {}
         self._seen: set[int] = set()
-        self._timer = None
+        self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield ClusterHeader(self.papp.current_mode)
@@ -126,12 +129,8 @@ class DeployProgressScreen(LiveScreen):
         """Every step of the operation, the pending ones too (the live context knows them once
         its steps started; a finished deploy's are the deploy's steps)."""
         checklist = self.query_one(StepChecklist)
-        plan: list[tuple[str, str]] = []
-        ops = getattr(self.services.apps, "ops", None)
-        ctx = ops.live.get(self.op_id) if ops is not None else None
-        if ctx is not None:
-            plan = list(getattr(ctx, "plan", None) or ())
-        elif self.kind == "deploy":
+        plan = self.services.apps.operation_plan(self.op_id)
+        if plan is None and self.kind == "deploy":
             from proximity_tui.services.operations.deploy import deploy_steps
 
             plan = deploy_steps()
@@ -353,7 +352,8 @@ class DeployProgressScreen(LiveScreen):
             return
         app_id = self.app_id
         await self.action_back()
-        self.papp.open_app(app_id)
+        if app_id is not None:  # _openable() found its view
+            self.papp.open_app(app_id)
 
     def action_cannot_open(self) -> None:
         if self.status == "running":
@@ -381,14 +381,7 @@ class DeployProgressScreen(LiveScreen):
         )
         if sure and self.status == "running":
             try:
-                # The operation's cancel flag is an asyncio.Event of the service loop: set it there.
-                runtime = getattr(self.services, "runtime", None)
-                if runtime is not None:
-                    runtime.loop.call_soon_threadsafe(
-                        self.services.apps.cancel_operation, self.op_id
-                    )
-                else:
-                    self.services.apps.cancel_operation(self.op_id)
+                self.services.apps.cancel_operation(self.op_id)  # any thread: it sets the flag
             except Exception as exc:
                 self.notify(f"Cannot cancel: {exc}", severity="error", markup=False)
                 return

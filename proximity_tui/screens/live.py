@@ -7,12 +7,13 @@ reason (a fresh list, an action's result), `operation_events` with a batch of op
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 from textual.screen import Screen
 
 if TYPE_CHECKING:
     from proximity_tui.app import ProximityApp
+    from proximity_tui.services.bootstrap import Services
     from proximity_tui.services.events import OperationEvent
     from proximity_tui.views import StatusSnapshot
 
@@ -22,11 +23,16 @@ class LiveMixin:
 
     @property
     def papp(self) -> ProximityApp:
-        return self.app  # type: ignore[attr-defined, return-value]
+        return cast("ProximityApp", self.app)  # type: ignore[attr-defined]
 
     @property
-    def services(self) -> Any:
-        return self.papp.services
+    def services(self) -> Services:
+        """The services; a screen that can show before they exist checks `services_ready`."""
+        return self.papp.ready_services
+
+    @property
+    def services_ready(self) -> bool:
+        return self.papp.services is not None
 
     def on_mount(self) -> None:
         self.papp.add_listener(self)

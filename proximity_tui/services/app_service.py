@@ -291,12 +291,27 @@ class AppService:
         live = dict(self.ops.live)
         return {ctx.app_id: (op, ctx.kind) for op, ctx in sorted(live.items()) if ctx.app_id}
 
+    def running_kinds(self) -> list[str]:
+        """The kind of every operation running now, by operation id (any thread): what the
+        dashboard says is still running when it is asked to quit."""
+        live = dict(self.ops.live)
+        return [ctx.kind for _op, ctx in sorted(live.items())]
+
+    def operation_plan(self, op_id: int) -> list[tuple[str, str]] | None:
+        """(name, title) of every step of a running operation, the pending ones too, once its
+        steps started (empty before; None when it is not running here): a progress screen
+        opened mid-way lists them all."""
+        ctx = self.ops.live.get(op_id)
+        return list(ctx.plan) if ctx is not None else None
+
     def operation_for(self, app_id: str) -> int | None:
         """The live operation working on `app_id`, if any (any thread)."""
         working = self.busy_apps().get(app_id)
         return working[0] if working else None
 
     def cancel_operation(self, op_id: int, reason: str = "cancelled") -> bool:
+        """Ask a running operation to stop (it rolls back); False when none runs with that id.
+        Safe from any thread: the CLI's main thread and the dashboard's loop call it directly."""
         ctx = self.ops.live.get(op_id)
         if ctx is None:
             return False

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from proximity_tui.proxmox.exec import ContainerExec
     from proximity_tui.services.app_service import AppService
     from proximity_tui.services.catalog.service import CatalogService
+    from proximity_tui.services.doctor import Report
     from proximity_tui.services.journal import Journal
     from proximity_tui.services.status import StatusMonitor
     from proximity_tui.services.users import UserInfo
@@ -95,6 +96,13 @@ class Services:
         if self.after_connect is not None:
             await self.after_connect(self)
         return self.cluster
+
+    async def doctor(self) -> Report:
+        """Check the host for everything the product needs (`services/doctor`), with these
+        services' client, transport, settings and journal (runs on the service loop)."""
+        from proximity_tui.services.doctor import run_doctor
+
+        return await run_doctor(self.client, self.exec, self.settings, self.journal)
 
     def close(self, wait: float = 900.0) -> bool:
         """Stop the monitor, let operations in flight end (up to `wait` s), release everything.

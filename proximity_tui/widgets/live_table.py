@@ -122,6 +122,8 @@ class LiveTable(VimDataTable):
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         row_key = self._row_locations.get_key(row_index)
         column_key = self._column_locations.get_key(column_index)
+        if row_key is None or column_key is None:  # no such cell: DataTable's own answer
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         row = self.rows.get(row_key)
         cell = self._data.get(row_key, {}).get(column_key)
         pad = self.cell_padding

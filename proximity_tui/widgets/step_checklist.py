@@ -6,11 +6,15 @@ One widget renders every line (no widget per step), so a 12-step deploy redraws 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widgets import Static
 
 from proximity_tui.widgets.format import human_duration
+
+if TYPE_CHECKING:
+    from textual.timer import Timer
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 MARKS = {
@@ -40,7 +44,7 @@ class StepChecklist(Static):
         super().__init__(**kwargs)
         self.steps: list[StepLine] = [StepLine(n, t) for n, t in (steps or [])]
         self._frame = 0
-        self._timer = None
+        self._timer: Timer | None = None
 
     def set_plan(self, plan: list[tuple[str, str]] | tuple[tuple[str, str], ...]) -> None:
         """Order the lines by `plan`, adding its steps not seen yet as pending (a screen opened
@@ -48,7 +52,9 @@ class StepChecklist(Static):
         if not plan:
             return
         known = {line.name: line for line in self.steps}
-        ordered = [known.pop(name, None) or StepLine(name, title) for name, title in plan]
+        ordered = [
+            known.pop(name) if name in known else StepLine(name, title) for name, title in plan
+        ]
         self.steps = ordered + [line for line in self.steps if line.name in known]
         self._redraw()
 

@@ -6,12 +6,12 @@ Arrows, Home/End and PageUp/PageDown keep working; these are additions, hidden f
 
 from __future__ import annotations
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, OptionList
 
 
-def _vim(top: str, bottom: str) -> list[Binding]:
+def _vim(top: str, bottom: str) -> list[BindingType]:
     return [
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
@@ -31,7 +31,7 @@ class VimOptionList(OptionList):
 
 
 #: j/k, g/G, ctrl+d/u for anything that scrolls (a text pane, a log).
-SCROLL_KEYS = [
+SCROLL_KEYS: list[BindingType] = [
     Binding("j", "scroll_down", "Down", show=False),
     Binding("k", "scroll_up", "Up", show=False),
     Binding("g", "scroll_home", "Top", show=False),
