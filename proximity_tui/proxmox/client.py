@@ -43,6 +43,10 @@ class ProxmoxClient(ClusterQueries):
 
     def __init__(self, session: ApiSession) -> None:
         self._api = session
+        #: Whether `.../lxc/{vmid}/interfaces` exists: added by pve-container commit 3d56c9c
+        #: (Nov 2023, PVE 8.1); PVE 7 answers 501. Set from the version at `connect()`, and to
+        #: False if the server says so anyway; None until known (then it is tried).
+        self.interfaces_supported: bool | None = None
 
     @classmethod
     def from_settings(
@@ -112,7 +116,9 @@ class ProxmoxClient(ClusterQueries):
     async def connect(self) -> Version:
         """Log in (ticket auth) and read the version: the cheapest proof that all is well."""
         await self._api.login()
-        return await self.version()
+        version = await self.version()
+        self.interfaces_supported = version_at_least(version.version, (8, 1))
+        return version
 
     def close(self) -> None:
         self._api.close()
@@ -424,6 +430,15 @@ class ProxmoxClient(ClusterQueries):
         **kwargs: Any,
     ) -> TaskStatus:
         return await wait_task(self, upid, timeout=timeout, on_log=on_log, cancel=cancel, **kwargs)
+
+
+def version_at_least(version: str, wanted: tuple[int, ...]) -> bool | None:
+    """`"8.4.1" >= (8, 1)`; None when the text is not a version."""
+    try:
+        parts = tuple(int(p) for p in version.split("-", 1)[0].split(".")[: len(wanted)])
+    except ValueError:
+        return None
+    return parts >= wanted if parts else None
 
 
 async def fetch_fingerprint(host: str, port: int = 8006, *, timeout: float = 5.0) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,10 @@ APP_ROOT = "/opt/proximity"
 #: PVE's words for a CT another task holds (or started again meanwhile): worth another try.
 BUSY_MESSAGES = ("can't lock file", "is locked", "container is running", "CT is running")
 TAG = "proximity"
+#: Seconds to wait for the start a rollback with start=1 schedules before starting it ourselves.
+ROLLBACK_START_WAIT = 30.0
+#: An IPv4 address in `ip -o addr` output.
+INET = re.compile(r"\binet (\d{1,3}(?:\.\d{1,3}){3})/")
 
 #: Alpine: Docker from the community repo, started now and at every boot.
 DOCKER_INSTALL_ALPINE = (
@@ -149,12 +154,32 @@ class Containers:
                 return None
             raise
 
-    async def start(self, ctx: OperationContext, node: str, vmid: int) -> None:
+    async def start(
+        self, ctx: OperationContext, node: str, vmid: int, *, starting: float = 0.0
+    ) -> None:
+        """Start the CT unless it runs. `starting`: seconds to wait first for a start Proxmox
+        has already scheduled: a rollback with start=1 forks its own vzstart task after the
+        rollback task ended (pve-container src/PVE/API2/LXC/Snapshot.pm rollback: `$realcmd`
+        then `PVE::API2::LXC::Status->vm_start` when `start` is set), so the CT comes up a
+        moment later. Either way a start that meets "already running" has what it wanted."""
+        if starting > 0:
+
+            async def running() -> bool | None:
+                guest = await self.status(node, vmid)
+                return True if guest is not None and guest.running else None
+
+            with contextlib.suppress(ProxmoxTimeout):
+                await self._until(ctx, running, starting, f"CT {vmid} started")
         guest = await self.status(node, vmid)
         if guest is not None and guest.running:
             ctx.log(f"CT {vmid} is already running")
             return
-        await self.task(ctx, await self.client.ct_action(node, vmid, "start"))
+        try:
+            await self.task(ctx, await self.client.ct_action(node, vmid, "start"))
+        except ProxmoxError as exc:
+            if "already running" not in exc.pve_message:
+                raise
+            ctx.log(f"CT {vmid} was started meanwhile ({exc.pve_message})")
 
     async def stop(
         self, ctx: OperationContext, node: str, vmid: int, *, graceful: bool = True
@@ -234,11 +259,27 @@ class Containers:
             return True
         return hostname is not None and config.hostname.lower() == hostname.lower()
 
+    async def address(self, node: str, vmid: int) -> str | None:
+        """eth0's IPv4 address: from the API where it has `.../interfaces` (PVE 8.1+), else
+        from `ip -4 -o addr show dev eth0` inside the CT (PVE 7 has no such endpoint)."""
+        if self.client.interfaces_supported is not False:
+            try:
+                return await self.client.ct_address(node, vmid)
+            except ProxmoxError as exc:
+                if exc.status != 501:  # "Method ... not implemented": an older PVE
+                    raise
+                self.client.interfaces_supported = False
+        result = await self.exec.run(
+            node, vmid, ["ip", "-4", "-o", "addr", "show", "dev", "eth0"], check=False
+        )
+        found = INET.search(result.stdout) if result.exit_status == 0 else None
+        return found.group(1) if found else None
+
     async def wait_address(
         self, ctx: OperationContext, node: str, vmid: int, *, timeout: float = 60.0
     ) -> str:
         async def address() -> str | None:
-            return await self.client.ct_address(node, vmid)
+            return await self.address(node, vmid)
 
         ip = await self._until(ctx, address, timeout, f"CT {vmid} got no IPv4 address")
         ctx.log(f"eth0: {ip}")

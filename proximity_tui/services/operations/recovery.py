@@ -18,6 +18,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from proximity_tui.errors import NotFoundError, ProximityError
+from proximity_tui.services.containers import ROLLBACK_START_WAIT
 from proximity_tui.services.operations.context import OperationContext
 from proximity_tui.services.operations.pipeline import describe
 
@@ -129,7 +130,7 @@ async def _undo_update(svc: AppService, ctx, op: OperationRecord, undone: list[s
         await svc.containers.task(
             ctx, await svc.client.rollback_snapshot(app.node, app.vmid, snapshot, start=True)
         )
-        await svc.containers.start(ctx, app.node, app.vmid)
+        await svc.containers.start(ctx, app.node, app.vmid, starting=ROLLBACK_START_WAIT)
         await svc.containers.task(
             ctx, await svc.client.delete_snapshot(app.node, app.vmid, snapshot)
         )

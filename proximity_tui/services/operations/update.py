@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from proximity_tui.services.containers import app_compose_file
+from proximity_tui.services.containers import ROLLBACK_START_WAIT, app_compose_file
 from proximity_tui.services.operations.pipeline import Step, StepFailed, describe
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ async def update(svc: AppService, app: AppView) -> AppView:
         await svc.containers.task(
             ctx, await svc.client.rollback_snapshot(app.node, app.vmid, snapname, start=True)
         )
-        await svc.containers.start(ctx, app.node, app.vmid)
+        await svc.containers.start(ctx, app.node, app.vmid, starting=ROLLBACK_START_WAIT)
         await svc.containers.task(
             ctx, await svc.client.delete_snapshot(app.node, app.vmid, snapname)
         )
