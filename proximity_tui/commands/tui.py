@@ -14,9 +14,12 @@ import signal
 import sys
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from proximity_tui.commands.common import settings_from_args
+
+if TYPE_CHECKING:
+    from proximity_tui.services.bootstrap import Services
 
 
 def run_tui(args: argparse.Namespace) -> int:
@@ -100,7 +103,7 @@ def _run_dashboard(services: Any, settings: Any, factory: Any, preload: Any = No
     return app.return_code or 0
 
 
-def _close_after_quit(services: Any) -> None:
+def _close_after_quit(services: Services) -> None:
     """The user quit: operations in flight finish (or roll back) before the process ends, even
     if the SSH session drops meanwhile (SIGHUP is ignored from here on); Ctrl-C cancels them."""
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
@@ -130,8 +133,7 @@ def _close_after_quit(services: Any) -> None:
         for op_id in services.apps.running_operations():
             services.apps.cancel_operation(op_id, "cancelled by the user (Ctrl-C on quit)")
         _say("proximity-tui: cancelling; rolling back what was started")
-        services._closed = False  # close() was interrupted half-way: run it to the end
-        services.close()
+        services.close_again()  # close() was interrupted half-way: run it to the end
     finally:
         if unsubscribe is not None:
             unsubscribe()

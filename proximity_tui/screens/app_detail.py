@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
@@ -50,7 +50,8 @@ from proximity_tui.widgets.status_badge import status_text
 from proximity_tui.widgets.vim_keys import VimDataTable
 
 if TYPE_CHECKING:
-    from proximity_tui.views import StatusSnapshot
+    from proximity_tui.services.events import OperationEvent
+    from proximity_tui.views import AppView, BackupView, StatusSnapshot
 
 LOG_TAIL = 200
 #: After a follow stream ended by itself, look again this often (the app may be running already).
@@ -99,7 +100,7 @@ class AppDetailScreen(LiveScreen):
         #: stops): it resumes once the app runs again.
         self._follow_ended = False
         self.search = ""
-        self.backups: list[Any] = []
+        self.backups: list[BackupView] = []
         self.lines: deque[str] = deque(maxlen=LOG_LINES)
         self._buffer = LineBuffer(LOG_LINES)
         self._log_loaded = False  # a line arrived or the stream ended
@@ -107,7 +108,7 @@ class AppDetailScreen(LiveScreen):
         self._footer_hidden: frozenset[str] | None = None
 
     @property
-    def view(self) -> Any | None:
+    def view(self) -> AppView | None:
         return self.papp.apps.get(self.app_id)
 
     def compose(self) -> ComposeResult:
@@ -208,7 +209,7 @@ class AppDetailScreen(LiveScreen):
         ):
             self._start_logs()
 
-    def operation_events(self, events: list[Any]) -> None:
+    def operation_events(self, events: list[OperationEvent]) -> None:
         mine = [e for e in events if e.app_id == self.app_id and e.kind == "finished"]
         if mine:
             self.load_operations()
@@ -429,7 +430,7 @@ class AppDetailScreen(LiveScreen):
         self.query_one(TabbedContent).active = "settings"
         self._render_view()
 
-    def _selected_backup(self) -> Any | None:
+    def _selected_backup(self) -> BackupView | None:
         table = self.query_one("#backups-table", DataTable)
         if not self.backups or table.row_count == 0:
             return None

@@ -23,6 +23,8 @@ from proximity_tui.widgets.format import one_line
 from proximity_tui.widgets.vim_keys import VimOptionList, VimScroll
 
 if TYPE_CHECKING:
+    from proximity_tui.services.catalog.model import CatalogEntry
+    from proximity_tui.services.catalog.service import CatalogService
     from proximity_tui.views import NodeChoice
 
 ALL = "__all__"
@@ -31,7 +33,7 @@ NARROW = 110
 LEGEND = "✔ fits · ✖ no room now · ⚠ warnings"
 
 
-def entry_fits(entry: Any, nodes: list[NodeChoice]) -> bool:
+def entry_fits(entry: CatalogEntry, nodes: list[NodeChoice]) -> bool:
     res = entry.resources
     # Unknown figures (a token without Sys.Audit on the node) do not rule a node out.
     return any(
@@ -42,7 +44,7 @@ def entry_fits(entry: Any, nodes: list[NodeChoice]) -> bool:
     )
 
 
-def search_entries(catalog: Any, query: str, category: str | None) -> list[Any]:
+def search_entries(catalog: CatalogService, query: str, category: str | None) -> list[CatalogEntry]:
     """Entries matching `query` (best first) in `category`; all of them for an empty query."""
     if not query:
         entries = list(catalog.entries)
@@ -68,7 +70,7 @@ class CatalogScreen(LiveScreen):
         self.query_text = ""
         self.nodes: list[NodeChoice] = []
         self.show_compose = False
-        self._shown: list[Any] = []
+        self._shown: list[CatalogEntry] = []
 
     def compose(self) -> ComposeResult:
         yield ClusterHeader("catalog")
@@ -134,7 +136,7 @@ class CatalogScreen(LiveScreen):
             entries_list.highlighted = index
         self._show_detail()
 
-    def _option(self, entry: Any) -> Option:
+    def _option(self, entry: CatalogEntry) -> Option:
         text = Text(no_wrap=True, overflow="ellipsis")
         fits = entry_fits(entry, self.nodes) if self.nodes else None
         text.append("✔ " if fits else ("✖ " if fits is False else "  "), "green" if fits else "red")
@@ -145,7 +147,7 @@ class CatalogScreen(LiveScreen):
             text.append("  ⚠", "yellow")
         return Option(text, id=entry.id)
 
-    def selected_entry(self) -> Any | None:
+    def selected_entry(self) -> CatalogEntry | None:
         entries_list = self.query_one("#entries", OptionList)
         index = entries_list.highlighted
         if index is None or index >= len(self._shown):

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
 from proximity_tui.screens.catalog import entry_fits
 
 if TYPE_CHECKING:
+    from proximity_tui.services.catalog.model import CatalogEntry
     from proximity_tui.views import NodeChoice
 
 
-def entry_detail(entry: Any, nodes: list[NodeChoice], *, show_compose: bool = False) -> Text:
+def entry_detail(
+    entry: CatalogEntry, nodes: list[NodeChoice], *, show_compose: bool = False
+) -> Text:
     text = Text()
     text.append(entry.name, "bold")
     if entry.version:

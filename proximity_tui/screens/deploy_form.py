@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual import work
@@ -25,7 +25,8 @@ from proximity_tui.services.validation import RESERVED_HOSTNAMES
 if TYPE_CHECKING:
     from proximity_tui.app import ProximityApp
     from proximity_tui.services.bootstrap import Services
-    from proximity_tui.views import DeployPlan
+    from proximity_tui.services.catalog.model import CatalogEntry
+    from proximity_tui.views import DeployPlan, NodeChoice
 
 HOSTNAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 DEBOUNCE = 0.25
@@ -69,10 +70,10 @@ class DeployFormScreen(ModalScreen[int | None]):
         Binding("question_mark", "app.help", "Help", show=False),  # ...and helps elsewhere
     ]
 
-    def __init__(self, entry: Any) -> None:
+    def __init__(self, entry: CatalogEntry) -> None:
         super().__init__()
         self.entry = entry
-        self.nodes: list[Any] = []
+        self.nodes: list[NodeChoice] = []
         self.nodes_loaded = False
         self.hostname_error: str | None = "checking…"
         self.plan: DeployPlan | None = None

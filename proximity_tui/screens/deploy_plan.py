@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
+if TYPE_CHECKING:
+    from proximity_tui.services.catalog.model import Resources
+    from proximity_tui.views import DeployPlan, NodeChoice
 
-def node_label(node: Any) -> str:
+
+def node_label(node: NodeChoice) -> str:
     """One line, memory in MB like the Memory field (GB for the total, for scale)."""
     if not node.online:
         return f"{node.name}  (offline)"
@@ -22,7 +26,7 @@ def node_label(node: Any) -> str:
     )
 
 
-def plan_text(plan: Any) -> Text:
+def plan_text(plan: DeployPlan) -> Text:
     text = Text()
     # The vmid is only reserved when the deploy starts (another deploy may take this one first),
     # so the plan must not promise it.
@@ -43,7 +47,7 @@ def plan_text(plan: Any) -> Text:
 
 
 def resource_problems(
-    res: Any, values: dict[str, str], nodes: list[Any], node: str | None
+    res: Resources, values: dict[str, str], nodes: list[NodeChoice], node: str | None
 ) -> tuple[dict[str, int], list[str]]:
     """The resource fields as numbers, and every problem with them: missing, under the entry's
     minimum, or more memory than the chosen node (or, with none chosen, any node) has free."""
@@ -63,18 +67,17 @@ def resource_problems(
         out[name] = value
     memory = out.get("memory")
     # A node whose free memory Proxmox withholds (no Sys.Audit) is neither a fit nor a misfit.
-    online = [n for n in nodes if n.online and n.free_memory_mb is not None]
-    if memory is not None and online:
-        chosen = next((n for n in online if n.name == node), None)
-        best = max(online, key=lambda n: n.free_memory_mb)
-        if memory > best.free_memory_mb:
+    free = {n.name: n.free_memory_mb for n in nodes if n.online and n.free_memory_mb is not None}
+    if memory is not None and free:
+        best = max(free, key=free.__getitem__)
+        if memory > free[best]:
             problems.append(
                 f"memory {memory} MB is more than any node has free "
-                f"(at most {best.free_memory_mb} MB, on {best.name})"
+                f"(at most {free[best]} MB, on {best})"
             )
-        elif chosen is not None and memory > chosen.free_memory_mb:
+        elif node is not None and node in free and memory > free[node]:
             problems.append(
-                f"memory {memory} MB is more than {chosen.name} has free "
-                f"({chosen.free_memory_mb} MB; {best.name} has {best.free_memory_mb} MB)"
+                f"memory {memory} MB is more than {node} has free "
+                f"({free[node]} MB; {best} has {free[best]} MB)"
             )
     return out, problems

@@ -27,6 +27,8 @@ from proximity_tui.widgets.step_checklist import StepChecklist
 if TYPE_CHECKING:
     from textual.timer import Timer
 
+    from proximity_tui.services.events import OperationEvent
+
 LOG_LINES = 2000
 
 STARTED = "started"
@@ -160,7 +162,7 @@ class DeployProgressScreen(LiveScreen):
 
     # --- events -----------------------------------------------------------------------------
 
-    def operation_events(self, events: list[Any]) -> None:
+    def operation_events(self, events: list[OperationEvent]) -> None:
         mine = [e for e in events if e.op_id == self.op_id]
         if mine:
             self._replay(mine)

@@ -7,7 +7,7 @@ starts or ends), so the cursor stays where it was.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
@@ -22,6 +22,9 @@ from proximity_tui.widgets.format import human_duration, local_time, one_line
 from proximity_tui.widgets.live_table import LiveTable
 from proximity_tui.widgets.stale_banner import StaleBanner
 from proximity_tui.widgets.status_badge import status_label
+
+if TYPE_CHECKING:
+    from proximity_tui.views import OperationView
 
 COLUMNS = (
     ("id", "#"),
@@ -107,7 +110,7 @@ class OperationsScreen(LiveScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.ops: list[Any] = []
+        self.ops: list[OperationView] = []
         self.filter_text = ""
         self._shown: dict[str, tuple] = {}
 

@@ -104,6 +104,12 @@ class Services:
 
         return await run_doctor(self.client, self.exec, self.settings, self.journal)
 
+    def close_again(self, wait: float = 900.0) -> bool:
+        """Run `close()` to its end after it was interrupted half-way (Ctrl-C while it waited
+        for operations): a plain second `close()` would return at once."""
+        self._closed = False
+        return self.close(wait)
+
     def close(self, wait: float = 900.0) -> bool:
         """Stop the monitor, let operations in flight end (up to `wait` s), release everything.
 
