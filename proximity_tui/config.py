@@ -92,6 +92,15 @@ class DeploySettings:
     memory: int = 512
     swap: int = 512
     disk: int = 4
+    #: `dhcp`, or `static`: addresses from `addresses` (`A-B/prefix` or `NET/prefix`), with
+    #: `gateway`, optional `dns` and `vlan` (0: untagged); see services/network.py.
+    network: str = "dhcp"
+    addresses: str = ""
+    gateway: str = ""
+    dns: str = ""
+    vlan: int = 0
+    #: Seconds a new CT may wait for a DHCP lease before the deploy stops and says so.
+    dhcp_timeout: float = 20.0
     #: Seconds a single Proxmox task or container command may take during a deploy.
     task_timeout: float = 600.0
     #: Seconds an app may take to answer its health check after `compose up`.

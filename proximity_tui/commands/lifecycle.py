@@ -30,6 +30,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--disk", type=int, metavar="GB")
     p.add_argument("--env", action="append", default=[], metavar="K=V", help="repeatable")
     p.add_argument(
+        "--ip",
+        metavar="A.B.C.D[/P]|dhcp",
+        help="a static address for this CT (or dhcp), overriding [deploy] network",
+    )
+    p.add_argument("--gw", metavar="A.B.C.D", help="its gateway (default: [deploy] gateway)")
+    p.add_argument("--vlan", type=int, metavar="TAG", help="VLAN tag on the bridge (1-4094)")
+    p.add_argument(
         "--env-extra",
         action="store_true",
         help="also pass --env names the catalog entry does not declare",
@@ -163,6 +170,9 @@ def run_deploy(args: argparse.Namespace) -> int:
                 memory=args.memory,
                 disk=args.disk,
                 environment=env,
+                ip=args.ip,
+                gateway=args.gw,
+                vlan=args.vlan,
             ),
         )
         printer.result(app, f"{app.hostname} is {app.status}" + (f": {app.url}" if app.url else ""))

@@ -404,7 +404,13 @@ class DeployFormScreen(ModalScreen[int | None]):
         try:
             op_id = await self.services.run(
                 self.services.apps.start_deploy(
-                    self.entry.id, hostname, node=self._node(), environment=env, **resources
+                    self.entry.id,
+                    hostname,
+                    node=self._node(),
+                    environment=env,
+                    cores=resources.get("cores"),
+                    memory=resources.get("memory"),
+                    disk=resources.get("disk"),
                 )
             )
         except Exception as exc:

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from proximity_tui.errors import ConflictError, NotFoundError
 from proximity_tui.store import repositories as repo
 from proximity_tui.store.db import Database
-from proximity_tui.store.models import App, Backup, utcnow
+from proximity_tui.store.models import Address, App, Backup, utcnow
 from proximity_tui.views import AppView, BackupView
 
 MASK = "********"
@@ -201,6 +201,34 @@ class AppRecords:
             if not isinstance(exc, VmidTaken) and "lxc_id" in str(exc):
                 raise VmidTaken(new) from None
             raise
+
+    async def reserve_address(
+        self, app_id: str, candidates: Iterable[str], *, wanted: str | None = None
+    ) -> str:
+        """Reserve `wanted`, or the first of `candidates` nobody holds, for the app (its row
+        must exist). One write transaction: concurrent deploys, in any process, get distinct
+        addresses (the address is the primary key). Freed when the app row is deleted."""
+
+        def work() -> str:
+            with self.db.session() as s:
+                rows = s.execute(select(Address.address, Address.app_id)).all()
+                held = {address: owner for address, owner in rows}
+                if wanted is not None:
+                    if wanted in held:
+                        raise ConflictError(f"address {wanted} is already held by {held[wanted]}")
+                    choice = wanted
+                else:
+                    free = next((a for a in candidates if a not in held), None)
+                    if free is None:
+                        raise ConflictError(
+                            f"no free address left in [deploy] addresses ({len(held)} held): "
+                            "widen the pool or delete an app"
+                        )
+                    choice = free
+                s.add(Address(address=choice, app_id=app_id))
+                return choice
+
+        return await asyncio.to_thread(work)
 
     async def delete(self, app_id: str, *, vmid: int | None = None) -> bool:
         """Delete the row; with `vmid`, only if it is still the row holding that vmid (an undo

@@ -476,12 +476,17 @@ class AppService:
         memory: int | None = None,
         disk: int | None = None,
         environment: dict[str, str] | None = None,
+        ip: str | None = None,
+        gateway: str | None = None,
+        vlan: int | None = None,
     ) -> int:
         """Validate, open the operation and start the pipeline; returns the operation id at once.
 
         Input errors (bad hostname, unknown entry, missing variable) raise here, before anything
         is recorded; everything later is reported through the operation."""
-        request = DeployRequest(catalog_id, hostname, node, cores, memory, disk, environment or {})
+        request = DeployRequest(
+            catalog_id, hostname, node, cores, memory, disk, environment or {}, ip, gateway, vlan
+        )
         self._require_change("deploy")
         job = validate_request(self, request)
         if await self.records.hostname_taken(job.hostname):

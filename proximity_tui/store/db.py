@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from proximity_tui.errors import ConflictError, StoreError
 
 #: The newest schema revision (a test checks it against Alembic's own head).
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 #: How long a writer waits for another process's transaction before giving up.
 BUSY_TIMEOUT_MS = 10_000

@@ -193,6 +193,16 @@ class Backup(Base):
     notes: Mapped[str | None] = mapped_column(Text)
 
 
+class Address(Base):
+    """A static address held by an app (deleted with it: a deleted app frees its address)."""
+
+    __tablename__ = "addresses"
+
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Setting(Base):
     """Key/value pairs the UI changes at run time."""
 

@@ -7,6 +7,7 @@ compose project (same data, same environment) and gets its own app row, descript
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from proximity_tui.errors import ConflictError, ValidationError
@@ -16,7 +17,8 @@ from proximity_tui.services.containers import (
     late_grace,
     uncertain,
 )
-from proximity_tui.services.operations.deploy import keep_row_as_error
+from proximity_tui.services.network import copy_plan, plan_from_record
+from proximity_tui.services.operations.deploy import candidates, keep_row_as_error
 from proximity_tui.services.operations.lifecycle import app_url
 from proximity_tui.services.operations.pipeline import Step
 from proximity_tui.services.validation import check_hostname
@@ -74,6 +76,11 @@ async def clone(svc: AppService, source: AppView, new_hostname: str) -> AppView:
             },
         )
         await ctx.save_state(vmid=vmid, node=node, reserved=True)
+        net = copy_plan(svc.deploy_settings, source.config.get("network"))
+        if net is not None:  # the copy would keep the source's static address: a new one
+            address = await svc.records.reserve_address(new_id, candidates(net))
+            await ctx.save_state(network=replace(net, address=address).record())
+            ctx.log(f"address {address}/{net.prefix} reserved for the copy")
 
     async def unreserve(ctx: OperationContext) -> str | None:
         if not state.get("reserved"):
@@ -140,6 +147,9 @@ async def clone(svc: AppService, source: AppView, new_hostname: str) -> AppView:
             ctx.log(what)
 
     async def boot(ctx: OperationContext) -> None:
+        net = plan_from_record(state.get("network"))
+        if net is not None:
+            await svc.client.set_ct_config(node, state["vmid"], net0=net.net0())
         await svc.containers.start(ctx, node, state["vmid"])
         state["address"] = await svc.containers.wait_address(ctx, node, state["vmid"])
 
@@ -154,7 +164,10 @@ async def clone(svc: AppService, source: AppView, new_hostname: str) -> AppView:
     async def record(ctx: OperationContext) -> None:
         url = app_url(state.get("address"), source.config.get("web_port"))
         await svc.records.set_status(
-            new_id, "running", url=url, config={"address": state.get("address")}
+            new_id,
+            "running",
+            url=url,
+            config={"address": state.get("address"), "network": state.get("network")},
         )
         await ctx.save_state(recorded=True)
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from proximity_tui.errors import ConflictError, ProxmoxError, ValidationError
+from proximity_tui.errors import ConflictError, ProxmoxError, ProxmoxTimeout, ValidationError
 from proximity_tui.services.catalog.model import DEFAULT_TEMPLATE, dotenv_text
 from proximity_tui.services.containers import (
     TAG,
@@ -27,6 +27,7 @@ from proximity_tui.services.containers import (
     late_grace,
     uncertain,
 )
+from proximity_tui.services.network import NetworkPlan, dhcp_silence, plan_network
 from proximity_tui.services.operations.pipeline import Step
 from proximity_tui.services.templates import pinned_template, resolve_template
 from proximity_tui.services.validation import check_hostname, check_resource
@@ -51,6 +52,10 @@ class DeployRequest:
     memory: int | None = None
     disk: int | None = None
     environment: dict[str, str] = field(default_factory=dict)
+    #: Network overrides: an address (`A.B.C.D[/P]` or `dhcp`), a gateway, a VLAN tag.
+    ip: str | None = None
+    gateway: str | None = None
+    vlan: int | None = None
 
     def parameters(self) -> dict[str, Any]:
         """What the journal records (the environment's values are masked by the journal)."""
@@ -62,6 +67,9 @@ class DeployRequest:
             "memory": self.memory,
             "disk": self.disk,
             "environment": {k: "********" for k in self.environment},
+            "ip": self.ip,
+            "gateway": self.gateway,
+            "vlan": self.vlan,
         }
 
 
@@ -83,6 +91,7 @@ class DeployJob:
     template_volid: str = ""
     address: str = ""
     environment: dict[str, str] = field(default_factory=dict)
+    network: NetworkPlan | None = None
 
 
 def validate_request(service: AppService, request: DeployRequest) -> DeployJob:
@@ -120,6 +129,9 @@ def validate_request(service: AppService, request: DeployRequest) -> DeployJob:
     placeholders = {name: "pending" for name in entry.runtime_variables()}
     environment = entry.render_environment({**request.environment, **placeholders})
     dotenv_text(environment)  # values .env cannot carry are refused before anything changes
+    network = plan_network(
+        service.deploy_settings, ip=request.ip, gateway=request.gateway, vlan=request.vlan
+    )
     return DeployJob(
         request=request,
         entry=entry,
@@ -129,6 +141,7 @@ def validate_request(service: AppService, request: DeployRequest) -> DeployJob:
         memory=memory,
         disk=disk,
         environment={k: v for k, v in environment.items() if k not in placeholders},
+        network=network,
     )
 
 
@@ -211,6 +224,14 @@ class DeployPipeline:
         job.vmid = vmid
         await ctx.save_state(app_id=job.app_id, vmid=vmid, node=job.node, reserved=True)
         ctx.log(f"app {job.app_id} reserved with vmid {vmid}")
+        net = job.network
+        if net is not None and net.static:
+            # Held by the app row: the undo (which deletes the row) or a delete frees it.
+            address = await self.s.records.reserve_address(
+                job.app_id, candidates(net), wanted=net.address
+            )
+            job.network = replace(net, address=address)
+            ctx.log(f"address {job.network.cidr} reserved ({job.network.describe()})")
 
     def _row(self, vmid: int) -> dict[str, Any]:
         job, entry = self.job, self.job.entry
@@ -324,7 +345,8 @@ class DeployPipeline:
             memory=job.memory,
             swap=self.s.deploy_settings.swap,
             rootfs=f"{job.storage}:{job.disk}",
-            net0=f"name=eth0,bridge={self.s.deploy_settings.bridge},ip=dhcp",
+            net0=self._network().net0(),
+            nameserver=self._network().dns,
             features=features,
             unprivileged=True,
             onboot=True,
@@ -354,8 +376,21 @@ class DeployPipeline:
     async def start(self, ctx: OperationContext) -> None:
         await self.s.containers.start(ctx, self.job.node, self.job.vmid)
 
+    def _network(self) -> NetworkPlan:
+        return self.job.network or NetworkPlan("dhcp", self.s.deploy_settings.bridge)
+
     async def network(self, ctx: OperationContext) -> None:
-        self.job.address = await self.s.containers.wait_address(ctx, self.job.node, self.job.vmid)
+        job, net = self.job, self._network()
+        if net.static:
+            job.address = await self.s.containers.wait_address(ctx, job.node, job.vmid)
+            return
+        limit = self.s.deploy_settings.dhcp_timeout
+        try:
+            job.address = await self.s.containers.wait_address(
+                ctx, job.node, job.vmid, timeout=limit
+            )
+        except ProxmoxTimeout:
+            raise ProxmoxTimeout(dhcp_silence(net.bridge, limit)) from None
 
     async def docker(self, ctx: OperationContext) -> None:
         await self.s.containers.install_docker(ctx, self.job.node, self.job.vmid)
@@ -400,10 +435,20 @@ class DeployPipeline:
             "running",
             url=url,
             environment=job.environment,
-            config={"address": job.address, "template": job.template},
+            config={
+                "address": job.address,
+                "template": job.template,
+                "network": self._network().record(),
+            },
         )
         await ctx.save_state(recorded=True, url=url)
         ctx.log(f"{job.entry.name} is running" + (f" at {url}" if url else ""))
+
+
+def candidates(net: NetworkPlan):
+    """The pool's addresses a CT may take (not the gateway nor the DNS server)."""
+    avoid = {net.gateway, net.dns}
+    return (str(a) for a in (net.pool or ()) if str(a) not in avoid)
 
 
 def unknown_memory(node: str) -> str:
