@@ -31,6 +31,8 @@ from proximity_tui.messages import (
 from proximity_tui.providers import PALETTE_PROVIDERS
 from proximity_tui.screens.actions import ActionRunner
 from proximity_tui.screens.apps import AppsScreen
+from proximity_tui.text import printable, printable_lines
+from proximity_tui.widgets import safe_text
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -94,6 +96,7 @@ class ProximityApp(App[int]):
         handle_sighup: bool = False,
         preload_db: Path | None = None,
     ) -> None:
+        safe_text.install()  # no outside text reaches the terminal raw (widgets/safe_text.py)
         super().__init__()
         #: Database to paint the apps from before the services exist (see `store/quick_read.py`).
         self._preload_db = preload_db
@@ -130,6 +133,10 @@ class ProximityApp(App[int]):
         if self.services is None:
             raise RuntimeError("the services are still starting")
         return self.services
+
+    def notify(self, message: str, *, title: str = "", **kwargs: Any) -> None:
+        """Every notification's text made printable: most carry an error from outside."""
+        super().notify(printable_lines(message), title=printable(title), **kwargs)
 
     # --- start-up ---------------------------------------------------------------------------
 
@@ -507,6 +514,7 @@ class ConnectApp(App["Services | str | None"]):
     CSS_PATH = "app.tcss"
 
     def __init__(self, settings: Settings) -> None:
+        safe_text.install()
         super().__init__()
         self.settings = settings
 

@@ -107,7 +107,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         from proximity_tui.commands.tui import run_tui
 
         handler = run_tui
-    return run_guarded(handler, args)
+    from proximity_tui.text import SafeStream
+
+    # Every line the command line writes, ours or a library's, goes through the sanitizer: text
+    # from outside (logs, catalog files, Proxmox errors, names) never reaches the terminal raw.
+    # (The dashboard's driver writes to sys.__stderr__, not through these.)
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)
+    try:
+        return run_guarded(handler, args)
+    finally:
+        sys.stdout, sys.stderr = saved
 
 
 def _combined_profiles(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[str]:
@@ -146,8 +156,10 @@ def run_guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Nam
 
 
 def fail(message: str) -> None:
+    from proximity_tui.text import printable
+
     first = " ".join(str(message).split("\n")).strip()
-    print(f"{PROG}: error: {first}", file=sys.stderr)
+    print(f"{PROG}: error: {printable(first)}", file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from proximity_tui.config import Settings, load_settings
+from proximity_tui.text import printable
 
 if TYPE_CHECKING:
     from proximity_tui.store.db import Database
@@ -59,11 +60,3 @@ def print_table(
         line = "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True))
         sys.stdout.write(line.rstrip() + "\n")
     sys.stdout.flush()
-
-
-def printable(value: Any) -> str:
-    """Text safe for a terminal: non-printable characters shown escaped."""
-    text = "" if value is None else str(value)
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

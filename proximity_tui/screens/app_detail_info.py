@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.events import Resize
-from textual.widgets import Log
 
+from proximity_tui.text import printable_lines
 from proximity_tui.widgets.format import (
     human_bytes,
     local_time,
@@ -17,6 +17,7 @@ from proximity_tui.widgets.format import (
     uptime,
     wrap_line,
 )
+from proximity_tui.widgets.safe_text import SafeLog
 from proximity_tui.widgets.status_badge import status_text
 from proximity_tui.widgets.vim_keys import SCROLL_KEYS, VimScroll
 
@@ -129,7 +130,7 @@ class PaneScroll(VimScroll):
     """A tab's text, focusable and scrolled with the arrows or j/k."""
 
 
-class LogView(Log):
+class LogView(SafeLog):
     """The log lines, wrapped to the width (re-wrapped on resize); arrows or j/k scroll."""
 
     BINDINGS = SCROLL_KEYS
@@ -147,12 +148,13 @@ class LogView(Log):
         return [piece for line in lines for piece in wrap_line(line, width)]
 
     def show(self, lines: list[str]) -> None:
-        self._raw = lines[-LOG_LINES:]
+        self._raw = [printable_lines(line) for line in lines[-LOG_LINES:]]
         self._wrapped_at = self._wrap_width()
         self.clear()
         self.write_lines(self._wrapped(self._raw))
 
     def add(self, lines: list[str]) -> None:
+        lines = [printable_lines(line) for line in lines]  # wrapped as they will be shown
         self._raw.extend(lines)
         del self._raw[:-LOG_LINES]
         self.write_lines(self._wrapped(lines))

@@ -9,12 +9,12 @@ following. This one remembers whether the reader was at the end and stays there 
 from __future__ import annotations
 
 from textual.events import Resize
-from textual.widgets import Log
 
+from proximity_tui.widgets.safe_text import SafeLog
 from proximity_tui.widgets.vim_keys import SCROLL_KEYS
 
 
-class FollowLog(Log):
+class FollowLog(SafeLog):  # its lines come from outside: made printable
     BINDINGS = SCROLL_KEYS
 
     def __init__(self, *args, **kwargs) -> None:

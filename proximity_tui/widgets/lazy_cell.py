@@ -10,12 +10,14 @@ from __future__ import annotations
 from rich.cells import cell_len
 from rich.text import Text
 
+from proximity_tui.text import printable
+
 
 class LazyCell:
     __slots__ = ("plain", "style", "justify", "cell_len", "_text")
 
     def __init__(self, plain: str, style: str = "", justify: str | None = None) -> None:
-        self.plain = plain
+        self.plain = printable(plain)  # stored text (names, URLs) may hold escapes
         self.style = style
         self.justify = justify
         self.cell_len = cell_len(plain)

@@ -18,6 +18,7 @@ import threading
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -279,6 +280,24 @@ def test_a_broken_or_hostile_user_catalog_is_skipped_with_its_name(tmp_path):
         for p, c in zip("abcdefgh", "bcdefghi", strict=True)
     )
     (catalog / "bomb.yaml").write_text(bomb, encoding="utf-8")
+    # The same bomb inside a valid entry's compose project: it listed fine, then `deploy` spun
+    # in compose_variables walking 9^9 shared nodes (issue 15, point 5).
+    whoami = (REPO / "proximity_tui" / "catalog" / "whoami.yaml").read_text()
+    nested = "".join(
+        "  " + line + "\n" for line in bomb.replace(": &", ": &x").replace("*", "*x").splitlines()
+    )
+    (catalog / "compose-bomb.yaml").write_text(
+        whoami.replace("id: whoami", "id: compose-bomb").replace(
+            "compose:\n",
+            "compose:\n  x-bomb:\n  " + nested.replace("\n  ", "\n    ").rstrip() + "\n",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    # Small enough to parse quickly, larger than any catalog file needs to be.
+    (catalog / "big.yaml").write_text(
+        whoami.replace("id: whoami", "id: big") + "#" * 300_000 + "\n"
+    )
     (catalog / "huge.yaml").write_text(
         "id: huge\nname: " + "n" * 2_000_000 + "\n", encoding="utf-8"
     )
@@ -286,11 +305,14 @@ def test_a_broken_or_hostile_user_catalog_is_skipped_with_its_name(tmp_path):
     result = run_cli("catalog", "--json", env=env, timeout=60)
     assert result.returncode == 0, result.stderr
     ids = {e["id"] for e in json.loads(result.stdout)}
-    assert "whoami" in ids and not ids & {"huge", "x; touch /tmp/pwned"}
+    assert "whoami" in ids and not ids & {"huge", "x; touch /tmp/pwned", "compose-bomb", "big"}
     warnings = result.stderr.splitlines()
-    for name in ("binary.yaml", "broken.yaml", "bad-id.yaml", "bomb.yaml", "huge.yaml"):
-        [line] = [w for w in warnings if name in w]
+    files = ("binary.yaml", "broken.yaml", "bad-id.yaml", "bomb.yaml", "huge.yaml")
+    for name in (*files, "compose-bomb.yaml", "big.yaml"):
+        [line] = [w for w in warnings if f" {name}" in w]
         assert line.startswith("proximity-tui: warning: skipped") and len(line) < 400, line
+    assert any("compose-bomb.yaml: line" in w and "aliases are not allowed" in w for w in warnings)
+    assert any("big.yaml: larger than 256 KiB" in w for w in warnings)
     assert "Traceback" not in result.stderr
 
 
@@ -335,3 +357,71 @@ def test_no_deploy_was_left_behind(sim, services):
 
 
 _ = ProximityError  # imported for readers: every refusal above is one of these
+
+
+# --- issue 15, point 1: no escape sequence reaches the terminal from the command line --------------
+
+#: OSC 52 (writes the clipboard), OSC 0 (retitles the window), CSI, a C1 CSI and a bidi override.
+TERMINAL_HOSTILE = "evil \x1b]52;c;cHduZWQ=\x07 \x1b]0;owned\x1b\\ \x1b[2J \x9b1m \u202egnp.exe end"
+
+
+def _inert(text: str, where: str) -> None:
+    from proximity_tui.text import unsafe_char
+
+    bad = unsafe_char(text, newlines=True)
+    assert bad is None, f"{where}: {bad!r} reaches the terminal in {text[:300]!r}"
+
+
+def test_hostile_text_reaches_the_terminal_only_escaped(sim, tmp_path, monkeypatch, capsys):
+    """Container logs, Proxmox task errors, the journal, user catalog files and v1 file names,
+    through the commands that print them (in process, so the simulator can be made hostile)."""
+    from pvesim.faults import FaultRule
+
+    from proximity_tui.cli import main
+    from proximity_tui.config import write_config
+
+    write_config(tmp_path / "config.toml", sim.client_settings())
+    data = tmp_path / "data"
+    (data / "catalog").mkdir(parents=True)
+    monkeypatch.setenv("PROXIMITY_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("PROXIMITY_DATA_DIR", str(data))
+
+    def cli(*args: str) -> tuple[int, str, str]:
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        _inert(out, f"{args[0]} stdout")
+        _inert(err, f"{args[0]} stderr")
+        return code, out, err
+
+    assert cli("deploy", "whoami", "--hostname", "hostile-text")[0] == 0
+    vmid = json.loads(cli("apps", "--json")[1])[0]["lxc_id"]
+
+    def hostile_logs() -> None:
+        docker = sim.state.find_ct(vmid).inside.docker
+        for box in docker.boxes.values():
+            docker.log(box, TERMINAL_HOSTILE)
+
+    sim.call(hostile_logs)
+    code, out, _ = cli("logs", "hostile-text", "--tail", "20")
+    assert code == 0 and "evil \\x1b]52;c;" in out and "\\u202egnp" in out  # shown, escaped
+    sim.faults.add(FaultRule(task="vzshutdown", task_error=TERMINAL_HOSTILE, times=None))
+    sim.faults.add(FaultRule(task="vzstop", task_error=TERMINAL_HOSTILE, times=None))
+    code, _, err = cli("stop", "hostile-text")
+    sim.faults.clear()
+    assert code == 1 and "\\x1b]0;owned" in err, err
+    code, out, _ = cli("history")
+    assert code == 0 and "evil" in out
+    # A user catalog file whose text holds escapes is refused at load, naming the field.
+    entry = yaml.safe_load((REPO / "proximity_tui" / "catalog" / "whoami.yaml").read_text())
+    entry.update(id="evil", name=TERMINAL_HOSTILE)
+    (data / "catalog" / "evil.yaml").write_text(yaml.safe_dump(entry), encoding="utf-8")
+    code, out, err = cli("catalog", "--json")
+    assert code == 0 and "evil" not in {e["id"] for e in json.loads(out)}
+    assert "evil.yaml: name: contains a control character (\\x1b)" in err, err
+    # A v1 catalog whose file name and text hold escapes.
+    v1 = tmp_path / "v1"
+    v1.mkdir()
+    (v1 / f"{TERMINAL_HOSTILE}.json").write_text("{not json", encoding="utf-8")
+    code, out, err = cli("catalog", "import", str(v1))
+    assert code == 1 and "evil \\x1b]52" in err
+    assert cli("delete", "hostile-text", "--yes")[0] == 0

@@ -26,6 +26,7 @@ from proximity_tui.services.catalog.model import (
     Resources,
     Volume,
 )
+from proximity_tui.text import printable, unsafe_char
 
 #: The C loader parses several times faster; fall back where PyYAML was built without it.
 YamlLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -36,6 +37,10 @@ TOP_KEYS = {
     "env", "volumes", "resources", "template", "health", "warnings", "source",
 }  # fmt: skip
 TEMPLATE_SUFFIXES = (".tar.xz", ".tar.zst", ".tar.gz")
+#: A catalog file is a page of YAML; anything far larger is refused before it is parsed.
+MAX_FILE_BYTES = 256 * 1024
+#: Text fields that may span lines (every other text field is one line).
+MULTILINE_FIELDS = {"description"}
 
 
 class CatalogError(ValidationError):
@@ -50,14 +55,19 @@ class CatalogError(ValidationError):
 
 def load_entry_file(path: Path, *, source: str = "bundled") -> CatalogEntry:
     """Parse and check one YAML file. Raises `CatalogError` naming the file (and the field)."""
-    name = path.name
+    name = printable(path.name)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise CatalogError(name, None, f"larger than {MAX_FILE_BYTES // 1024} KiB")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise CatalogError(name, None, "not UTF-8 text") from None
     except OSError as exc:
         raise CatalogError(name, None, f"cannot read: {exc.strerror}") from None
     try:
+        _refuse_aliases(text, name)
         data = yaml.load(text, Loader=YamlLoader)  # noqa: S506 - a safe loader (C or Python)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -67,6 +77,18 @@ def load_entry_file(path: Path, *, source: str = "bundled") -> CatalogEntry:
     entry = entry_from_mapping(data, file=name, source=source)
     entry.path = path
     return entry
+
+
+def _refuse_aliases(text: str, name: str) -> None:
+    """Anchors and aliases are refused: nested ones expand exponentially (a "billion laughs" file
+    loads as shared nodes, then every walk over the compose project spins). Only a file that has
+    `&` or `*` at all pays for the event scan."""
+    if "&" not in text and "*" not in text:
+        return
+    for event in yaml.parse(text, Loader=YamlLoader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            line = event.start_mark.line + 1
+            raise CatalogError(name, None, f"line {line}: YAML anchors and aliases are not allowed")
 
 
 def entry_from_mapping(data: Any, *, file: str, source: str = "bundled") -> CatalogEntry:
@@ -328,6 +350,8 @@ class _Reader:
 
     def opt_str(self, data: dict[str, Any], key: str, where: str | None = None) -> str | None:
         value = data.get(key)
+        if isinstance(value, str):
+            self.refuse_controls(value, self._name(key, where), newlines=key in MULTILINE_FIELDS)
         if value is None or isinstance(value, str):
             return value
         hint = " (quote it)" if isinstance(value, int | float) else ""
@@ -340,7 +364,14 @@ class _Reader:
         for i, item in enumerate(items):
             if not isinstance(item, str):
                 raise CatalogError(self.file, f"{key}[{i}]", f"must be a string, got {_kind(item)}")
+            self.refuse_controls(item, f"{key}[{i}]")
         return list(items)
+
+    def refuse_controls(self, value: str, field: str, *, newlines: bool = False) -> None:
+        """Catalog text reaches terminals: escape sequences and bidi controls are refused."""
+        bad = unsafe_char(value, newlines=newlines)
+        if bad is not None:
+            raise CatalogError(self.file, field, f"contains a control character ({printable(bad)})")
 
     def list_of(self, value: Any, key: str) -> list[Any]:
         if value is None:
