@@ -230,6 +230,8 @@ class ProximityApp(App[int]):
         self._unsubscribe.append(services.apps.events.subscribe(self._event_from_thread))
         self.snapshot = services.monitor.latest
         self.load_apps()
+        for note in getattr(services, "recovery_notes", ()):  # what start-up recovery did (or not)
+            self.notify(note, title="Interrupted operation", severity="warning", timeout=20)
 
     def table_painted(self) -> None:
         """The apps screen painted its table for the first time."""

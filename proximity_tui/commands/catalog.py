@@ -106,11 +106,13 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from proximity_tui.commands.common import require_change_for
     from proximity_tui.config import user_catalog_dir
     from proximity_tui.errors import ProximityError, ValidationError
     from proximity_tui.services.catalog.importer import import_v1_dir
     from proximity_tui.services.catalog.schema import CatalogError, load_entry_file
 
+    require_change_for(args, "import catalogs")
     source: Path = args.dir
     if not source.is_dir():
         raise ValidationError(f"not a directory: {source}")

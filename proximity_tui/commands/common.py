@@ -47,6 +47,21 @@ def open_database(args: argparse.Namespace) -> Database:
     return Database.open(settings_from_args(args).db_path)
 
 
+def require_change_for(args: argparse.Namespace, action: str) -> None:
+    """The services' permission check for a command that changes things without them (migrate,
+    catalog import): read-only mode first, then the acting user's role, before anything is
+    written. With no database yet, nobody is recorded: the user would be its first admin."""
+    from proximity_tui.services.users import acting_user, require_change
+
+    settings = settings_from_args(args)
+    require_change(None, action, read_only=settings.ui.read_only)
+    if settings.db_path.exists():
+        from proximity_tui.store.db import Database
+
+        with Database.open(settings.db_path) as db:
+            require_change(acting_user(db), action)
+
+
 def print_table(
     columns: Sequence[str], rows: Sequence[Sequence[Any]], *, empty: str | None = None
 ) -> None:

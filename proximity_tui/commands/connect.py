@@ -41,6 +41,7 @@ def open_services(args: argparse.Namespace, *, monitor: bool = False) -> Service
     except BaseException:
         services.close(wait=0)
         raise
+    label = "recovered" if services.can_change else "warning"  # else nothing was undone
     for note in services.recovery_notes:
-        print(f"proximity-tui: recovered: {note}", file=sys.stderr)
+        print(f"proximity-tui: {label}: {note}", file=sys.stderr)
     return services

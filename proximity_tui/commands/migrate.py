@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from proximity_tui.commands.common import print_json, settings_from_args
+from proximity_tui.commands.common import print_json, require_change_for, settings_from_args
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -30,7 +30,11 @@ def run(args: argparse.Namespace) -> int:
     from proximity_tui.services.migration.apply import migrate_file
 
     settings = settings_from_args(args)
-    report = migrate_file(settings.db_path, args.path, dry_run=args.dry_run)
+    if not args.dry_run:  # a dry run writes nothing: read-only sessions and viewers may
+        require_change_for(args, "migrate apps")
+    report = migrate_file(
+        settings.db_path, args.path, dry_run=args.dry_run, read_only=settings.ui.read_only
+    )
     if args.json:
         print_json(report.as_dict())
     else:

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from proximity_tui.errors import (
     BusyError,
-    PermissionDenied,
     ProximityError,
     ValidationError,
 )
@@ -35,6 +34,7 @@ from proximity_tui.services.operations.deploy import (
 from proximity_tui.services.operations.pipeline import Step, StepFailed, describe, run_steps
 from proximity_tui.services.operations.vmids import move_reservation, reserve_row
 from proximity_tui.services.templates import newest_alpine, pinned_template, resolve_template
+from proximity_tui.services.users import may_change, require_change
 from proximity_tui.services.validation import check_hostname
 from proximity_tui.views import (
     AppView,
@@ -110,15 +110,10 @@ class AppService:
 
     @property
     def can_change(self) -> bool:
-        return self.user.can_change and not self.read_only
+        return may_change(self.user, read_only=self.read_only)
 
     def _require_change(self, what: str) -> None:
-        if self.read_only:
-            raise PermissionDenied(f"read-only mode: {what} is not allowed")
-        if not self.user.can_change:
-            raise PermissionDenied(
-                f"user {self.user.username} ({self.user.role}) may not {what}: viewers only read"
-            )
+        require_change(self.user, what, read_only=self.read_only)
 
     def actions_for(self, app: AppView) -> frozenset[str]:
         """The actions that apply to `app` now (none while an operation holds it)."""

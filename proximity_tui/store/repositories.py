@@ -122,8 +122,9 @@ def first_admin(s: Session) -> User | None:
     return s.scalars(query).first()
 
 
-def get_or_create_user(s: Session, username: str, *, default_role: str = "operator") -> User:
-    """The user with this name, created if new: the first user ever is admin.
+def get_or_create_user(s: Session, username: str, *, default_role: str = "viewer") -> User:
+    """The user with this name, created if new: the first user ever is admin, anyone else a
+    viewer until an admin grants a role.
 
     Call it in a write session (`Database.session()` holds the write lock from the start, so two
     processes cannot both become the first user).

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 from pathlib import Path
 
 import pytest
@@ -28,18 +27,12 @@ def config_data(path: Path) -> dict:
 
 
 def run_all(runs: dict[str, tuple[tuple[str, ...], dict[str, str]]]) -> dict:
-    results = {}
+    """Run the commands, a few at a time (each is a Python process on a shared machine)."""
+    from concurrent.futures import ThreadPoolExecutor
 
-    def run(name: str) -> None:
-        args, env = runs[name]
-        results[name] = run_cli(*args, env=env)
-
-    threads = [threading.Thread(target=run, args=(name,)) for name in runs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {name: pool.submit(run_cli, *args, env=env) for name, (args, env) in runs.items()}
+        return {name: future.result() for name, future in futures.items()}
 
 
 def one_line(result) -> str:
@@ -138,34 +131,68 @@ def test_verification_off_is_explicit_and_shown(sim, tmp_path):
     assert load_settings(pinned / "config.toml", env={}).proxmox.verify_ssl is True
 
 
+def _apps_json(path: Path, *entries: tuple[str, int]) -> Path:
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "id": f"whoami-{host}",
+                    "catalog_id": "whoami",
+                    "name": "whoami",
+                    "hostname": host,
+                    "status": "running",
+                    "lxc_id": vmid,
+                    "node": "pve1",
+                    "environment": {"DB_PASSWORD": "hunter2-secret", "TZ": "UTC"},
+                }
+                for host, vmid in entries
+            ]
+        )
+    )
+    return path
+
+
+def _files(root: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file under `root` (mode, content), but SQLite's -wal/-shm that readers make."""
+    return {
+        str(p.relative_to(root)): (p.stat().st_mode & 0o777, p.read_bytes())
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.name.endswith(("-wal", "-shm")) and p.suffix != ".db"
+    }
+
+
 def test_read_only_and_viewers_change_nothing_through_the_command_line(sim_process, tmp_path):
+    """Issue 8, point 8 and issue 15, points 2 and 3: every change the command line offers,
+    in read-only mode (as the admin) and as a viewer (also claiming another name through
+    LOGNAME/USER), is refused in one line and changes nothing: no row, no file, no backup."""
     data = tmp_path / "data"
     env = sim_process.env(data)
     # An app to refuse changes to, recorded the cheap way (its CT need not exist: nothing may
     # get as far as looking for it).
-    apps_json = tmp_path / "apps.json"
-    apps_json.write_text(
-        json.dumps(
-            [
-                {
-                    "id": "whoami-roles",
-                    "catalog_id": "whoami",
-                    "name": "whoami",
-                    "hostname": "roles",
-                    "status": "running",
-                    "lxc_id": 990,
-                    "node": "pve1",
-                }
-            ]
-        )
-    )
-    migrated = run_cli("migrate", str(apps_json), env=env)
+    migrated = run_cli("migrate", str(_apps_json(tmp_path / "apps.json", ("roles", 990))), env=env)
     assert migrated.returncode == 0, migrated.stderr
     db = data / "proximity.db"
+    more = _apps_json(tmp_path / "more.json", ("roles-more", 991))
+    v1 = tmp_path / "v1"
+    v1.mkdir()
+    (v1 / "nginx.json").write_text(
+        json.dumps({"id": "nginx", "name": "Nginx", "category": "Web", "docker_compose": {
+            "services": {"nginx": {"image": "nginx:1.27", "ports": ["80:80"]}}}})
+    )  # fmt: skip
     changes = [  # (the service-level test refuses every mutating call; these are the CLI's)
         ("deploy", "whoami", "--hostname", "roles-2"),
         ("delete", "roles", "--yes"),
         ("clone", "roles", "roles-copy"),
+        ("start", "roles"),
+        ("stop", "roles"),
+        ("restart", "roles"),
+        ("update", "roles"),
+        ("backup", "roles"),
+        ("restore", "roles", "local:backup/vzdump-lxc-990-2024_01_01-00_00_00.tar.zst"),
+        ("destroy-orphan", "990", "--yes"),
+        ("migrate", str(more)),
+        ("catalog", "import", str(v1)),
+        ("users", "set-role", "mallory", "admin"),
     ]
 
     def snapshot() -> tuple:
@@ -173,23 +200,90 @@ def test_read_only_and_viewers_change_nothing_through_the_command_line(sim_proce
             app_rows(db),
             db_rows(db, "SELECT id, kind, status FROM operations"),
             db_rows(db, "SELECT volid FROM backups"),
+            db_rows(db, "SELECT username, role FROM users"),
+            _files(tmp_path),  # backups of apps.json, the database, the user catalog
         )
 
     before = snapshot()
+    # Read-only mode is checked first, so it answers for itself whatever the role (here: admin).
+    results = run_all({f"read-only {' '.join(c)}": (("--read-only", *c), env) for c in changes})
     conn = sqlite3.connect(db)
     with conn:
         conn.execute("UPDATE users SET role = 'viewer'")
     conn.close()
-    # Read-only mode is checked first, so it answers for itself whatever the role.
-    results = run_all(
-        {f"viewer {' '.join(c)}": (c, env) for c in changes}
-        | {f"read-only {' '.join(c)}": (("--read-only", *c), env) for c in changes[:2]}
-    )
+    before = before[:3] + (db_rows(db, "SELECT username, role FROM users"),) + before[4:]
+    faked = {**env, "LOGNAME": "mallory", "USER": "mallory", "LNAME": "mallory"}
+    results |= run_all({f"viewer {' '.join(c)}": (c, faked) for c in changes})
     for name, result in results.items():
         word = name.split()[0]
-        assert result.returncode != 0, name
+        assert result.returncode != 0, (name, result.stdout)
         line = one_line(result)
         assert word in line and ("not allowed" in line or "may not" in line), (name, line)
-    assert snapshot() == before  # no app, operation or backup changed
-    listed = run_cli("apps", "--json", env=env)  # reading is still allowed
+    assert snapshot() == before  # no app, operation, backup, user or file changed
+    assert not (data / "catalog").exists()
+    listed = run_cli("apps", "--json", env=faked)  # reading is still allowed
     assert listed.returncode == 0 and json.loads(listed.stdout)[0]["hostname"] == "roles"
+    dry = run_cli("--read-only", "migrate", str(more), "--dry-run", env=faked)
+    assert dry.returncode == 0 and "created" in dry.stdout  # a dry run writes nothing: allowed
+    assert snapshot() == before
+
+
+def test_recovery_in_a_session_that_may_not_change_things_only_reports(sim_process, tmp_path):
+    """Issue 15, point 2: a deploy killed before it recorded its app leaves a CT and a
+    `deploying` row. A read-only or viewer session reports it and undoes nothing; the next
+    session that may change things destroys the CT and removes the row."""
+    import subprocess
+    import sys
+
+    from tests.reliability.conftest import cluster_facts
+
+    data = tmp_path / "data"
+    env = sim_process.env(data)
+    deployed = run_cli("deploy", "whoami", "--hostname", "orphan-op", env=env)
+    assert deployed.returncode == 0, deployed.stderr
+    db = data / "proximity.db"
+    [(app_id, vmid, node)] = db_rows(db, "SELECT id, lxc_id, node FROM apps")
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    state = {"vmid": vmid, "node": node, "reserved": True, "create_requested": True}
+    conn = sqlite3.connect(db)
+    with conn:  # what a deploy killed after its create step leaves behind
+        conn.execute("UPDATE apps SET status = 'deploying'")
+        conn.execute(
+            "UPDATE operations SET status = 'running', step = 'start', pid = ?, finished_at = NULL,"
+            " result = ?",
+            (dead.pid, json.dumps({"state": state})),
+        )
+    conn.close()
+
+    def snapshot() -> tuple:
+        return (
+            app_rows(db),
+            db_rows(db, "SELECT id, kind, status FROM operations"),
+            vmid in cluster_facts(sim_process.config),
+        )
+
+    before = snapshot()
+    assert before[2] and before[1][0][2] == "running"
+    for args, extra in (
+        (("--read-only", "status"), {}),
+        (("status",), {"LOGNAME": "mallory", "USER": "mallory"}),
+    ):
+        if extra:  # the real user becomes a viewer; the faked names change nothing
+            conn = sqlite3.connect(db)
+            with conn:
+                conn.execute("UPDATE users SET role = 'viewer'")
+            conn.close()
+        result = run_cli(*args, env={**env, **extra})
+        assert result.returncode == 0, result.stderr
+        assert "interrupted at step start and is left as it is" in result.stderr, result.stderr
+        assert snapshot() == before  # CT, row and operation untouched
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("UPDATE users SET role = 'admin'")
+    conn.close()
+    result = run_cli("status", env=env)  # a session that may change things undoes it
+    assert f"destroyed CT {vmid}" in result.stderr, result.stderr
+    assert app_rows(db) == [] and vmid not in cluster_facts(sim_process.config)
+    assert db_rows(db, "SELECT status FROM operations") == [("interrupted",)]
+    _ = app_id

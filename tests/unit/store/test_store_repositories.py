@@ -128,12 +128,12 @@ def test_set_app_status_keeps_the_reason_in_config(db, app_fields):
         repo.set_app_status(s, "nope", "running")
 
 
-def test_first_user_is_admin_then_operators(db):
+def test_first_user_is_admin_then_viewers(db):
     with db.session() as s:
         alice = repo.get_or_create_user(s, "alice")
         bob = repo.get_or_create_user(s, "bob")
         again = repo.get_or_create_user(s, "alice")
-    assert (alice.role, bob.role, again.id) == ("admin", "operator", alice.id)
+    assert (alice.role, bob.role, again.id) == ("admin", "viewer", alice.id)
     with db.session(readonly=True) as s:
         assert repo.first_admin(s).username == "alice"
         assert [u.username for u in repo.list_users(s)] == ["alice", "bob"]
