@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from proximity_tui.config import Settings, load_settings
@@ -50,15 +52,27 @@ def open_database(args: argparse.Namespace) -> Database:
 def require_change_for(args: argparse.Namespace, action: str) -> None:
     """The services' permission check for a command that changes things without them (migrate,
     catalog import): read-only mode first, then the acting user's role, before anything is
-    written. With no database yet, nobody is recorded: the user would be its first admin."""
+    written. With no database yet, nobody is recorded: the user would be its first admin.
+    `catalog import` needs no Proxmox host, so a config it cannot read leaves the flag and the
+    database the environment points at."""
+    from proximity_tui.config import ConfigError, default_data_dir
     from proximity_tui.services.users import acting_user, require_change
 
-    settings = settings_from_args(args)
-    require_change(None, action, read_only=settings.ui.read_only)
-    if settings.db_path.exists():
+    try:
+        settings: Settings | None = settings_from_args(args)
+    except ConfigError:
+        settings = None
+    read_only = bool(getattr(args, "read_only", False)) or bool(settings and settings.ui.read_only)
+    require_change(None, action, read_only=read_only)
+    db_path = (
+        settings.db_path
+        if settings
+        else Path(os.environ.get("PROXIMITY_DB") or default_data_dir() / "proximity.db")
+    )
+    if db_path.exists():
         from proximity_tui.store.db import Database
 
-        with Database.open(settings.db_path) as db:
+        with Database.open(db_path) as db:
             require_change(acting_user(db), action)
 
 
