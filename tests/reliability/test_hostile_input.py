@@ -359,7 +359,7 @@ def test_no_deploy_was_left_behind(sim, services):
 _ = ProximityError  # imported for readers: every refusal above is one of these
 
 
-# --- issue 15, point 1: no escape sequence reaches the terminal from the command line --------------
+# --- issue 15, point 1: no escape sequence reaches the terminal from the command line ------------
 
 #: OSC 52 (writes the clipboard), OSC 0 (retitles the window), CSI, a C1 CSI and a bidi override.
 TERMINAL_HOSTILE = "evil \x1b]52;c;cHduZWQ=\x07 \x1b]0;owned\x1b\\ \x1b[2J \x9b1m \u202egnp.exe end"
@@ -375,10 +375,9 @@ def _inert(text: str, where: str) -> None:
 def test_hostile_text_reaches_the_terminal_only_escaped(sim, tmp_path, monkeypatch, capsys):
     """Container logs, Proxmox task errors, the journal, user catalog files and v1 file names,
     through the commands that print them (in process, so the simulator can be made hostile)."""
-    from pvesim.faults import FaultRule
-
     from proximity_tui.cli import main
     from proximity_tui.config import write_config
+    from pvesim.faults import FaultRule
 
     write_config(tmp_path / "config.toml", sim.client_settings())
     data = tmp_path / "data"

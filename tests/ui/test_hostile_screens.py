@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import sqlite3
 
-from pvesim.faults import FaultRule
-
 from proximity_tui.app import make_app
 from proximity_tui.screens.app_detail import AppDetailScreen, LogView
 from proximity_tui.screens.apps import AppsScreen
 from proximity_tui.screens.deploy_progress import DeployProgressScreen
 from proximity_tui.text import unsafe_char
+from pvesim.faults import FaultRule
 from tests.ui.helpers import on_screen, wait_for
 
 #: OSC 52 (writes the clipboard), OSC 0 (window title), CSI clear screen, a C1 CSI, bidi override.
