@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 
 from proximity_tui.messages import (
     AppsLoaded,
@@ -134,9 +135,23 @@ class ProximityApp(App[int]):
             raise RuntimeError("the services are still starting")
         return self.services
 
-    def notify(self, message: str, *, title: str = "", **kwargs: Any) -> None:
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
         """Every notification's text made printable: most carry an error from outside."""
-        super().notify(printable_lines(message), title=printable(title), **kwargs)
+        super().notify(
+            printable_lines(message),
+            title=printable(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
 
     # --- start-up ---------------------------------------------------------------------------
 

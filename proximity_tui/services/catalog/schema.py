@@ -87,8 +87,9 @@ def _refuse_aliases(text: str, name: str) -> None:
         return
     for event in yaml.parse(text, Loader=YamlLoader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            line = event.start_mark.line + 1
-            raise CatalogError(name, None, f"line {line}: YAML anchors and aliases are not allowed")
+            mark = event.start_mark
+            where = f"line {mark.line + 1}: " if mark is not None else ""
+            raise CatalogError(name, None, f"{where}YAML anchors and aliases are not allowed")
 
 
 def entry_from_mapping(data: Any, *, file: str, source: str = "bundled") -> CatalogEntry:
