@@ -386,7 +386,7 @@ class AppService:
         steps: list[Step],
         *,
         on_failure: Callable[[StepFailed], Any] | None = None,
-        success_message: str = "",
+        success_message: str | Callable[[], str] = "",
     ) -> None:
         """Run the steps; finish the operation (`succeeded`, `failed` or what `on_failure`
         returns); release the locks. Re-raises the failure for the caller."""
@@ -415,7 +415,11 @@ class AppService:
             await asyncio.shield(ctx.finish("failed", error=describe(exc)))
             raise
         else:
-            await ctx.finish("succeeded", message=success_message or "done")
+            # A callable says what the steps chose (update and clone: which method they used).
+            message = success_message() if callable(success_message) else success_message
+            await ctx.finish(
+                "succeeded", message=message or "done", result=ctx.state.get("result") or None
+            )
         finally:
             for key in ctx.state.get("locks", ()):
                 if self._locks.get(key) == ctx.op_id:

@@ -75,6 +75,11 @@ def description_for(app_id: str) -> str:
     return f"Managed by Proximity TUI\napp-id: {app_id}\n"
 
 
+class WaitTimeout(ProxmoxTimeout):
+    """A condition waited for (an address, healthy services) did not come in time; unlike a
+    call that timed out, every call was answered."""
+
+
 @dataclass(frozen=True)
 class ServiceState:
     name: str
@@ -452,7 +457,7 @@ class Containers:
                 return value
             if loop.time() >= deadline:
                 detail = f": {last[0]}" if last and last[0] else ""
-                raise ProxmoxTimeout(f"{what} within {timeout:g}s{detail}")
+                raise WaitTimeout(f"{what} within {timeout:g}s{detail}")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(ctx.cancel_event.wait(), interval)
             interval = min(interval * 2, self.poll * 8)

@@ -21,6 +21,7 @@ from proximity_tui.services.network import copy_plan, plan_from_record
 from proximity_tui.services.operations.deploy import candidates, keep_row_as_error
 from proximity_tui.services.operations.lifecycle import app_url
 from proximity_tui.services.operations.pipeline import Step
+from proximity_tui.services.storage_caps import rootfs_caps
 from proximity_tui.services.validation import check_hostname
 
 if TYPE_CHECKING:
@@ -93,13 +94,31 @@ async def clone(svc: AppService, source: AppView, new_hostname: str) -> AppView:
 
     async def snapshot(ctx: OperationContext) -> None:
         if not state.get("source_running"):
+            state["result"] = {"method": "full clone of the stopped CT"}
             ctx.log(f"{source.hostname} is stopped: cloning it directly")
             return
+        caps = await rootfs_caps(svc.client, node, source.vmid)
+        if not caps.can_snapshot:
+            # A running CT is fully cloned only from a snapshot (pve-container API2/LXC.pm
+            # clone_vm): here the source is stopped for the copy and started again after it.
+            state["result"] = {"method": "stop, full clone, start", "storage": caps.storage}
+            ctx.log(
+                f"{caps} cannot snapshot: stopping {source.hostname} for the copy "
+                "(it is started again right after)"
+            )
+            await ctx.save_state(source_stopped=True)
+            await svc.containers.stop(ctx, node, source.vmid)
+            return
+        state["result"] = {"method": "snapshot, full clone", "storage": caps.storage}
         name = f"proximity-clone-{ctx.op_id}"
         await ctx.save_state(snapshot=name)
         await svc.containers.task(ctx, await svc.client.create_snapshot(node, source.vmid, name))
 
     async def drop_snapshot(ctx: OperationContext) -> str | None:
+        if state.get("source_stopped"):
+            await svc.containers.start(ctx, node, source.vmid)
+            state["source_stopped"] = False
+            return f"started {source.hostname} again"
         name = state.get("snapshot")
         if not name or state.get("snapshot_removed"):
             return None
@@ -174,12 +193,17 @@ async def clone(svc: AppService, source: AppView, new_hostname: str) -> AppView:
     steps = [
         Step("validate", "Validate the new hostname", validate, weight=0.3),
         Step("reserve", "Reserve the hostname and a vmid", reserve, unreserve, 0.3),
-        Step("snapshot", "Snapshot the running source", snapshot, drop_snapshot, 1),
+        Step("snapshot", "Snapshot (or stop) the running source", snapshot, drop_snapshot, 1),
         Step("clone", "Copy the container", copy, destroy_copy, 3),
-        Step("cleanup", "Remove the temporary snapshot", cleanup, weight=0.5),
+        Step("cleanup", "Remove the snapshot (or restart the source)", cleanup, weight=0.5),
         Step("start", "Start the copy", boot, weight=1),
         Step("compose", "Start the app's services", compose_up, weight=2),
         Step("record", "Record the copy as running", record, weight=0.2),
     ]
-    await svc.execute(ctx, steps, success_message=f"{source.hostname} cloned to {hostname}")
+
+    def done() -> str:
+        method = (state.get("result") or {}).get("method", "full clone")
+        return f"{source.hostname} cloned to {hostname} ({method})"
+
+    await svc.execute(ctx, steps, success_message=done)
     return await svc.get_app(new_id)

@@ -17,10 +17,11 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from proximity_tui.errors import ConflictError, ProxmoxError, ProxmoxTimeout, ValidationError
+from proximity_tui.errors import ConflictError, ProxmoxError, ValidationError
 from proximity_tui.services.catalog.model import DEFAULT_TEMPLATE, dotenv_text
 from proximity_tui.services.containers import (
     TAG,
+    WaitTimeout,
     compose_dir,
     compose_file,
     description_for,
@@ -389,8 +390,8 @@ class DeployPipeline:
             job.address = await self.s.containers.wait_address(
                 ctx, job.node, job.vmid, timeout=limit
             )
-        except ProxmoxTimeout:
-            raise ProxmoxTimeout(dhcp_silence(net.bridge, limit)) from None
+        except WaitTimeout:  # every answer came, none with a lease (not a call timing out)
+            raise WaitTimeout(dhcp_silence(net.bridge, limit)) from None
 
     async def docker(self, ctx: OperationContext) -> None:
         await self.s.containers.install_docker(ctx, self.job.node, self.job.vmid)
