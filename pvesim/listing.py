@@ -27,10 +27,10 @@ def _cached(g: Guest, kind: str, key: Any, build) -> str:
     return text
 
 
-def resource_guest_json(g: Guest) -> str:
+def resource_guest_json(g: Guest, pool: str | None = None) -> str:
     c = g.config
-    key = (g.statd_rev, c.get("tags"), c.get("lock"), c.get("template"))
-    return _cached(g, "resources", key, lambda: views.resource_guest(g, g.statd))
+    key = (g.statd_rev, c.get("tags"), c.get("lock"), c.get("template"), pool)
+    return _cached(g, "resources", key, lambda: views.resource_guest(g, g.statd, pool))
 
 
 def ct_list_json(g: Guest, now: float, node: Any, vmid_str: bool = False) -> str:
@@ -48,12 +48,22 @@ def resources_body(state: Any, kind: str | None, allowed: Allowed | None = None)
     (API2Tools.pm extract_node_stats), storages need Datastore.Audit."""
     now = state.now()
     parts: list[str] = []
-    if kind in (None, "vm"):
+    pools = state.access.pools
+    # a guest in a pool says so when the caller may audit the pool (Cluster.pm resources)
+    member = {v: name for name, p in pools.items() for v in p.vms}
+    audit = {n: allowed is None or allowed(f"/pool/{n}", "Pool.Audit") for n in pools}
+    if kind is None:
         parts.extend(
-            resource_guest_json(g)
-            for g in state.guests.values()
-            if allowed is None or allowed(f"/vms/{g.vmid}", "VM.Audit")
+            _dumps({"id": f"/pool/{name}", "pool": name, "type": "pool"})
+            for name in sorted(pools)
+            if audit[name]
         )
+    if kind in (None, "vm"):
+        for g in state.guests.values():
+            if allowed is not None and not allowed(f"/vms/{g.vmid}", "VM.Audit"):
+                continue
+            pool = member.get(g.vmid)
+            parts.append(resource_guest_json(g, pool if pool and audit[pool] else None))
     if kind in (None, "node"):
         for n in state.nodes.values():
             entry = views.resource_node(n, now)

@@ -39,7 +39,9 @@ def live_figures(g: Guest, now: float, node: Node | None) -> dict[str, Any]:
     }
 
 
-def resource_guest(g: Guest, figures: dict[str, Any] | None) -> dict[str, Any]:
+def resource_guest(
+    g: Guest, figures: dict[str, Any] | None, pool: str | None = None
+) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "id": f"{g.type}/{g.vmid}",
         "type": g.type,
@@ -47,6 +49,8 @@ def resource_guest(g: Guest, figures: dict[str, Any] | None) -> dict[str, Any]:
         "node": g.node,
         "template": int(bool(g.config.get("template"))),
     }
+    if pool:
+        entry["pool"] = pool
     if figures is None:
         entry["status"] = "unknown"
         entry["name"] = g.name

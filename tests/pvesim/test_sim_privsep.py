@@ -97,7 +97,14 @@ def test_setup_as_root_then_a_least_privilege_token_deploys(sim, root):
     assert [m["vmid"] for m in root.pools("proximity").get()["members"]] == [400]
     ct = px.nodes("pve1").lxc(400)
     assert wait(px, "pve1", ct.status.start.post())["exitstatus"] == "OK"
-    assert [r["vmid"] for r in px.cluster.resources.get(type="vm")] == [400]
+    assert [(r["vmid"], r["pool"]) for r in px.cluster.resources.get(type="vm")] == [
+        (400, "proximity")
+    ]
+    assert {
+        "id": "/pool/proximity",
+        "pool": "proximity",
+        "type": "pool",
+    } in px.cluster.resources.get()
     assert px.nodes.get()[0]["maxmem"] > 0
     effective = px.access.permissions.get()
     assert (
