@@ -54,8 +54,9 @@ async def check_connection(report: Report, client: ProxmoxClient) -> int | None:
         report.add(
             "version",
             WARN,
-            f"PVE {version.version}: end of life; supported with degraded features (no "
-            "/lxc/{vmid}/interfaces: container addresses are not read through the API)",
+            f"PVE {version.version}: end of life; supported with degraded features (it has no "
+            "/lxc/{vmid}/interfaces, so addresses are read inside each container with `ip`; "
+            "no Docker-in-LXC fix for runc 1.3.3)",
             "upgrade to PVE 8 or 9 (pve7to8, then pve8to9)",
         )
     else:
