@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from proximity_tui import errors as e
 from proximity_tui.services.doctor.model import FAIL, OK, WARN, Report
 from proximity_tui.services.doctor.versions import RUNC_ERROR, lxc_pve_fixed, major_of
+from proximity_tui.services.storage_caps import SNAPSHOT_TYPES
 
 if TYPE_CHECKING:
     from proximity_tui.config import DeploySettings
@@ -18,15 +19,9 @@ if TYPE_CHECKING:
     from proximity_tui.proxmox.models import Storage
     from proximity_tui.services.journal import Journal
 
-#: Storage types whose CT volumes can be snapshotted: their plugins' `volume_has_feature`
-#: (pve-storage `src/PVE/Storage/LvmThinPlugin.pm`, `ZFSPoolPlugin.pm`, `RBDPlugin.pm`,
-#: `BTRFSPlugin.pm`). `dir`, `nfs`, `cifs`, `cephfs` inherit `Plugin.pm`, which snapshots only
-#: qcow2 files, and thick `lvm` (`LVMPlugin.pm`) likewise; a CT volume is raw or a subvolume,
-#: so "snapshot feature is not available" (pve-guest-common `src/PVE/AbstractConfig.pm`).
-SNAPSHOT_TYPES = frozenset({"lvmthin", "zfspool", "rbd", "btrfs"})
-
 
 def can_snapshot(storage_type: str) -> bool:
+    """By type, as update and clone decide (`services/storage_caps.py`, citing pve-storage)."""
     return storage_type in SNAPSHOT_TYPES
 
 
