@@ -2,7 +2,7 @@
 
 Every method is a coroutine that runs one proxmoxer call in a worker thread (see `session.py`),
 so the event loop never blocks. Results are the dataclasses of `models.py`; failures are the
-`ProxmoxError` family of `services/errors.py`, keeping PVE's message and naming the call.
+`ProxmoxError` family of `proximity_tui/errors.py`, keeping PVE's message and naming the call.
 Methods returning a UPID start a task: await it with `wait_task` (see `tasks.py`).
 """
 
