@@ -167,8 +167,10 @@ def test_delete_confirmation_80(snap_compare, build):
 
     async def run(pilot):
         await on_screen(pilot, AppsScreen)
-        await pilot.press("D", *"we")
-        await on_screen(pilot, ConfirmScreen)
+        await pilot.press("D")
+        confirm = await on_screen(pilot, ConfirmScreen)  # typed before it is up, "we" would be lost
+        await pilot.press(*"we")
+        await wait_for(pilot, lambda: confirm.query_one("Input").value == "we")
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=SMALL, run_before=run)
