@@ -9,6 +9,7 @@ A bad value anywhere raises `ConfigError` naming where it came from and the key.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tempfile
 import tomllib
@@ -151,6 +152,25 @@ class Settings:
 
 SECRET_KEYS = ("password", "token_value")
 
+#: The range of every numeric setting (inclusive). A float must also be finite (not nan or inf):
+#: a zero, negative or nan timeout would otherwise end deep inside asyncio as "unexpected
+#: ValueError", or never time out at all.
+RANGES: dict[str, tuple[float, float]] = {
+    "proxmox.port": (1, 65535),
+    "proxmox.timeout": (0.001, 3600),
+    "ssh.port": (1, 65535),
+    "ssh.timeout": (0.001, 3600),
+    "deploy.cores": (1, 8192),
+    "deploy.memory": (16, 1 << 30),
+    "deploy.swap": (0, 1 << 30),
+    "deploy.disk": (1, 1 << 20),
+    "deploy.vlan": (0, 4094),  # 0: untagged
+    "deploy.dhcp_timeout": (0.001, 86400),
+    "deploy.task_timeout": (0.001, 7 * 86400),
+    "deploy.health_timeout": (0.001, 7 * 86400),
+    "ui.refresh_seconds": (0.001, 86400),
+}
+
 
 # --- locations ----------------------------------------------------------------------------------
 
@@ -199,11 +219,16 @@ def load_settings(
     if path is None:
         path = Path(env["PROXIMITY_CONFIG"]) if "PROXIMITY_CONFIG" in env else default_config_path()
     settings = Settings(config_path=path)
+    #: Where each numeric value came from, for the range check's message.
+    sources: dict[str, tuple[str, str]] = {}
 
     if path.exists() or explicit:
         data = _read_toml(path)
         _apply_mapping(settings, data, source=str(path))
         settings.configured = True
+        for name, section in data.items():
+            for key in section:
+                sources[f"{name}.{key}"] = (str(path), f"{name}.{key}")
 
     for name, cls in SECTIONS.items():
         section = getattr(settings, name)
@@ -211,6 +236,7 @@ def load_settings(
             var = f"PROXIMITY_{name}_{f.name}".upper()
             if var in env:
                 setattr(section, f.name, _coerce(env[var], f.type, source=var, key=f.name))
+                sources[f"{name}.{f.name}"] = (var, f.name)
                 if name == "proxmox":
                     settings.configured = True
 
@@ -220,6 +246,8 @@ def load_settings(
         name, _, key = dotted.partition(".")
         section = getattr(settings, name)
         setattr(section, key, value)
+        sources[dotted] = ("the command line", dotted)
+    _check_ranges(settings, sources)
 
     if db_path is not None:
         settings.db_path = Path(db_path)
@@ -230,6 +258,17 @@ def load_settings(
 
     _read_secret_files(settings.proxmox, source=str(path))
     return settings
+
+
+def _check_ranges(settings: Settings, sources: dict[str, tuple[str, str]]) -> None:
+    for dotted, (low, high) in RANGES.items():
+        name, _, key = dotted.partition(".")
+        value = getattr(getattr(settings, name), key)
+        if value is None:
+            continue
+        if not math.isfinite(value) or not low <= value <= high:
+            source, shown = sources.get(dotted, ("the defaults", dotted))
+            raise ConfigError(source, shown, f"must be between {low:g} and {high:g}, got {value}")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

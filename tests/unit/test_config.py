@@ -1,9 +1,10 @@
+import dataclasses
 import os
 import stat
 
 import pytest
 
-from proximity_tui.config import ConfigError, load_settings, save_config_values
+from proximity_tui.config import SECTIONS, ConfigError, load_settings, save_config_values
 
 
 def write(tmp_path, text):
@@ -72,3 +73,35 @@ def test_saved_config_is_private_and_round_trips(tmp_path):
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     s = load_settings(path, env={})
     assert (s.proxmox.fingerprint, s.ui.theme) == ("AA:BB", "gruvbox")
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "1e9"])
+def test_a_numeric_setting_out_of_range_names_its_key(tmp_path, value):
+    """Issue 15, point 11: PROXIMITY_PROXMOX_TIMEOUT=0, -1 or nan ended as 'unexpected
+    ValueError' deep in the client; now one line naming the variable and the range."""
+    (tmp_path / "empty.toml").write_text("")
+    with pytest.raises(ConfigError) as err:
+        load_settings(tmp_path / "empty.toml", env={"PROXIMITY_PROXMOX_TIMEOUT": value})
+    assert str(err.value).startswith("config error in PROXIMITY_PROXMOX_TIMEOUT: timeout: must be")
+    assert err.value.exit_code == 2
+
+
+def test_every_numeric_setting_is_range_checked_in_the_file_too(tmp_path):
+    from proximity_tui.config import RANGES
+
+    numeric = {
+        f"{name}.{f.name}"
+        for name, cls in SECTIONS.items()
+        for f in dataclasses.fields(cls)
+        if str(f.type).replace(" | None", "") in ("int", "float")
+    }
+    assert numeric == set(RANGES)  # a new numeric setting needs its range
+    for dotted in RANGES:
+        section, _, key = dotted.partition(".")
+        path = tmp_path / f"{key}.toml"
+        path.write_text(f"[{section}]\n{key} = -5\n")
+        with pytest.raises(ConfigError, match=rf"{path}: {dotted}: must be between"):
+            load_settings(path, env={})
+    (tmp_path / "empty.toml").write_text("")
+    with pytest.raises(ConfigError, match="the command line: ui.refresh_seconds: must be"):
+        load_settings(tmp_path / "empty.toml", env={}, overrides={"ui.refresh_seconds": 0})
