@@ -35,6 +35,12 @@ def open_services(args: argparse.Namespace, *, monitor: bool = False) -> Service
                 f"no Proxmox host configured ({settings.config_path} does not exist): run "
                 "`proximity-tui` to connect, write that file, or try `--demo`"
             )
+        if not settings.proxmox.verify_ssl:  # the dashboard's header says so; the CLI says it here
+            print(
+                f"proximity-tui: warning: TLS verification is off (verify_ssl = false): the "
+                f"credentials go to {settings.proxmox.host} without checking its certificate",
+                file=sys.stderr,
+            )
         services = build_services(settings)
     try:
         services.call(services.connect(monitor=monitor))

@@ -94,6 +94,9 @@ def test_changed_certificate_or_host_key_is_refused_and_insecure_is_explicit(
     assert results["tls unpinned"].returncode != 0
     assert "not trusted" in unpinned and sim_process.info["fingerprint"] in unpinned, unpinned
     assert results["tls off"].returncode == 0, results["tls off"].stderr
+    # ... and says so, in one line on stderr (issue 15, point 10).
+    [warning] = results["tls off"].stderr.splitlines()
+    assert warning.startswith("proximity-tui: warning: TLS verification is off"), warning
     ssh = one_line(results["ssh changed"])
     assert results["ssh changed"].returncode == 1
     assert old_ssh in ssh and new.ssh_host_key_fingerprint in ssh and "does not match" in ssh, ssh
