@@ -152,6 +152,7 @@ def build_services(settings: Settings, *, simulator: Stoppable | None = None) ->
     from proximity_tui.config import user_catalog_dir
     from proximity_tui.proxmox.client import ProxmoxClient
     from proximity_tui.proxmox.exec import ContainerExec
+    from proximity_tui.services import log_redaction
     from proximity_tui.services.app_service import AppService
     from proximity_tui.services.catalog.service import CatalogService
     from proximity_tui.services.journal import Journal
@@ -159,6 +160,7 @@ def build_services(settings: Settings, *, simulator: Stoppable | None = None) ->
     from proximity_tui.services.users import acting_user
     from proximity_tui.store.db import Database
 
+    log_redaction.install()  # before any client exists: proxmoxer logs request bodies
     db = Database.open(settings.db_path)
     runtime = ServiceRuntime().start()
     journal = Journal(db)

@@ -23,6 +23,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from proximity_tui.errors import NotFoundError
+from proximity_tui.services import log_redaction
 from proximity_tui.store import repositories as repo
 from proximity_tui.store.db import Database
 from proximity_tui.store.models import EVENT_LEVELS, FINISHED_STATUSES, Operation, OperationEvent
@@ -128,6 +129,7 @@ class Journal:
             if value not in self._secrets:
                 # Longest first, so that a secret containing another is masked whole.
                 self._secrets = sorted([*self._secrets, value], key=len, reverse=True)
+        log_redaction.register(value)  # and in every log record of this process
 
     def mask(self, text: str) -> str:
         for secret in self._secrets:

@@ -214,3 +214,48 @@ def test_credentials_from_the_environment_or_a_file(sim_process, bare_config, tm
             assert json.loads(result.stdout)["ok"] is True, name
         assert info["token_secret"] not in result.stdout + result.stderr
         assert info["password"] not in result.stdout + result.stderr
+
+
+def test_debug_logging_of_a_deploy_never_prints_the_root_password(sim, tmp_path, monkeypatch):
+    """Issue 15: proxmoxer logs each request body at INFO, the CT's generated root password
+    included. With every logger at DEBUG (proxmoxer's too), a deploy and a delete against the
+    simulator print no generated value, and no Proxmox credential."""
+    import io
+    import secrets as secrets_module
+
+    import proxmoxer.core  # noqa: F401 - its import sets its logger to WARNING: before ours
+
+    generated: list[str] = []
+    real = secrets_module.token_urlsafe
+
+    def spy(n: int | None = None) -> str:
+        value = real(n)
+        generated.append(value)
+        return value
+
+    monkeypatch.setattr(secrets_module, "token_urlsafe", spy)
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setLevel(logging.DEBUG)
+    root = logging.getLogger()
+    levels = {name: logging.getLogger(name).level for name in ("", "proxmoxer", "proxmoxer.core")}
+    root.addHandler(handler)
+    for name in levels:
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    try:
+        services = make_services(sim, tmp_path)
+        try:
+            app = services.call(services.apps.deploy_app("whoami", "log-scrub"))
+            services.call(services.apps.delete_app(app.id))
+        finally:
+            services.close(wait=10)
+    finally:
+        root.removeHandler(handler)
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+    logged = out.getvalue()
+    assert "POST" in logged and "/lxc" in logged  # proxmoxer's request lines were logged
+    assert "'password': '***'" in logged  # the create call's body, scrubbed
+    assert generated  # the deploy generated its root password through the spy
+    for value in [*generated, sim.info.token_secret]:
+        assert value not in logged
