@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from proximity_tui.errors import ProximityError
+from proximity_tui.files import private_dir
 
 APP_NAME = "proximity-tui"
 
@@ -400,7 +401,7 @@ def write_config(path: str | os.PathLike[str], data: dict[str, dict[str, Any]]) 
     import tomli_w
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(path.parent)
     clean = {s: {k: v for k, v in kv.items() if v is not None} for s, kv in data.items()}
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".toml")
     try:

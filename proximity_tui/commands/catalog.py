@@ -51,9 +51,17 @@ def _listing_options(p: argparse.ArgumentParser) -> None:
 
 def _load() -> CatalogService:
     from proximity_tui.config import user_catalog_dir
+    from proximity_tui.files import loosely_writable
     from proximity_tui.services.catalog.service import CatalogService
 
-    catalog = CatalogService.load(user_catalog_dir())
+    directory = user_catalog_dir()
+    if loosely_writable(directory):  # others could add entries: deployed as root in a CT
+        print(
+            f"proximity-tui: warning: {directory} is group- or world-writable: anyone who can "
+            f"write there adds apps to your catalog (chmod go-w {directory})",
+            file=sys.stderr,
+        )
+    catalog = CatalogService.load(directory)
     for problem in catalog.problems:
         print(f"proximity-tui: warning: skipped {problem}", file=sys.stderr)
     return catalog
@@ -109,6 +117,7 @@ def run_import(args: argparse.Namespace) -> int:
     from proximity_tui.commands.common import require_change_for
     from proximity_tui.config import user_catalog_dir
     from proximity_tui.errors import ProximityError, ValidationError
+    from proximity_tui.files import private_dir
     from proximity_tui.services.catalog.importer import import_v1_dir
     from proximity_tui.services.catalog.schema import CatalogError, load_entry_file
 
@@ -117,8 +126,7 @@ def run_import(args: argparse.Namespace) -> int:
     if not source.is_dir():
         raise ValidationError(f"not a directory: {source}")
     result = import_v1_dir(source)
-    target = user_catalog_dir()
-    target.mkdir(parents=True, exist_ok=True)
+    target = private_dir(user_catalog_dir())  # 0700 whatever the umask
     written = 0
     for entry in result.entries:
         path = target / f"{entry.id}.yaml"

@@ -22,6 +22,7 @@ from sqlalchemy import URL, Connection, Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from proximity_tui.errors import ConflictError, StoreError
+from proximity_tui.files import private_dir, replace_private
 
 #: The newest schema revision (a test checks it against Alembic's own head).
 HEAD_REVISION = "0003"
@@ -125,18 +126,21 @@ def translate_error(error: exc.DBAPIError, path: Path) -> Exception:
 
 
 def copy_database(source: Path, dest: Path) -> Path:
-    """Copy a live SQLite database with the backup API (consistent even while others write)."""
-    _create_private(dest, truncate=True)
-    src = sqlite3.connect(sqlite_uri(source, "mode=ro"), uri=True)
-    try:
-        dst = sqlite3.connect(dest)
+    """Copy a live SQLite database with the backup API (consistent even while others write),
+    into a fresh 0600 file moved over `dest` (a link there is replaced, never followed)."""
+
+    def copy(tmp: Path) -> None:
+        src = sqlite3.connect(sqlite_uri(source, "mode=ro"), uri=True)
         try:
-            src.backup(dst)
+            dst = sqlite3.connect(tmp)
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
         finally:
-            dst.close()
-    finally:
-        src.close()
-    return dest
+            src.close()
+
+    return replace_private(dest, copy)
 
 
 def sqlite_uri(path: Path, query: str) -> str:
@@ -152,11 +156,7 @@ def _prepare_file(path: Path) -> None:
     if path.is_dir():
         raise StoreError(f"database path {path} is a directory", exit_code=2)
     try:
-        try:
-            path.parent.mkdir(parents=True, mode=0o700)
-            path.parent.chmod(0o700)  # mkdir's mode is filtered by the umask
-        except FileExistsError:
-            pass  # an existing directory keeps the mode its owner chose
+        private_dir(path.parent)  # an existing directory keeps the mode its owner chose
         try:
             _create_private(path, truncate=False)
         except FileExistsError:  # already there (or another process just made it)

@@ -8,7 +8,6 @@ anything is touched; `dry_run` reads the database without writing any file.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from proximity_tui.errors import ProximityError, StoreError
+from proximity_tui.files import write_private
 from proximity_tui.services.journal import Journal
 from proximity_tui.services.migration.reader import (
     Invalid,
@@ -297,11 +297,9 @@ def _backup_database(db: Database, now: datetime) -> Path:
 def _copy_source(raw: bytes, dest: Path) -> None:
     """The migrated bytes, mode 0600 (apps.json may hold app passwords); skipped if identical."""
     try:
-        if dest.exists() and dest.read_bytes() == raw:
+        if dest.is_file() and not dest.is_symlink() and dest.read_bytes() == raw:
             return
-        fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
+        write_private(dest, raw)  # never through a link, never keeping a loose mode
     except OSError as error:
         raise StoreError(f"cannot copy the source to {dest}: {error.strerror or error}") from error
 
