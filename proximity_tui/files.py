@@ -31,7 +31,7 @@ def private_dir(path: Path) -> Path:
     return Path(path)
 
 
-def replace_private(dest: Path, write: Callable[[Path], None]) -> Path:
+def replace_private(dest: Path, write: Callable[[Path], object]) -> Path:
     """Have `write(tmp)` fill a fresh 0600 file beside `dest`, then move it over `dest`."""
     fd, name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
     tmp = Path(name)
