@@ -11,40 +11,33 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from proximity_tui.errors import (
-    BusyError,
-    ProximityError,
-    ValidationError,
-)
+from proximity_tui.errors import BusyError, PermissionDenied, ProximityError
 from proximity_tui.services import events as ev
 from proximity_tui.services.app_records import AppRecords
-from proximity_tui.services.catalog.model import DEFAULT_TEMPLATE
 from proximity_tui.services.containers import Containers, app_compose_file
-from proximity_tui.services.operations import lifecycle
-from proximity_tui.services.operations.context import OperationContext, Operations
-from proximity_tui.services.operations.deploy import (
-    DeployPipeline,
-    DeployRequest,
-    deploy_steps,
-    validate_request,
+from proximity_tui.services.operations import (
+    backups,
+    clone,
+    deploy,
+    deploy_plan,
+    lifecycle,
+    recovery,
+    update,
 )
-from proximity_tui.services.operations.pipeline import Step, StepFailed, describe, run_steps
-from proximity_tui.services.operations.vmids import move_reservation, reserve_row
-from proximity_tui.services.templates import newest_alpine, pinned_template, resolve_template
+from proximity_tui.services.operations.context import OperationContext, Operations
+from proximity_tui.services.operations.deploy_request import DeployRequest
+from proximity_tui.services.operations.shape import (
+    OperationDeps,
+    OperationSpec,
+    hostname_conflict,
+    run_spec,
+)
 from proximity_tui.services.users import may_change, require_change
 from proximity_tui.services.validation import check_hostname
-from proximity_tui.views import (
-    AppView,
-    BackupView,
-    DeployPlan,
-    NodeChoice,
-    OperationView,
-)
-
-MIB = 1024 * 1024
+from proximity_tui.views import AppView, BackupView, DeployPlan, NodeChoice, OperationView
 
 if TYPE_CHECKING:
     from proximity_tui.config import DeploySettings
@@ -106,6 +99,18 @@ class AppService:
         self._locks: dict[str, int] = {}
         self._tasks: dict[int, asyncio.Task[Any]] = {}
 
+    def deps(self) -> OperationDeps:
+        """What the operations may use (read afresh: a test may swap the acting user)."""
+        return OperationDeps(
+            client=self.client,
+            exec=self.exec,
+            containers=self.containers,
+            records=self.records,
+            settings=self.deploy_settings,
+            user_id=self.user.id,
+            api_user=self.api_user,
+        )
+
     # --- who may do what ---
 
     @property
@@ -128,8 +133,6 @@ class AppService:
 
     async def list_apps(self) -> list[AppView]:
         return self._merge(await self.records.list())
-
-    get_all_apps = list_apps
 
     async def get_app(self, app_id: str) -> AppView:
         return self._merge([await self.records.get(app_id)])[0]
@@ -161,25 +164,7 @@ class AppService:
 
     async def nodes(self) -> list[NodeChoice]:
         """Every node with its free memory and CPU, and whether the default template is cached."""
-        nodes, caps = await asyncio.gather(self.client.nodes(), self.client.templates_by_node())
-        pinned = self.deploy_settings.template
-
-        def ready(vols: list) -> bool:  # what the deploy would use is already there
-            names = [v.name for v in vols]
-            return pinned in names if pinned else newest_alpine(names) is not None
-
-        return [
-            NodeChoice(
-                name=n.name,
-                online=n.online,
-                free_memory_mb=None if n.free_mem is None else n.free_mem // MIB,
-                total_memory_mb=None if n.maxmem is None else n.maxmem // MIB,
-                cpus=n.maxcpu,
-                cpu_load=n.cpu,
-                has_template=ready(caps.get(n.name, [])),
-            )
-            for n in nodes
-        ]
+        return await deploy_plan.node_choices(self.deps())
 
     async def check_hostname(self, hostname: str) -> str | None:
         """None when `hostname` is valid and free (database and cluster), else the reason."""
@@ -187,19 +172,7 @@ class AppService:
             name = check_hostname(hostname)
         except ProximityError as exc:
             return str(exc)
-        return await self.hostname_conflict(name)
-
-    async def hostname_conflict(self, name: str) -> str | None:
-        """Who already uses the (valid, lower-case) hostname: an app, or any cluster guest."""
-        if await self.records.hostname_taken(name):
-            return f"hostname {name!r} is already used by another app"
-        for guest in await self.client.cluster_resources():
-            if guest.name.lower() == name:
-                return (
-                    f"hostname {name!r} is already used by {guest.type} {guest.vmid} "
-                    f"on {guest.node}"
-                )
-        return None
+        return await hostname_conflict(self.deps(), name)
 
     async def plan_deploy(
         self,
@@ -213,47 +186,12 @@ class AppService:
     ) -> DeployPlan:
         """What a deploy would do, without doing it: node, vmid, template, steps, problems."""
         request = DeployRequest(catalog_id, hostname, node, cores, memory, disk)
-        problems: list[str] = []
-        entry = self.catalog.get(catalog_id)
-        try:
-            job = validate_request(self, request)
-            cores_, memory_, disk_ = job.cores, job.memory, job.disk
-        except ProximityError as exc:
-            problems.append(str(exc))
-            res = entry.resources
-            cores_, memory_, disk_ = cores or res.cores, memory or res.memory, disk or res.disk
-        taken = await self.check_hostname(hostname)
-        if taken and taken not in problems:
-            problems.append(taken)
-        nodes = [n for n in await self.nodes() if n.online]
-        chosen = next((n for n in nodes if n.name == node), None) if node else None
-        if node and chosen is None:
-            problems.append(f"node {node!r} is not online")
-        if chosen is None and nodes:
-            chosen = max(nodes, key=lambda n: (n.free_memory_mb is not None, n.free_memory_mb or 0))
-        free = chosen.free_memory_mb if chosen is not None else None
-        if chosen is not None and free is not None and free < memory_:
-            problems.append(f"{chosen.name} has {free} MB free, {memory_} needed")
-        pinned = pinned_template(entry.template, DEFAULT_TEMPLATE, self.deploy_settings.template)
-        template, cached = pinned or "the newest Alpine", False
-        if chosen is not None:
-            try:
-                choice = await resolve_template(self.client, chosen.name, pinned)
-                template, cached = choice.name, choice.volid is not None
-            except ValidationError as exc:
-                problems.append(str(exc))
-        return DeployPlan(
-            catalog_id=entry.id,
-            hostname=hostname.strip().lower(),
-            node=chosen.name if chosen else "",
-            vmid=await self.client.next_vmid(),
-            cores=cores_,
-            memory=memory_,
-            disk=disk_,
-            template=template,
-            template_cached=cached,
-            steps=tuple(deploy_steps()),
-            problems=tuple(problems),
+        return await deploy_plan.plan(
+            self.deps(),
+            self.catalog,
+            request,
+            taken=await self.check_hostname(hostname),
+            nodes=await self.nodes(),
         )
 
     async def reveal_secret(self, app_id: str, name: str) -> str:
@@ -329,28 +267,14 @@ class AppService:
 
     # --- running operations ---
 
-    def _lock(self, app_id: str, op_id: int) -> None:
-        holder = self._locks.get(app_id)
-        if holder is not None:
-            raise BusyError(f"{app_id} is busy: operation #{holder} is still running")
-        self._locks[app_id] = op_id
-
     def _check_free(self, app_id: str) -> None:
         holder = self._locks.get(app_id)
         if holder is not None:
             raise BusyError(f"{app_id} is busy: operation #{holder} is still running")
 
-    async def begin(
-        self,
-        kind: str,
-        *,
-        app_id: str | None,
-        hostname: str | None,
-        parameters: dict[str, Any] | None = None,
-        secrets: Sequence[str] = (),
-        lock: Sequence[str] = (),
-    ) -> OperationContext:
+    async def begin(self, spec: OperationSpec) -> OperationContext:
         """Check the role, take the locks and open the journal row."""
+        kind, app_id, lock = spec.kind, spec.app_id, spec.lock
         self._require_change(kind)
         for key in lock:
             self._check_free(key)
@@ -367,9 +291,9 @@ class AppService:
                 kind,
                 user_id=self.user.id,
                 app_id=app_id,
-                hostname=hostname,
-                parameters=parameters,
-                secrets=[*secrets, *known],
+                hostname=spec.hostname,
+                parameters=spec.parameters,
+                secrets=[*spec.secrets, *known],
             )
         except BaseException:
             for key in lock:
@@ -380,46 +304,17 @@ class AppService:
         ctx.state["locks"] = list(lock)
         return ctx
 
-    async def execute(
-        self,
-        ctx: OperationContext,
-        steps: list[Step],
-        *,
-        on_failure: Callable[[StepFailed], Any] | None = None,
-        success_message: str | Callable[[], str] = "",
-    ) -> None:
-        """Run the steps; finish the operation (`succeeded`, `failed` or what `on_failure`
-        returns); release the locks. Re-raises the failure for the caller."""
+    async def run_operation(self, spec: OperationSpec) -> OperationContext:
+        """Open the operation the spec describes (role, locks, journal row) and run it to its
+        end; re-raises a failure (`StepFailed`) once the operation is finished."""
+        ctx = await self.begin(spec)
+        await self.execute(ctx, spec)
+        return ctx
+
+    async def execute(self, ctx: OperationContext, spec: OperationSpec) -> None:
+        """Run the steps and finish the operation (`shape.run_spec`); release the locks."""
         try:
-            await run_steps(ctx, steps)
-        except StepFailed as failure:
-            # What the caller shows the user is masked like the journal (a command's stderr
-            # may print a secret).
-            failure.message = self.journal.mask(failure.message)
-            # A cancellation whose undos all ran left nothing behind: it was rolled back.
-            status = "rolled_back" if failure.cancelled and not failure.undo_errors else "failed"
-            if on_failure is not None:
-                status = await on_failure(failure) or status
-            await ctx.finish(
-                status,
-                message=str(failure),
-                error=str(failure),
-                result={
-                    "failed_step": failure.step,
-                    "undone": failure.undone,
-                    "undo_errors": failure.undo_errors,
-                },
-            )
-            raise
-        except BaseException as exc:  # cancelled outside a step, or a bug: still journaled
-            await asyncio.shield(ctx.finish("failed", error=describe(exc)))
-            raise
-        else:
-            # A callable says what the steps chose (update and clone: which method they used).
-            message = success_message() if callable(success_message) else success_message
-            await ctx.finish(
-                "succeeded", message=message or "done", result=ctx.state.get("result") or None
-            )
+            await run_spec(ctx, spec, self.journal.mask)
         finally:
             for key in ctx.state.get("locks", ()):
                 if self._locks.get(key) == ctx.op_id:
@@ -455,14 +350,6 @@ class AppService:
         task.add_done_callback(done)
         return task
 
-    async def reserve_row(self, ctx: OperationContext, make_row: Callable[[int], dict]) -> int:
-        """Insert the app row with the next free vmid (see `vmids.py`)."""
-        return await reserve_row(self.client, self.records, ctx, make_row)
-
-    async def move_reservation(self, ctx: OperationContext, app_id: str, old: int) -> int:
-        """Proxmox says `old` is in use after all: move the app row to a free vmid."""
-        return await move_reservation(self.client, self.records, ctx, app_id, old)
-
     # --- deploy ---
 
     async def start_deploy(
@@ -487,25 +374,9 @@ class AppService:
             catalog_id, hostname, node, cores, memory, disk, environment or {}, ip, gateway, vlan
         )
         self._require_change("deploy")
-        job = validate_request(self, request)
-        if await self.records.hostname_taken(job.hostname):
-            raise ValidationError(
-                f"hostname {job.hostname!r} is already used by another app", field="hostname"
-            )
-        secret_values = [
-            job.environment[n] for n in job.entry.secret_names() if n in job.environment
-        ]
-        secret_values += list((environment or {}).values())
-        ctx = await self.begin(
-            "deploy",
-            app_id=job.app_id,
-            hostname=job.hostname,
-            parameters=request.parameters(),
-            secrets=secret_values,
-            lock=[job.app_id, f"hostname:{job.hostname}"],
-        )
-        pipeline = DeployPipeline(self, job)
-        self._spawn(ctx, self.execute(ctx, pipeline.steps(), success_message="deployed"))
+        spec = await deploy.deploy(self.deps(), self.catalog, request)
+        ctx = await self.begin(spec)
+        self._spawn(ctx, self.execute(ctx, spec))
         return ctx.op_id
 
     async def deploy_app(self, catalog_id: str, hostname: str, **kwargs: Any) -> AppView:
@@ -519,63 +390,72 @@ class AppService:
             raise ProximityError(op.error or f"deploy {op.status}")
         return await self.get_app(op.app_id or "")
 
-    # --- lifecycle (see lifecycle.py for the steps) ---
+    # --- the other operations (see operations/*.py for their steps) ---
 
     async def start_app(self, app_id: str) -> AppView:
         self._require_change("start")
-        return await lifecycle.start(self, await self.records.get(app_id))
+        await self.run_operation(lifecycle.start(self.deps(), await self.records.get(app_id)))
+        return await self.get_app(app_id)
 
     async def stop_app(self, app_id: str) -> AppView:
         self._require_change("stop")
-        return await lifecycle.stop(self, await self.records.get(app_id))
+        await self.run_operation(lifecycle.stop(self.deps(), await self.records.get(app_id)))
+        return await self.get_app(app_id)
 
     async def restart_app(self, app_id: str) -> AppView:
         self._require_change("restart")
-        return await lifecycle.restart(self, await self.records.get(app_id))
+        await self.run_operation(lifecycle.restart(self.deps(), await self.records.get(app_id)))
+        return await self.get_app(app_id)
 
     async def delete_app(self, app_id: str) -> None:
         self._require_change("delete")
-        await lifecycle.delete(self, await self.records.get(app_id))
+        await self.run_operation(lifecycle.delete(self.deps(), await self.records.get(app_id)))
 
     async def destroy_orphan(self, vmid: int) -> None:
         """Destroy a container tagged `proximity` that no app knows (see StatusSnapshot.orphans)."""
         self._require_change("destroy containers")
-        await lifecycle.destroy_orphan(self, vmid)
+        await self.run_operation(await lifecycle.destroy_orphan(self.deps(), vmid))
 
     async def clone_app(self, app_id: str, new_hostname: str) -> AppView:
         self._require_change("clone")
-        from proximity_tui.services.operations import clone
-
-        return await clone.clone(self, await self.records.get(app_id), new_hostname)
+        spec = clone.clone(self.deps(), await self.records.get(app_id), new_hostname)
+        await self.run_operation(spec)
+        return await self.get_app(spec.app_id or "")
 
     async def update_app(self, app_id: str) -> AppView:
         self._require_change("update")
-        from proximity_tui.services.operations import update
-
-        return await update.update(self, await self.records.get(app_id))
+        await self.run_operation(update.update(self.deps(), await self.records.get(app_id)))
+        return await self.get_app(app_id)
 
     async def backup_app(self, app_id: str) -> BackupView:
         self._require_change("backup")
-        from proximity_tui.services.operations import backups
-
-        return await backups.backup(self, await self.records.get(app_id))
+        spec = backups.backup(self.deps(), await self.records.get(app_id))
+        await self.run_operation(spec)
+        return spec.result["backup"]
 
     async def list_backups(self, app_id: str) -> list[BackupView]:
-        from proximity_tui.services.operations import backups
-
-        return await backups.list_backups(self, await self.records.get(app_id))
+        return await self.records.backups((await self.records.get(app_id)).id)
 
     async def restore_app(self, app_id: str, volid: str) -> AppView:
         self._require_change("restore")
-        from proximity_tui.services.operations import backups
-
-        return await backups.restore(self, await self.records.get(app_id), volid)
+        app = await self.records.get(app_id)
+        await self.run_operation(await backups.restore(self.deps(), app, volid))
+        return await self.get_app(app_id)
 
     async def delete_backup(self, app_id: str, volid: str) -> None:
         self._require_change("delete backups")
-        from proximity_tui.services.operations import backups
+        app = await self.records.get(app_id)
+        await self.run_operation(await backups.delete_backup(self.deps(), app, volid))
 
-        await backups.delete_backup(self, await self.records.get(app_id), volid)
+    async def recover(self) -> list[str]:
+        """Resolve the operations a dead process left running (see `recovery.py`); a session that
+        may not change things only reports them."""
+        try:
+            require_change(self.user, "undo interrupted operations", read_only=self.read_only)
+            refused = None
+        except PermissionDenied as exc:
+            refused = exc
+        return await recovery.recover(self.deps(), self.ops, refused=refused)
 
     async def app_logs(
         self,

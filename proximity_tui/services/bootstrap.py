@@ -77,12 +77,11 @@ class Services:
 
     async def connect(self, *, monitor: bool = True, recover: bool = True) -> ClusterInfo:
         """Reach Proxmox (runs on the service loop), recover, start the monitor."""
-        from proximity_tui.services.operations.recovery import recover as run_recovery
 
         version = await self.client.connect()
         nodes = await self.apps.nodes()
         if recover:
-            self.recovery_notes = await run_recovery(self.apps)
+            self.recovery_notes = await self.apps.recover()
         self.cluster = ClusterInfo(
             name=nodes[0].name if len(nodes) == 1 else f"{len(nodes)}-node cluster",
             host=self.client.host,

@@ -148,7 +148,6 @@ def test_a_deploy_killed_between_recording_and_journaling_keeps_its_app(sim, tmp
     before the journal noted `recorded`. The app is complete: recovery must keep its CT (it
     used to destroy it, leaving a `running` row without a container)."""
     from proximity_tui.services.journal import Journal
-    from proximity_tui.services.operations.recovery import recover
     from tests.reliability.conftest import make_services
     from tests.reliability.world import world_problems
 
@@ -163,7 +162,7 @@ def test_a_deploy_killed_between_recording_and_journaling_keeps_its_app(sim, tmp
             op_id,
             {"vmid": app.vmid, "node": app.node, "reserved": True, "create_requested": True},
         )
-        notes = services.call(recover(services.apps))
+        notes = services.call(services.apps.recover())
         assert len(notes) == 1 and "kept kill-late" in notes[0], notes
         assert services.call(services.apps.get_app(app.id)).status == "running"
         assert world_problems(sim, services.db.path) == []
@@ -177,7 +176,6 @@ def test_two_processes_starting_at_once_recover_a_dead_operation_once(sim, tmp_p
     import threading
 
     from proximity_tui.services.journal import Journal
-    from proximity_tui.services.operations.recovery import recover
     from tests.reliability.conftest import make_services
 
     first = make_services(sim, tmp_path)
@@ -195,7 +193,7 @@ def test_two_processes_starting_at_once_recover_a_dead_operation_once(sim, tmp_p
 
         def run(name: str, services) -> None:
             go.wait()
-            notes[name] = services.call(recover(services.apps))
+            notes[name] = services.call(services.apps.recover())
 
         threads = [
             threading.Thread(target=run, args=(n, s))

@@ -7,21 +7,22 @@ running and re-reads its status.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from proximity_tui.errors import NotFoundError, ValidationError
-from proximity_tui.services.operations.lifecycle import start_steps
-from proximity_tui.services.operations.pipeline import Step
+from proximity_tui.services.operations.lifecycle import RECORD_STOPPED, START, mark_error
+from proximity_tui.services.operations.shape import OperationDeps, OperationSpec, StepDef, bind
 
 if TYPE_CHECKING:
-    from proximity_tui.services.app_service import AppService
     from proximity_tui.services.operations.context import OperationContext
     from proximity_tui.views import AppView, BackupView
 
 
-async def backup_storage(svc: AppService, node: str) -> str:
-    accepting = [s.storage for s in await svc.client.storages_accepting(node, "backup")]
-    wanted = svc.deploy_settings.backup_storage
+async def backup_storage(deps: OperationDeps, node: str) -> str:
+    accepting = [s.storage for s in await deps.client.storages_accepting(node, "backup")]
+    wanted = deps.settings.backup_storage
     if wanted:
         if wanted not in accepting:
             raise ValidationError(
@@ -35,113 +36,141 @@ async def backup_storage(svc: AppService, node: str) -> str:
     return accepting[0]
 
 
-async def backup(svc: AppService, app: AppView) -> BackupView:
-    ctx = await svc.begin("backup", app_id=app.id, hostname=app.hostname, lock=[app.id])
-    result: dict[str, BackupView] = {}
+# --- backup ---
 
-    async def dump(ctx: OperationContext) -> None:
-        storage = await backup_storage(svc, app.node)
-        before = {v.volid for v in await svc.client.backups(app.node, storage, app.vmid)}
-        mode = "snapshot"
-        ctx.log(f"vzdump CT {app.vmid} to {storage} ({mode} mode, zstd)")
-        await svc.containers.task(ctx, await svc.client.vzdump(app.node, app.vmid, storage, mode))
-        new = [
-            v
-            for v in await svc.client.backups(app.node, storage, app.vmid)
-            if v.volid not in before
-        ]
-        if not new:
-            raise NotFoundError("backup archive of CT", app.vmid)
-        volume = new[0]
-        result["backup"] = await svc.records.add_backup(
-            app_id=app.id,
-            volid=volume.volid,
-            storage=storage,
-            node=app.node,
-            vmid=app.vmid,
-            size=volume.size,
-        )
-        ctx.log(f"{volume.volid}: {volume.size} bytes")
 
-    await svc.execute(
-        ctx,
-        [Step("vzdump", "Back up the container", dump, weight=3)],
-        success_message=f"{app.hostname} backed up",
+@dataclass
+class Backup:
+    app: AppView
+    #: The operation's result: {"backup": BackupView} once the archive is recorded.
+    made: dict[str, Any] = field(default_factory=dict)
+
+
+async def _vzdump(deps: OperationDeps, job: Backup, ctx: OperationContext) -> None:
+    app = job.app
+    storage = await backup_storage(deps, app.node)
+    before = {v.volid for v in await deps.client.backups(app.node, storage, app.vmid)}
+    mode = "snapshot"
+    ctx.log(f"vzdump CT {app.vmid} to {storage} ({mode} mode, zstd)")
+    await deps.containers.task(ctx, await deps.client.vzdump(app.node, app.vmid, storage, mode))
+    new = [
+        v for v in await deps.client.backups(app.node, storage, app.vmid) if v.volid not in before
+    ]
+    if not new:
+        raise NotFoundError("backup archive of CT", app.vmid)
+    volume = new[0]
+    job.made["backup"] = await deps.records.add_backup(
+        app_id=app.id,
+        volid=volume.volid,
+        storage=storage,
+        node=app.node,
+        vmid=app.vmid,
+        size=volume.size,
     )
-    return result["backup"]
+    ctx.log(f"{volume.volid}: {volume.size} bytes")
 
 
-async def list_backups(svc: AppService, app: AppView) -> list[BackupView]:
-    return await svc.records.backups(app.id)
+BACKUP: tuple[StepDef[Backup], ...] = (
+    StepDef("vzdump", "Back up the container", _vzdump, weight=3),
+)
 
 
-async def _find(svc: AppService, app: AppView, volid: str) -> BackupView:
-    for item in await svc.records.backups(app.id):
+def backup(deps: OperationDeps, app: AppView) -> OperationSpec:
+    """The backup's `BackupView` is the spec's `result["backup"]` once it succeeded."""
+    job = Backup(app)
+    return OperationSpec(
+        "backup",
+        app.id,
+        app.hostname,
+        bind(BACKUP, deps, job),
+        success_message=f"{app.hostname} backed up",
+        lock=[app.id],
+        result=job.made,
+    )
+
+
+async def find_backup(deps: OperationDeps, app: AppView, volid: str) -> BackupView:
+    for item in await deps.records.backups(app.id):
         if item.volid == volid:
             return item
     raise NotFoundError(f"backup of {app.hostname}", volid)
 
 
-async def restore(svc: AppService, app: AppView, volid: str) -> AppView:
-    item = await _find(svc, app, volid)
-    ctx = await svc.begin(
+# --- restore ---
+
+
+async def _stop(deps: OperationDeps, app: AppView, ctx: OperationContext) -> None:
+    guest = await deps.containers.status(app.node, app.vmid)
+    ctx.state["was_running"] = bool(guest and guest.running)
+    await deps.records.set_status(app.id, "updating")
+    await deps.containers.stop(ctx, app.node, app.vmid, graceful=True)
+
+
+@dataclass(frozen=True)
+class _Restore:
+    app: AppView
+    item: BackupView
+
+
+async def _put_back(deps: OperationDeps, job: _Restore, ctx: OperationContext) -> None:
+    app = job.app
+    config = await deps.client.ct_config(app.node, app.vmid)
+    storage = config.rootfs_storage or deps.settings.storage
+    await deps.containers.task(
+        ctx, await deps.client.restore_ct(app.node, app.vmid, job.item.volid, storage, force=True)
+    )
+
+
+STOP_FOR_RESTORE: StepDef[AppView] = StepDef("stop", "Stop the container", _stop)
+RESTORE: StepDef[_Restore] = StepDef(
+    "restore", lambda job: f"Restore {job.item.volid}", _put_back, weight=3
+)
+
+
+async def restore(deps: OperationDeps, app: AppView, volid: str) -> OperationSpec:
+    """Stop, restore over the same vmid, then start it again if it ran before (looked up here,
+    before the operation opens) or record it stopped."""
+    item = await find_backup(deps, app, volid)
+    guest = await deps.containers.status(app.node, app.vmid)
+    after = START if guest and guest.running else (RECORD_STOPPED,)
+    return OperationSpec(
         "restore",
-        app_id=app.id,
-        hostname=app.hostname,
+        app.id,
+        app.hostname,
+        [
+            *bind((STOP_FOR_RESTORE,), deps, app),
+            *bind((RESTORE,), deps, _Restore(app, item)),
+            *bind(after, deps, app),
+        ],
+        success_message=f"{app.hostname} restored",
         parameters={"volid": volid},
         lock=[app.id],
+        on_failure=partial(mark_error, deps, app),
     )
 
-    async def stop(ctx: OperationContext) -> None:
-        guest = await svc.containers.status(app.node, app.vmid)
-        ctx.state["was_running"] = bool(guest and guest.running)
-        await svc.records.set_status(app.id, "updating")
-        await svc.containers.stop(ctx, app.node, app.vmid, graceful=True)
 
-    async def put_back(ctx: OperationContext) -> None:
-        config = await svc.client.ct_config(app.node, app.vmid)
-        storage = config.rootfs_storage or svc.deploy_settings.storage
-        await svc.containers.task(
-            ctx, await svc.client.restore_ct(app.node, app.vmid, item.volid, storage, force=True)
-        )
-
-    async def mark_stopped(ctx: OperationContext) -> None:
-        await svc.records.set_status(app.id, "stopped")
-
-    steps = [
-        Step("stop", "Stop the container", stop),
-        Step("restore", f"Restore {item.volid}", put_back, weight=3),
-    ]
-
-    async def on_failure(failure) -> str:
-        await svc.records.set_status(app.id, "error", reason=str(failure))
-        return "failed"
-
-    # Restart only if it ran before; the steps are chosen once the first step has looked.
-    guest = await svc.containers.status(app.node, app.vmid)
-    steps += (
-        start_steps(svc, app)
-        if guest and guest.running
-        else [Step("record", "Record the app as stopped", mark_stopped, weight=0.2)]
-    )
-    await svc.execute(ctx, steps, on_failure=on_failure, success_message=f"{app.hostname} restored")
-    return await svc.get_app(app.id)
+# --- delete a backup ---
 
 
-async def delete_backup(svc: AppService, app: AppView, volid: str) -> None:
-    item = await _find(svc, app, volid)
-    ctx = await svc.begin(
-        "delete_backup", app_id=app.id, hostname=app.hostname, parameters={"volid": volid}
-    )
+async def _remove(deps: OperationDeps, item: BackupView, ctx: OperationContext) -> None:
+    upid = await deps.client.delete_volume(item.node, item.storage, item.volid)
+    if upid:
+        await deps.containers.task(ctx, upid)
+    await deps.records.delete_backup(item.volid)
 
-    async def remove(ctx: OperationContext) -> None:
-        upid = await svc.client.delete_volume(item.node, item.storage, item.volid)
-        if upid:
-            await svc.containers.task(ctx, upid)
-        await svc.records.delete_backup(item.volid)
 
-    await svc.execute(
-        ctx,
-        [Step("delete", f"Delete {item.volid}", remove)],
+DELETE_BACKUP: tuple[StepDef[BackupView], ...] = (
+    StepDef("delete", lambda item: f"Delete {item.volid}", _remove),
+)
+
+
+async def delete_backup(deps: OperationDeps, app: AppView, volid: str) -> OperationSpec:
+    item = await find_backup(deps, app, volid)
+    return OperationSpec(
+        "delete_backup",
+        app.id,
+        app.hostname,
+        bind(DELETE_BACKUP, deps, item),
         success_message=f"deleted {item.volid}",
+        parameters={"volid": volid},
     )

@@ -23,23 +23,23 @@ from proximity_tui.errors import NotFoundError, PermissionDenied, ProximityError
 from proximity_tui.services.containers import ROLLBACK_START_WAIT
 from proximity_tui.services.operations.context import OperationContext
 from proximity_tui.services.operations.pipeline import describe
-from proximity_tui.services.users import require_change
 
 if TYPE_CHECKING:
-    from proximity_tui.services.app_service import AppService
     from proximity_tui.services.journal import OperationRecord
+    from proximity_tui.services.operations.context import Operations
+    from proximity_tui.services.operations.shape import OperationDeps
 
 log = logging.getLogger(__name__)
 
 
-async def recover(svc: AppService) -> list[str]:
-    """Resolve every orphaned operation; returns one sentence per operation for the user."""
+async def recover(
+    deps: OperationDeps, ops: Operations, *, refused: PermissionDenied | None = None
+) -> list[str]:
+    """Resolve every orphaned operation; returns one sentence per operation for the user.
+    `refused`: why this session may not change things (then each is only reported)."""
     notes = []
-    orphaned = await asyncio.to_thread(svc.journal.orphaned)
-    try:
-        if orphaned:
-            require_change(svc.user, "undo interrupted operations", read_only=svc.read_only)
-    except PermissionDenied as refused:
+    orphaned = await asyncio.to_thread(ops.journal.orphaned)
+    if orphaned and refused is not None:
         return [
             f"{op.kind} #{op.id} of {op.hostname or op.app_id} was interrupted"
             f"{f' at step {op.step}' if op.step else ''} and is left as it is ({refused}); "
@@ -47,27 +47,27 @@ async def recover(svc: AppService) -> list[str]:
             for op in orphaned
         ]
     for op in orphaned:
-        if not await asyncio.to_thread(svc.journal.claim, op.id, op.pid):
+        if not await asyncio.to_thread(ops.journal.claim, op.id, op.pid):
             continue  # another process, started at the same time, is resolving it
-        notes.append(await _recover_one(svc, op))
+        notes.append(await _recover_one(deps, ops, op))
     return notes
 
 
-async def _recover_one(svc: AppService, op: OperationRecord) -> str:
-    ctx = OperationContext(svc.ops, op.id, op.kind, app_id=op.app_id, hostname=op.hostname)
+async def _recover_one(deps: OperationDeps, ops: Operations, op: OperationRecord) -> str:
+    ctx = OperationContext(ops, op.id, op.kind, app_id=op.app_id, hostname=op.hostname)
     ctx.state = dict((op.result or {}).get("state") or {})
     ctx.step = op.step
     undone: list[str] = []
     problems: list[str] = []
     try:
         if op.kind in ("deploy", "clone"):
-            await _undo_creation(svc, ctx, op, undone)
+            await _undo_creation(deps, ctx, op, undone)
         elif op.kind == "update":
-            await _undo_update(svc, ctx, op, undone)
+            await _undo_update(deps, ctx, op, undone)
         elif op.kind == "delete":
-            await _finish_delete(svc, ctx, op, undone)
+            await _finish_delete(deps, ctx, op, undone)
         else:
-            await _resync(svc, ctx, op, undone)
+            await _resync(deps, ctx, op, undone)
     except ProximityError as exc:
         problems.append(describe(exc))
         ctx.log(f"recovery could not finish: {describe(exc)}", level="error")
@@ -85,104 +85,106 @@ async def _recover_one(svc: AppService, op: OperationRecord) -> str:
     return message
 
 
-async def _undo_creation(svc: AppService, ctx, op: OperationRecord, undone: list[str]) -> None:
+async def _undo_creation(deps: OperationDeps, ctx, op: OperationRecord, undone: list[str]) -> None:
     state = ctx.state
     app_id = op.app_id or ""
     if state.get("recorded"):
         undone.append(f"kept {op.hostname}: it was already running")
         return
     vmid, node = state.get("vmid"), state.get("node")
-    row = await _row(svc, app_id)
+    row = await _row(deps, app_id)
     if row is not None and vmid and row.vmid == vmid and row.status != "deploying":
         # The record step had already marked it running (the process died before it noted that
         # in the journal): the app is complete. Destroying its CT would orphan the row instead.
         undone.append(f"kept {op.hostname}: it was already recorded as {row.status}")
         return
     if vmid and node and (state.get("create_requested") or state.get("clone_requested")):
-        guest = await svc.containers.status(node, vmid)
+        guest = await deps.containers.status(node, vmid)
         if guest is not None and guest.lock:
             # A task may still hold it (creating); wait for the lock to clear, boundedly.
-            await _wait_unlocked(svc, node, vmid)
-        if await svc.containers.owned_by(node, vmid, app_id, op.hostname):
-            await svc.containers.destroy(ctx, node, vmid)
+            await _wait_unlocked(deps, node, vmid)
+        if await deps.containers.owned_by(node, vmid, app_id, op.hostname):
+            await deps.containers.destroy(ctx, node, vmid)
             undone.append(f"destroyed CT {vmid} on {node}")
     snapshot = state.get("snapshot")
     source = (op.parameters or {}).get("source")
     if snapshot and source and not state.get("snapshot_removed"):
         try:
-            src = await svc.records.get(source)
+            src = await deps.records.get(source)
         except NotFoundError:
             src = None
         if src is not None:
-            names = {s.name for s in await svc.client.snapshots(src.node, src.vmid)}
+            names = {s.name for s in await deps.client.snapshots(src.node, src.vmid)}
             if snapshot in names:
-                await svc.containers.task(
-                    ctx, await svc.client.delete_snapshot(src.node, src.vmid, snapshot)
+                await deps.containers.task(
+                    ctx, await deps.client.delete_snapshot(src.node, src.vmid, snapshot)
                 )
                 undone.append(f"removed snapshot {snapshot} of CT {src.vmid}")
     if state.get("reserved") or app_id:
         try:
-            app = await svc.records.get(app_id)
+            app = await deps.records.get(app_id)
         except NotFoundError:
             return
         if app.status == "deploying" and (vmid is None or app.vmid == vmid):
-            await svc.records.delete(app_id, vmid=app.vmid)
+            await deps.records.delete(app_id, vmid=app.vmid)
             undone.append(f"removed the app row {app_id}")
 
 
-async def _row(svc: AppService, app_id: str):
+async def _row(deps: OperationDeps, app_id: str):
     try:
-        return await svc.records.get(app_id)
+        return await deps.records.get(app_id)
     except NotFoundError:
         return None
 
 
-async def _undo_update(svc: AppService, ctx, op: OperationRecord, undone: list[str]) -> None:
-    app = await svc.records.get(op.app_id or "")
+async def _undo_update(deps: OperationDeps, ctx, op: OperationRecord, undone: list[str]) -> None:
+    app = await deps.records.get(op.app_id or "")
     snapshot = ctx.state.get("snapshot")
-    if snapshot and snapshot in {s.name for s in await svc.client.snapshots(app.node, app.vmid)}:
-        await svc.containers.task(
-            ctx, await svc.client.rollback_snapshot(app.node, app.vmid, snapshot, start=True)
+    if snapshot and snapshot in {s.name for s in await deps.client.snapshots(app.node, app.vmid)}:
+        await deps.containers.task(
+            ctx, await deps.client.rollback_snapshot(app.node, app.vmid, snapshot, start=True)
         )
-        await svc.containers.start(ctx, app.node, app.vmid, starting=ROLLBACK_START_WAIT)
-        await svc.containers.task(
-            ctx, await svc.client.delete_snapshot(app.node, app.vmid, snapshot)
+        await deps.containers.start(ctx, app.node, app.vmid, starting=ROLLBACK_START_WAIT)
+        await deps.containers.task(
+            ctx, await deps.client.delete_snapshot(app.node, app.vmid, snapshot)
         )
         undone.append(f"rolled CT {app.vmid} back to {snapshot}")
-    await _resync(svc, ctx, op, undone)
+    await _resync(deps, ctx, op, undone)
 
 
-async def _finish_delete(svc: AppService, ctx, op: OperationRecord, undone: list[str]) -> None:
+async def _finish_delete(deps: OperationDeps, ctx, op: OperationRecord, undone: list[str]) -> None:
     try:
-        app = await svc.records.get(op.app_id or "")
+        app = await deps.records.get(op.app_id or "")
     except NotFoundError:
         return
-    if await svc.containers.status(app.node, app.vmid) is None:
-        await svc.records.delete(app.id)
+    if await deps.containers.status(app.node, app.vmid) is None:
+        await deps.records.delete(app.id)
         undone.append(f"the container was gone: removed the app row {app.id}")
     else:
-        await svc.records.set_status(app.id, "error", reason="delete was interrupted; run it again")
+        await deps.records.set_status(
+            app.id, "error", reason="delete was interrupted; run it again"
+        )
         undone.append(f"{app.hostname} marked error: its container still exists")
 
 
-async def _resync(svc: AppService, ctx, op: OperationRecord, undone: list[str]) -> None:
+async def _resync(deps: OperationDeps, ctx, op: OperationRecord, undone: list[str]) -> None:
     try:
-        app = await svc.records.get(op.app_id or "")
+        app = await deps.records.get(op.app_id or "")
     except NotFoundError:
         return
-    guest = await svc.containers.status(app.node, app.vmid)
+    guest = await deps.containers.status(app.node, app.vmid)
     status = "missing" if guest is None else ("running" if guest.running else "stopped")
     if app.status != status:
-        await svc.records.set_status(app.id, status)
+        await deps.records.set_status(app.id, status)
         undone.append(f"{app.hostname} is {status} (read from Proxmox)")
 
 
-async def _wait_unlocked(svc: AppService, node: str, vmid: int, timeout: float = 120.0) -> None:
+async def _wait_unlocked(deps: OperationDeps, node: str, vmid: int, timeout: float = 120.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     delay = 0.05
     while loop.time() < deadline:
-        guest = await svc.containers.status(node, vmid)
+        guest = await deps.containers.status(node, vmid)
         if guest is None or not guest.lock:
             return
         await asyncio.sleep(delay)

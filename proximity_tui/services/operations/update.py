@@ -11,136 +11,158 @@ method is logged, kept in the operation's result and named in its final message.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from proximity_tui.errors import NotFoundError
 from proximity_tui.services.containers import ROLLBACK_START_WAIT, app_compose_file
-from proximity_tui.services.operations.pipeline import Step, StepFailed, describe
+from proximity_tui.services.operations.backups import backup_storage
+from proximity_tui.services.operations.pipeline import StepFailed, describe
+from proximity_tui.services.operations.shape import OperationDeps, OperationSpec, StepDef, bind
 from proximity_tui.services.storage_caps import rootfs_caps
 
 if TYPE_CHECKING:
-    from proximity_tui.services.app_service import AppService
     from proximity_tui.services.operations.context import OperationContext
     from proximity_tui.views import AppView
 
 
-async def update(svc: AppService, app: AppView) -> AppView:
-    ctx = await svc.begin("update", app_id=app.id, hostname=app.hostname, lock=[app.id])
-    cfile = app_compose_file(app)
-    snapname = f"proximity-update-{ctx.op_id}"
-    state = ctx.state
+def snapshot_name(ctx: OperationContext) -> str:
+    return f"proximity-update-{ctx.op_id}"
+
+
+async def _point(deps: OperationDeps, app: AppView, ctx: OperationContext) -> None:
+    node, vmid, state = app.node, app.vmid, ctx.state
+    await deps.records.set_status(app.id, "updating")
+    caps = await rootfs_caps(deps.client, node, vmid)
+    if caps.can_snapshot:
+        snapname = snapshot_name(ctx)
+        state["result"] = {"method": "snapshot", "storage": caps.storage}
+        ctx.log(f"rollback point: snapshot {snapname} ({caps} can snapshot)")
+        await ctx.save_state(snapshot=snapname, node=node, vmid=vmid, method="snapshot")
+        await deps.containers.task(ctx, await deps.client.create_snapshot(node, vmid, snapname))
+        return
+    storage = await backup_storage(deps, node)
+    state["result"] = {"method": "backup", "storage": caps.storage, "backup_storage": storage}
+    ctx.log(
+        f"rollback point: a backup to {storage} ({caps} cannot snapshot; vzdump in stop "
+        "mode stops the CT and starts it again)"
+    )
+    await ctx.save_state(node=node, vmid=vmid, method="backup", backup_storage=storage)
+    before = {v.volid for v in await deps.client.backups(node, storage, vmid)}
+    await deps.containers.task(ctx, await deps.client.vzdump(node, vmid, storage, "stop"))
+    new = [v.volid for v in await deps.client.backups(node, storage, vmid) if v.volid not in before]
+    if not new:
+        raise NotFoundError("backup archive of CT", vmid)
+    await ctx.save_state(backup=new[0])
+    state["result"]["backup"] = new[0]
+    await deps.containers.start(ctx, node, vmid)  # vzdump restarts it; make sure
+
+
+async def _rollback(deps: OperationDeps, app: AppView, ctx: OperationContext) -> str | None:
+    if ctx.state.get("method") == "backup":
+        return await _restore_point(deps, app, ctx)
+    node, vmid, snapname = app.node, app.vmid, snapshot_name(ctx)
+    names = {s.name for s in await deps.client.snapshots(node, vmid)}
+    if snapname not in names:
+        await deps.records.set_status(app.id, "running")
+        return None
+    ctx.log(f"rolling CT {vmid} back to {snapname}", level="warning")
+    await deps.containers.task(
+        ctx, await deps.client.rollback_snapshot(node, vmid, snapname, start=True)
+    )
+    await deps.containers.start(ctx, node, vmid, starting=ROLLBACK_START_WAIT)
+    await deps.containers.task(ctx, await deps.client.delete_snapshot(node, vmid, snapname))
+    await deps.records.set_status(app.id, "running")
+    return f"rolled CT {vmid} back to the snapshot taken before the update"
+
+
+async def _restore_point(deps: OperationDeps, app: AppView, ctx: OperationContext) -> str | None:
     node, vmid = app.node, app.vmid
+    volid = ctx.state.get("backup")
+    if not volid:
+        await deps.records.set_status(app.id, "running")
+        return None
+    caps = await rootfs_caps(deps.client, node, vmid)
+    ctx.log(f"restoring CT {vmid} from {volid}", level="warning")
+    await deps.containers.stop(ctx, node, vmid)
+    await deps.containers.task(
+        ctx, await deps.client.restore_ct(node, vmid, volid, storage=caps.storage)
+    )
+    await deps.containers.start(ctx, node, vmid)
+    await _drop_backup(deps, app, ctx)
+    await deps.records.set_status(app.id, "running")
+    return f"restored CT {vmid} from the backup taken before the update"
 
-    async def point(ctx: OperationContext) -> None:
-        await svc.records.set_status(app.id, "updating")
-        caps = await rootfs_caps(svc.client, node, vmid)
-        if caps.can_snapshot:
-            state["result"] = {"method": "snapshot", "storage": caps.storage}
-            ctx.log(f"rollback point: snapshot {snapname} ({caps} can snapshot)")
-            await ctx.save_state(snapshot=snapname, node=node, vmid=vmid, method="snapshot")
-            await svc.containers.task(ctx, await svc.client.create_snapshot(node, vmid, snapname))
-            return
-        from proximity_tui.services.operations.backups import backup_storage
 
-        storage = await backup_storage(svc, node)
-        state["result"] = {"method": "backup", "storage": caps.storage, "backup_storage": storage}
-        ctx.log(
-            f"rollback point: a backup to {storage} ({caps} cannot snapshot; vzdump in stop "
-            "mode stops the CT and starts it again)"
-        )
-        await ctx.save_state(node=node, vmid=vmid, method="backup", backup_storage=storage)
-        before = {v.volid for v in await svc.client.backups(node, storage, vmid)}
-        await svc.containers.task(ctx, await svc.client.vzdump(node, vmid, storage, "stop"))
-        new = [
-            v.volid for v in await svc.client.backups(node, storage, vmid) if v.volid not in before
-        ]
-        if not new:
-            raise NotFoundError("backup archive of CT", vmid)
-        await ctx.save_state(backup=new[0])
-        state["result"]["backup"] = new[0]
-        await svc.containers.start(ctx, node, vmid)  # vzdump restarts it; make sure
+async def _drop_backup(deps: OperationDeps, app: AppView, ctx: OperationContext) -> None:
+    volid, storage = ctx.state.get("backup"), ctx.state.get("backup_storage")
+    if volid and storage:
+        upid = await deps.client.delete_volume(app.node, storage, volid)
+        if upid:
+            await deps.containers.task(ctx, upid)
+        ctx.log(f"removed the rollback backup {volid}")
 
-    async def rollback(ctx: OperationContext) -> str | None:
-        if state.get("method") == "backup":
-            return await restore_point(ctx)
-        names = {s.name for s in await svc.client.snapshots(node, vmid)}
-        if snapname not in names:
-            await svc.records.set_status(app.id, "running")
-            return None
-        ctx.log(f"rolling CT {vmid} back to {snapname}", level="warning")
-        await svc.containers.task(
-            ctx, await svc.client.rollback_snapshot(node, vmid, snapname, start=True)
-        )
-        await svc.containers.start(ctx, node, vmid, starting=ROLLBACK_START_WAIT)
-        await svc.containers.task(ctx, await svc.client.delete_snapshot(node, vmid, snapname))
-        await svc.records.set_status(app.id, "running")
-        return f"rolled CT {vmid} back to the snapshot taken before the update"
 
-    async def restore_point(ctx: OperationContext) -> str | None:
-        volid = state.get("backup")
-        if not volid:
-            await svc.records.set_status(app.id, "running")
-            return None
-        caps = await rootfs_caps(svc.client, node, vmid)
-        ctx.log(f"restoring CT {vmid} from {volid}", level="warning")
-        await svc.containers.stop(ctx, node, vmid)
-        await svc.containers.task(
-            ctx, await svc.client.restore_ct(node, vmid, volid, storage=caps.storage)
-        )
-        await svc.containers.start(ctx, node, vmid)
-        await drop_backup(ctx)
-        await svc.records.set_status(app.id, "running")
-        return f"restored CT {vmid} from the backup taken before the update"
+async def _pull(deps: OperationDeps, app: AppView, ctx: OperationContext) -> None:
+    await deps.containers.compose(ctx, app.node, app.vmid, app_compose_file(app), "pull")
 
-    async def drop_backup(ctx: OperationContext) -> None:
-        volid, storage = state.get("backup"), state.get("backup_storage")
-        if volid and storage:
-            upid = await svc.client.delete_volume(node, storage, volid)
-            if upid:
-                await svc.containers.task(ctx, upid)
-            ctx.log(f"removed the rollback backup {volid}")
 
-    async def pull(ctx: OperationContext) -> None:
-        await svc.containers.compose(ctx, node, vmid, cfile, "pull")
+async def _up(deps: OperationDeps, app: AppView, ctx: OperationContext) -> None:
+    await deps.containers.compose(ctx, app.node, app.vmid, app_compose_file(app), "up", "-d")
 
-    async def up(ctx: OperationContext) -> None:
-        await svc.containers.compose(ctx, node, vmid, cfile, "up", "-d")
 
-    async def health(ctx: OperationContext) -> None:
-        check = app.config.get("health") or {}
-        await svc.containers.wait_healthy(
-            ctx, node, vmid, cfile, port=check.get("port"), path=check.get("path")
-        )
+async def _health(deps: OperationDeps, app: AppView, ctx: OperationContext) -> None:
+    check = app.config.get("health") or {}
+    cfile = app_compose_file(app)
+    await deps.containers.wait_healthy(
+        ctx, app.node, app.vmid, cfile, port=check.get("port"), path=check.get("path")
+    )
 
-    async def finish(ctx: OperationContext) -> None:
-        if state.get("method") == "backup":
-            await drop_backup(ctx)
-        else:
-            await svc.containers.task(ctx, await svc.client.delete_snapshot(node, vmid, snapname))
-        await svc.records.set_status(app.id, "running")
 
-    steps = [
-        Step("snapshot", "Take a rollback point", point, rollback, weight=1),
-        Step("pull", "Pull the new images", pull, weight=3),
-        Step("up", "Recreate the services", up, weight=1),
-        Step("health", "Check the app answers", health, weight=1),
-        Step("cleanup", "Remove the rollback point", finish, weight=0.5),
-    ]
+async def _cleanup(deps: OperationDeps, app: AppView, ctx: OperationContext) -> None:
+    if ctx.state.get("method") == "backup":
+        await _drop_backup(deps, app, ctx)
+    else:
+        upid = await deps.client.delete_snapshot(app.node, app.vmid, snapshot_name(ctx))
+        await deps.containers.task(ctx, upid)
+    await deps.records.set_status(app.id, "running")
 
-    async def on_failure(failure: StepFailed) -> str:
-        if failure.undo_errors:
-            reason = f"update failed: {describe(failure.cause)}; " + "; ".join(failure.undo_errors)
-            if failure.step != "snapshot":  # the safety net is not thrown away: say where it is
-                kept = state.get("backup") or f"snapshot {snapname}"
-                reason += f"; the rollback point {kept} (taken before the update) is kept"
-            await svc.records.set_status(app.id, "error", reason=reason)
-            return "failed"
-        # Nothing changed when the rollback point itself failed; otherwise it was put back.
-        return "failed" if failure.step == "snapshot" else "rolled_back"
 
-    def done() -> str:
-        method = (state.get("result") or {}).get("method", "snapshot")
-        return f"{app.hostname} updated (rollback point: {method})"
+UPDATE: tuple[StepDef[AppView], ...] = (
+    StepDef("snapshot", "Take a rollback point", _point, _rollback, weight=1),
+    StepDef("pull", "Pull the new images", _pull, weight=3),
+    StepDef("up", "Recreate the services", _up, weight=1),
+    StepDef("health", "Check the app answers", _health, weight=1),
+    StepDef("cleanup", "Remove the rollback point", _cleanup, weight=0.5),
+)
 
-    await svc.execute(ctx, steps, on_failure=on_failure, success_message=done)
-    return await svc.get_app(app.id)
+
+async def _after_failure(
+    deps: OperationDeps, app: AppView, ctx: OperationContext, failure: StepFailed
+) -> str:
+    if failure.undo_errors:
+        reason = f"update failed: {describe(failure.cause)}; " + "; ".join(failure.undo_errors)
+        if failure.step != "snapshot":  # the safety net is not thrown away: say where it is
+            kept = ctx.state.get("backup") or f"snapshot {snapshot_name(ctx)}"
+            reason += f"; the rollback point {kept} (taken before the update) is kept"
+        await deps.records.set_status(app.id, "error", reason=reason)
+        return "failed"
+    # Nothing changed when the rollback point itself failed; otherwise it was put back.
+    return "failed" if failure.step == "snapshot" else "rolled_back"
+
+
+def _done(app: AppView, ctx: OperationContext) -> str:
+    method = (ctx.state.get("result") or {}).get("method", "snapshot")
+    return f"{app.hostname} updated (rollback point: {method})"
+
+
+def update(deps: OperationDeps, app: AppView) -> OperationSpec:
+    return OperationSpec(
+        "update",
+        app.id,
+        app.hostname,
+        bind(UPDATE, deps, app),
+        success_message=partial(_done, app),
+        lock=[app.id],
+        on_failure=partial(_after_failure, deps, app),
+    )

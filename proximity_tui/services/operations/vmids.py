@@ -60,3 +60,17 @@ async def free_vmid_after(client: ProxmoxClient, records: AppRecords, vmid: int)
     while vmid in taken or not await client.vmid_free(vmid):
         vmid += 1
     return vmid
+
+
+async def keep_row_as_error(
+    records: AppRecords, ctx: OperationContext, app_id: str, kind: str
+) -> str:
+    """The undo that should have destroyed the new CT failed: deleting the app row now would
+    leave an orphan container nobody lists. Keep the row as `error`, saying what to do."""
+    vmid, node = ctx.state.get("vmid"), ctx.state.get("node")
+    reason = (
+        f"the {kind} failed and its CT {vmid} on {node} could not be destroyed: "
+        "delete the app to remove it"
+    )
+    await records.set_status(app_id, "error", reason=reason)
+    return f"kept the app row {app_id} as error: CT {vmid} could not be destroyed"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from proximity_tui.errors import ProximityError
+from proximity_tui.services.operations import vmids
 from tests.integration.services.conftest import guests_named, make_services
 
 
@@ -39,16 +40,16 @@ def test_the_same_hostname_twice_gives_exactly_one_app(sim, services, tmp_path, 
     assert len(services.call(services.apps.list_apps())) == 1
 
 
-def test_a_vmid_taken_behind_our_back_moves_the_reservation(sim, services, hostname):
+def test_a_vmid_taken_behind_our_back_moves_the_reservation(sim, services, hostname, monkeypatch):
     """Another Proximity with its own database (or the web UI) creates the vmid we reserved
     before our create call: ours moves to a free vmid, theirs is left alone. (The reservation is
     wrapped only to create the foreign CT at that exact moment; everything else is real.)"""
     client = services.client
-    reserve = services.apps.reserve_row
+    reserve = vmids.reserve_row
     stolen = []
 
-    async def reserve_then_someone_takes_it(ctx, make_row):
-        vmid = await reserve(ctx, make_row)
+    async def reserve_then_someone_takes_it(client_, records, ctx, make_row):
+        vmid = await reserve(client_, records, ctx, make_row)
         upid = await client.create_ct(
             "pve1",
             vmid=vmid,
@@ -60,7 +61,7 @@ def test_a_vmid_taken_behind_our_back_moves_the_reservation(sim, services, hostn
         stolen.append(vmid)
         return vmid
 
-    services.apps.reserve_row = reserve_then_someone_takes_it
+    monkeypatch.setattr(vmids, "reserve_row", reserve_then_someone_takes_it)
     app = services.call(services.apps.deploy_app("whoami", hostname))
     assert app.status == "running" and app.vmid != stolen[0]
     foreign = guests_named(sim, f"{hostname}-foreign")

@@ -8,7 +8,6 @@ import sys
 
 from proximity_tui.services.containers import TAG, description_for
 from proximity_tui.services.journal import Journal
-from proximity_tui.services.operations.recovery import recover
 from proximity_tui.store import repositories as repo
 from tests.integration.services.conftest import guests_named
 
@@ -54,7 +53,7 @@ def test_an_interrupted_deploy_is_rolled_back(sim, services, hostname):
         op_id, {"vmid": vmid, "node": "pve1", "reserved": True, "create_requested": True}
     )
 
-    notes = services.call(recover(services.apps))
+    notes = services.call(services.apps.recover())
 
     assert len(notes) == 1 and "interrupted" in notes[0] and f"CT {vmid}" in notes[0]
     assert guests_named(sim, hostname) == []
@@ -63,7 +62,7 @@ def test_an_interrupted_deploy_is_rolled_back(sim, services, hostname):
     assert op.status == "interrupted" and "docker" in (op.error or "")
     assert any(f"destroyed CT {vmid}" in u for u in op.result["undone"])
     # A second recovery finds nothing left to do.
-    assert services.call(recover(services.apps)) == []
+    assert services.call(services.apps.recover()) == []
 
 
 def test_a_recorded_deploy_is_kept_and_a_live_owner_is_left_alone(sim, services, hostname):
@@ -74,7 +73,7 @@ def test_a_recorded_deploy_is_kept_and_a_live_owner_is_left_alone(sim, services,
     alive = Journal(services.db)  # this very process: alive, not ours to resolve
     live_op = alive.start("start", app_id=app.id, hostname=hostname)
 
-    notes = services.call(recover(services.apps))
+    notes = services.call(services.apps.recover())
 
     assert len(notes) == 1 and "kept" in notes[0]
     assert services.call(services.apps.get_app(app.id)).status == "running"
