@@ -26,9 +26,12 @@ import itertools
 import shlex
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bench.common import cluster, median, print_rows, raw_proxmoxer, reps, result
+
+if TYPE_CHECKING:
+    from pvesim.server import SimInfo
 
 APP = "whoami"
 ONE_TARGET_S, TEN_TARGET_S, OVERHEAD_TARGET = 1.0, 3.0, 2.0
@@ -88,7 +91,7 @@ class Replayer:
     """Replays a Recording for a new hostname: through plain proxmoxer (and, with `ssh`, the
     commands through a plain asyncssh connection per node)."""
 
-    def __init__(self, info: dict[str, Any]) -> None:
+    def __init__(self, info: SimInfo) -> None:
         self.info = info
         self.api = raw_proxmoxer(info)
         self.conns: dict[str, Any] = {}
@@ -98,10 +101,10 @@ class Replayer:
 
         for node in nodes - set(self.conns):
             self.conns[node] = await asyncssh.connect(
-                self.info["host"],
-                port=self.info["ssh_ports"][node],
-                username=self.info["ssh_user"],
-                client_keys=[self.info["ssh_key_path"]],
+                self.info.host,
+                port=self.info.ssh_ports[node],
+                username=self.info.ssh_user,
+                client_keys=[self.info.ssh_key_path],
                 known_hosts=None,  # loopback simulator; its host key is pinned by our client
             )
 

@@ -1,7 +1,7 @@
 """Shared pieces of the benchmarks: result rows, timing with medians, CPU and memory readings, the
 machine description, and a simulated cluster with the services connected to it.
 
-The simulator of the service-level benches runs in a *subprocess* (`proximity-tui sim`), so that
+The simulator of the service-level benches runs in a *subprocess* (`python -m pvesim`), so that
 our process holds only our code: the CPU and memory it uses are ours, and the simulator's own CPU
 is read separately from `/proc/<pid>/stat`. Its request counters come over the control endpoint.
 
@@ -12,20 +12,19 @@ not figures to quote.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import platform
 import shutil
-import signal
 import statistics
 import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from pvesim import testing
+from pvesim.server import SimInfo
 
 if TYPE_CHECKING:
     from proximity_tui.services.bootstrap import Services
@@ -220,77 +219,25 @@ def _git_commit() -> str | None:
 # --- the simulator in a subprocess ----------------------------------------------------------
 
 
-@dataclass
-class SimProcess:
-    """`proximity-tui sim` in a subprocess: a Proxmox cluster that is not in our process.
+class SimProcess(testing.SimProcess):
+    """`python -m pvesim` in a subprocess (`pvesim.testing`): a Proxmox cluster that is not in our
+    process, with a Proximity config.toml (`config`) that connects to it."""
 
-    `info` is the JSON line it printed (API URL, credentials, SSH ports, ...); `config` a
-    Proximity config.toml that connects to it; `stats()` its request counters."""
-
-    nodes: int = 3
-    containers: int = 0
-    time_scale: float = 0.0
-    seed: int = 1
-    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="bench-sim-")))
-    info: dict[str, Any] = field(default_factory=dict)
-    proc: subprocess.Popen[str] | None = None
+    def __init__(
+        self, nodes: int = 3, containers: int = 0, time_scale: float = 0.0, seed: int = 1
+    ) -> None:
+        super().__init__(nodes=nodes, containers=containers, time_scale=time_scale, seed=seed)
 
     @property
     def config(self) -> Path:
         return self.workdir / "config.toml"
 
-    @property
-    def pid(self) -> int:
-        assert self.proc is not None
-        return self.proc.pid
+    def start(self, timeout: float = 60.0) -> SimInfo:
+        from proximity_tui.config import write_config
 
-    def start(self, timeout: float = 60.0) -> SimProcess:
-        argv = [
-            sys.executable, "-m", "proximity_tui", "sim",
-            "--nodes", str(self.nodes), "--containers", str(self.containers),
-            "--time-scale", str(self.time_scale), "--seed", str(self.seed),
-            "--write-config", str(self.config),
-        ]  # fmt: skip
-        env = {**os.environ, "PROXIMITY_CONFIG": str(self.workdir / "none.toml")}
-        (self.workdir / "none.toml").write_text("")
-        self.proc = subprocess.Popen(
-            argv,
-            stdout=subprocess.PIPE,
-            stderr=open(self.workdir / "sim.log", "w"),  # noqa: SIM115 - closed with the process
-            text=True,
-            cwd=ROOT,
-            env=env,
-        )
-        deadline = time.monotonic() + timeout
-        line = ""
-        while not line and time.monotonic() < deadline:
-            line = self.proc.stdout.readline() if self.proc.stdout else ""
-            if not line and self.proc.poll() is not None:
-                break
-        if not line.strip():
-            self.stop()
-            log = (self.workdir / "sim.log").read_text(errors="replace")[-500:]
-            raise RuntimeError(f"the simulator did not start: {log.strip() or 'no output'}")
-        self.info = json.loads(line)
-        self._http = _pinned_session(self.info["fingerprint"])
-        return self
-
-    def _control(self, method: str, path: str) -> dict[str, Any]:
-        response = self._http.request(
-            method,
-            f"{self.info['control_url']}/{path}",
-            headers={"Authorization": f"Bearer {self.info['token_secret']}"},
-            timeout=30,
-        )
-        response.raise_for_status()
-        return response.json()
-
-    def stats(self) -> dict[str, Any]:
-        """`{"total": N, "calls": {"GET /cluster/resources": n, ...}}` since the last reset."""
-        return self._control("GET", "stats")
-
-    def reset_stats(self) -> None:
-        self._control("DELETE", "stats")
+        info = super().start(timeout)
+        write_config(self.config, self.client_settings())
+        return info
 
     def api_calls(self) -> int:
         return int(self.stats()["total"])
@@ -300,24 +247,6 @@ class SimProcess:
 
     def rss(self) -> int:
         return rss_bytes(self.pid)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        if self.proc is not None and self.proc.stdout is not None:
-            self.proc.stdout.close()
-        shutil.rmtree(self.workdir, ignore_errors=True)
-
-    def __enter__(self) -> SimProcess:
-        return self.start() if self.proc is None else self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def _pinned_session(fingerprint: str) -> Any:
@@ -338,21 +267,21 @@ def _pinned_session(fingerprint: str) -> Any:
     return session
 
 
-def raw_proxmoxer(info: dict[str, Any]) -> Any:
+def raw_proxmoxer(info: SimInfo) -> Any:
     """Plain proxmoxer with the simulator's API token: what a baseline talks through.
     Its TLS session pins the simulator's certificate, like our client does."""
     from proxmoxer import ProxmoxAPI
 
     api = ProxmoxAPI(
-        info["host"],
-        port=info["api_port"],
-        user=info["user"],
-        token_name=info["token_name"],
-        token_value=info["token_secret"],
+        info.host,
+        port=info.api_port,
+        user=info.user,
+        token_name=info.token_name,
+        token_value=info.token_secret,
         verify_ssl=False,
         timeout=60,
     )
-    pinned = _pinned_session(info["fingerprint"])
+    pinned = _pinned_session(info.fingerprint)
     session = api._store["session"]  # proxmoxer's own session: mount the pinning adapter on it
     session.mount("https://", pinned.get_adapter("https://"))
     return api

@@ -75,6 +75,36 @@ class SimInfo:
     def to_json(self) -> str:
         return json.dumps(self.to_dict())
 
+    def client_settings(self, auth: str = "token") -> dict[str, dict[str, Any]]:
+        """The `[proxmox]` and `[ssh]` settings a client needs to reach this simulator.
+
+        Shaped like Proximity's config.toml sections; the caller writes them (the simulator knows
+        nothing of the product that uses it).
+        """
+        if auth not in ("token", "password"):
+            raise ValueError("auth is 'token' or 'password'")
+        proxmox: dict[str, Any] = {
+            "host": self.host,
+            "port": self.api_port,
+            "user": self.user,
+            "fingerprint": self.fingerprint,
+            "verify_ssl": True,
+        }
+        if auth == "token":
+            proxmox.update(token_name=self.token_name, token_value=self.token_secret)
+        else:
+            proxmox["password"] = self.password
+        data: dict[str, dict[str, Any]] = {"proxmox": proxmox}
+        ssh: dict[str, Any] = {"mode": "ssh", "user": self.ssh_user}
+        if self.ssh_key_path:
+            ssh["key"] = self.ssh_key_path
+        if self.ssh_host_key_fingerprint:
+            ssh["fingerprint"] = self.ssh_host_key_fingerprint
+        if self.ssh_ports:
+            ssh["nodes"] = {n: f"{self.host}:{p}" for n, p in self.ssh_ports.items()}
+        data["ssh"] = ssh
+        return data
+
 
 class Simulator:
     def __init__(
@@ -330,33 +360,7 @@ class Simulator:
         self.call(apply)
 
     def client_settings(self, auth: str = "token") -> dict[str, dict[str, Any]]:
-        """The `[proxmox]` and `[ssh]` settings a client needs to reach this simulator.
-
-        Shaped like Proximity's config.toml sections; the caller writes them (the simulator knows
-        nothing of the product that uses it).
-        """
-        if auth not in ("token", "password"):
-            raise ValueError("auth is 'token' or 'password'")
-        info = self.info
-        assert info is not None
-        proxmox: dict[str, Any] = {
-            "host": info.host,
-            "port": info.api_port,
-            "user": info.user,
-            "fingerprint": info.fingerprint,
-            "verify_ssl": True,
-        }
-        if auth == "token":
-            proxmox.update(token_name=info.token_name, token_value=info.token_secret)
-        else:
-            proxmox["password"] = info.password
-        data: dict[str, dict[str, Any]] = {"proxmox": proxmox}
-        ssh: dict[str, Any] = {"mode": "ssh", "user": info.ssh_user}
-        if info.ssh_key_path:
-            ssh["key"] = info.ssh_key_path
-        if info.ssh_host_key_fingerprint:
-            ssh["fingerprint"] = info.ssh_host_key_fingerprint
-        if info.ssh_ports:
-            ssh["nodes"] = {n: f"{info.host}:{p}" for n, p in info.ssh_ports.items()}
-        data["ssh"] = ssh
-        return data
+        """The `[proxmox]` and `[ssh]` settings a client needs to reach this simulator
+        (`SimInfo.client_settings`)."""
+        assert self.info is not None
+        return self.info.client_settings(auth)

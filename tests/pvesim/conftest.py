@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import requests
 from proxmoxer import ProxmoxAPI
 from sim_helpers import pinned_session, px_token
 
 from pvesim.server import SimInfo, Simulator
+from pvesim.testing import simulator_fixture
 
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[Simulator]:
-    with Simulator(time_scale=0, seed=7) as s:
-        yield s
+sim = simulator_fixture(time_scale=0, seed=7)
 
 
 @pytest.fixture(scope="module")

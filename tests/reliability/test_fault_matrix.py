@@ -27,7 +27,8 @@ from proximity_tui.services.bootstrap import Services
 from pvesim.faults import FaultRule
 from pvesim.gates import Gate
 from pvesim.server import Simulator
-from tests.reliability.conftest import REPO, make_services
+from tests.commandline import REPO
+from tests.reliability.conftest import make_services
 from tests.reliability.matrix_spec import (
     Row,
     cause_for,

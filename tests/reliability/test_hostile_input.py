@@ -25,7 +25,8 @@ from hypothesis import strategies as st
 from proximity_tui.errors import ProximityError, ValidationError
 from proximity_tui.services.catalog.model import dotenv_text
 from proximity_tui.services.validation import check_hostname
-from tests.reliability.conftest import REPO, make_services, run_cli
+from tests.commandline import REPO, run_cli
+from tests.reliability.conftest import make_services
 from tests.reliability.world import app_rows, db_rows, world_problems
 
 MARKER = "/tmp/pwned"
@@ -346,7 +347,7 @@ def test_a_hostile_apps_json_through_the_command_line(tmp_path):
 
 
 def _env_without_proximity() -> dict[str, str]:
-    from tests.reliability.conftest import clean_env
+    from tests.commandline import clean_env
 
     return clean_env()
 

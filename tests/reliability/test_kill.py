@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 from proximity_tui.services.operations.deploy import deploy_steps
-from tests.reliability.conftest import REPO, SimProcess, cluster_facts, run_cli
+from tests.commandline import REPO, CliSim, run_cli
+from tests.reliability.conftest import cluster_facts
 from tests.reliability.world import app_rows, db_rows, problems
 
 STEPS = [name for name, _ in deploy_steps()]
@@ -43,9 +44,8 @@ class Kill:
 
 @pytest.fixture(scope="module")
 def slow_sim(tmp_path_factory):
-    proc = SimProcess(tmp_path_factory.mktemp("kill-sim"), time_scale=0.03, seed=11)
-    yield proc
-    proc.stop()
+    with CliSim(tmp_path_factory.mktemp("kill-sim"), time_scale=0.03, seed=11) as proc:
+        yield proc
 
 
 def deploy_and_kill(env: dict[str, str], kill: Kill) -> str:
@@ -76,7 +76,7 @@ def deploy_and_kill(env: dict[str, str], kill: Kill) -> str:
     return stderr
 
 
-def run_chain(slow_sim: SimProcess, data_dir: Path, kills: list[Kill]) -> dict:
+def run_chain(slow_sim: CliSim, data_dir: Path, kills: list[Kill]) -> dict:
     """Kill each deploy in turn; the next deploy (and a final `status`) recovers the previous."""
     env = slow_sim.env(data_dir)
     previous: Kill | None = None

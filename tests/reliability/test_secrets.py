@@ -17,7 +17,8 @@ import pytest
 
 from proximity_tui.config import load_settings, write_config
 from proximity_tui.errors import ProximityError
-from tests.reliability.conftest import make_services, run_cli
+from tests.commandline import run_cli
+from tests.reliability.conftest import make_services
 
 
 def dump_database(path: Path) -> str:
@@ -83,7 +84,7 @@ def test_a_full_lifecycle_through_the_command_line_leaks_no_secret(sim_process, 
         ("history", "--json"),
     )
 
-    credentials = [sim_process.info["token_secret"], sim_process.info["password"]]
+    credentials = [sim_process.info.token_secret, sim_process.info.password]
     blob = "\n".join(outputs)
     everything = dump_database(db)  # the journal: operations and operation_events, users...
     assert "vault" in everything and "ADMIN_TOKEN" in blob  # the test looks at the right things
@@ -170,20 +171,20 @@ def bare_config(sim_process, tmp_path):
 def test_credentials_from_the_environment_or_a_file(sim_process, bare_config, tmp_path):
     info = sim_process.info
     token_file = tmp_path / "token"
-    token_file.write_text(info["token_secret"] + "\n")
+    token_file.write_text(info.token_secret + "\n")
     token_file.chmod(0o600)
     password_file = tmp_path / "password"
-    password_file.write_text(info["password"] + "\n")
+    password_file.write_text(info.password + "\n")
     password_file.chmod(0o600)
     runs = {
         "token from the environment": (
             bare_config("token"),
-            {"PROXIMITY_PROXMOX_TOKEN_VALUE": info["token_secret"]},
+            {"PROXIMITY_PROXMOX_TOKEN_VALUE": info.token_secret},
         ),
         "token from a file": (bare_config("token", token_value_file=str(token_file)), {}),
         "password from the environment": (
             bare_config("password"),
-            {"PROXIMITY_PROXMOX_PASSWORD": info["password"]},
+            {"PROXIMITY_PROXMOX_PASSWORD": info.password},
         ),
         "password from a file": (bare_config("password", password_file=str(password_file)), {}),
         "a wrong token from the environment": (
@@ -212,8 +213,8 @@ def test_credentials_from_the_environment_or_a_file(sim_process, bare_config, tm
         else:
             assert result.returncode == 0, (name, result.stderr)
             assert json.loads(result.stdout)["ok"] is True, name
-        assert info["token_secret"] not in result.stdout + result.stderr
-        assert info["password"] not in result.stdout + result.stderr
+        assert info.token_secret not in result.stdout + result.stderr
+        assert info.password not in result.stdout + result.stderr
 
 
 def test_debug_logging_of_a_deploy_never_prints_the_root_password(sim, tmp_path, monkeypatch):

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from proximity_tui.config import load_settings, write_config
-from tests.reliability.conftest import clean_env, make_services, run_cli
+from tests.commandline import clean_env, run_cli
+from tests.reliability.conftest import make_services
 from tests.reliability.world import app_rows, db_rows
 
 
@@ -92,7 +93,7 @@ def test_changed_certificate_or_host_key_is_refused_and_insecure_is_explicit(
     assert old_tls in tls and new.fingerprint in tls and "does not match" in tls, tls
     unpinned = one_line(results["tls unpinned"])
     assert results["tls unpinned"].returncode != 0
-    assert "not trusted" in unpinned and sim_process.info["fingerprint"] in unpinned, unpinned
+    assert "not trusted" in unpinned and sim_process.info.fingerprint in unpinned, unpinned
     assert results["tls off"].returncode == 0, results["tls off"].stderr
     # ... and says so, in one line on stderr (issue 15, point 10).
     [warning] = results["tls off"].stderr.splitlines()

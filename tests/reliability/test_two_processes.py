@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import threading
 
-from tests.reliability.conftest import cluster_facts, run_cli
+from tests.commandline import run_cli
+from tests.reliability.conftest import cluster_facts
 from tests.reliability.world import app_rows, db_rows, problems
 
 LOCKED_WORDS = ("locked", "database is busy", "Traceback")

@@ -12,18 +12,12 @@ import itertools
 import pytest
 
 from proximity_tui.config import write_config
+from pvesim.testing import reset, simulator_fixture
 
 _tests = itertools.count(1)
 
 
-@pytest.fixture(scope="module")
-def sim():
-    from pvesim.server import Simulator
-
-    simulator = Simulator(nodes=3, time_scale=0.0, seed=11)
-    simulator.start()
-    yield simulator
-    simulator.stop()
+sim = simulator_fixture(nodes=3, time_scale=0.0, seed=11)
 
 
 class World:
@@ -89,6 +83,5 @@ def quick_form(monkeypatch):
 def world(sim, tmp_path):
     w = World(sim, tmp_path)
     yield w
-    sim.faults.clear()
-    sim.set_offline(False, mode="drop")
+    reset(sim)
     w.close()

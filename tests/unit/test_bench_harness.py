@@ -204,8 +204,7 @@ def test_the_original_status_poll_is_real_calls_against_the_simulator():
     from pvesim.server import Simulator
 
     with Simulator(nodes=2, containers=6, time_scale=0.0, seed=2, preexisting=False) as sim:
-        info = sim.info.to_dict()
-        api = raw_proxmoxer(info)
+        api = raw_proxmoxer(sim.info)
         sim.stats.reset()
         statuses = bench_status.original_poll(api)
         assert set(statuses) == set(range(1000, 1006))

@@ -8,7 +8,8 @@ import sqlite3
 import subprocess
 import sys
 
-from tests.integration.cli.conftest import data_db, run_cli
+from tests.commandline import run_cli
+from tests.integration.cli.conftest import data_db
 
 
 def hostnames(env) -> list[str]:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from tests.integration.cli.conftest import data_db, run_cli
+from tests.commandline import run_cli
+from tests.integration.cli.conftest import data_db
 
 
 def apps_in_db(env) -> list[tuple]:
@@ -72,29 +73,13 @@ def test_bad_input_exits_2_and_changes_nothing(cli_env):
 
 
 def test_a_failed_operation_exits_1_with_the_real_cause(cli_env, sim_process):
-    import ssl
-    import urllib.request
-
-    info = sim_process["info"]
-    rule = json.dumps(
+    sim_process.add_faults(
         {
             "command": "apk add",
             "exit_status": 1,
             "stderr": "ERROR: unable to select packages: docker",
         }
-    ).encode()
-    request = urllib.request.Request(
-        info["control_url"] + "/faults",
-        data=rule,
-        method="POST",
-        headers={
-            "Authorization": f"Bearer {info['token_secret']}",
-            "Content-Type": "application/json",
-        },
     )
-    context = ssl.create_default_context(cafile=info["ca_pem_path"])
-    context.check_hostname = False
-    urllib.request.urlopen(request, context=context, timeout=10).read()
 
     result = run_cli("deploy", "whoami", "--hostname", "cli-broken", env=cli_env)
     assert result.returncode == 1

@@ -8,17 +8,12 @@ import pytest
 from proximity_tui.config import ProxmoxSettings, SshSettings
 from proximity_tui.proxmox.client import ProxmoxClient
 from proximity_tui.proxmox.exec import ContainerExec
-from pvesim.server import Simulator
+from pvesim.testing import simulator_fixture
 
 ALPINE = "alpine-3.22-default_20250617_amd64.tar.xz"
 
 
-@pytest.fixture(scope="session")
-def pve_sim():
-    sim = Simulator(nodes=3, containers=0, time_scale=0.0, seed=0)
-    sim.start()
-    yield sim
-    sim.stop()
+pve_sim = simulator_fixture(scope="session", nodes=3, containers=0, time_scale=0.0, seed=0)
 
 
 @pytest.fixture(scope="session")

@@ -12,17 +12,12 @@ import pytest
 
 from proximity_tui.config import load_settings, write_config
 from proximity_tui.services.bootstrap import Services, build_services
-from pvesim.server import Simulator
+from pvesim.testing import simulator_fixture
 
 _names = itertools.count(1)
 
 
-@pytest.fixture(scope="module")
-def sim():
-    simulator = Simulator(nodes=3, time_scale=0.0, seed=3)
-    simulator.start()
-    yield simulator
-    simulator.stop()
+sim = simulator_fixture(nodes=3, time_scale=0.0, seed=3)
 
 
 @pytest.fixture

@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import pytest
 
-from pvesim.server import Simulator
+from pvesim.testing import running
 from tests.integration.services.test_after_actions import live, monitored  # noqa: F401
 
 
 @pytest.fixture(scope="module")
 def sim():
     # Tasks near-instant, but the listing refreshed only every 10 real seconds (a pvestatd round).
-    simulator = Simulator(nodes=3, time_scale=0.001, seed=11)
-    simulator.start()
-    simulator.call(lambda: setattr(simulator.state, "statd_interval", 10_000.0))
-    yield simulator
-    simulator.stop()
+    with running(nodes=3, time_scale=0.001, seed=11) as simulator:
+        simulator.call(lambda: setattr(simulator.state, "statd_interval", 10_000.0))
+        yield simulator
 
 
 def listed_status(services, vmid):
