@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 
-from .shell import Io, Shell, ShellExit
+from .shell import Io, LoopJump, Shell, ShellExit
 
 Builtin = Callable[[Shell, list[str], Io, int], Awaitable[int]]
 SPECIAL: dict[str, Builtin] = {}
@@ -130,6 +130,21 @@ async def _exit(shell: Shell, argv: list[str], io: Io, line: int) -> int:
     raise ShellExit(
         int(argv[1]) & 0xFF if len(argv) > 1 and argv[1].lstrip("-").isdigit() else shell.status
     )
+
+
+@builtin("break", "continue")
+async def _loop_jump(shell: Shell, argv: list[str], io: Io, line: int) -> int:
+    """Outside a loop they do nothing (as dash and busybox ash); a bad count is fatal, like any
+    error of a special built-in (POSIX 2.8.1)."""
+    levels = 1
+    if len(argv) > 1:
+        if not argv[1].isdigit() or int(argv[1]) < 1:
+            _err(shell, io, line, f"{argv[0]}: Illegal number: {argv[1]}")
+            raise ShellExit(2)
+        levels = int(argv[1])
+    if shell.loop_depth == 0:
+        return 0
+    raise LoopJump(argv[0], min(levels, shell.loop_depth))
 
 
 @builtin("shift")

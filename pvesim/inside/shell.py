@@ -59,6 +59,15 @@ class ShellExit(Exception):
         self.status = status
 
 
+class LoopJump(Exception):
+    """`break N` / `continue N` unwinding to the Nth enclosing loop (POSIX 2.14, `break`)."""
+
+    def __init__(self, kind: str, levels: int) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.levels = levels
+
+
 @dataclass(frozen=True)
 class Flavor:
     """Whose wording the messages use: busybox `ash` (Alpine), `dash` (Debian sh) or `bash`."""
@@ -172,6 +181,8 @@ class Shell:
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     status: int = 0
     options: Options = field(default_factory=Options)
+    #: Loops around the command running now: how far `break N`/`continue N` may unwind.
+    loop_depth: int = 0
 
     # --- entry points ------------------------------------------------------------------------
 
@@ -208,6 +219,7 @@ class Shell:
             sleep=self.sleep,
             status=self.status,
             options=Options(**vars(self.options)),
+            loop_depth=self.loop_depth,  # a `break` in `( )` or `$( )` ends that subshell only
         )
 
     def environ(self) -> dict[str, str]:
@@ -238,11 +250,11 @@ class Shell:
             if idx < len(pipe.commands) - 1:
                 buf = bytearray()
                 stage = Io(stdin, buf.extend, io.err)
-                statuses.append(await self.run_command(cmd, stage, cond=True))
+                statuses.append(await self._stage(pipe, cmd, stage, cond=True))
                 stdin = Stdin(bytes(buf))
             else:
                 stage = Io(stdin, io.out, io.err)
-                statuses.append(await self.run_command(cmd, stage, cond=cond or pipe.negate))
+                statuses.append(await self._stage(pipe, cmd, stage, cond=cond or pipe.negate))
         status = statuses[-1]
         if self.options.pipefail:
             status = next((s for s in reversed(statuses) if s), 0)
@@ -251,6 +263,18 @@ class Shell:
         if status and self.options.errexit and not cond:
             raise ShellExit(status)
         return status
+
+    async def _stage(self, pipe: Pipeline, cmd: object, io: Io, *, cond: bool) -> int:
+        """A command of a pipeline; with two or more, each runs in a subshell (POSIX 2.9.2): an
+        `exit`, `cd` or assignment there ends or changes only that stage."""
+        if len(pipe.commands) == 1:
+            return await self.run_command(cmd, io, cond=cond)
+        try:
+            return await self.subshell().run_command(cmd, io, cond=cond)
+        except ShellExit as done:
+            return done.status
+        except LoopJump:
+            return 0
 
     async def run_command(self, cmd: object, io: Io, *, cond: bool) -> int:
         if isinstance(cmd, Simple):
@@ -269,6 +293,8 @@ class Shell:
                     return await sub.run_sequence(cmd.body, io, cond=cond)
                 except ShellExit as done:
                     return done.status
+                except LoopJump:
+                    return 0
             return await self.run_sequence(cmd.body, io, cond=cond)
         if isinstance(cmd, If):
             for test, body in cmd.branches:
@@ -278,7 +304,9 @@ class Shell:
         if isinstance(cmd, Loop):
             status = 0
             while (await self.run_sequence(cmd.cond, io, cond=True) == 0) != cmd.until:
-                status = await self.run_sequence(cmd.body, io, cond=cond)
+                status, jump = await self._loop_body(cmd.body, io, cond)
+                if jump == "break":
+                    break
                 await asyncio.sleep(0)
             return status
         if isinstance(cmd, For):
@@ -288,9 +316,24 @@ class Shell:
             status = 0
             for item in items:
                 self.vars[cmd.name] = item
-                status = await self.run_sequence(cmd.body, io, cond=cond)
+                status, jump = await self._loop_body(cmd.body, io, cond)
+                if jump == "break":
+                    break
             return status
         raise TypeError(f"unknown node {cmd!r}")
+
+    async def _loop_body(self, body: Sequence, io: Io, cond: bool) -> tuple[int, str | None]:
+        """One pass of a loop's body: its status, and `break`/`continue` when one ended it."""
+        self.loop_depth += 1
+        try:
+            return await self.run_sequence(body, io, cond=cond), None
+        except LoopJump as jump:
+            if jump.levels > 1:  # for an outer loop
+                jump.levels -= 1
+                raise
+            return 0, jump.kind
+        finally:
+            self.loop_depth -= 1
 
     async def run_simple(self, node: Simple, io: Io) -> int:
         self.status_from_subst = None

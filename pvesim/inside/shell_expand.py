@@ -70,14 +70,18 @@ async def expand_word(shell: Shell, word: list, io: Io) -> list[str]:
         if quoted:
             fields[-1].add(value, True)
             continue
-        pieces = re.split(r"[ \t\n]+", value)
-        if value and value[0] in _IFS and fields[-1].chunks:
+        ifs = shell.vars.get("IFS", _IFS)
+        if not ifs:  # IFS='' : no splitting at all
+            fields[-1].add(value, False)
+            continue
+        pieces = split_fields(value, ifs)
+        if value and value[0] in ifs and fields[-1].chunks:
             fields.append(_Field())
-        for n, piece in enumerate(p for p in pieces if p):
+        for n, piece in enumerate(pieces):
             if n:
                 fields.append(_Field())
-            fields[-1].add(piece, False)
-        if value and value[-1] in _IFS:
+            fields[-1].add(piece, not piece)  # an empty field a delimiter made is kept
+        if value and value[-1] in ifs:
             fields.append(_Field())
     out: list[str] = []
     for f in fields:
@@ -90,6 +94,33 @@ async def expand_word(shell: Shell, word: list, io: Io) -> list[str]:
                 continue
         out.append(f.text())
     return out
+
+
+def split_fields(value: str, ifs: str) -> list[str]:
+    """Field splitting (POSIX 2.6.5): IFS white space (space, tab, newline) collapses and is
+    trimmed at both ends; each other IFS character ends a field, with the white space around it,
+    so `a::b` with IFS=: is three fields, `a:` one."""
+    white = "".join(c for c in ifs if c in _IFS)
+    text = value.strip(white)
+    fields: list[str] = []
+    current: list[str] = []
+    i = 0
+    while i < len(text):
+        if text[i] not in ifs:
+            current.append(text[i])
+            i += 1
+            continue
+        while i < len(text) and text[i] in white:
+            i += 1
+        if i < len(text) and text[i] in ifs and text[i] not in white:
+            i += 1
+        while i < len(text) and text[i] in white:
+            i += 1
+        fields.append("".join(current))
+        current = []
+    if current:
+        fields.append("".join(current))
+    return fields
 
 
 async def expand_string(shell: Shell, word: list, io: Io) -> str:
@@ -216,9 +247,9 @@ _BINOPS = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
     ast.Mult: operator.mul,
-    ast.FloorDiv: operator.floordiv,
-    ast.Div: operator.floordiv,
-    ast.Mod: operator.mod,
+    ast.FloorDiv: lambda a, b: _cdiv(a, b),
+    ast.Div: lambda a, b: _cdiv(a, b),
+    ast.Mod: lambda a, b: a - b * _cdiv(a, b),
     ast.LShift: operator.lshift,
     ast.RShift: operator.rshift,
     ast.BitAnd: operator.and_,
@@ -226,6 +257,29 @@ _BINOPS = {
     ast.BitXor: operator.xor,
     ast.Pow: lambda a, b: _pow(a, b),
 }
+
+
+def _cdiv(a: int, b: int) -> int:
+    """C's `/` (the shell's `intmax_t` arithmetic): truncates toward zero, so `-5 / 2` is -2 and
+    `-5 % 2` is -1 (Python's `//` floors)."""
+    if b == 0:
+        raise ZeroDivisionError
+    q = abs(a) // abs(b)
+    return q if (a < 0) == (b < 0) else -q
+
+
+#: Integer constants as C writes them (POSIX 2.6.4): `0x1f` hexadecimal, `017` octal.
+_CONSTANT = re.compile(r"(?<![\w$])(0[xX][0-9a-fA-F]+|0[0-9]+)(?![\w])")
+
+
+def _c_constants(text: str) -> str:
+    def value(m: re.Match[str]) -> str:
+        token = m.group(1)
+        if token[1:2] in "xX":
+            return str(int(token, 16))
+        return str(int(token, 8))  # ValueError for 08, 09: a syntax error, as in dash
+
+    return _CONSTANT.sub(value, text)
 
 
 def _pow(base: int, exp: int) -> int:
@@ -246,7 +300,7 @@ _CMPS = {
 
 def arithmetic(shell: Shell, expr: str) -> int:
     """`$((...))` over integers and variables; anything else is an error, never `eval`."""
-    text = expr.replace("&&", " and ").replace("||", " or ").replace("/", "//")
+    text = _c_constants(expr).replace("&&", " and ").replace("||", " or ").replace("/", "//")
     text = re.sub(r"!(?!=)", " not ", text)
     try:
         tree = ast.parse(text.strip() or "0", mode="eval")
