@@ -35,14 +35,23 @@ def run_cli(*args: str, env: dict[str, str], input: str | None = None, timeout: 
 class CliSim(SimProcess):
     """`proximity-tui sim --write-config ROOT/config.toml` in its own process (`pvesim.testing`)."""
 
-    def __init__(self, root: Path, *, time_scale: float = 0.0, seed: int = 0) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *args: str,
+        time_scale: float = 0.0,
+        seed: int = 0,
+        nodes: int | None = None,
+    ) -> None:
         self.root = root
         self.config = root / "config.toml"
         super().__init__(
             "--write-config",
             str(self.config),
+            *args,
             time_scale=time_scale,
             seed=seed,
+            nodes=nodes,
             command=[sys.executable, "-m", "proximity_tui", "sim"],
             workdir=root,
             env=clean_env(),

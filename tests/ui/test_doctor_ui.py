@@ -7,24 +7,16 @@ from __future__ import annotations
 import stat
 import tomllib
 
-import pytest
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from proximity_tui.app import make_app, make_connect_app
 from proximity_tui.config import Settings, load_settings, write_config
 from proximity_tui.screens.connect import ConnectScreen
 from proximity_tui.screens.doctor import DoctorScreen
+from pvesim.testing import simulator_fixture
 from tests.ui.helpers import on_screen, wait_for
 
-
-@pytest.fixture(scope="module")
-def broken_sim():
-    from pvesim.server import Simulator
-
-    simulator = Simulator(nodes=2, time_scale=0.0, seed=13, profiles=["docker-runc-broken"])
-    simulator.start()
-    yield simulator
-    simulator.stop()
+broken_sim = simulator_fixture(nodes=2, time_scale=0.0, seed=13, profiles=["docker-runc-broken"])
 
 
 def _settings(sim, tmp_path, auth="token"):

@@ -9,15 +9,9 @@ import pytest
 from proximity_tui.config import load_settings, write_config
 from proximity_tui.services.bootstrap import build_services
 from proximity_tui.services.setup import SetupNames, run_setup, write_setup_config
-from pvesim.server import Simulator
+from pvesim.testing import simulator_fixture
 
-
-@pytest.fixture(scope="module")
-def sim():
-    simulator = Simulator(nodes=2, time_scale=0.0, seed=11, profiles=["privsep-token"])
-    simulator.start()
-    yield simulator
-    simulator.stop()
+sim = simulator_fixture(nodes=2, time_scale=0.0, seed=11, profiles=["privsep-token"])
 
 
 @pytest.fixture

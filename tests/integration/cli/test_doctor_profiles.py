@@ -5,46 +5,22 @@ its own process (real HTTPS and SSH), the config as `sim --write-config` wrote i
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 
 from proximity_tui.config import write_config
-from tests.integration.cli.conftest import run_cli
-
-
-def _start_sim(root: Path, profile: str) -> tuple[subprocess.Popen, Path]:
-    config = root / "config.toml"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "proximity_tui", "sim", "--time-scale", "0", "--nodes", "2",
-         "--profile", profile, "--write-config", str(config)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    if not proc.stdout.readline():
-        proc.kill()
-        pytest.fail(f"the simulator did not start: {proc.stderr.read()}")
-    return proc, config
+from tests.commandline import CliSim, run_cli
 
 
 def doctor(profile: str, tmp_path: Path, deploy: dict | None = None, *, data: Path | None = None):
-    proc, config = _start_sim(tmp_path, profile)
-    try:
+    with CliSim(tmp_path, "--profile", profile, nodes=2) as sim:
         if deploy:
-            settings = tomllib.loads(config.read_text())
+            settings = tomllib.loads(sim.config.read_text())
             settings["deploy"] = deploy
-            write_config(config, settings)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PROXIMITY_")}
-        env["PROXIMITY_CONFIG"] = str(config)
-        env["PROXIMITY_DATA_DIR"] = str(data or tmp_path / "data")
-        res = run_cli("doctor", "--json", env=env)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=20)
+            write_config(sim.config, settings)
+        res = run_cli("doctor", "--json", env=sim.env(data or tmp_path / "data"))
     report = json.loads(res.stdout)
     assert res.returncode == (0 if report["ok"] else 1), res.stderr
     return report, {c["name"]: c for c in report["checks"]}

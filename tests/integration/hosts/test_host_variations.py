@@ -8,28 +8,11 @@ import pytest
 
 from proximity_tui.errors import ProximityError
 from pvesim.faults import FaultRule
-from pvesim.server import Simulator
+from pvesim.testing import simulator_fixture
 from tests.integration.services.conftest import make_services
 
-
-def _sim(profiles: list[str], time_scale: float = 0.0) -> Simulator:
-    sim = Simulator(nodes=2, time_scale=time_scale, seed=21, profiles=profiles)
-    sim.start()
-    return sim
-
-
-@pytest.fixture(scope="module")
-def pve7():
-    sim = _sim(["pve7"])
-    yield sim
-    sim.stop()
-
-
-@pytest.fixture(scope="module")
-def slow():
-    sim = _sim(["slow-shutdown"])
-    yield sim
-    sim.stop()
+pve7 = simulator_fixture(nodes=2, time_scale=0.0, seed=21, profiles=["pve7"])
+slow = simulator_fixture(nodes=2, time_scale=0.0, seed=21, profiles=["slow-shutdown"])
 
 
 def _events(services, app_id: str, kind: str) -> list[str]:
@@ -37,13 +20,9 @@ def _events(services, app_id: str, kind: str) -> list[str]:
     return [e.message for e in services.call(services.apps.operation(ops[0].id)).events]
 
 
-@pytest.fixture(scope="module")
-def timed():
-    """Tasks take a fifth of their real time: the start a rollback forks is still running
-    when the rollback task has ended."""
-    sim = _sim([], time_scale=0.2)
-    yield sim
-    sim.stop()
+#: Tasks take a fifth of their real time: the start a rollback forks is still running when the
+#: rollback task has ended.
+timed = simulator_fixture(nodes=2, time_scale=0.2, seed=21)
 
 
 def test_pve7_addresses_come_from_inside_the_ct(pve7, tmp_path):
