@@ -7,7 +7,7 @@ import json
 import tomllib
 
 from proximity_tui.config import write_config
-from tests.integration.cli.conftest import run_cli
+from tests.commandline import run_cli
 
 
 def _config_with(tmp_path, sim_process, **proxmox):
