@@ -11,7 +11,7 @@ from tests.commandline import run_cli
 
 
 def _config_with(tmp_path, sim_process, **proxmox):
-    data = tomllib.loads(sim_process["config"].read_text())
+    data = tomllib.loads(sim_process.config.read_text())
     data["proxmox"].update(proxmox)
     path = tmp_path / "config.toml"
     write_config(path, data)
@@ -47,7 +47,7 @@ def test_doctor_text_names_the_failure_and_exits_1(cli_env, sim_process, tmp_pat
 
 
 def test_doctor_template_rotated_out_of_the_index(cli_env, sim_process, tmp_path):
-    data = tomllib.loads(sim_process["config"].read_text())
+    data = tomllib.loads(sim_process.config.read_text())
     data.setdefault("deploy", {})["template"] = "alpine-3.19-default_20240207_amd64.tar.xz"
     path = tmp_path / "config.toml"
     write_config(path, data)
