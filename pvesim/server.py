@@ -344,6 +344,19 @@ class Simulator:
 
         return asyncio.run_coroutine_threadsafe(run(), loop).result(timeout)
 
+    def set_statd_interval(self, seconds: float) -> None:
+        """pvestatd's period in simulated seconds, from now on: the next round comes one period
+        from now (not at the end of the wait begun with the old period)."""
+
+        async def apply() -> None:
+            assert self.state is not None
+            self.state.statd_interval = seconds
+            if self._walker is not None:
+                self._walker.cancel()
+            self._walker = asyncio.get_running_loop().create_task(self._walk())
+
+        self.call(apply)
+
     def set_offline(self, offline: bool = True, *, mode: str = "refuse") -> None:
         """Make the API stop answering: `refuse` closes the listener, `drop` cuts every request."""
         if mode not in ("refuse", "drop"):

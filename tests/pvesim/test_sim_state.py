@@ -132,8 +132,7 @@ def test_resources_lag_like_pvestatd_when_time_runs():
     with Simulator(time_scale=0.05, preexisting=False, nodes=1) as slow:
         px = px_token(slow.info)
         # pvestatd every 1000 simulated seconds: no round happens during the test on its own
-        slow.call(lambda: setattr(slow.state, "statd_interval", 1000.0))
-        time.sleep(0.6)  # let the walker pick up the long interval
+        slow.set_statd_interval(1000.0)
         assert create_ct(px, "pve1", 900)["exitstatus"] == "OK"
 
         def entry():

@@ -42,12 +42,16 @@ def lose_the_answer(client, method: str, landed: list) -> None:
     setattr(client, method, late)
 
 
-def wait_landed(landed: list) -> None:
-    end = time.monotonic() + 5
-    while not landed and time.monotonic() < end:
-        time.sleep(0.05)
-    assert landed, "the late call never happened: the test proved nothing"
-    time.sleep(0.1)  # its task (instant at time scale 0) has ended
+def wait_landed(sim, landed: list) -> None:
+    """Until the late call was carried out and every task it started has ended."""
+
+    def running() -> bool:
+        return any(t.status == "running" for t in sim.state.tasks.tasks.values())
+
+    end = time.monotonic() + 30
+    while not landed or sim.call(running):
+        assert time.monotonic() < end, "the late call never happened: the test proved nothing"
+        time.sleep(0.02)
 
 
 def test_a_create_whose_answer_was_lost_leaves_no_orphan(sim, services):
@@ -55,7 +59,7 @@ def test_a_create_whose_answer_was_lost_leaves_no_orphan(sim, services):
     lose_the_answer(services.client, "create_ct", landed)
     with pytest.raises(ProximityError, match="create failed: .*no answer"):
         services.call(services.apps.deploy_app("whoami", "lost-create"))
-    wait_landed(landed)
+    wait_landed(sim, landed)
     assert world_problems(sim, services.db.path) == []
     assert services.call(services.apps.list_apps()) == []
     op = services.call(services.apps.operations())[0]
@@ -68,7 +72,7 @@ def test_a_clone_whose_answer_was_lost_leaves_no_orphan(sim, services):
     lose_the_answer(services.client, "clone_ct", landed)
     with pytest.raises(ProximityError, match="clone failed: .*no answer"):
         services.call(services.apps.clone_app(app.id, "lost-copy"))
-    wait_landed(landed)
+    wait_landed(sim, landed)
     assert world_problems(sim, services.db.path) == []
     assert [a.hostname for a in services.call(services.apps.list_apps())] == ["lost-source"]
     services.call(services.apps.delete_app(app.id))

@@ -82,7 +82,12 @@ async def test_footer_at_80_columns_shows_whole_keys_including_enter(world):
         screen = await _apps(pilot)
         for width in (80, 100, 110, 120, 160):
             await pilot.resize_terminal(width, 24)
-            await pilot.pause(0.3)
+            await wait_for(
+                pilot,
+                lambda w=width: all(
+                    0 < k.region.right <= w for k in screen.query_one(Footer).query(FooterKey)
+                ),
+            )
             keys = list(screen.query_one(Footer).query(FooterKey))
             shown = {k.key for k in keys}
             assert {"enter", "S", "X", "D", "slash", "question_mark"} <= shown, width
@@ -126,6 +131,8 @@ async def test_an_empty_table_offers_no_enter(world):
         await on_screen(pilot, CatalogScreen)  # no apps: it opens on the catalog
         await pilot.press("2")
         screen = await _apps(pilot)
-        await pilot.pause(0.3)
+        await wait_for(
+            pilot, lambda: "slash" in {k.key for k in screen.query_one(Footer).query(FooterKey)}
+        )
         shown = {k.key for k in screen.query_one(Footer).query(FooterKey)}
         assert "enter" not in shown and "slash" in shown

@@ -396,8 +396,9 @@ async def test_delete_of_a_missing_app_says_only_the_record_goes(world):
         dialog = await on_screen(pilot, ConfirmScreen)
         assert "already gone" in dialog.note and "destroyed" not in dialog.note
         # the dialog's footer says its own keys, not the table's underneath
-        await pilot.pause(0.2)
-        assert {k.key for k in dialog.query_one(Footer).query(FooterKey)} == {"escape"}
+        await wait_for(
+            pilot, lambda: {k.key for k in dialog.query_one(Footer).query(FooterKey)} == {"escape"}
+        )
         await pilot.press("escape")
         _move_to(app, world.app_id(0))
         await pilot.press("D")

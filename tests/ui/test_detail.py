@@ -27,6 +27,13 @@ def test_bar_levels_are_fractions_of_the_limit():
     assert bar_levels([1.0, 3.0, 2.0, 0.0], 4.0, 2) == [0.75, 0.5]  # max per column
 
 
+def _footer_settled(screen, width: int, wide: bool) -> bool:
+    """The footer is laid out for `width`: its keys drawn, the wide-only ones as `wide` says."""
+    keys = list(screen.query_one(Footer).query(FooterKey))
+    laid_out = all(0 < k.region.right <= width and k.region.width > 0 for k in keys)
+    return laid_out and ({"C", "B", "U", "L"} <= {k.key for k in keys}) is wide
+
+
 async def _detail(world, apps=1):
     services = world.services(apps)
     services.call(services.monitor.tick())
@@ -133,7 +140,7 @@ async def test_detail_footer_fits_80_columns_and_shows_everything_when_wide(worl
         await wait_for(pilot, lambda: detail.view is not None)
         for width, wide in ((80, False), (140, True), (80, False)):
             await pilot.resize_terminal(width, 24)
-            await pilot.pause(0.3)
+            await wait_for(pilot, lambda w=width, x=wide: _footer_settled(detail, w, x))
             keys = list(detail.query_one(Footer).query(FooterKey))
             shown = {k.key for k in keys}
             assert {"escape", "S", "X", "R", "D"} <= shown, width

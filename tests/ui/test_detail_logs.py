@@ -55,8 +55,7 @@ async def test_follow_toggles_never_duplicate_lines(world):
             await pilot.press("f")
             assert detail.follow
             await wait_for(pilot, lambda: len(log.lines) >= len(before), timeout=20)
-            await pilot.pause(0.3)
-            assert "following" in _status(detail)
+            await wait_for(pilot, lambda: "following" in _status(detail))
             assert all(log.lines.count(line) == 1 for line in before)
             await pilot.press("f")
             assert not detail.follow
@@ -81,12 +80,10 @@ async def test_loading_state_then_long_lines_wrap_at_80_columns(world, monkeypat
         monkeypatch.setattr(services.apps, "app_logs", slow_logs)
         app.open_app(world.app_id(0), tab="logs")
         detail = await on_screen(pilot, AppDetailScreen)
-        await pilot.pause(0.2)
-        assert "loading logs…" in _status(detail)
+        await wait_for(pilot, lambda: "loading logs…" in _status(detail))
         release.set()
         await wait_for(pilot, lambda: detail._log_loaded and len(detail.lines) == 2, timeout=10)
-        await pilot.pause(0.1)
-        assert "loading" not in _status(detail)
+        await wait_for(pilot, lambda: "loading" not in _status(detail))
         log = detail.query_one(LogView)
         assert log.size.width <= 80
         assert all(len(line) <= log.size.width for line in log.lines)

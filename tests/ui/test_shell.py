@@ -214,7 +214,7 @@ async def test_ctrl_q_without_operations_quits_at_once(world):
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app._loaded)
         await pilot.press("ctrl+q")
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: app.return_code is not None)  # no question first
         assert not isinstance(app.screen, ConfirmScreen)
     assert app.return_code == 0
 
@@ -228,7 +228,7 @@ async def test_sighup_leaves_at_once_and_says_so(world):
     async with app.run_test(size=(120, 40)) as pilot:
         await on_screen(pilot, CatalogScreen)
         os.kill(os.getpid(), signal.SIGHUP)  # the handler is on the app's loop
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: app.hung_up)
     assert app.hung_up and app.return_code == 129
 
 

@@ -6,6 +6,7 @@ command after `--` on this machine, standing in for "inside the container". Ever
 real: asyncio subprocesses, pipes, streaming, exit statuses, timeouts and process killing.
 """
 
+import asyncio
 import os
 import shlex
 import stat
@@ -105,14 +106,27 @@ async def test_stopped_container_message_passes_through(ex):
         await ex.run("pve1", 999, ["true"])
 
 
+def _alive(pid: int) -> bool:
+    """Whether `pid` still runs (a killed child not yet reaped is a zombie: not running)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 async def test_timeout_kills_the_command(ex, tmp_path):
-    marker = tmp_path / "late"
-    started = time.monotonic()
+    pidfile = tmp_path / "pid"
+    script = 'echo $$ > "$1.new"; mv "$1.new" "$1"; sleep 60; echo never'
     with pytest.raises(ExecTimeout, match="timed out after 0.3s"):
-        await ex.run_script("pve1", 101, 'sleep 3; touch "$1"', args=[str(marker)], timeout=0.3)
-    assert time.monotonic() - started < 2
-    time.sleep(0.1)
-    assert not marker.exists()
+        await ex.run_script("pve1", 101, script, args=[str(pidfile)], timeout=0.3)
+    if not pidfile.exists():  # killed before its first line: nothing of it can run later
+        return
+    pid = int(pidfile.read_text())
+    end = time.monotonic() + 30
+    while _alive(pid):  # killed, not left sleeping for its minute
+        assert time.monotonic() < end, f"the timed-out command ({pid}) still runs"
+        await asyncio.sleep(0.02)
 
 
 async def test_push_file_writes_and_verifies(ex, tmp_path):
