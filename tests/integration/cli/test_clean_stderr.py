@@ -130,6 +130,7 @@ def test_every_command_prints_only_our_own_lines_on_stderr(tmp_path):
         once("delete", "clean-copy", "--yes", env=env)
         once("destroy-orphan", "999", "--yes", env=env)  # no such CT: an error
         once("history", env=env)
+        once("users", env=env)
         once("migrate", "--dry-run", str(v1_apps_json(tmp_path / "apps.json")), env=env)
     finally:
         sim.send_signal(signal.SIGTERM)
