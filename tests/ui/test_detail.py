@@ -30,7 +30,7 @@ def test_bar_levels_are_fractions_of_the_limit():
 def _footer_settled(screen, width: int, wide: bool) -> bool:
     """The footer is laid out for `width`: its keys drawn, the wide-only ones as `wide` says."""
     keys = list(screen.query_one(Footer).query(FooterKey))
-    laid_out = all(0 < k.region.right <= width and k.region.width > 0 for k in keys)
+    laid_out = bool(keys) and all(0 < k.region.right <= width and k.region.width > 0 for k in keys)
     return laid_out and ({"C", "B", "U", "L"} <= {k.key for k in keys}) is wide
 
 
