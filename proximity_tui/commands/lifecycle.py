@@ -295,6 +295,8 @@ def run_logs(args: argparse.Namespace) -> int:
 
     services = open_services(args)
     stop = threading.Event()
+    future = None
+    interrupted = False
     try:
         app = services.call(services.apps.find_app(args.app))
 
@@ -302,12 +304,12 @@ def run_logs(args: argparse.Namespace) -> int:
             sys.stdout.write(text + "\n")
             sys.stdout.flush()
 
-        future = services.runtime.submit(
-            services.apps.app_logs(
-                app.id, tail=args.tail, follow=args.follow, on_line=line, stop=stop
-            )
-        )
         try:
+            future = services.runtime.submit(
+                services.apps.app_logs(
+                    app.id, tail=args.tail, follow=args.follow, on_line=line, stop=stop
+                )
+            )
             while True:
                 try:
                     future.result(timeout=0.2)
@@ -317,12 +319,20 @@ def run_logs(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             # Ctrl-C is how `logs --follow` ends: stop following quietly and exit 130 (128 +
             # SIGINT), as `tail -f` does in a shell, not 1 ("the operation failed").
+            interrupted = True
             stop.set()
-            with contextlib.suppress(Exception):
-                future.result(timeout=10)
+            if future is not None:
+                with contextlib.suppress(Exception):
+                    future.result(timeout=10)
+                future.cancel()
             return 130
     finally:
-        services.close()
+        try:
+            services.close(wait=10 if interrupted else 900)
+        except Exception:
+            # Tearing down a stream the user stopped is not a failure of the command.
+            if not interrupted:
+                raise
 
 
 def run_status(args: argparse.Namespace) -> int:
