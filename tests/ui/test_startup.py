@@ -57,7 +57,10 @@ async def test_apps_painted_from_the_database_before_the_services(world):
             assert row_keys(app) == [world.app_id(0), world.app_id(1)]
             await wait_for(pilot, lambda: app.services is not None, timeout=15)
             await wait_for(pilot, lambda: screen.active_bindings["X"].enabled, timeout=10)
-            assert "3 nodes" in str(screen.query_one("#info").render())
+            # The header learns the cluster once the services are connected: wait for it.
+            await wait_for(
+                pilot, lambda: "3 nodes" in str(screen.query_one("#info").render()), timeout=15
+            )
     finally:
         for services in built:
             services.close(wait=10)
