@@ -206,8 +206,10 @@ class ProximityApp(App[int]):
     async def on_services_ready(self, _: ServicesReady) -> None:
         from proximity_tui.widgets.cluster_header import ClusterHeader
 
-        for header in self.screen.query(ClusterHeader):  # painted before the services existed
-            await header.recompose()
+        # Painted before the services existed; a modal may be on top of the screen that has one.
+        for screen in self.screen_stack:
+            for header in screen.query(ClusterHeader):
+                await header.recompose()
         self._subscribe(self.ready_services)
         self._auto_doctor()
 
