@@ -17,7 +17,8 @@ from pvesim.ctconfig import (
 )
 from pvesim.errors import PveError, TaskError, param_error
 from pvesim.model import GiB, Guest, Node, Usage, Volume, disk_name
-from pvesim.ops_base import OpsBase, check_feature_permission, parse_volid
+from pvesim.ops_base import check_feature_permission, parse_volid
+from pvesim.ops_template import FULL_COPY_RATE, LINKED_CLONE_SECONDS, TemplateOps
 from pvesim.tasks import Task
 
 #: Create-only parameters that never land in the CT's config.
@@ -55,7 +56,7 @@ def config_from_params(params: dict[str, Any], new_hwaddr) -> dict[str, Any]:
     return conf
 
 
-class CreateOps(OpsBase):
+class CreateOps(TemplateOps):
     def _rootdir_storage(self, node: Node, sid: str) -> Any:
         storage = node.storages.get(sid)
         if storage is None:
@@ -267,13 +268,12 @@ class CreateOps(OpsBase):
                 raise PveError(500, f"snapshot '{snapname}' does not exist")
         template = bool(src.config.get("template"))
         full = bool(params.get("full", 0 if template else 1))
-        if not full and not template:
-            raise PveError(500, "linked clone feature is only available for templates")
         if full and src.status == "running" and snap is None:
             raise PveError(
                 500, "Full clone of a running container is only possible from a snapshot"
             )
         src_disk = mountpoint_volume(str((snap.config if snap else src.config).get("rootfs", "")))
+        linked = self.clone_kind(node, src, src_disk, full, params)
         default_sid = self.profile.ct_storage_id
         sid = params.get("storage") or (parse_volid(src_disk)[0] if src_disk else default_sid)
         self._rootdir_storage(node, sid)
@@ -286,6 +286,7 @@ class CreateOps(OpsBase):
         base = dict(snap.config if snap else src.config)
         base.pop("lock", None)
         base.pop("parent", None)
+        base.pop("template", None)  # API2/LXC.pm clone_vm: delete $newconf->{template}
         if params.get("hostname"):
             base["hostname"] = params["hostname"]
         if "description" in params:
@@ -304,14 +305,20 @@ class CreateOps(OpsBase):
 
         async def body(task: Task) -> None:
             at = f"@{snapname}" if snapname else ""
-            task.log(f"create full clone of mountpoint rootfs ({src_disk}{at})")
             size = src.maxdisk or 4 * GiB
-            volid = self._new_disk(node, sid, newid, size, task)
-            await task.step(1.0 + src.usage.disk / (200 * 1024**2))
             used = src.usage.disk
-            task.log(
-                f"Number of files: {used // 40960:,}", f"total size is {used:,}  speedup is 1.00"
-            )
+            if linked:  # a thin snapshot of the base: no data moves (ops_template.py)
+                task.log(f"create linked clone of mount point rootfs ({src_disk})")
+                volid = self._new_disk(node, sid, newid, size, task)
+                await task.step(LINKED_CLONE_SECONDS)
+            else:  # every file of the source is copied (ops_template.FULL_COPY_RATE)
+                task.log(f"create full clone of mountpoint rootfs ({src_disk}{at})")
+                volid = self._new_disk(node, sid, newid, size, task)
+                await task.step(1.0 + used / FULL_COPY_RATE)
+                task.log(
+                    f"Number of files: {used // 40960:,}",
+                    f"total size is {used:,}  speedup is 1.00",
+                )
             task.checkpoint()
             base["rootfs"] = mountpoint_string(
                 volid, size, mountpoint_extras(src.config.get("rootfs", ""))

@@ -10,6 +10,7 @@ from typing import Any
 from pvesim.errors import PveError, TaskError, param_error
 from pvesim.model import Guest, Usage
 from pvesim.ops_base import OpsBase, parse_features
+from pvesim.ops_template import refuse_template_start
 from pvesim.tasks import Task
 
 #: Simulated seconds each power task takes, and until DHCP hands out an address.
@@ -35,6 +36,7 @@ class PowerOps(OpsBase):
         _root_only_skiplock(skiplock, user)
         g = self.ct_on(node, vmid)
         self._must_be_stopped(g)
+        refuse_template_start(g)
         await self.wait_config_lock(g)
         g = self.ct_on(node, vmid)
         self._must_be_stopped(g)

@@ -171,6 +171,16 @@ async def ct_clone(ctx: Ctx) -> Any:
     return task.upid
 
 
+@api("POST", "/nodes/{node}/lxc/{vmid}/template")
+async def ct_template(ctx: Ctx) -> Any:
+    # API2/LXC.pm template: VM.Allocate on /vms/{vmid}; the worker is forked and the call
+    # answers null (`returns => { type => 'null' }`): the caller watches the config or the task.
+    _vm(ctx, "VM.Allocate")
+    p = ctx.params
+    await ctx.state.template_ct(p["node"], p["vmid"], ctx.user)
+    return None
+
+
 @api("GET", "/nodes/{node}/lxc/{vmid}/snapshot")
 async def snapshot_list(ctx: Ctx) -> Any:
     _vm(ctx, "VM.Audit")

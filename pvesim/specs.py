@@ -316,6 +316,7 @@ SPECS: dict[tuple[str, str], dict[str, Param]] = {
         "storage": STORAGE_ID,
         "target": string(format="pve-node"),
     },
+    ("POST", "/nodes/{node}/lxc/{vmid}/template"): ON_CT,
     ("GET", "/nodes/{node}/lxc/{vmid}/snapshot"): ON_CT,
     ("POST", "/nodes/{node}/lxc/{vmid}/snapshot"): {
         **ON_SNAPSHOT,
