@@ -10,7 +10,7 @@ from typing import Any
 
 from pvesim.ctconfig import mountpoint_extras, mountpoint_string, mountpoint_volume
 from pvesim.errors import PveError, TaskError
-from pvesim.model import Guest, Volume
+from pvesim.model import Guest, Volume, parse_size_option
 from pvesim.ops_base import OpsBase, parse_volid
 from pvesim.tasks import Task
 
@@ -33,6 +33,10 @@ LINKED_CLONE_SECONDS = 0.3
 #: A full clone copies the files (pve-container `LXC.pm` copy_volume: rsync of the mounted
 #: volume), about this many bytes a second on a local SSD.
 FULL_COPY_RATE = 200 * 1024**2
+#: Simulated seconds of a resize: the volume grows, then `e2fsck -f` and `resize2fs` run on the
+#: small file system of a fresh CT (API2/LXC.pm resize_vm).
+RESIZE_SECONDS = 1.0
+_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
 
 
 def refuse_template_start(g: Guest) -> None:
@@ -95,3 +99,34 @@ class TemplateOps(OpsBase):
         if not base or storage is None or storage.type not in LINKED_CLONE_TYPES:
             raise PveError(500, f"Linked clone feature for '{volid}' is not available")
         return True
+
+    async def resize_ct(self, node_name: str, vmid: int, disk: str, size: str, user: str) -> Task:
+        """`PUT .../resize` (API2/LXC.pm resize_vm): grows a mount point, never shrinks it."""
+        g = self.ct_on(node_name, vmid)
+        add = size.startswith("+")
+        number, unit = size.lstrip("+"), ""
+        if number[-1:] in _UNITS:
+            number, unit = number[:-1], number[-1]
+        requested = int(float(number) * _UNITS[unit])
+        value = str(g.config.get(disk) or "")
+        if not value:
+            raise PveError(500, f"no such disk '{disk}'")
+        self.check_lock(g)
+        current = parse_size_option(value)
+        new_size = current + requested if add else requested
+        if new_size < current:
+            raise PveError(500, "unable to shrink disk size")
+        if new_size == current:
+            raise PveError(500, "disk is already at specified size")
+        volid = mountpoint_volume(value)
+        node = self.node(node_name)
+
+        async def body(task: Task) -> None:
+            await task.step(RESIZE_SECONDS)
+            task.checkpoint()
+            vol = node.storages.get(parse_volid(volid)[0])
+            if vol is not None and volid in vol.volumes:
+                vol.volumes[volid].size = new_size
+            g.config[disk] = mountpoint_string(volid, new_size, mountpoint_extras(value))
+
+        return self.spawn(node_name, "resize", str(vmid), user, body, vmid=vmid, hold=g)

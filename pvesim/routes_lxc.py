@@ -181,6 +181,14 @@ async def ct_template(ctx: Ctx) -> Any:
     return None
 
 
+@api("PUT", "/nodes/{node}/lxc/{vmid}/resize")
+async def ct_resize(ctx: Ctx) -> Any:
+    _vm(ctx, "VM.Config.Disk")  # API2/LXC.pm resize_vm
+    p = ctx.params
+    task = await ctx.state.resize_ct(p["node"], p["vmid"], p["disk"], p["size"], ctx.user)
+    return task.upid
+
+
 @api("GET", "/nodes/{node}/lxc/{vmid}/snapshot")
 async def snapshot_list(ctx: Ctx) -> Any:
     _vm(ctx, "VM.Audit")

@@ -317,6 +317,12 @@ SPECS: dict[tuple[str, str], dict[str, Param]] = {
         "target": string(format="pve-node"),
     },
     ("POST", "/nodes/{node}/lxc/{vmid}/template"): ON_CT,
+    ("PUT", "/nodes/{node}/lxc/{vmid}/resize"): {
+        **ON_CT,
+        "disk": required(string(enum=("rootfs", *(f"mp{i}" for i in range(256))))),
+        "size": required(string(pattern=r"\+?\d+(\.\d+)?[KMGT]?")),
+        "digest": string(max_length=40),
+    },
     ("GET", "/nodes/{node}/lxc/{vmid}/snapshot"): ON_CT,
     ("POST", "/nodes/{node}/lxc/{vmid}/snapshot"): {
         **ON_SNAPSHOT,

@@ -71,3 +71,14 @@ def test_dir_storage_templates_but_clones_only_full():
         with pytest.raises(ResourceException, match="Linked clone feature for 'local:320/base"):
             ct.clone.post(newid=321, full=0)
         assert wait(px, "pve1", ct.clone.post(newid=321, full=1))["exitstatus"] == "OK"
+
+
+def test_resize_grows_never_shrinks(px):
+    assert create_ct(px, "pve1", 330, rootfs="local-lvm:2")["exitstatus"] == "OK"
+    ct = px.nodes("pve1").lxc(330)
+    with pytest.raises(ResourceException, match="unable to shrink disk size"):
+        ct.resize.put(disk="rootfs", size="1G")
+    with pytest.raises(ResourceException, match="already at specified size"):
+        ct.resize.put(disk="rootfs", size="2G")
+    assert wait(px, "pve1", ct.resize.put(disk="rootfs", size="+2G"))["exitstatus"] == "OK"
+    assert ct.config.get()["rootfs"].endswith(",size=4G")
