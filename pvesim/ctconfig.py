@@ -93,3 +93,14 @@ def mountpoint_extras(text: str) -> str:
     """The options of a mount point string other than its volume and size."""
     parts = split_property_string(text)
     return ",".join(f"{k}={v}" for k, v in parts if k and k not in ("volume", "size"))
+
+
+def normalize_description(text: str) -> str | None:
+    """A description as PVE hands it back: pve-container `src/PVE/LXC/Config.pm` write_pct_config
+    writes it as one `#` comment line per line at the top of the config (Perl's split /\n/ drops
+    trailing empty lines), and parse_pct_config reads each comment back ending in a newline.
+    Nothing left means no description at all (the key is absent)."""
+    lines = text.split("\n")
+    while lines and lines[-1] == "":
+        lines.pop()
+    return "".join(line + "\n" for line in lines) or None

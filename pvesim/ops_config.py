@@ -7,7 +7,12 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pvesim.ctconfig import normalize_features, normalize_net, normalize_tags
+from pvesim.ctconfig import (
+    normalize_description,
+    normalize_features,
+    normalize_net,
+    normalize_tags,
+)
 from pvesim.errors import PveError
 from pvesim.model import Guest
 from pvesim.ops_base import OpsBase, check_feature_permission
@@ -96,6 +101,11 @@ class ConfigOps(OpsBase):
                 value = normalize_features(str(value))
             elif key == "tags":
                 value = normalize_tags(str(value))
+            elif key == "description":
+                value = normalize_description(str(value))
+                if value is None:  # only comment lines hold it: none left, no key
+                    g.config.pop(key, None)
+                    continue
             if g.status == "running" and key in COLD_OPTIONS:
                 g.pending[key] = value
             else:

@@ -10,6 +10,7 @@ from pvesim.ctconfig import (
     mountpoint_extras,
     mountpoint_string,
     mountpoint_volume,
+    normalize_description,
     normalize_features,
     normalize_net,
     normalize_tags,
@@ -52,6 +53,10 @@ def config_from_params(params: dict[str, Any], new_hwaddr) -> dict[str, Any]:
             value = normalize_features(value)
         elif key == "tags":
             value = normalize_tags(value)
+        elif key == "description":
+            value = normalize_description(str(value))
+            if value is None:
+                continue
         conf[key] = value
     return conf
 
@@ -289,8 +294,10 @@ class CreateOps(TemplateOps):
         base.pop("template", None)  # API2/LXC.pm clone_vm: delete $newconf->{template}
         if params.get("hostname"):
             base["hostname"] = params["hostname"]
-        if "description" in params:
-            base["description"] = params["description"]
+        # pve-container API2/LXC.pm clone_vm: `$newconf->{description} = $param->{description}
+        # if $param->{description}` (an empty one keeps the source's).
+        if params.get("description") and normalize_description(params["description"]):
+            base["description"] = normalize_description(params["description"])
         for key in [k for k in base if re.fullmatch(r"net\d+", k)]:
             base[key] = with_new_hwaddr(str(base[key]), self.new_hwaddr())
         clone = Guest(

@@ -260,10 +260,11 @@ async def _list(ctx: Ctx, sub: str, args: list[str]) -> int:
 
 
 def _encode_text(text: str) -> str:
-    """PVE::Tools::encode_text: control characters, hi-bit characters and ':' as %XX."""
+    """PVE::Tools::encode_text (pve-common `src/PVE/ParseUtils.pm`): control and hi-bit
+    characters, ':' and '%' as %XX."""
     out = []
     for ch in text:
-        if 0x20 <= ord(ch) <= 0x7E and ch != ":":
+        if 0x20 <= ord(ch) <= 0x7E and ch not in ":%":
             out.append(ch)
         else:
             out.extend(f"%{b:02X}" for b in ch.encode())

@@ -109,6 +109,7 @@ class AppService:
             settings=self.deploy_settings,
             user_id=self.user.id,
             api_user=self.api_user,
+            user_name=self.user.username,
         )
 
     # --- who may do what ---

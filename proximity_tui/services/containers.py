@@ -23,6 +23,7 @@ from proximity_tui.errors import (
     ProxmoxError,
     ProxmoxTimeout,
 )
+from proximity_tui.services.identity import app_id_of
 
 if TYPE_CHECKING:
     from proximity_tui.proxmox.client import ProxmoxClient
@@ -68,11 +69,6 @@ def compose_file(hostname: str) -> str:
 def app_compose_file(app: AppView) -> str:
     """Where an app's compose file is (a clone keeps its source's path)."""
     return str(app.config.get("compose_file") or compose_file(app.hostname))
-
-
-def description_for(app_id: str) -> str:
-    """The CT description: how a container is tied back to its app row (and recovery finds it)."""
-    return f"Managed by Proximity TUI\napp-id: {app_id}\n"
 
 
 class WaitTimeout(ProxmoxTimeout):
@@ -260,7 +256,7 @@ class Containers:
             if _absent(exc):
                 return False
             raise
-        if TAG in config.tags and f"app-id: {app_id}" in config.description:
+        if TAG in config.tags and app_id_of(config.description) == app_id:
             return True
         return hostname is not None and config.hostname.lower() == hostname.lower()
 

@@ -12,6 +12,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from proximity_tui.errors import NotFoundError, ValidationError
+from proximity_tui.services.identity import keep_current
 from proximity_tui.services.operations.lifecycle import RECORD_STOPPED, START, mark_error
 from proximity_tui.services.operations.shape import OperationDeps, OperationSpec, StepDef, bind
 
@@ -119,6 +120,8 @@ async def _put_back(deps: OperationDeps, job: _Restore, ctx: OperationContext) -
     await deps.containers.task(
         ctx, await deps.client.restore_ct(app.node, app.vmid, job.item.volid, storage, force=True)
     )
+    # The archive brings back the description it was taken with (maybe an older form).
+    await keep_current(deps.client, app, ctx.log)
 
 
 STOP_FOR_RESTORE: StepDef[AppView] = StepDef("stop", "Stop the container", _stop)

@@ -10,15 +10,17 @@ Facts found on the way (the vmid, the snapshot, whether the copy was asked for) 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from proximity_tui.errors import ConflictError, ValidationError
 from proximity_tui.services.containers import (
     app_compose_file,
-    description_for,
+    compose_file,
     late_grace,
     uncertain,
 )
+from proximity_tui.services.identity import Identity, description_for, from_app
 from proximity_tui.services.network import copy_plan, plan_from_record
 from proximity_tui.services.operations import vmids
 from proximity_tui.services.operations.deploy import candidates
@@ -157,13 +159,27 @@ async def _copy(deps: OperationDeps, job: Clone, ctx: OperationContext) -> None:
             snapname=ctx.state.get("snapshot"),
             full=True,
             pool=deps.settings.pool,  # VM.Allocate on the pool covers the new id
-            description=description_for(job.new_id),
+            description=description_for(identity(deps, job)),
         )
     except BaseException as exc:
         if uncertain(exc):  # the copy may still appear: the undo watches for it
             ctx.state["clone_uncertain"] = True
         raise
     await deps.containers.task(ctx, upid)
+
+
+def identity(deps: OperationDeps, job: Clone) -> Identity:
+    """The copy's identity: its own id, hostname, owner and time; the source's catalog entry,
+    version and compose file (a copy keeps its source's path)."""
+    cfile = app_compose_file(job.source)
+    return replace(
+        from_app(job.source),
+        app_id=job.new_id,
+        hostname=job.hostname,
+        owner=deps.user_name,
+        created=datetime.now(UTC),
+        compose_file="" if cfile == compose_file(job.hostname) else cfile,
+    )
 
 
 async def _destroy_copy(deps: OperationDeps, job: Clone, ctx: OperationContext) -> str | None:

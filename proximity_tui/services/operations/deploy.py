@@ -15,6 +15,7 @@ from __future__ import annotations
 import secrets
 from collections import Counter
 from dataclasses import replace
+from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -29,10 +30,10 @@ from proximity_tui.services.containers import (
     WaitTimeout,
     compose_dir,
     compose_file,
-    description_for,
     late_grace,
     uncertain,
 )
+from proximity_tui.services.identity import Identity, description_for
 from proximity_tui.services.network import NetworkPlan, dhcp_silence
 from proximity_tui.services.operations import vmids
 from proximity_tui.services.operations.deploy_request import (
@@ -147,6 +148,7 @@ def _row(deps: OperationDeps, job: DeployJob, vmid: int) -> dict[str, Any]:
             },
             "secret_names": entry.secret_names(),
             "version": entry.version,
+            "catalog_source": entry.source,
         },
         "ports": {str(p.number): p.number for p in entry.ports},
         "volumes": [v.name for v in entry.volumes],
@@ -241,8 +243,21 @@ async def _create_call(
         onboot=True,
         tags=TAG if tags else None,
         pool=deps.settings.pool,
-        description=description_for(job.app_id),
+        description=description_for(identity(deps, job)),
         password=secrets.token_urlsafe(24),
+    )
+
+
+def identity(deps: OperationDeps, job: DeployJob) -> Identity:
+    """What the new CT says about itself (docs/ct-identity.md): never a secret."""
+    return Identity(
+        app_id=job.app_id,
+        catalog_id=job.entry.id,
+        hostname=job.hostname,
+        catalog_source=job.entry.source,
+        version=job.entry.version,
+        owner=deps.user_name,
+        created=datetime.now(UTC),
     )
 
 

@@ -42,6 +42,8 @@ class OperationDeps:
     user_id: int | None
     #: Proxmox refuses some settings to API tokens and to users other than root@pam.
     api_user: str = "root@pam"
+    #: The acting user's name, written into the identity block of the CTs it creates.
+    user_name: str = ""
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from proximity_tui.errors import NotFoundError
 from proximity_tui.services.containers import ROLLBACK_START_WAIT, app_compose_file
+from proximity_tui.services.identity import keep_current
 from proximity_tui.services.operations.backups import backup_storage
 from proximity_tui.services.operations.pipeline import StepFailed, describe
 from proximity_tui.services.operations.shape import OperationDeps, OperationSpec, StepDef, bind
@@ -126,6 +127,7 @@ async def _cleanup(deps: OperationDeps, app: AppView, ctx: OperationContext) -> 
         upid = await deps.client.delete_snapshot(app.node, app.vmid, snapshot_name(ctx))
         await deps.containers.task(ctx, upid)
     await deps.records.set_status(app.id, "running")
+    await keep_current(deps.client, app, ctx.log)
 
 
 UPDATE: tuple[StepDef[AppView], ...] = (

@@ -6,7 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from proximity_tui.services.containers import TAG, description_for
+from proximity_tui.services.containers import TAG
+from proximity_tui.services.identity import Identity, description_for
 from proximity_tui.services.journal import Journal
 from proximity_tui.store import repositories as repo
 from tests.integration.services.conftest import guests_named
@@ -42,7 +43,7 @@ def test_an_interrupted_deploy_is_rolled_back(sim, services, hostname):
             ostemplate="local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz",
             rootfs="local-lvm:4",
             tags=TAG,
-            description=description_for(app_id),
+            description=description_for(Identity(app_id, "whoami", hostname)),
             net0="name=eth0,bridge=vmbr0,ip=dhcp",
         )
     )
