@@ -23,6 +23,8 @@ DEFECTS = (
     "no-health",
 )
 NOTES = ("host-network",)
+#: What an unprivileged LXC cannot give a container: a deploy refuses these unless overridden.
+UNPRIVILEGED_RISKS = ("privileged", "devices", "docker-socket", "gpu", "host-network-names")
 
 #: Keys whose value is a credential. `_FILE` variants point at a file and are fine.
 SECRET_KEY = re.compile(
@@ -30,9 +32,20 @@ SECRET_KEY = re.compile(
     r"SESSION|SECRET)_?KEY)(?!_FILE)(_|$)",
     re.IGNORECASE,
 )
+#: Secret-looking keys that hold a duration (`API_ACCESS_TOKEN_TTL`, `TOKEN_LIFETIME_MIN`).
+NOT_SECRET_KEY = re.compile(r"(TTL|LIFETIME|EXPIR|TIMEOUT|_TIME)", re.IGNORECASE)
 NOT_A_SECRET = {"", "true", "false", "yes", "no", "0", "1", "on", "off", "none", "null"}
 URL_CREDENTIALS = re.compile(r"^[a-z][a-z0-9+.-]*://[^/:@\s]+:([^@\s]+)@", re.IGNORECASE)
 HOST_KEY = re.compile(r"(HOST|HOSTNAME|SERVER|ADDR|ADDRESS|URL|URI|DSN|ENDPOINT)S?$", re.I)
+
+
+def is_secret_key(key: str) -> bool:
+    return SECRET_KEY.search(key) is not None and NOT_SECRET_KEY.search(key) is None
+
+
+def unprivileged_risks(entry: CatalogEntry) -> list[str]:
+    """The warnings of `entry` a deploy refuses unless the user overrides them."""
+    return [w for w in entry.warnings if w.split(":", 1)[0] in UNPRIVILEGED_RISKS]
 
 
 def lint_entry(entry: CatalogEntry) -> list[str]:
@@ -52,8 +65,10 @@ def findings(entry: CatalogEntry) -> Iterator[tuple[str, str]]:
                 "host networking, yet " + "; ".join(refs) + " (names do not resolve there)",
             )
     for name, svc in services.items():
+        yield from _unprivileged(str(name), svc)
         for key, value in _environment(svc):
-            if SECRET_KEY.search(key) and _literal(value) and value.lower() not in NOT_A_SECRET:
+            value = _unquote(value)
+            if is_secret_key(key) and _literal(value) and value.lower() not in NOT_A_SECRET:
                 yield "hard-coded-secret", f"{name}: {key} has a fixed value"
             elif _literal(value) and URL_CREDENTIALS.match(value):
                 yield "hard-coded-secret", f"{name}: {key} holds a password in a URL"
@@ -73,6 +88,28 @@ def findings(entry: CatalogEntry) -> Iterator[tuple[str, str]]:
         yield "web-port-unpublished", f"web port {web.number} is not published by any service"
     if entry.health is None:
         yield "no-health", "no health check (a web port, a TCP port or a compose healthcheck)"
+
+
+def _unprivileged(name: str, svc: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    if svc.get("privileged") is True:
+        yield "privileged", f"{name}: privileged: true (an unprivileged LXC cannot grant it)"
+    if svc.get("devices"):
+        yield "devices", f"{name}: uses host devices ({len(svc['devices'])}), absent from the CT"
+    for mount in svc.get("volumes") or []:
+        src = mount.get("source") if isinstance(mount, dict) else str(mount).split(":")[0]
+        if str(src).endswith("/docker.sock"):
+            yield "docker-socket", f"{name}: mounts the Docker socket (root over the CT's Docker)"
+            break
+    deploy: dict[str, Any] = svc["deploy"] if isinstance(svc.get("deploy"), dict) else {}
+    reservations = (deploy.get("resources") or {}).get("reservations") or {}
+    devices = reservations.get("devices") if isinstance(reservations, dict) else None
+    if svc.get("runtime") == "nvidia" or "gpu" in str(devices).lower() or "nvidia" in str(devices):
+        yield "gpu", f"{name}: reserves a GPU (not passed through to the CT)"
+
+
+def _unquote(value: str) -> str:
+    v = value.strip()
+    return v[1:-1] if len(v) >= 2 and v[0] == v[-1] and v[0] in "\"'" else value
 
 
 def image_is_pinned(image: str) -> bool:

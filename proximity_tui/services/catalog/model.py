@@ -123,6 +123,8 @@ class CatalogEntry:
     template: str = DEFAULT_TEMPLATE
     health: HealthCheck | None = None
     warnings: list[str] = field(default_factory=list)
+    #: What a converter dropped or changed on the way from a store's files (`code: message`).
+    notes: list[str] = field(default_factory=list)
     source: str = "bundled"
     path: Path | None = None
 
@@ -219,6 +221,8 @@ class CatalogEntry:
             out["health"] = dict(vars(self.health))
         if self.warnings:
             out["warnings"] = list(self.warnings)
+        if self.notes:
+            out["notes"] = list(self.notes)
         if self.source == "imported":
             out["source"] = "imported"
         out["compose"] = self.compose

@@ -34,7 +34,7 @@ YamlLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ID_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?\Z")
 TOP_KEYS = {
     "id", "name", "description", "category", "tags", "website", "version", "compose", "ports",
-    "env", "volumes", "resources", "template", "health", "warnings", "source",
+    "env", "volumes", "resources", "template", "health", "warnings", "source", "notes",
 }  # fmt: skip
 TEMPLATE_SUFFIXES = (".tar.xz", ".tar.zst", ".tar.gz")
 #: A catalog file is a page of YAML; anything far larger is refused before it is parsed.
@@ -67,7 +67,7 @@ def load_entry_file(path: Path, *, source: str = "bundled") -> CatalogEntry:
     except OSError as exc:
         raise CatalogError(name, None, f"cannot read: {exc.strerror}") from None
     try:
-        _refuse_aliases(text, name)
+        refuse_aliases(text, name)
         data = yaml.load(text, Loader=YamlLoader)  # noqa: S506 - a safe loader (C or Python)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -79,7 +79,7 @@ def load_entry_file(path: Path, *, source: str = "bundled") -> CatalogEntry:
     return entry
 
 
-def _refuse_aliases(text: str, name: str) -> None:
+def refuse_aliases(text: str, name: str) -> None:
     """Anchors and aliases are refused: nested ones expand exponentially (a "billion laughs" file
     loads as shared nodes, then every walk over the compose project spins). Only a file that has
     `&` or `*` at all pays for the event scan."""
@@ -136,6 +136,7 @@ def entry_from_mapping(data: Any, *, file: str, source: str = "bundled") -> Cata
         resources=_resources(r, data.get("resources")),
         template=template,
         warnings=r.str_list(data, "warnings"),
+        notes=r.str_list(data, "notes"),
         source=source,
     )
     entry.health = _health(r, data.get("health"), entry)
