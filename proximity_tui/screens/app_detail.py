@@ -36,6 +36,7 @@ from proximity_tui.screens.app_detail_info import (
 from proximity_tui.screens.apps_rows import doing_word
 from proximity_tui.screens.live import LiveScreen
 from proximity_tui.widgets.cluster_header import ClusterHeader
+from proximity_tui.widgets.column_fit import Flex
 from proximity_tui.widgets.filter_input import FilterInput
 from proximity_tui.widgets.footer_fit import MODE_KEYS, fit_footer
 from proximity_tui.widgets.format import (
@@ -44,10 +45,15 @@ from proximity_tui.widgets.format import (
     local_time,
     one_line,
 )
+from proximity_tui.widgets.lazy_cell import LazyCell
+from proximity_tui.widgets.live_table import LiveTable
 from proximity_tui.widgets.metric_sparkline import MetricSparkline
 from proximity_tui.widgets.stale_banner import StaleBanner
 from proximity_tui.widgets.status_badge import status_text
 from proximity_tui.widgets.vim_keys import VimDataTable
+
+#: The Operations tab's error keeps whole words when the table is wider than the screen.
+DETAIL_OPS_FLEX = {"error": Flex(tier=0, minimum=12, elide="tokens"), "user": Flex(tier=1)}
 
 if TYPE_CHECKING:
     from proximity_tui.services.events import OperationEvent
@@ -127,7 +133,9 @@ class AppDetailScreen(LiveScreen):
                 yield Static("", id="backups-empty")
                 yield VimDataTable(id="backups-table", cursor_type="row", zebra_stripes=True)
             with TabPane("Operations", id="operations"):
-                yield VimDataTable(id="ops-table", cursor_type="row", zebra_stripes=True)
+                ops = LiveTable(id="ops-table", cursor_type="row", zebra_stripes=True)
+                ops.flex = DETAIL_OPS_FLEX  # an error keeps whole words, not cut at the edge
+                yield ops
             with TabPane("Logs", id="logs"):
                 yield FilterInput("#log-view", placeholder="search the logs…")
                 yield Static("", id="log-status")
@@ -140,7 +148,7 @@ class AppDetailScreen(LiveScreen):
             backups.add_column(label)
         ops = self.query_one("#ops-table", DataTable)
         for label in ("Started", "Kind", "User", "Status", "Took", "Error"):
-            ops.add_column(label)
+            ops.add_column(label, key=label.lower())
         self.papp.selected_app_id = self.app_id
         self._render_view()
         self._render_snapshot(self.papp.snapshot)
@@ -258,7 +266,7 @@ class AppDetailScreen(LiveScreen):
                 Text(op.user or "-"),
                 status_text(op.status),
                 human_duration(op.duration) or "…",
-                Text(one_line(op.error, 80), style="red"),
+                LazyCell(one_line(op.error, 200), "red"),
                 key=str(op.id),
             )
 

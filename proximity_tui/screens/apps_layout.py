@@ -18,6 +18,7 @@ from textual.widgets.data_table import ColumnKey
 from proximity_tui.screens.apps_rows import (
     COLUMNS,
     COMPACT_BELOW,
+    FLEX,
     SORTABLE,
     VMID_INDEX,
     columns,
@@ -68,6 +69,8 @@ class AppsLayout(_Host):
 
     def _add_columns(self, table: DataTable) -> None:
         sizes = widths(self.compact)
+        if isinstance(table, LiveTable):
+            table.flex = FLEX
         for key, label in columns(self.compact):
             table.add_column(label, key=key, width=sizes.get(key))
 
@@ -82,9 +85,15 @@ class AppsLayout(_Host):
         self.call_after_refresh(self._update_hint)
 
     def _cut_off(self) -> bool:
-        """The full table is wider than the screen (its right columns need scrolling)."""
-        table = self.query_one(DataTable)
+        """The full table is wider than the screen (its right columns need scrolling), or a
+        column the summary line names is elided."""
+        table = self.query_one(LiveTable)
+        if table.elided() & {"hostname", "node", "url"}:
+            return True
         return table.virtual_size.width > table.scrollable_content_region.width
+
+    def on_live_table_columns_fitted(self, _: LiveTable.ColumnsFitted) -> None:
+        self._update_hint()
 
     def _fit_footer(self, width: int) -> None:
         """The footer shows the keys that fit, most used first (`?` lists them all)."""
@@ -165,6 +174,8 @@ class AppsSorting(_Host):
             col.label = Text(label + arrow)
             if col.auto_width:
                 col.content_width = max(col.content_width, col.label.cell_len)
+        if isinstance(table, LiveTable):
+            table.refit()  # a flexible column keeps room for its label and arrow
         table.refresh()
 
     def _reorder(self, table: DataTable, key_of, *, reverse: bool) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from proximity_tui.screens.actions import ACTIONS
+from proximity_tui.widgets.column_fit import Flex
 from proximity_tui.widgets.format import human_bytes, one_line, percent, uptime
 from proximity_tui.widgets.lazy_cell import LazyCell
 from proximity_tui.widgets.status_badge import status_label
@@ -39,6 +40,15 @@ COMPACT_COLUMNS = frozenset({"mark", "status", "name", "hostname", "vmid", "cpu"
 COMPACT_WIDTHS = {**WIDTHS, "mem": 11}
 #: Name and hostname are cut to these lengths in the compact table.
 COMPACT_NAME, COMPACT_HOST = 12, 14
+#: When the full table is wider than the screen, names and hostnames give room first (widest
+#: first), then the node; a URL is never cut: it shows whole or as `…` (the line under the
+#: table then names it).
+FLEX = {
+    "name": Flex(tier=0, minimum=8, elide="words"),
+    "hostname": Flex(tier=0, minimum=8),
+    "node": Flex(tier=1, minimum=4),
+    "url": Flex(tier=2, minimum=1, elide="whole"),
+}
 SORTABLE = ("status", "name", "hostname", "node", "vmid", "cpu", "mem", "uptime")
 VMID_INDEX = 5
 

@@ -17,8 +17,10 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from proximity_tui.screens.live import LiveScreen
 from proximity_tui.widgets.cluster_header import ClusterHeader
+from proximity_tui.widgets.column_fit import Flex
 from proximity_tui.widgets.filter_input import FilterInput
 from proximity_tui.widgets.format import human_duration, local_time, one_line
+from proximity_tui.widgets.lazy_cell import LazyCell
 from proximity_tui.widgets.live_table import LiveTable
 from proximity_tui.widgets.stale_banner import StaleBanner
 from proximity_tui.widgets.status_badge import status_label
@@ -72,12 +74,21 @@ def op_values(op: Any, now: datetime) -> tuple:
     )
 
 
-def op_cells(values: tuple) -> list[Text]:
-    cells = [Text(str(v)) for v in values]
-    cells[0] = Text(str(values[0]), justify="right", style="bright_black")
+#: Wider than the screen: the widest of App and Error gives room first, the error keeping whole
+#: words (the line under the table has it in full), then the user.
+FLEX = {
+    "app": Flex(tier=0, minimum=10),
+    "error": Flex(tier=0, minimum=12, elide="tokens"),
+    "user": Flex(tier=1, minimum=4),
+}
+
+
+def op_cells(values: tuple) -> list[LazyCell]:
+    cells = [LazyCell(str(v)) for v in values]
+    cells[0] = LazyCell(str(values[0]), "bright_black", justify="right")
     label, style = status_label(values[5])
-    cells[5] = Text(label.replace("_", " "), style=style)
-    cells[7] = Text(values[7], style="red")
+    cells[5] = LazyCell(label.replace("_", " "), style)
+    cells[7] = LazyCell(values[7], "red")
     return cells
 
 
@@ -119,6 +130,7 @@ class OperationsScreen(LiveScreen):
         yield StaleBanner()
         yield FilterInput("#ops-table", placeholder="filter (app, kind, status, user, error)")
         table = LiveTable(id="ops-table", cursor_type="row", zebra_stripes=True)
+        table.flex = FLEX
         for key, label in COLUMNS:
             table.add_column(label, key=key)
         yield table

@@ -21,9 +21,11 @@ from rich.text import Text
 from textual import events
 from textual.cache import LRUCache
 from textual.geometry import Region
+from textual.message import Message
 from textual.strip import Strip
-from textual.widgets.data_table import DuplicateKey, Row, RowKey
+from textual.widgets.data_table import ColumnKey, DuplicateKey, Row, RowKey
 
+from proximity_tui.widgets.column_fit import Flex, elide, fit_widths
 from proximity_tui.widgets.lazy_cell import LazyCell
 from proximity_tui.widgets.vim_keys import VimDataTable
 
@@ -34,6 +36,9 @@ LINE_CACHE = 400
 
 
 class LiveTable(VimDataTable):
+    class ColumnsFitted(Message):
+        """The flexible columns' widths changed (what is elided may have changed)."""
+
     def __init__(self, *args, open_label: str | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if open_label is not None:
@@ -54,6 +59,9 @@ class LiveTable(VimDataTable):
         self.first_paint_callback: Callable[[], None] | None = None
         #: Called when other rows may have come into view (scrolled or resized).
         self.view_changed_callback: Callable[[], None] | None = None
+        #: Columns that may be narrower than their content when the table is wider than its
+        #: room (see `column_fit`); their cells are elided visibly instead of cut at the edge.
+        self.flex: dict[str, Flex] = {}
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "select_cursor" and self.row_count == 0:
@@ -74,6 +82,7 @@ class LiveTable(VimDataTable):
 
     def _on_resize(self, event: events.Resize) -> None:
         super()._on_resize(event)
+        self.refit()  # the scrollable size for the new widths, too
         if self.view_changed_callback is not None:
             self.call_later(self.view_changed_callback)
 
@@ -128,6 +137,9 @@ class LiveTable(VimDataTable):
         cell = self._data.get(row_key, {}).get(column_key)
         pad = self.cell_padding
         inner = width - 2 * pad
+        flex = self.flex.get(str(column_key.value))
+        if flex is not None and isinstance(cell, LazyCell) and inner < cell.cell_len:
+            cell = LazyCell(elide(cell.plain, inner, flex.elide), cell.style, cell.justify)
         if (
             not isinstance(cell, LazyCell)
             or row is None
@@ -206,8 +218,56 @@ class LiveTable(VimDataTable):
                 break
         if not plain:
             super()._update_dimensions(rows)
-            return
-        for column, width in zip(columns, widths, strict=True):
-            column.content_width = width
+        else:
+            for column, width in zip(columns, widths, strict=True):
+                column.content_width = width
+        if self.flex:
+            self._fit_columns()
         # The rest of DataTable's bookkeeping for new rows: the scrollable size.
         super()._update_dimensions([])
+
+    def elided(self) -> set[str]:
+        """The flexible columns now narrower than their content."""
+        return {
+            str(c.key.value)
+            for c in self.ordered_columns
+            if str(c.key.value) in self.flex and not c.auto_width and c.width < c.content_width
+        }
+
+    def refit(self) -> None:
+        """Fit the columns again now (a header label changed)."""
+        if self.flex:
+            self._fit_columns()
+            super()._update_dimensions([])
+        self.refresh()
+
+    def _fit_columns(self) -> None:
+        """Flexible columns at their content's width, narrowed to fit the room (column_fit)."""
+        room = self.scrollable_content_region.width
+        if room <= 0:
+            return
+        columns = self.ordered_columns
+        natural = {}
+        for column in columns:
+            key = str(column.key.value)
+            content = max(column.content_width, column.label.cell_len)
+            fixed = column.get_render_width(self) - 2 * self.cell_padding
+            natural[key] = content if key in self.flex else fixed
+        room -= 2 * self.cell_padding * len(columns)
+        # never narrower than the header (with its sort arrow)
+        flex = {
+            key: replace(f, minimum=max(f.minimum, self.columns[ColumnKey(key)].label.cell_len))
+            for key, f in self.flex.items()
+            if ColumnKey(key) in self.columns
+        }
+        fitted = fit_widths(natural, flex, room)
+        changed = False
+        for column in columns:
+            key = str(column.key.value)
+            if key in self.flex and (column.auto_width or column.width != fitted[key]):
+                column.auto_width, column.width = False, fitted[key]
+                changed = True
+        if changed:
+            self._update_count += 1  # the render caches are keyed by it: redraw every cell
+            self.refresh()
+            self.post_message(self.ColumnsFitted())
