@@ -57,6 +57,16 @@ class PermissionDenied(ProximityError):
     """The acting user's role (or read-only mode) forbids this change."""
 
 
+class HostNotReady(ProximityError):
+    """A node cannot do what the operation needs (the doctor's named cause), found before the
+    operation changed anything. `fix` says what to do on the host."""
+
+    def __init__(self, message: str, *, fix: str = "") -> None:
+        super().__init__(f"{message}. Fix: {fix}" if fix else message)
+        self.cause = message
+        self.fix = fix
+
+
 class StoreError(ProximityError):
     """The database cannot be opened, upgraded or written (bad path, locked, newer schema).
 

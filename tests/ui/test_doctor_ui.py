@@ -125,3 +125,50 @@ async def test_connect_screen_checks_the_host_and_sets_up_a_token(sim, tmp_path)
         assert stat.S_IMODE(target.stat().st_mode) == 0o600
     finally:
         services.close(wait=10)
+
+
+async def _past_the_start_checklist(pilot, app) -> None:
+    """The broken host opens the doctor's checklist at start: wait for it, then close it."""
+    await wait_for(pilot, lambda: app.services is not None, timeout=30)
+    for w in [w for w in app.workers if w.group == "auto-doctor"]:
+        await w.wait()
+    if isinstance(app.screen, DoctorScreen):
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, DoctorScreen))
+
+
+async def test_deploy_on_a_broken_host_is_refused_with_the_doctors_cause(broken_sim, tmp_path):
+    """The form's plan names the lxc-pve cause and fix and keeps Deploy disabled; a deploy
+    started anyway (the CLI, a script) fails at 'Choose a node' on the progress screen, with
+    the same cause and fix, and nothing to clean up."""
+    from proximity_tui.screens.deploy_progress import DeployProgressScreen
+    from tests.ui.helpers import open_form
+
+    settings = _settings(broken_sim, tmp_path)
+    app = make_app(None, settings, services_factory=_factory(settings))
+    async with app.run_test(size=(140, 45)) as pilot:
+        await _past_the_start_checklist(pilot, app)
+        await pilot.press("1")
+        form = await open_form(pilot, "whoami")
+        form.query_one("#hostname", Input).value = "rb-form"
+        await wait_for(pilot, lambda: form.plan is not None and form.plan.hostname == "rb-form")
+        plan = str(form.query_one("#plan", Static).render())
+        assert "Docker cannot start containers inside CTs on" in plan
+        assert "Fix: on pve" in plan and "apt install lxc-pve (>= 6.0.5-2" in plan
+        assert form.query_one("#deploy", Button).disabled
+        await pilot.press("escape")
+
+        services = app.services
+        op_id = services.call(services.apps.start_deploy("whoami", "rb-progress"))
+        app.open_progress(op_id)
+        progress = await on_screen(pilot, DeployProgressScreen)
+        await wait_for(pilot, lambda: progress.status != "running", timeout=30)
+        await wait_for(
+            pilot, lambda: "Nothing was left" in str(progress.query_one("#result").render())
+        )
+        result = str(progress.query_one("#result").render())
+        assert "Deploy of rb-progress failed at step 'Choose a node'" in result
+        assert "lxc-pve 6.0.5-1 is older than 6.0.5-2" in result
+        assert "Fix: on pve1: apt update && apt install lxc-pve (>= 6.0.5-2" in result
+        assert services.call(services.apps.list_apps()) == []
+    app.services.close(wait=10)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from proximity_tui import errors as e
-from proximity_tui.services.doctor.model import FAIL, OK, WARN, Report
+from proximity_tui.services.doctor.model import FAIL, OK, WARN, Check, Report
 from proximity_tui.services.doctor.versions import RUNC_ERROR, lxc_pve_fixed, major_of
 from proximity_tui.services.storage_caps import SNAPSHOT_TYPES
 
@@ -321,43 +321,63 @@ async def check_lxc_pve(
     report: Report, client: ProxmoxClient, nodes: list[str], cluster_major: int | None
 ) -> None:
     for node in nodes:
-        name = f"lxc-pve: {node}"
-        try:
-            rows = await client.request("GET", "nodes", node, "apt", "versions") or []
-        except e.ProxmoxPermissionError as exc:
-            report.add(
+        report.checks.append((await lxc_pve_state(client, node, cluster_major)).check)
+
+
+@dataclass(frozen=True)
+class LxcPve:
+    """The doctor's verdict on one node's lxc-pve, and whether Docker is known to fail there."""
+
+    check: Check
+    #: A fixed lxc-pve exists for this release and the node does not have it: Docker with runc
+    #: 1.3.3 or later cannot start a container inside a CT. (PVE 7 has no fix: unknown, False.)
+    broken: bool = False
+
+
+async def lxc_pve_state(client: ProxmoxClient, node: str, cluster_major: int | None) -> LxcPve:
+    """One node's lxc-pve against the Docker-in-LXC breakage (the doctor's check, also run by
+    the operations before they use Docker: `operations/host_check.py`)."""
+    name = f"lxc-pve: {node}"
+    try:
+        rows = await client.request("GET", "nodes", node, "apt", "versions") or []
+    except e.ProxmoxPermissionError as exc:
+        return LxcPve(
+            Check(
                 name,
                 WARN,
                 f"cannot read package versions (needs Sys.Audit on /nodes/{node}): {exc}",
             )
-            continue
-        except e.ProximityError as exc:
-            report.add(name, WARN, f"cannot read package versions: {exc}")
-            continue
-        lxc, candidate = _package(rows, "lxc-pve")
-        major = major_of(_package(rows, "pve-manager")[0] or "") or cluster_major
-        if not lxc:
-            report.add(name, WARN, f"lxc-pve is not installed on {node}")
-            continue
-        fixed, wanted = lxc_pve_fixed(major, lxc)
-        if fixed:
-            report.add(name, OK, f"lxc-pve {lxc} (Docker inside containers works; fix in {wanted})")
-        elif fixed is None:
-            report.add(
+        )
+    except e.ProximityError as exc:
+        return LxcPve(Check(name, WARN, f"cannot read package versions: {exc}"))
+    lxc, candidate = _package(rows, "lxc-pve")
+    major = major_of(_package(rows, "pve-manager")[0] or "") or cluster_major
+    if not lxc:
+        return LxcPve(Check(name, WARN, f"lxc-pve is not installed on {node}"))
+    fixed, wanted = lxc_pve_fixed(major, lxc)
+    if fixed:
+        return LxcPve(
+            Check(name, OK, f"lxc-pve {lxc} (Docker inside containers works; fix in {wanted})")
+        )
+    if fixed is None:
+        return LxcPve(
+            Check(
                 name,
                 FAIL,
                 f"lxc-pve {lxc} on PVE {major}: no fixed lxc-pve exists for this release; Docker "
                 f"with runc 1.3.3 or later fails inside containers: {RUNC_ERROR}",
                 "upgrade the node to PVE 8 or 9 and its lxc-pve to the fixed version",
             )
-        else:
-            report.add(
-                name,
-                FAIL,
-                f"lxc-pve {lxc} is older than {wanted}: Docker with runc 1.3.3 or later fails "
-                f"inside containers with `{RUNC_ERROR}` (opencontainers/runc#4972, "
-                "moby/moby#51405)",
-                f"on {node}: apt update && apt install lxc-pve (>= {wanted}"
-                + (f"; the repository offers {candidate}" if candidate and candidate != lxc else "")
-                + "), then restart the containers that run Docker",
-            )
+        )
+    return LxcPve(
+        Check(
+            name,
+            FAIL,
+            f"lxc-pve {lxc} is older than {wanted}: Docker with runc 1.3.3 or later fails "
+            f"inside containers with `{RUNC_ERROR}` (opencontainers/runc#4972, moby/moby#51405)",
+            f"on {node}: apt update && apt install lxc-pve (>= {wanted}"
+            + (f"; the repository offers {candidate}" if candidate and candidate != lxc else "")
+            + "), then restart the containers that run Docker",
+        ),
+        broken=True,
+    )

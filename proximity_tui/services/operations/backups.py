@@ -11,13 +11,15 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from proximity_tui.errors import NotFoundError, ValidationError
+from proximity_tui.errors import HostNotReady, NotFoundError, ValidationError
 from proximity_tui.services.identity import keep_current
+from proximity_tui.services.operations.host_check import ensure_docker_runs
 from proximity_tui.services.operations.lifecycle import RECORD_STOPPED, START, mark_error
 from proximity_tui.services.operations.shape import OperationDeps, OperationSpec, StepDef, bind
 
 if TYPE_CHECKING:
     from proximity_tui.services.operations.context import OperationContext
+    from proximity_tui.services.operations.pipeline import StepFailed
     from proximity_tui.views import AppView, BackupView
 
 
@@ -103,6 +105,8 @@ async def find_backup(deps: OperationDeps, app: AppView, volid: str) -> BackupVi
 async def _stop(deps: OperationDeps, app: AppView, ctx: OperationContext) -> None:
     guest = await deps.containers.status(app.node, app.vmid)
     ctx.state["was_running"] = bool(guest and guest.running)
+    if ctx.state["was_running"]:  # it is started again after: its services could not start
+        await ensure_docker_runs(deps, ctx, app.node)
     await deps.records.set_status(app.id, "updating")
     await deps.containers.stop(ctx, app.node, app.vmid, graceful=True)
 
@@ -148,8 +152,16 @@ async def restore(deps: OperationDeps, app: AppView, volid: str) -> OperationSpe
         success_message=f"{app.hostname} restored",
         parameters={"volid": volid},
         lock=[app.id],
-        on_failure=partial(mark_error, deps, app),
+        on_failure=partial(_after_restore_failure, deps, app),
     )
+
+
+async def _after_restore_failure(
+    deps: OperationDeps, app: AppView, ctx: OperationContext, failure: StepFailed
+) -> str:
+    if isinstance(failure.cause, HostNotReady):
+        return "failed"  # refused before the stop: the app is as it was
+    return await mark_error(deps, app, ctx, failure)
 
 
 # --- delete a backup ---

@@ -24,6 +24,7 @@ from proximity_tui.services.identity import Identity, description_for, from_app
 from proximity_tui.services.network import copy_plan, plan_from_record
 from proximity_tui.services.operations import vmids
 from proximity_tui.services.operations.deploy import candidates
+from proximity_tui.services.operations.host_check import ensure_docker_runs
 from proximity_tui.services.operations.lifecycle import app_url
 from proximity_tui.services.operations.shape import (
     OperationDeps,
@@ -55,6 +56,7 @@ async def _validate(deps: OperationDeps, job: Clone, ctx: OperationContext) -> N
     problem = await hostname_conflict(deps, job.hostname)
     if problem:
         raise ValidationError(problem, field="new hostname")
+    await ensure_docker_runs(deps, ctx, job.node)  # the copy's services could not start
     source_ct = await deps.containers.status(job.node, job.source.vmid)
     if source_ct is None:
         raise ConflictError(f"CT {job.source.vmid} of {job.source.hostname} no longer exists")

@@ -41,6 +41,7 @@ from proximity_tui.services.operations.deploy_request import (
     DeployRequest,
     validate_request,
 )
+from proximity_tui.services.operations.host_check import ensure_docker_runs
 from proximity_tui.services.operations.shape import (
     OperationDeps,
     OperationSpec,
@@ -97,6 +98,7 @@ async def _place(deps: OperationDeps, job: DeployJob, ctx: OperationContext) -> 
             field="memory",
         )
     job.node = chosen.node
+    await ensure_docker_runs(deps, ctx, job.node)  # before anything is created
     storages = await deps.client.storages_accepting(job.node, "rootdir")
     names = [st.storage for st in storages]
     wanted = deps.settings.storage

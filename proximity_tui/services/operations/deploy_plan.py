@@ -14,6 +14,7 @@ from proximity_tui.errors import ProximityError, ValidationError
 from proximity_tui.services.catalog.model import DEFAULT_TEMPLATE
 from proximity_tui.services.operations.deploy import MIB, deploy_steps
 from proximity_tui.services.operations.deploy_request import DeployRequest, validate_request
+from proximity_tui.services.operations.host_check import docker_refusal
 from proximity_tui.services.templates import newest_alpine, pinned_template, resolve_template
 from proximity_tui.views import DeployPlan, NodeChoice
 
@@ -86,6 +87,9 @@ async def plan(
             template, cached = choice.name, choice.volid is not None
         except ValidationError as exc:
             problems.append(str(exc))
+        refusal, _warning = await docker_refusal(deps, chosen.name)
+        if refusal is not None:  # the deploy's place step would refuse it: say so now
+            problems.append(str(refusal))
     return DeployPlan(
         catalog_id=entry.id,
         hostname=request.hostname.strip().lower(),

@@ -18,6 +18,7 @@ from proximity_tui.errors import NotFoundError
 from proximity_tui.services.containers import ROLLBACK_START_WAIT, app_compose_file
 from proximity_tui.services.identity import keep_current
 from proximity_tui.services.operations.backups import backup_storage
+from proximity_tui.services.operations.host_check import ensure_docker_runs
 from proximity_tui.services.operations.pipeline import StepFailed, describe
 from proximity_tui.services.operations.shape import OperationDeps, OperationSpec, StepDef, bind
 from proximity_tui.services.storage_caps import rootfs_caps
@@ -33,7 +34,9 @@ def snapshot_name(ctx: OperationContext) -> str:
 
 async def _point(deps: OperationDeps, app: AppView, ctx: OperationContext) -> None:
     node, vmid, state = app.node, app.vmid, ctx.state
+    await ensure_docker_runs(deps, ctx, node)  # `up -d` would fail: before any rollback point
     await deps.records.set_status(app.id, "updating")
+    state["marked"] = True
     caps = await rootfs_caps(deps.client, node, vmid)
     if caps.can_snapshot:
         snapname = snapshot_name(ctx)
@@ -60,6 +63,8 @@ async def _point(deps: OperationDeps, app: AppView, ctx: OperationContext) -> No
 
 
 async def _rollback(deps: OperationDeps, app: AppView, ctx: OperationContext) -> str | None:
+    if not ctx.state.get("marked"):
+        return None  # refused before anything changed (the row included)
     if ctx.state.get("method") == "backup":
         return await _restore_point(deps, app, ctx)
     node, vmid, snapname = app.node, app.vmid, snapshot_name(ctx)

@@ -96,6 +96,26 @@ def test_docker_runc_broken_names_the_lxc_pve_fix(tmp_path, profile, installed, 
     assert check["fix"].startswith(f"on pve1: apt update && apt install lxc-pve (>= {fixed}")
 
 
+def test_deploy_on_docker_runc_broken_fails_early_with_the_doctors_cause(tmp_path):
+    """Deploy asks the doctor's lxc-pve check before it creates anything: exit 1, the cause and
+    the fix on stderr, nothing left (no app, no CT)."""
+    with CliSim(tmp_path, "--profile", "docker-runc-broken", nodes=2) as sim:
+        env = sim.env(tmp_path / "data")
+        res = run_cli("deploy", "whoami", "--hostname", "rb1", env=env, timeout=120)
+        assert res.returncode == 1, (res.stdout, res.stderr)
+        err = res.stderr.strip()
+        assert err.startswith("proximity-tui: error: place failed: Docker cannot start "), err
+        assert "lxc-pve 6.0.5-1 is older than 6.0.5-2" in err
+        assert "reopen fd 8: permission denied" in err
+        assert "Fix: on pve1: apt update && apt install lxc-pve (>= 6.0.5-2" in err
+        assert "[place] rolled back: nothing to clean up" in res.stdout
+        listed = run_cli("apps", env=env)
+        assert (listed.returncode, listed.stdout.strip()) == (0, "no apps")
+        calls = sim.stats()["calls"]
+        assert any(c.startswith("GET") and c.endswith("/apt/versions") for c in calls), calls
+        assert not [c for c in calls if c.startswith("POST") and "/lxc" in c], calls
+
+
 def test_pve7_is_degraded_and_has_no_docker_fix(tmp_path):
     report, checks = doctor("pve7", tmp_path)
     assert checks["version"]["status"] == "warn"
