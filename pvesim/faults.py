@@ -56,6 +56,9 @@ class FaultRule:
     #: rule with only a gate holds the call, then lets it run as usual. A command whose client
     #: closes its channel meanwhile ends there (as a killed process); a held task can be stopped.
     gate: str | None = None
+    #: Where a task waits at its gate: before its body (None, `"start"`: nothing done yet) or
+    #: `"end"` (its work done and logged, the task still running until the gate opens).
+    gate_at: str | None = None
 
     # --- how often ---
     #: How many times it fires; None means every time.
@@ -88,6 +91,8 @@ class FaultRule:
             re.compile(rule.command)
         if not 0.0 <= rule.probability <= 1.0:
             raise ValueError("probability must be between 0 and 1")
+        if rule.gate_at not in (None, "start", "end"):
+            raise ValueError("gate_at must be 'start' or 'end'")
         return rule
 
 

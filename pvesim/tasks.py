@@ -190,11 +190,15 @@ class TaskRunner:
         error: str | None = None
         try:
             gate = self.faults.gate_of(task.fault)
-            if gate is not None:  # a test facility: held until the test opens it (or stopped)
+            if gate is None:
+                await self._body(task, body)
+            elif task.fault.gate_at == "end":  # a test facility: done, not ended until opened
+                await self._body(task, body)
+                async with gate.hold():
+                    pass
+            else:  # a test facility: held until the test opens it (or stopped)
                 async with gate.hold():
                     await self._body(task, body)
-            else:
-                await self._body(task, body)
         except TaskError as exc:
             error = exc.message
         except asyncio.CancelledError:

@@ -240,6 +240,20 @@ def test_a_held_task_runs_when_the_gate_opens_or_is_interrupted_when_stopped(sim
     assert gate.to_dict() == {"open": True, "arrived": 2, "passed": 1, "finished": 2}
 
 
+def test_a_task_held_at_its_end_has_done_its_work_and_ends_when_the_gate_opens(sim, px):
+    assert create_ct(px, "pve1", 403)["exitstatus"] == "OK"
+    gate = sim.faults.hold(task="vzstart", vmid=403, gate_at="end")
+    upid = px.nodes("pve1").lxc(403).status.start.post()
+    assert gate.wait_until(lambda g: g.arrived == 1)
+    assert px.nodes("pve1").lxc(403).status.current.get()["status"] == "running"  # done
+    assert px.nodes("pve1").tasks(upid).status.get()["status"] == "running"  # not ended
+    gate.open()
+    assert wait(px, "pve1", upid)["exitstatus"] == "OK"
+    assert gate.to_dict() == {"open": True, "arrived": 1, "passed": 1, "finished": 1}
+    with pytest.raises(ValueError, match="gate_at"):
+        FaultRule.from_dict({"task": "vzstart", "gate": "g", "gate_at": "middle"})
+
+
 def test_clearing_the_faults_opens_every_gate(sim, px):
     import concurrent.futures
 

@@ -1,34 +1,63 @@
 """Killed mid-operation (issue 8, point 2): `proximity-tui deploy --json` in a subprocess against a
-simulator process, SIGKILLed as it enters each step of the pipeline (and once in the middle of
-the create task); the next command of the same user recovers first. Afterwards no CT is an
-orphan, no app row is half-written, and every killed deploy is `interrupted` saying what was
-undone.
+simulator process, SIGKILLed inside each step of the pipeline (and once while its create task
+runs); the next command of the same user recovers first. Afterwards no CT is an orphan, no app row
+is half-written, and every killed deploy is `interrupted` saying what was undone.
 
-Time scale: small but not zero, so each step takes a little real time and the kill, sent the
-moment the step's `step_started` line appears, lands inside that step. One simulator and one
-database serve every kill, in turn: each deploy recovers the one killed before it.
+No kill depends on timing: the first simulator call of each step is held at a gate (`/_sim/gates`),
+step after step, until the process is provably inside the step to kill (it announced the step and
+its call waits at the gate); then SIGKILL, then the held call is let go and has ended before the
+next command starts (a request or command whose client is gone ends there). The create task is
+held too: the process dies with its CT existing, locked; the next command's recovery is shown that
+locked CT (its first look is held until then) and must wait for the task to end before destroying
+it. One simulator and one database serve every kill, in turn: each recovers the one before it.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import signal
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from proximity_tui.services.operations.deploy import deploy_steps
-from tests.commandline import REPO, CliSim, run_cli
+from tests.commandline import REPO, CliSim
 from tests.reliability.conftest import cluster_facts
 from tests.reliability.world import app_rows, db_rows, problems
 
 STEPS = [name for name, _ in deploy_steps()]
-#: (step, event kind that triggers the kill): each step as it starts, and the create step once
-#: its task is writing its log (the CT exists, locked, half made).
-KILL_POINTS = [(step, "step_started") for step in STEPS] + [("create", "log")]
+#: The first simulator call each step makes (fault-rule fields). Held in turn: once the step
+#: before is held at its own first call, the next call matching these fields is this step's.
+FIRST_CALLS: dict[str, dict[str, Any]] = {
+    "validate": {"method": "GET", "path": "/cluster/resources"},  # the hostname is free
+    "place": {"method": "GET", "path": "/nodes"},
+    "reserve": {"method": "GET", "path": "/cluster/nextid"},
+    "template": {"method": "GET", "path": "/nodes/*/storage"},
+    "create": {"method": "POST", "path": "/nodes/*/lxc"},
+    "start": {"method": "POST", "path": "/nodes/*/lxc/*/status/start"},
+    "network": {"method": "GET", "path": "/nodes/*/lxc/*/interfaces"},
+    "docker": {"command": r"apk add docker"},
+    "compose": {"command": r"cat > "},  # writes compose.yaml
+    "health": {"command": r"docker compose -f \S+ ps "},
+    "record": {"method": "GET", "path": "/nodes/*/lxc/*/status/current"},
+}
+CREATE_TASK = {"task": "vzcreate"}
+#: Recovery's first look at a CT (`containers.status`): held to show it the create still running.
+FIRST_LOOK = {"method": "GET", "path": "/nodes/*/lxc/*/status/current"}
+#: (step, where in it the kill lands): each step at its first call, and the create step while
+#: its task runs (the CT exists, locked, half made).
+KILL_POINTS = [(step, "first call") for step in STEPS] + [("create", "task")]
+#: Generous: a condition that has not held by then never will (a slow machine only waits longer).
+PATIENCE = 120.0
+_gate_names = itertools.count(1)
 
 
 @dataclass
@@ -43,58 +72,165 @@ class Kill:
 
 
 @pytest.fixture(scope="module")
-def slow_sim(tmp_path_factory):
-    with CliSim(tmp_path_factory.mktemp("kill-sim"), time_scale=0.03, seed=11) as proc:
+def held_sim(tmp_path_factory):
+    with CliSim(tmp_path_factory.mktemp("kill-sim"), seed=11) as proc:
         yield proc
 
 
-def deploy_and_kill(env: dict[str, str], kill: Kill) -> str:
-    """Run a deploy, SIGKILL it at its kill point; returns its stderr (the recovery it ran)."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "proximity_tui", "deploy", "whoami", "--hostname", kill.hostname]
-        + ["--json"],
+def wait(condition: Callable[[], bool], what: str, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + PATIENCE
+    while not condition():
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"the deploy ended ({proc.returncode}) before {what}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {what} within {PATIENCE:.0f} s")
+        time.sleep(0.02)
+
+
+class Gates:
+    """Gates of the simulator process, over its control endpoint."""
+
+    def __init__(self, sim: CliSim) -> None:
+        self.sim = sim
+
+    def hold(self, fields: dict[str, Any]) -> str:
+        """The next call matching `fields` waits at a new gate; its name."""
+        name = f"kill-{next(_gate_names)}"
+        self.sim.add_faults({**fields, "gate": name})
+        return name
+
+    def counts(self, name: str) -> dict[str, Any]:
+        return self.sim.control("GET", "gates").get(name, {"arrived": 0, "finished": 0})
+
+    def arrived(self, name: str) -> bool:
+        return self.counts(name)["arrived"] >= 1
+
+    def open(self, name: str) -> None:
+        self.sim.control("POST", f"gates/{name}", {"open": True})
+
+    def let_go(self, name: str) -> None:
+        """Open it and wait until what it held has ended."""
+        self.open(name)
+        wait(lambda: (c := self.counts(name))["finished"] >= c["arrived"], f"end behind {name}")
+
+
+class Deploy:
+    """`proximity-tui deploy --json` in a subprocess; a thread reads its events."""
+
+    def __init__(self, env: dict[str, str], hostname: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "proximity_tui", "deploy", "whoami", "--hostname", hostname]
+            + ["--json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=REPO,
+        )
+        self.steps: list[str] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        for line in iter(self.proc.stdout.readline, ""):
+            event = json.loads(line)
+            if event.get("kind") == "step_started":
+                self.steps.append(event["step"])
+
+    def in_step(self, step: str) -> bool:
+        return bool(self.steps) and self.steps[-1] == step
+
+    def kill(self) -> str:
+        """SIGKILL; its stderr (the recovery it ran before its deploy)."""
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=PATIENCE)
+        self.reader.join(PATIENCE)
+        stderr = self.proc.stderr.read()
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+        return stderr
+
+
+def deploy_and_kill(gates: Gates, env: dict[str, str], kill: Kill, locked: str | None):
+    """Run a deploy, hold it step by step up to its kill point, SIGKILL it there. `locked`: the
+    gate still holding the create task of the deploy killed before. Returns the deploy's stderr
+    (the recovery it ran) and the gate of its own create task when it dies holding one."""
+    held = gates.hold(FIRST_CALLS[STEPS[0]])
+    look = gates.hold(FIRST_LOOK) if locked else None
+    deploy = Deploy(env, kill.hostname)
+    try:
+        show_locked(gates, look, locked, deploy.proc)
+        for step in STEPS[: STEPS.index(kill.step) + 1]:
+            wait(
+                lambda s=step, h=held: gates.arrived(h) and deploy.in_step(s),
+                f"call of step {step} held",
+                deploy.proc,
+            )
+            if step != kill.step:
+                following = gates.hold(FIRST_CALLS[STEPS[STEPS.index(step) + 1]])
+                gates.open(held)
+                held = following
+        if kill.trigger == "task":
+            task = gates.hold(CREATE_TASK)
+            gates.open(held)
+            wait(lambda: gates.arrived(task), "create task held", deploy.proc)
+            held = task
+    finally:
+        kill.seen = list(deploy.steps)
+        stderr = deploy.kill()
+        kill.returncode = deploy.proc.returncode
+    if kill.trigger == "task":
+        return stderr, held  # the task stays held: the next command finds its CT locked
+    gates.let_go(held)  # Proxmox carries out the call the process died waiting for
+    return stderr, None
+
+
+def show_locked(gates: Gates, look: str | None, locked: str | None, proc) -> None:
+    """The recovering command's first look at the CT is answered while its create task is still
+    held (the CT locked); then the task goes on (recovery must wait for it to end)."""
+    if look is None or locked is None:
+        return
+    wait(lambda: gates.arrived(look), "look at the locked CT", proc)
+    gates.let_go(look)
+    gates.open(locked)
+
+
+def run_chain(held_sim: CliSim, data_dir: Path, kills: list[Kill]) -> dict:
+    """Kill each deploy in turn; the next deploy (and a final `status`) recovers the previous."""
+    env = held_sim.env(data_dir)
+    gates = Gates(held_sim)
+    previous: Kill | None = None
+    locked: str | None = None
+    for kill in kills:
+        stderr, left = deploy_and_kill(gates, env, kill, locked)
+        if previous is not None:
+            previous.recovered = stderr
+        previous, locked = kill, left
+    look = gates.hold(FIRST_LOOK) if locked else None
+    status = subprocess.Popen(
+        [sys.executable, "-m", "proximity_tui", "status", "--json"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
         cwd=REPO,
     )
-    try:
-        for line in iter(proc.stdout.readline, ""):
-            event = json.loads(line)
-            if event.get("kind") == "step_started":
-                kill.seen.append(event["step"])
-            if event.get("kind") == kill.trigger and event.get("step") == kill.step:
-                proc.send_signal(signal.SIGKILL)
-                break
-    finally:
-        proc.wait(timeout=60)
-        kill.returncode = proc.returncode
-        stderr = proc.stderr.read()
-        proc.stdout.close()
-        proc.stderr.close()
-    return stderr
-
-
-def run_chain(slow_sim: CliSim, data_dir: Path, kills: list[Kill]) -> dict:
-    """Kill each deploy in turn; the next deploy (and a final `status`) recovers the previous."""
-    env = slow_sim.env(data_dir)
-    previous: Kill | None = None
-    for kill in kills:
-        stderr = deploy_and_kill(env, kill)
-        if previous is not None:
-            previous.recovered = stderr
-        previous = kill
-    status = run_cli("status", "--json", env=env)
+    show_locked(gates, look, locked, status)
+    stdout, stderr = status.communicate(timeout=PATIENCE)
     if previous is not None:
-        previous.recovered = status.stderr
-    return {"status": status, "db": data_dir / "proximity.db"}
+        previous.recovered = stderr
+    held_sim.clear_faults()
+    return {"status": (status.returncode, stdout, stderr), "db": data_dir / "proximity.db"}
 
 
 @pytest.fixture(scope="module")
-def chain(slow_sim, tmp_path_factory):
+def chain(held_sim, tmp_path_factory):
     kills = [Kill(step, trigger, f"kill-{n:02d}") for n, (step, trigger) in enumerate(KILL_POINTS)]
-    return kills, run_chain(slow_sim, tmp_path_factory.mktemp("chain"), kills)
+    return kills, run_chain(held_sim, tmp_path_factory.mktemp("chain"), kills)
+
+
+def test_every_step_has_its_first_call_named():
+    assert list(FIRST_CALLS) == STEPS  # a new step needs its call here to be killed in
 
 
 def test_every_kill_landed_in_its_step(chain):
@@ -109,9 +245,9 @@ def test_every_kill_landed_in_its_step(chain):
 
 def test_the_next_command_recovers_and_says_what_it_undid(chain):
     kills, result = chain
-    status = result["status"]
-    assert status.returncode == 0, status.stderr
-    assert json.loads(status.stdout) == {"ok": True, "error": None, "apps": [], "orphans": []}
+    returncode, stdout, stderr = result["status"]
+    assert returncode == 0, stderr
+    assert json.loads(stdout) == {"ok": True, "error": None, "apps": [], "orphans": []}
     for kill in kills:
         notes = [ln for ln in kill.recovered.splitlines() if "recovered:" in ln]
         assert len(notes) == 1, (kill.step, kill.recovered)
@@ -119,11 +255,11 @@ def test_the_next_command_recovers_and_says_what_it_undid(chain):
         assert "Traceback" not in kill.recovered
 
 
-def test_no_orphan_no_half_written_row_and_each_deploy_is_interrupted(chain, slow_sim):
+def test_no_orphan_no_half_written_row_and_each_deploy_is_interrupted(chain, held_sim):
     kills, result = chain
     db = result["db"]
     running = db_rows(db, "SELECT id, kind FROM operations WHERE status = 'running'")
-    assert problems(cluster_facts(slow_sim.config), app_rows(db), running_ops=running) == []
+    assert problems(cluster_facts(held_sim.config), app_rows(db), running_ops=running) == []
     assert app_rows(db) == []  # every deploy died before it recorded its app
     ops = db_rows(db, "SELECT hostname, status, error, result FROM operations")
     assert len(ops) == len(kills)
@@ -139,8 +275,9 @@ def test_no_orphan_no_half_written_row_and_each_deploy_is_interrupted(chain, slo
             assert f"removed the app row whoami-{kill.hostname}" in undone, (kill.step, result)
         else:
             assert STEPS.index(kill.step) <= STEPS.index("reserve"), (kill.step, result)
-        if STEPS.index(kill.step) > STEPS.index("create") or kill.trigger == "log":
-            assert f"destroyed CT {state['vmid']}" in undone, (kill.step, result)
+        made = STEPS.index(kill.step) > STEPS.index("create") or kill.trigger == "task"
+        # Killed at the create call itself: the request died with its client, no CT was made.
+        assert (f"destroyed CT {state.get('vmid')}" in undone) is made, (kill.step, result)
 
 
 def test_a_deploy_killed_between_recording_and_journaling_keeps_its_app(sim, tmp_path):

@@ -3,63 +3,71 @@ deploy or a clone asked for may appear only after the caller gave up, and the ro
 find and destroy it rather than leave an orphan.
 
 The simulator cannot lose an answer on purpose (its `delay` faults mostly drop the late request),
-so here, and only here, the client's create/clone call is wrapped: the real call is sent a moment
-later, and the caller gets the timeout at once, as if the answer had been lost.
+so here, and only here, the client is wrapped: the create/clone call raises a timeout at once, as
+if the answer had been lost, and the real call is carried out on an event, not on a clock: when
+the rollback looks at the new CT a second time (the first look found nothing), before that look
+is answered. The client's timeout is long, so the rollback's watch (twice the timeout, see
+`late_grace`) outlasts any slowness of the machine.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from proximity_tui.errors import ProximityError, ProxmoxTimeout
-from tests.reliability.conftest import API_TIMEOUT, make_services
+from tests.reliability.conftest import make_services
 from tests.reliability.world import world_problems
 
-LATE = 0.8  # seconds after our timeout at which Proxmox carries the call out
+#: The client's timeout: the rollback watches for the CT twice as long.
+PATIENCE = 30.0
 
 
 @pytest.fixture
 def services(sim, tmp_path):
-    svc = make_services(sim, tmp_path)
+    svc = make_services(sim, tmp_path, **{"proxmox.timeout": PATIENCE})
     yield svc
     svc.close(wait=10)
 
 
-def lose_the_answer(client, method: str, landed: list) -> None:
-    real = getattr(client, method)
+class LostAnswer:
+    """Wraps `client.<method>` (whose `new_vmid(args, kwargs)` is the CT it makes) and
+    `client.ct_status`: the call times out at once; the rollback's second look at that CT
+    carries it out (and waits for its task) before looking."""
 
-    async def late(*args, **kwargs):
-        async def carry_out() -> None:
-            await asyncio.sleep(LATE)
-            landed.append(await real(*args, **kwargs))
+    def __init__(self, client, method: str, new_vmid: Callable[..., int]) -> None:
+        self.looks = 0
+        self.landed: list[str] = []
+        real, look = getattr(client, method), client.ct_status
 
-        asyncio.get_running_loop().create_task(carry_out())
-        raise ProxmoxTimeout(f"no answer within {API_TIMEOUT:g}s", call=f"POST ({method})")
+        async def lost(*args: Any, **kwargs: Any) -> str:
+            vmid = new_vmid(args, kwargs)
 
-    setattr(client, method, late)
+            async def watched(node: str, at: int):
+                if at == vmid:
+                    self.looks += 1
+                    if self.looks == 2:  # it looks again: Proxmox carried the call out late
+                        upid = await real(*args, **kwargs)
+                        await client.wait_task(upid)
+                        self.landed.append(upid)
+                return await look(node, at)
 
+            client.ct_status = watched
+            raise ProxmoxTimeout(f"no answer within {PATIENCE:g}s", call=f"POST ({method})")
 
-def wait_landed(sim, landed: list) -> None:
-    """Until the late call was carried out and every task it started has ended."""
+        setattr(client, method, lost)
 
-    def running() -> bool:
-        return any(t.status == "running" for t in sim.state.tasks.tasks.values())
-
-    end = time.monotonic() + 30
-    while not landed or sim.call(running):
-        assert time.monotonic() < end, "the late call never happened: the test proved nothing"
-        time.sleep(0.02)
+    def check(self) -> None:
+        assert self.looks >= 2 and len(self.landed) == 1, "the rollback stopped watching"
 
 
 def test_a_create_whose_answer_was_lost_leaves_no_orphan(sim, services):
-    landed: list = []
-    lose_the_answer(services.client, "create_ct", landed)
+    lost = LostAnswer(services.client, "create_ct", lambda args, kwargs: kwargs["vmid"])
     with pytest.raises(ProximityError, match="create failed: .*no answer"):
         services.call(services.apps.deploy_app("whoami", "lost-create"))
-    wait_landed(sim, landed)
+    lost.check()
     assert world_problems(sim, services.db.path) == []
     assert services.call(services.apps.list_apps()) == []
     op = services.call(services.apps.operations())[0]
@@ -68,11 +76,10 @@ def test_a_create_whose_answer_was_lost_leaves_no_orphan(sim, services):
 
 def test_a_clone_whose_answer_was_lost_leaves_no_orphan(sim, services):
     app = services.call(services.apps.deploy_app("whoami", "lost-source"))
-    landed: list = []
-    lose_the_answer(services.client, "clone_ct", landed)
+    lost = LostAnswer(services.client, "clone_ct", lambda args, kwargs: args[2])
     with pytest.raises(ProximityError, match="clone failed: .*no answer"):
         services.call(services.apps.clone_app(app.id, "lost-copy"))
-    wait_landed(sim, landed)
+    lost.check()
     assert world_problems(sim, services.db.path) == []
     assert [a.hostname for a in services.call(services.apps.list_apps())] == ["lost-source"]
     services.call(services.apps.delete_app(app.id))
