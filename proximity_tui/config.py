@@ -203,6 +203,11 @@ def user_catalog_dir() -> Path:
     return default_data_dir() / "catalog"
 
 
+def catalog_sources_dir() -> Path:
+    """Where added catalog sources are registered, downloaded and cached."""
+    return default_data_dir() / "sources"
+
+
 # --- loading ------------------------------------------------------------------------------------
 
 

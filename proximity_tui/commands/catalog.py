@@ -3,6 +3,7 @@
 catalog [--search Q] [--category C] [--json]
 catalog show ID [--json]
 catalog import DIR
+catalog source add|list|sync|remove, catalog lint (commands/catalog_sources.py)
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     _listing_options(p)
     p.set_defaults(handler=run_list)
-    inner = p.add_subparsers(dest="catalog_command", metavar="{show,import}")
+    inner = p.add_subparsers(dest="catalog_command", metavar="{show,import,source,lint}")
     show = inner.add_parser("show", parents=[common], help="everything about one app")
     show.add_argument("id", help="the app's catalog id")
     show.add_argument("--json", action="store_true", help="print the entry as JSON")
@@ -41,16 +42,22 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     imp.add_argument("dir", type=Path, metavar="DIR", help="a v1 catalog directory (*.json)")
     imp.set_defaults(handler=run_import)
+    from proximity_tui.commands import catalog_sources
+
+    catalog_sources.register(inner, common)
 
 
 def _listing_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--search", "-s", metavar="Q", default="", help="fuzzy search, best first")
     p.add_argument("--category", "-c", metavar="C", help="only this category")
+    p.add_argument(
+        "--source", metavar="NAME", help="only this source (bundled, user, an added one)"
+    )
     p.add_argument("--json", action="store_true", help="print a JSON list")
 
 
 def _load() -> CatalogService:
-    from proximity_tui.config import user_catalog_dir
+    from proximity_tui.config import catalog_sources_dir, user_catalog_dir
     from proximity_tui.files import loosely_writable
     from proximity_tui.services.catalog.service import CatalogService
 
@@ -61,7 +68,7 @@ def _load() -> CatalogService:
             f"write there adds apps to your catalog (chmod go-w {directory})",
             file=sys.stderr,
         )
-    catalog = CatalogService.load(directory)
+    catalog = CatalogService.load(directory, sources_dir=catalog_sources_dir())
     for problem in catalog.problems:
         print(f"proximity-tui: warning: skipped {problem}", file=sys.stderr)
     return catalog
@@ -77,7 +84,10 @@ def run_list(args: argparse.Namespace) -> int:
     }:
         known = ", ".join(catalog.categories())
         raise ValidationError(f"unknown category {args.category!r} (known: {known})")
-    entries = catalog.search(args.search, category=args.category)
+    if args.source is not None and args.source not in catalog.sources():
+        known = ", ".join(catalog.sources())
+        raise ValidationError(f"unknown source {args.source!r} (known: {known})")
+    entries = catalog.search(args.search, category=args.category, source=args.source)
     if args.json:
         print_json([summary(e) for e in entries])
         return 0
@@ -90,8 +100,8 @@ def run_list(args: argparse.Namespace) -> int:
         n = len(e.warnings)
         source = e.source + (f" ({n} warning{'s' if n > 1 else ''})" if n else "")
         rows.append(
-            (e.id, e.name, e.category, e.version, str(web.number) if web else "-", source,
-             _clip(e.description, 60))
+            (e.ref, e.name, e.category, e.version, str(web.number) if web else "-", source,
+             _clip(e.description.split("\n", 1)[0], 60))
         )  # fmt: skip
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     for r in rows:
@@ -106,6 +116,7 @@ def run_show(args: argparse.Namespace) -> int:
     if args.json:
         data = entry.to_dict()
         data["source"] = entry.source
+        data["ref"] = entry.ref
         data["path"] = str(entry.path) if entry.path else None
         print_json(data)
     else:
@@ -157,7 +168,7 @@ def run_import(args: argparse.Namespace) -> int:
 def summary(e: CatalogEntry) -> dict[str, Any]:
     web = e.web_port()
     return {
-        "id": e.id,
+        "id": e.ref,
         "name": e.name,
         "category": e.category,
         "description": e.description,

@@ -41,6 +41,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         action="store_true",
         help="also pass --env names the catalog entry does not declare",
     )
+    p.add_argument(
+        "--allow-risks",
+        action="store_true",
+        help="deploy an entry whose warnings say an unprivileged LXC cannot run it as written "
+        "(privileged, devices, docker.sock, GPU, host networking reached by name)",
+    )
     p.set_defaults(handler=run_deploy)
 
     for name, help_text in (
@@ -173,6 +179,7 @@ def run_deploy(args: argparse.Namespace) -> int:
                 ip=args.ip,
                 gateway=args.gw,
                 vlan=args.vlan,
+                allow_risks=args.allow_risks,
             ),
         )
         printer.result(app, f"{app.hostname} is {app.status}" + (f": {app.url}" if app.url else ""))

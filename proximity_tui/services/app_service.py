@@ -366,13 +366,24 @@ class AppService:
         ip: str | None = None,
         gateway: str | None = None,
         vlan: int | None = None,
+        allow_risks: bool = False,
     ) -> int:
         """Validate, open the operation and start the pipeline; returns the operation id at once.
 
         Input errors (bad hostname, unknown entry, missing variable) raise here, before anything
         is recorded; everything later is reported through the operation."""
         request = DeployRequest(
-            catalog_id, hostname, node, cores, memory, disk, environment or {}, ip, gateway, vlan
+            catalog_id,
+            hostname,
+            node,
+            cores,
+            memory,
+            disk,
+            environment or {},
+            ip,
+            gateway,
+            vlan,
+            allow_risks,
         )
         self._require_change("deploy")
         spec = await deploy.deploy(self.deps(), self.catalog, request)

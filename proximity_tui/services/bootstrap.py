@@ -148,7 +148,7 @@ async def certificate_fingerprint(host: str, port: int = 8006, *, timeout: float
 
 def build_services(settings: Settings, *, simulator: Stoppable | None = None) -> Services:
     """Everything wired, nothing connected yet (no network I/O here)."""
-    from proximity_tui.config import user_catalog_dir
+    from proximity_tui.config import catalog_sources_dir, user_catalog_dir
     from proximity_tui.proxmox.client import ProxmoxClient
     from proximity_tui.proxmox.exec import ContainerExec
     from proximity_tui.services import log_redaction
@@ -164,7 +164,7 @@ def build_services(settings: Settings, *, simulator: Stoppable | None = None) ->
     runtime = ServiceRuntime().start()
     journal = Journal(db)
     user = acting_user(db)
-    catalog = CatalogService.load(user_catalog_dir())
+    catalog = CatalogService.load(user_catalog_dir(), sources_dir=catalog_sources_dir())
     client = ProxmoxClient.from_settings(settings.proxmox)
     exec_ = ContainerExec.from_settings(settings.ssh)
     apps = AppService(

@@ -128,6 +128,11 @@ class CatalogEntry:
     source: str = "bundled"
     path: Path | None = None
 
+    @property
+    def ref(self) -> str:
+        """How the catalog names the entry: its id, or `source/id` for an added source's."""
+        return self.id if self.source in SOURCES else f"{self.source}/{self.id}"
+
     # --- ports -----------------------------------------------------------------------------------
 
     def web_port(self) -> Port | None:

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from proximity_tui.errors import NotFoundError
+from proximity_tui.errors import NotFoundError, ProximityError
 from proximity_tui.services.catalog.model import (
     DEFAULT_TEMPLATE,
     CatalogEntry,
@@ -57,11 +57,20 @@ class CatalogProblem:
 
 class CatalogService:
     def __init__(
-        self, entries: list[CatalogEntry], problems: list[CatalogProblem] | None = None
+        self,
+        entries: list[CatalogEntry],
+        problems: list[CatalogProblem] | None = None,
+        *,
+        overriding: frozenset[str] | set[str] = frozenset(),
     ) -> None:
         # Sorted by name so listings, and ties in search results, come out in a stable order.
-        self._entries = sorted(entries, key=lambda e: (e.name.lower(), e.id))
-        self._by_id = {e.id: e for e in self._entries}
+        self._entries = sorted(entries, key=lambda e: (e.name.lower(), e.id, e.ref))
+        self._by_ref = {e.ref: e for e in self._entries}
+        # A plain id names the bundled or user entry; an added source's entry with the same id is
+        # reached as `source/id`, unless that source was added to override the bundled ids.
+        self._by_id: dict[str, CatalogEntry] = {}
+        for e in sorted(self._entries, key=lambda e: _precedence(e, overriding)):
+            self._by_id.setdefault(e.id, e)
         self.problems: list[CatalogProblem] = list(problems or [])
         self._index: SearchIndex | None = None
 
@@ -72,8 +81,10 @@ class CatalogService:
         *,
         bundled: bool = True,
         bundled_dir: Path = BUNDLED_DIR,
+        sources_dir: Path | None = None,
     ) -> CatalogService:
-        """Load the bundled catalog, then `user_dir` (if given) over it.
+        """Load the bundled catalog, then `user_dir` (if given) over it, then the cached entries
+        of the catalog sources registered under `sources_dir` (nothing is fetched).
 
         Raises `CatalogError` for a broken bundled file; user files that fail land in `problems`.
         """
@@ -93,7 +104,18 @@ class CatalogService:
                     problems.append(CatalogProblem(path, str(exc)))
                     continue
                 by_id[entry.id] = entry  # a user entry wins over a bundled one
-        return cls(list(by_id.values()), problems)
+        entries = list(by_id.values())
+        overriding: set[str] = set()
+        if sources_dir is not None:
+            from proximity_tui.services.catalog.sources import SourceRegistry
+
+            try:
+                got, troubles, overriding = SourceRegistry(sources_dir).load_entries()
+            except ProximityError as exc:
+                got, troubles = [], [str(exc)]
+            entries.extend(got)
+            problems.extend(CatalogProblem(sources_dir, t) for t in troubles)
+        return cls(entries, problems, overriding=overriding)
 
     @property
     def entries(self) -> list[CatalogEntry]:
@@ -103,10 +125,19 @@ class CatalogService:
         return len(self._entries)
 
     def __contains__(self, entry_id: object) -> bool:
-        return isinstance(entry_id, str) and entry_id.lower() in self._by_id
+        return isinstance(entry_id, str) and self._find(entry_id) is not None
+
+    def _find(self, entry_id: str) -> CatalogEntry | None:
+        key = entry_id.strip().lower()
+        return self._by_ref.get(key) if "/" in key else self._by_id.get(key)
+
+    def sources(self) -> dict[str, int]:
+        """Source -> number of entries (bundled, user, imported and each added source)."""
+        return dict(sorted(Counter(e.source for e in self._entries).items()))
 
     def get(self, entry_id: str) -> CatalogEntry:
-        entry = self._by_id.get(entry_id.strip().lower())
+        """By id (`immich`: the bundled or user entry first) or by `source/id`."""
+        entry = self._find(entry_id)
         if entry is None:
             raise NotFoundError("catalog app", entry_id)
         return entry
@@ -117,10 +148,25 @@ class CatalogService:
         return dict(sorted(counts.items(), key=lambda kv: kv[0].lower()))
 
     def search(
-        self, query: str = "", *, category: str | None = None, limit: int | None = None
+        self,
+        query: str = "",
+        *,
+        category: str | None = None,
+        limit: int | None = None,
+        source: str | None = None,
     ) -> list[CatalogEntry]:
         """Entries matching `query`, best first (an empty query lists all, by name).
-        `category` filters case-insensitively; `limit` caps the number returned."""
+        `category` filters case-insensitively, `source` by source name; `limit` caps the
+        number returned."""
         if self._index is None:
             self._index = SearchIndex(self._entries)
-        return self._index.search(query, category=category, limit=limit)
+        if source is None:
+            return self._index.search(query, category=category, limit=limit)
+        found = [e for e in self._index.search(query, category=category) if e.source == source]
+        return found if limit is None else found[:limit]
+
+
+def _precedence(entry: CatalogEntry, overriding: frozenset[str] | set[str]) -> int:
+    if entry.source in overriding:
+        return 0
+    return 1 if entry.ref == entry.id else 2

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from proximity_tui.errors import ValidationError
+from proximity_tui.services.catalog.lint import unprivileged_risks
 from proximity_tui.services.catalog.model import dotenv_text
 from proximity_tui.services.network import NetworkPlan, plan_network
 from proximity_tui.services.validation import check_hostname, check_resource
@@ -36,6 +37,9 @@ class DeployRequest:
     ip: str | None = None
     gateway: str | None = None
     vlan: int | None = None
+    #: Deploy even what an unprivileged LXC cannot give (privileged, devices, docker.sock, GPU,
+    #: host networking reached by name): the user said so, knowing it may not work.
+    allow_risks: bool = False
 
     def parameters(self) -> dict[str, Any]:
         """What the journal records (the environment's values are masked by the journal)."""
@@ -50,6 +54,7 @@ class DeployRequest:
             "ip": self.ip,
             "gateway": self.gateway,
             "vlan": self.vlan,
+            "allow_risks": self.allow_risks,
         }
 
 
@@ -81,6 +86,14 @@ def validate_request(
     minimums, environment values. Raises `ValidationError` naming the field."""
     entry = catalog.get(request.catalog_id)
     hostname = check_hostname(request.hostname)
+    risks = unprivileged_risks(entry)
+    if risks and not request.allow_risks:
+        raise ValidationError(
+            f"{entry.ref} needs what an unprivileged LXC container cannot give: "
+            + "; ".join(risks)
+            + " (deploy anyway with --allow-risks, or the form's 'Deploy anyway')",
+            field="allow_risks",
+        )
     res = entry.resources
     cores = check_resource(
         res.cores if request.cores is None else request.cores,

@@ -116,3 +116,59 @@ def test_import_the_reference_catalog(tmp_path, v1_catalog):
     assert listing.stderr == "", "every imported file loads back"
     rows = json.loads(listing.stdout)
     assert sum(r["source"] == "imported" for r in rows) == 132
+
+
+def test_sources_add_list_filter_show_lint_remove(tmp_path):
+    """`catalog source ...` and `catalog lint --source` on a small CasaOS-format store."""
+    store = tmp_path / "store" / "Apps"
+    for app, archs in (("Wiki", ["amd64"]), ("ArmOnly", ["arm64"])):
+        (store / app).mkdir(parents=True)
+        (store / app / "docker-compose.yml").write_text(
+            yaml.safe_dump(
+                {
+                    "services": {
+                        "web": {
+                            "image": "example/wiki:1.0",
+                            "ports": ["8080:80"],
+                            "privileged": True,
+                            "environment": {"ADMIN_PASSWORD": "changeme-please"},
+                        }
+                    },
+                    "x-casaos": {
+                        "architectures": archs,
+                        "title": {"en_US": app},
+                        "category": "Tools",
+                        "port_map": "8080",
+                    },
+                }
+            )  # fmt: skip
+        )
+    data = tmp_path / "data"
+    added = run(data, "source", "add", "mine", str(tmp_path / "store"))
+    assert added.returncode == 0, added.stderr
+    assert "mine: casaos: converted 1, skipped 1" in added.stdout
+    assert "skipped 1: no amd64 image (architectures: arm64)" in added.stdout
+    listed = json.loads(run(data, "source", "list", "--json").stdout)
+    assert [(s["name"], s["format"], s["converted"]) for s in listed] == [("mine", "casaos", 1)]
+
+    rows = json.loads(run(data, "--source", "mine", "--json").stdout)
+    assert [r["id"] for r in rows] == ["mine/wiki"]
+    shown = run(data, "show", "mine/wiki")
+    assert shown.returncode == 0, shown.stderr
+    text = shown.stdout
+    assert "notes:" in text and "secret-generated: ADMIN_PASSWORD" in text
+    assert "changeme-please" not in text and "privileged: web: privileged: true" in text
+
+    lint = json.loads(run(data, "lint", "--source", "mine", "--json").stdout)
+    assert lint["converted"] == 1 and lint["skipped"] == 1
+    assert lint["warnings_by_code"]["privileged"] == 1
+    bundled = json.loads(run(data, "lint", "--json").stdout)
+    assert bundled["source"] == "bundled" and bundled["converted"] >= 40
+
+    bad = run(data, "source", "add", "Bad Name", str(tmp_path / "store"))
+    assert bad.returncode == 2 and bad.stderr.startswith("proximity-tui: error: 'Bad Name'")
+    unknown = run(data, "--source", "nope")
+    assert unknown.returncode == 2 and "unknown source 'nope'" in unknown.stderr
+    removed = run(data, "source", "remove", "mine")
+    assert removed.returncode == 0 and "removed source mine" in removed.stdout
+    assert run(data, "show", "mine/wiki").returncode == 2
