@@ -124,6 +124,8 @@ class ProximityApp(App[int]):
         self._loaded = False
         self._build_after_paint = False
         self._save_theme = False
+        #: Whether the start-up offer to adopt unknown tagged CTs was made (once per session).
+        self._adoption_offered = False
         if settings.ui.theme in self.available_themes:
             self.theme = settings.ui.theme
 
@@ -221,6 +223,12 @@ class ProximityApp(App[int]):
             yield SystemCommand(
                 "Host check", "What the Proxmox host lacks and how to fix it", self.action_doctor
             )
+            if self.services.can_change:
+                yield SystemCommand(
+                    "Adopt containers",
+                    "Record the apps of tagged CTs this database does not know (asks first)",
+                    self.actions.adopt,
+                )
 
     def action_doctor(self, report: Report | None = None) -> None:
         from proximity_tui.screens.doctor import DoctorScreen
@@ -330,6 +338,25 @@ class ProximityApp(App[int]):
                 self.apps[app_id] = view
         for listener in list(self._listeners):
             listener.snapshot_applied(snapshot, changed, removed)
+        if snapshot.ok and snapshot.orphans and not self._adoption_offered:
+            self._offer_adoption(len(snapshot.orphans))
+
+    def _offer_adoption(self, count: int) -> None:
+        """At start, tagged CTs no row knows (deployed from another node or database, or a
+        lost one): say how to adopt them. Nothing changes before the user confirms."""
+        self._adoption_offered = True
+        them = "it" if count == 1 else "them"
+        how = (
+            f"A on its row, or ctrl+p → Adopt containers, adopts {them} (asks first)"
+            if self.ready_services.can_change
+            else "only a session that may change things can adopt them"
+        )
+        self.notify(
+            f"{count} tagged container{'s' if count != 1 else ''} unknown to this database: {how}.",
+            title="Adopt containers?",
+            timeout=20,
+            markup=False,
+        )
 
     def update_apps(self, views: list[AppView], removed: set[str] | None = None) -> None:
         """Apply app views read after an action (before the next snapshot confirms them)."""

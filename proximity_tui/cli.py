@@ -17,7 +17,17 @@ from proximity_tui import __version__
 PROG = "proximity-tui"
 
 #: Subcommand modules under `proximity_tui.commands`, each with `register(subparsers, common)`.
-COMMAND_MODULES = ("migrate", "records", "users", "catalog", "sim", "lifecycle", "doctor", "setup")
+COMMAND_MODULES = (
+    "migrate",
+    "records",
+    "users",
+    "catalog",
+    "sim",
+    "lifecycle",
+    "doctor",
+    "setup",
+    "adopt",
+)
 
 
 class Parser(argparse.ArgumentParser):

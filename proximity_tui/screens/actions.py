@@ -205,7 +205,7 @@ class ActionRunner:
             await services.run(services.apps.destroy_orphan(vmid))
         except Exception as exc:
             app.notify(
-                f"Destroying CT {vmid} failed: {_describe(exc)}",
+                f"Destroying CT {vmid} failed: {describe_error(exc)}",
                 severity="error",
                 timeout=10,
                 markup=False,
@@ -213,6 +213,17 @@ class ActionRunner:
             return
         app.notify(f"Orphan CT {vmid} destroyed", markup=False)
         app.refresh_status()
+
+    def adopt(self, vmids: tuple[int, ...] = ()) -> None:
+        """Plan, confirm, then adopt `vmids` (every tagged CT no row knows when empty)."""
+        from proximity_tui.screens.adoption import adopt_flow
+
+        self.app.run_worker(
+            adopt_flow(self.app, vmids),
+            group="actions",
+            exit_on_error=False,
+            description="adopt containers",
+        )
 
     async def _run_one(self, action: str, view: AppView, call: ActionCall) -> object:
         app = self.app
@@ -225,7 +236,7 @@ class ActionRunner:
         except Exception as exc:
             self.pending.pop(view.id, None)
             app.notify(
-                f"{ACTIONS[action][1]} {view.hostname} failed: {_describe(exc)}",
+                f"{ACTIONS[action][1]} {view.hostname} failed: {describe_error(exc)}",
                 severity="error",
                 timeout=10,
                 markup=False,
@@ -300,7 +311,7 @@ def _note(action: str, targets: list[AppView]) -> str:
     return _NOTES.get(action, "")
 
 
-def _describe(exc: BaseException) -> str:
+def describe_error(exc: BaseException) -> str:
     from proximity_tui.errors import ProximityError
 
     if isinstance(exc, ProximityError):

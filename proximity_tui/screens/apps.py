@@ -52,6 +52,7 @@ class AppsScreen(AppsLayout, AppsSorting, LiveScreen):
             Binding(key, f"act('{name}')", label, id=f"apps.{name}")
             for name, (key, label, _, _) in ACTIONS.items()
         ),
+        Binding("A", "adopt", "Adopt", id="apps.adopt"),
         Binding("space", "mark", "Mark", id="apps.mark"),
         Binding("escape", "unmark", "Clear", id="apps.unmark"),
         Binding("s", "sort", "Sort", id="apps.sort"),
@@ -347,6 +348,8 @@ class AppsScreen(AppsLayout, AppsSorting, LiveScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.services_ready:  # painted from the database, services still starting
+            if action == "adopt":
+                return False
             return None if action in ("act", "open", "mark") else True
         if action == "act":
             name = str(parameters[0])
@@ -356,6 +359,9 @@ class AppsScreen(AppsLayout, AppsSorting, LiveScreen):
                 return True
             ids = self.targets()
             return True if self.papp.actions.applicable(name, ids) else None
+        if action == "adopt":  # shown on an orphan row only, to a session that may change
+            orphan = self._cursor_orphan() is not None and not self.marked
+            return orphan and self.services.can_change
         if action == "open":  # greyed on an orphan row, not offered on an empty table
             return True if self.targets() else (None if self._shown else False)
         if action == "unmark":
@@ -371,7 +377,7 @@ class AppsScreen(AppsLayout, AppsSorting, LiveScreen):
         if orphan is not None:
             self.notify(
                 f"CT {orphan.vmid} has no app record: there is no detail to open. "
-                "Press D to destroy it.",
+                "Press A to adopt it (from its identity block) or D to destroy it.",
                 markup=False,
             )
             return
@@ -386,6 +392,11 @@ class AppsScreen(AppsLayout, AppsSorting, LiveScreen):
     def _cursor_orphan(self) -> OrphanView | None:
         key = self._cursor_key()
         return self._orphans.get(key) if key and key.startswith(ORPHAN_PREFIX) else None
+
+    def action_adopt(self) -> None:
+        orphan = self._cursor_orphan()
+        if orphan is not None:
+            self.papp.actions.adopt((orphan.vmid,))
 
     def action_act(self, name: str) -> None:
         orphan = self._cursor_orphan()
@@ -411,7 +422,7 @@ class AppsScreen(AppsLayout, AppsSorting, LiveScreen):
         event.stop()
         ids = self.targets()
         if self.services_ready and not ids and self._cursor_orphan() is not None:
-            self.notify("An orphan row has no app record: only D (destroy) applies.")
+            self.notify("An orphan row has no app record: A (adopt) and D (destroy) apply.")
             return
         self.notify(self.papp.actions.why_not(name, ids), severity="warning", markup=False)
 

@@ -215,7 +215,7 @@ def hint_text(
     if orphan is not None:
         text += (
             f"CT {orphan.vmid} on {orphan.node} is tagged 'proximity' but no app record knows "
-            "it. Inspect it in Proxmox; D destroys it if it is debris."
+            "it. A adopts it (from its identity block); D destroys it if it is debris."
         )
     elif view is not None:
         if view.status == "missing":

@@ -183,6 +183,34 @@ class AppRecords:
                 raise ConflictError(f"hostname {fields['hostname']!r} is already taken") from None
             raise
 
+    async def adopt(
+        self, rows: Iterable[tuple[dict[str, Any], str]], *, fallback_owner: int | None
+    ) -> tuple[builtins.list[str], builtins.list[tuple[str, str]]]:
+        """Insert adopted rows (each with its owner's name) in one transaction, each checked
+        against the database now: (adopted ids, [(id, why not)]). The owner is the user of that
+        name when there is one, else `fallback_owner`; a static address is held for the app."""
+
+        def work() -> tuple[list[str], list[tuple[str, str]]]:
+            adopted: list[str] = []
+            refused: list[tuple[str, str]] = []
+            with self.db.session() as s:
+                held = dict(s.execute(select(Address.address, Address.app_id)).all())
+                for row, owner_name in rows:
+                    why = _taken(s, row, held)
+                    if why:
+                        refused.append((row["id"], why))
+                        continue
+                    owner = repo.get_user_by_username(s, owner_name) if owner_name else None
+                    repo.add_app(s, **row, owner_id=owner.id if owner else fallback_owner)
+                    network = row["config"].get("network") or {}
+                    if network.get("mode") == "static" and network.get("address"):
+                        s.add(Address(address=network["address"], app_id=row["id"]))
+                        held[network["address"]] = row["id"]
+                    adopted.append(row["id"])
+            return adopted, refused
+
+        return await asyncio.to_thread(work)
+
     async def change_vmid(self, app_id: str, old: int, new: int) -> None:
         """Move a reservation to another vmid (raises `VmidTaken` if a row holds `new`)."""
 
@@ -308,6 +336,19 @@ class AppRecords:
 
 #: Statuses the monitor may overwrite; transitional ones and `error` belong to operations.
 MONITORED = ("running", "stopped", "missing")
+
+
+def _taken(s: Any, row: dict[str, Any], held: dict[str, str]) -> str | None:
+    if repo.get_app(s, row["id"]) is not None:
+        return f"an app with the id {row['id']} exists now"
+    if repo.hostname_taken(s, row["hostname"]):
+        return f"hostname {row['hostname']!r} is taken now"
+    if repo.vmid_taken(s, row["lxc_id"]):
+        return f"CT {row['lxc_id']} is an app now"
+    address = (row["config"].get("network") or {}).get("address")
+    if address and address in held:
+        return f"address {address} is held by {held[address]}"
+    return None
 
 
 class VmidTaken(ConflictError):

@@ -19,6 +19,7 @@ from proximity_tui.services import events as ev
 from proximity_tui.services.app_records import AppRecords
 from proximity_tui.services.containers import Containers, app_compose_file
 from proximity_tui.services.operations import (
+    adopt,
     backups,
     clone,
     deploy,
@@ -120,6 +121,11 @@ class AppService:
 
     def _require_change(self, what: str) -> None:
         require_change(self.user, what, read_only=self.read_only)
+
+    def require_change(self, what: str) -> None:
+        """Raise `PermissionDenied` unless this session may change things (a command that reads
+        a lot before it changes anything asks first)."""
+        self._require_change(what)
 
     def actions_for(self, app: AppView) -> frozenset[str]:
         """The actions that apply to `app` now (none while an operation holds it)."""
@@ -458,6 +464,28 @@ class AppService:
         self._require_change("delete backups")
         app = await self.records.get(app_id)
         await self.run_operation(await backups.delete_backup(self.deps(), app, volid))
+
+    async def plan_adoption(
+        self,
+        *,
+        catalog_id: str | None = None,
+        vmids: tuple[int, ...] = (),
+        untagged: bool = False,
+    ) -> adopt.AdoptionPlan:
+        """The CTs of the cluster this database does not know, and what adopting them would
+        record (`operations/adopt.py`); reads only, so any role may ask."""
+        return await adopt.plan(
+            self.deps(), self.catalog, catalog_id=catalog_id, vmids=vmids, untagged=untagged
+        )
+
+    async def adopt(self, plan: adopt.AdoptionPlan) -> dict[str, Any]:
+        """Record a plan's apps (one journaled operation, none when there is nothing to adopt):
+        {"adopted": [ids], "refused": {id: why}}. The role is checked first, always."""
+        self._require_change("adopt")
+        if not plan.adopt:
+            return {"adopted": [], "refused": {}}
+        ctx = await self.run_operation(adopt.adopt(self.deps(), plan))
+        return dict(ctx.state.get("result") or {"adopted": [], "refused": {}})
 
     async def recover(self) -> list[str]:
         """Resolve the operations a dead process left running (see `recovery.py`); a session that

@@ -194,6 +194,7 @@ def test_read_only_and_viewers_change_nothing_through_the_command_line(sim_proce
         ("backup", "roles"),
         ("restore", "roles", "local:backup/vzdump-lxc-990-2024_01_01-00_00_00.tar.zst"),
         ("destroy-orphan", "990", "--yes"),
+        ("adopt",),
         ("migrate", str(more)),
         ("catalog", "import", str(v1)),
         ("users", "set-role", "mallory", "admin"),

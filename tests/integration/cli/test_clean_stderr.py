@@ -118,6 +118,7 @@ def test_every_command_prints_only_our_own_lines_on_stderr(tmp_path):
         once("catalog", "import", str(tmp_path / "empty"), env=env)  # nothing there: an error
         assert once("deploy", "whoami", "--hostname", "clean", env=env).returncode == 0
         once("apps", env=env)
+        once("adopt", "--dry-run", env=env)  # this database knows it: nothing to adopt
         for command in ("stop", "start", "restart", "update", "backup"):
             once(command, "clean", env=env)
         listed = once("backups", "clean", "--json", env=env)
