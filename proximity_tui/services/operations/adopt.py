@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from proximity_tui.errors import NotFoundError, ProximityError
 from proximity_tui.proxmox.coerce import parse_property_string
+from proximity_tui.services.catalog.model import SOURCES
 from proximity_tui.services.containers import TAG, compose_file
 from proximity_tui.services.identity import Identity, IdentityError, parse
 from proximity_tui.services.operations.shape import OperationDeps, OperationSpec, StepDef, bind
@@ -175,12 +176,14 @@ async def _candidate(
         except ProximityError as exc:
             raise _Skip(str(exc)) from None
         identity = Identity(f"{catalog_id}-{hostname}", catalog_id, hostname)
+    # An added source's entry is `source/id` (catalog sources); bundled, user, imported: the id.
+    source = identity.catalog_source
+    ref = identity.catalog_id if source in ("", *SOURCES) else f"{source}/{identity.catalog_id}"
     try:
-        entry = catalog.get(identity.catalog_id)
+        entry = catalog.get(ref)
     except NotFoundError:
-        source = f" (from the {identity.catalog_source} catalog)" if identity.catalog_source else ""
-        what = f"catalog entry {identity.catalog_id!r}{source}"
-        raise _Skip(f"{what} is not in this catalog") from None
+        hint = f" (add the catalog source {source!r})" if ref != identity.catalog_id else ""
+        raise _Skip(f"catalog entry {ref!r} is not in this catalog{hint}") from None
     address = await _address(deps, guest, config)
     status = guest.status if guest.status in STATUSES else "error"
     url = entry.url(address) if address else None
