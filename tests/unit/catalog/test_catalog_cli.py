@@ -164,6 +164,7 @@ def test_sources_add_list_filter_show_lint_remove(tmp_path):
     assert lint["warnings_by_code"]["privileged"] == 1
     bundled = json.loads(run(data, "lint", "--json").stdout)
     assert bundled["source"] == "bundled" and bundled["converted"] >= 40
+    assert bundled["warnings_by_code"] == {}, "the bundled catalog keeps 0 warnings"
 
     bad = run(data, "source", "add", "Bad Name", str(tmp_path / "store"))
     assert bad.returncode == 2 and bad.stderr.startswith("proximity-tui: error: 'Bad Name'")
