@@ -82,8 +82,10 @@ def convert_store(root: Path, fmt: str, *, source: str) -> StoreResult:
 
 
 def _converter(fmt: str, source: str) -> Converter:
-    if fmt != "casaos":
-        raise ValidationError(f"{fmt}: no converter yet")
+    if fmt == "runtipi":
+        from proximity_tui.services.catalog.runtipi import convert_runtipi
+
+        return lambda app, files: convert_runtipi(app, files, source=source)
     return lambda app, files: convert_casaos(app, files, source=source)
 
 
