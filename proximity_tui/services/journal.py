@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import builtins
 import os
-import re
 import socket
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -23,18 +22,13 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from proximity_tui.errors import NotFoundError
+from proximity_tui.secret_names import is_secret_name
 from proximity_tui.services import log_redaction
 from proximity_tui.store import repositories as repo
 from proximity_tui.store.db import Database
 from proximity_tui.store.models import EVENT_LEVELS, FINISHED_STATUSES, Operation, OperationEvent
 
 MASK = "***"
-#: Keys whose values are never stored (matched anywhere in nested parameters and results).
-SECRET_KEY = re.compile(
-    r"passw(or)?d|passphrase|secret|token|credential|api[-_]?key|private[-_]?key|access[-_]?key"
-    r"|(^|[-_.])(key|pass|pwd|auth|salt|cookie|ticket|csrf)$",
-    re.IGNORECASE,
-)
 #: Shorter registered values are not masked: masking "ab" everywhere would garble every message.
 MIN_SECRET_LENGTH = 4
 #: Longer messages are cut: one runaway log line must not bloat the database.
@@ -141,7 +135,7 @@ class Journal:
         """A copy of `value` with secret-looking keys and registered secret values masked."""
         if isinstance(value, Mapping):
             return {
-                str(k): (MASK if _secret_key(k) and v not in (None, "") else self.redact(v))
+                str(k): (MASK if is_secret_name(k) and v not in (None, "") else self.redact(v))
                 for k, v in value.items()
             }
         if isinstance(value, list | tuple):
@@ -346,10 +340,6 @@ class Journal:
         else:
             with self.db.session() as s:
                 yield s
-
-
-def _secret_key(key: object) -> bool:
-    return isinstance(key, str) and bool(SECRET_KEY.search(key))
 
 
 def _alive(pid: int) -> bool:

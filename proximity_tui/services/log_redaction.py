@@ -35,7 +35,8 @@ def register(value: str | None, min_length: int = 4) -> None:
 
 
 def scrub(text: str) -> str:
-    from proximity_tui.services.journal import MASK, SECRET_KEY
+    from proximity_tui.secret_names import SECRET_KEY
+    from proximity_tui.services.journal import MASK
 
     def quoted(m: re.Match[str]) -> str:
         if not SECRET_KEY.search(m.group(2)):

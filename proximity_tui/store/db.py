@@ -25,7 +25,7 @@ from proximity_tui.errors import ConflictError, StoreError
 from proximity_tui.files import private_dir, replace_private
 
 #: The newest schema revision (a test checks it against Alembic's own head).
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 #: How long a writer waits for another process's transaction before giving up.
 BUSY_TIMEOUT_MS = 10_000

@@ -1,7 +1,8 @@
 """Reading and validating the original Proximity's `apps.json` (pure: no database, no writes).
 
 `load_entries` refuses a file that cannot be used at all (ValidationError, exit 2); `validate_entry`
-turns one entry into a normalized `apps` row or says why it is skipped.
+turns one entry into a normalized `apps` row (its secret-looking environment names marked secret in
+`config["secret_names"]`) or says why it is skipped.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from proximity_tui.errors import ValidationError
+from proximity_tui.secret_names import with_secret_names
 
 #: The statuses the original Proximity wrote (`missing` is ours and never comes from it).
 ORIGINAL_STATUSES = ("deploying", "running", "stopped", "error", "updating", "removing")
@@ -102,6 +104,8 @@ def validate_entry(entry: Any) -> dict[str, Any]:
         elif not isinstance(value, kind):
             raise Invalid(f"{key} must be a JSON {'object' if kind is dict else 'array'}")
         row[key] = value
+    # The original never marked secrets: its DB_PASSWORD would show on the Settings tab to anyone.
+    row["config"] = with_secret_names(row["config"], row["environment"])
     return row
 
 
