@@ -96,7 +96,13 @@ def _cli(args: list[str], env: dict[str, str]) -> None:
 
 
 def run() -> list[dict[str, Any]]:
-    from proximity_tui.services.migration.apply import migrate_file
+    from functools import partial
+
+    from proximity_tui.services.migration.adoption import Adoption
+    from proximity_tui.services.migration.apply import migrate_file as migrate
+
+    # No Proxmox here: every entry adopted unchecked, as `migrate --adopt-untagged` does.
+    migrate_file = partial(migrate, adoption=Adoption(adopt_untagged=True))
 
     with tempfile.TemporaryDirectory(prefix="bench-migration-") as tmp:
         work = Path(tmp)

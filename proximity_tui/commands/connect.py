@@ -10,11 +10,30 @@ from proximity_tui.commands.common import settings_from_args
 from proximity_tui.errors import ProximityError
 
 if TYPE_CHECKING:
+    from proximity_tui.config import Settings
     from proximity_tui.services.bootstrap import Services
 
 
 class NotConfigured(ProximityError):
     exit_code = 2
+
+
+def host_settings(args: argparse.Namespace) -> Settings:
+    """The settings of a command that talks to the configured host (refused when there is none;
+    a warning line when TLS verification is off)."""
+    settings = settings_from_args(args)
+    if not settings.configured:
+        raise NotConfigured(
+            f"no Proxmox host configured ({settings.config_path} does not exist): run "
+            "`proximity-tui` to connect, write that file, or try `--demo`"
+        )
+    if not settings.proxmox.verify_ssl:  # the dashboard's header says so; the CLI says it here
+        print(
+            f"proximity-tui: warning: TLS verification is off (verify_ssl = false): the "
+            f"credentials go to {settings.proxmox.host} without checking its certificate",
+            file=sys.stderr,
+        )
+    return settings
 
 
 def open_services(args: argparse.Namespace, *, monitor: bool = False) -> Services:
@@ -29,19 +48,7 @@ def open_services(args: argparse.Namespace, *, monitor: bool = False) -> Service
     else:
         from proximity_tui.services.bootstrap import build_services
 
-        settings = settings_from_args(args)
-        if not settings.configured:
-            raise NotConfigured(
-                f"no Proxmox host configured ({settings.config_path} does not exist): run "
-                "`proximity-tui` to connect, write that file, or try `--demo`"
-            )
-        if not settings.proxmox.verify_ssl:  # the dashboard's header says so; the CLI says it here
-            print(
-                f"proximity-tui: warning: TLS verification is off (verify_ssl = false): the "
-                f"credentials go to {settings.proxmox.host} without checking its certificate",
-                file=sys.stderr,
-            )
-        services = build_services(settings)
+        services = build_services(host_settings(args))
     try:
         services.call(services.connect(monitor=monitor))
     except BaseException:

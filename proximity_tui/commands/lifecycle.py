@@ -253,10 +253,14 @@ def run_delete(args: argparse.Namespace) -> int:
     services = open_services(args)
     try:
         app = services.call(services.apps.find_app(args.app))
+        untagged = services.call(services.apps.untagged_container(app.id))
+        if untagged and args.yes:  # no question to carry it: said on stderr all the same
+            print(f"proximity-tui: warning: {untagged}", file=sys.stderr)
         _confirm(
             args.yes,
             f"Delete {app.hostname} (CT {app.vmid} on {app.node}) and its data? "
-            "Type its hostname to confirm: ",
+            + (f"Warning: {untagged}. " if untagged else "")
+            + "Type its hostname to confirm: ",
             app.hostname,
         )
         printer = Printer(args.json)

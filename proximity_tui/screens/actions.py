@@ -154,6 +154,8 @@ class ActionRunner:
             skipped = [h for h in skipped if h not in chosen]
             if skipped:
                 lines.append(f"(skipped, does not apply: {', '.join(skipped)})")
+            if action == "delete":
+                lines += await self._untagged(targets)
             require = None
             if action == "delete":
                 require = targets[0].hostname if len(targets) == 1 else "delete"
@@ -174,6 +176,20 @@ class ActionRunner:
             on_started()
         call = CALLS[action]
         await asyncio.gather(*(self._run_one(action, v, call) for v in targets))
+
+    async def _untagged(self, targets: list[AppView]) -> list[str]:
+        """A line for each target whose CT is not ours (adopted untagged): deleting destroys a
+        container Proximity did not create."""
+        services = self.app.ready_services
+        out = []
+        for v in targets:
+            try:
+                warning = await services.run(services.apps.untagged_container(v.id))
+            except Exception as exc:  # noqa: BLE001 - said, and the delete checks again
+                warning = f"could not check CT {v.vmid}'s tags: {describe_error(exc)}"
+            if warning:
+                out.append(f"⚠ {v.hostname}: {warning}")
+        return out
 
     def destroy_orphan(self, vmid: int, node: str, name: str) -> None:
         """Confirm (typing the vmid), then destroy a tagged container no app knows."""

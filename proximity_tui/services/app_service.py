@@ -205,6 +205,17 @@ class AppService:
         self._require_change("reveal secrets")
         return await self.records.secret(app_id, name)
 
+    async def untagged_container(self, app_id: str) -> str | None:
+        """A warning when the app's CT exists without our tag (Proximity did not create it: an
+        app adopted by `migrate --adopt-untagged`), for the delete confirmation; else None."""
+        app = await self.records.get(app_id)
+        if await self.containers.tagged(app.node, app.vmid) is not False:
+            return None  # ours, or no such CT (only the record goes)
+        return (
+            f"CT {app.vmid} is not tagged 'proximity': Proximity did not create it, "
+            "and deleting destroys it anyway"
+        )
+
     async def operations(
         self, *, limit: int = 500, app_id: str | None = None
     ) -> list[OperationView]:

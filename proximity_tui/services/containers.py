@@ -260,6 +260,16 @@ class Containers:
             return True
         return hostname is not None and config.hostname.lower() == hostname.lower()
 
+    async def tagged(self, node: str, vmid: int) -> bool | None:
+        """Whether CT `vmid` carries our tag (None: there is no such CT)."""
+        try:
+            config = await self.client.ct_config(node, vmid)
+        except ProxmoxError as exc:
+            if _absent(exc):
+                return None
+            raise
+        return TAG in config.tags
+
     async def address(self, node: str, vmid: int) -> str | None:
         """eth0's IPv4 address: from the API where it has `.../interfaces` (PVE 8.1+), else
         from `ip -4 -o addr show dev eth0` inside the CT (PVE 7 has no such endpoint)."""

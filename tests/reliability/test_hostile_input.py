@@ -102,7 +102,7 @@ def test_an_env_value_is_written_literally_or_refused_without_echoing_it(value):
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 def test_a_hostile_apps_json_entry_is_imported_as_data_or_skipped(tmp_path, entry):
-    from proximity_tui.services.migration.apply import migrate_file
+    from tests.unit.migration.offline import migrate_file
 
     base = {
         "id": "app-1",
@@ -331,7 +331,7 @@ def test_a_hostile_apps_json_through_the_command_line(tmp_path):
     }
     good = tmp_path / "apps.json"
     good.write_text(json.dumps([entry, {**entry, "id": "app-2", "hostname": "a;b"}]))
-    result = run_cli("migrate", str(good), env=env)
+    result = run_cli("migrate", "--adopt-untagged", str(good), env=env)
     assert result.returncode == 1, result.stderr  # one imported, one skipped with the reason
     assert "a;b" in result.stdout and "Traceback" not in result.stdout + result.stderr
     assert db_rows(data / "proximity.db", "SELECT name FROM apps") == [(entry["name"],)]
@@ -340,7 +340,7 @@ def test_a_hostile_apps_json_through_the_command_line(tmp_path):
     for raw in (b"\xff\xfe not json", b'{"apps": [' * 50_000):
         bad = tmp_path / "bad.json"
         bad.write_bytes(raw)
-        refused = run_cli("migrate", str(bad), env=env)
+        refused = run_cli("migrate", "--adopt-untagged", str(bad), env=env)
         assert refused.returncode == 2, refused.stderr
         assert refused.stderr.count("\n") == 1 and "Traceback" not in refused.stderr
     assert db_rows(data / "proximity.db", "SELECT count(*) FROM apps") == [(1,)]

@@ -49,11 +49,17 @@ def entry(n, **over):
 
 def test_migrate_then_list_apps_and_history(cli, tmp_path):
     source = apps_file(tmp_path, [entry(1), entry(2, hostname="Bad_Host")])
-    dry = cli("migrate", str(source), "--dry-run")
+    # No Proxmox configured here: the containers' tags cannot be checked, so nothing is adopted
+    # unless the user says so (adoption itself: tests/integration/cli/test_migrate_adoption.py).
+    unchecked = cli("migrate", str(source))
+    assert unchecked.returncode == 2 and unchecked.stderr.count("\n") == 1, unchecked.stderr
+    assert "no Proxmox credentials" in unchecked.stderr
+    assert "--adopt-untagged" in unchecked.stderr and not (tmp_path / "data").exists()
+    dry = cli("migrate", "--adopt-untagged", str(source), "--dry-run")
     assert dry.returncode == 1 and "Dry run: nothing was written." in dry.stdout
     assert not (tmp_path / "data").exists()  # a dry run creates no database
 
-    first = cli("migrate", str(source))
+    first = cli("migrate", "--adopt-untagged", str(source))
     assert first.returncode == 1, first.stderr
     lines = first.stdout.splitlines()
     assert lines[0] == "created   #1 nginx-web1 (web1)"
@@ -61,9 +67,10 @@ def test_migrate_then_list_apps_and_history(cli, tmp_path):
     for label, value in [("Total", 2), ("Created", 1), ("Updated", 0), ("Unchanged", 0),
                          ("Skipped", 1), ("Errors", 0)]:  # fmt: skip
         assert f"{label + ':':<10} {value}" in lines
-    assert first.stderr == ""
+    assert first.stderr.startswith("proximity-tui: warning: containers not checked: no Proxmox")
+    assert first.stderr.count("\n") == 1 and "Containers not checked" in first.stdout
 
-    again = cli("migrate", str(source), "--json")
+    again = cli("migrate", "--adopt-untagged", str(source), "--json")
     report = json.loads(again.stdout)
     assert report["summary"] == {"total": 2, "created": 0, "updated": 0, "unchanged": 1,
                                  "skipped": 1, "errors": 0}  # fmt: skip
@@ -106,11 +113,11 @@ def test_migrate_then_list_apps_and_history(cli, tmp_path):
 
 def test_unusable_input_is_one_line_exit_2_and_changes_nothing(cli, tmp_path):
     source = apps_file(tmp_path, [entry(1)])
-    assert cli("migrate", str(source)).returncode == 0
+    assert cli("migrate", "--adopt-untagged", str(source)).returncode == 0
     db = tmp_path / "data" / "proximity.db"
     before = (db.read_bytes(), sorted(os.listdir(tmp_path / "data")))
     source.write_text('{"apps": [')
-    out = cli("migrate", str(source), "--json")
+    out = cli("migrate", "--adopt-untagged", str(source), "--json")
     assert out.returncode == 2 and out.stdout == ""
     assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
     assert out.stderr.startswith(f"proximity-tui: error: {source}: not JSON")

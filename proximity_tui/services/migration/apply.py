@@ -21,6 +21,7 @@ from sqlalchemy.pool import NullPool
 from proximity_tui.errors import ProximityError, StoreError
 from proximity_tui.files import write_private
 from proximity_tui.services.journal import Journal
+from proximity_tui.services.migration.adoption import Adoption
 from proximity_tui.services.migration.reader import (
     Invalid,
     parse_entries,
@@ -70,6 +71,8 @@ class MigrationReport:
     operation_id: int | None = None
     #: Why nothing was written, when the write transaction failed.
     error: str | None = None
+    #: Proxmox was not asked about the containers (`--adopt-untagged`).
+    unchecked: bool = False
 
     def counts(self) -> dict[str, int]:
         out = dict.fromkeys(("created", "updated", "unchanged", "skipped", "errors"), 0)
@@ -89,6 +92,8 @@ class MigrationReport:
             lines.append(f"Database backed up to {self.database_backup}")
         if self.source_backup:
             lines.append(f"{self.source.name} copied to {self.source_backup}")
+        if self.unchecked:
+            lines.append("Containers not checked: adopted whatever their tags (--adopt-untagged).")
         if self.dry_run:
             lines.append("Dry run: nothing was written.")
         return lines
@@ -104,6 +109,7 @@ class MigrationReport:
             "source_backup": str(self.source_backup) if self.source_backup else None,
             "operation_id": self.operation_id,
             "error": self.error,
+            "containers_checked": not self.unchecked,
         }
 
 
@@ -122,9 +128,13 @@ def migrate_file(
     read_only: bool = False,
     username: str | None = None,
     now: datetime | None = None,
+    adoption: Adoption | None = None,
 ) -> MigrationReport:
     """Migrate `source` into the database at `db_path` (created if needed, unless dry run).
 
+    `adoption` holds the cluster's containers: an entry whose CT is there but untagged is
+    skipped unless it says `adopt_untagged` (see `adoption.py`); without it nothing was checked
+    and every new or changed entry is skipped.
     Raises ValidationError (exit 2) when the file cannot be used at all, before anything is
     touched; otherwise returns the report (whose `error` says why nothing was written, if so).
     """
@@ -132,15 +142,17 @@ def migrate_file(
     raw = read_source(source)
     checked = [_check(i, entry) for i, entry in enumerate(parse_entries(raw, source), 1)]
     now = now or utcnow()
-    report = MigrationReport(source=source, database=db_path, dry_run=dry_run)
+    adoption = adoption or Adoption()
+    unchecked = adoption.containers is None and adoption.adopt_untagged
+    report = MigrationReport(source=source, database=db_path, dry_run=dry_run, unchecked=unchecked)
     if dry_run:
         existing = _read_existing_readonly(db_path)
-        report.entries = _plan(checked, existing, _WOULD_BE_OWNER, now).outcomes
+        report.entries = _plan(checked, existing, _WOULD_BE_OWNER, now, adoption).outcomes
         return report
     require_change(None, "migrate apps", read_only=read_only)  # before any file is touched
     existed = db_path.exists() and db_path.stat().st_size > 0
     with Database.open(db_path) as db:
-        _run(db, report, checked, raw, existed=existed, username=username, now=now)
+        _run(db, report, checked, raw, adoption, existed=existed, username=username, now=now)
     return report
 
 
@@ -158,6 +170,7 @@ def _run(
     report: MigrationReport,
     checked: list[tuple[int, dict[str, Any] | EntryOutcome]],
     raw: bytes,
+    adoption: Adoption,
     *,
     existed: bool,
     username: str | None,
@@ -170,7 +183,7 @@ def _run(
             actor = repo.get_or_create_user(s, username or os_username())
             require_change(user_info(actor), "migrate apps")
             owner = repo.first_admin(s) or actor
-            plan = _plan(checked, _load_existing(s.connection()), owner.id, now)
+            plan = _plan(checked, _load_existing(s.connection()), owner.id, now, adoption)
             if existed and (plan.inserts or plan.updates):  # a rerun that changes no app: no copy
                 report.database_backup = _backup_database(db, now)
             _write(s, plan)
@@ -190,6 +203,7 @@ def _plan(
     existing: dict[str, dict[str, Any]],
     owner_id: int,
     now: datetime,
+    adoption: Adoption,
 ) -> _Plan:
     """Decide each entry's outcome, in file order, against the rows already stored."""
     hostnames = {row["hostname"]: app_id for app_id, row in existing.items()}
@@ -214,8 +228,14 @@ def _plan(
         if vmids.get(vmid, app_id) != app_id:
             skip(f"conflict: lxc_id {vmid} belongs to app {vmids[vmid]!r}")
             continue
-        seen[app_id] = index
         old = existing.get(app_id)
+        # A new entry, or one now pointing at another CT: may it have that one?
+        moved = old is None or old["lxc_id"] != vmid or old["hostname"] != hostname
+        if moved and (refusal := adoption.refusal(vmid, hostname)):
+            skip(refusal)
+            continue
+        row["node"] = adoption.node(vmid, row["node"])
+        seen[app_id] = index
         if old is None:
             row["created_at"] = row["created_at"] or now
             row["updated_at"] = row["updated_at"] or now
@@ -236,7 +256,8 @@ def _plan(
                 vmids.pop(old["lxc_id"], None)
         hostnames[hostname] = app_id
         vmids[vmid] = app_id
-        plan.outcomes.append(EntryOutcome(index, app_id, hostname, outcome))
+        note = adoption.note(vmid) if outcome != "unchanged" else None
+        plan.outcomes.append(EntryOutcome(index, app_id, hostname, outcome, note))
     return plan
 
 

@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from proximity_tui.services.migration.apply import migrate_file
 from proximity_tui.services.migration.reader import Invalid, validate_entry
+from tests.unit.migration.offline import migrate_file
 
 LONG = "x" * 300
 

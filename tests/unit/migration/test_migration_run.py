@@ -10,9 +10,9 @@ import pytest
 
 from proximity_tui.errors import PermissionDenied, ValidationError
 from proximity_tui.services.journal import Journal
-from proximity_tui.services.migration.apply import migrate_file
 from proximity_tui.store import repositories as repo
 from proximity_tui.store.db import Database
+from tests.unit.migration.offline import migrate_file
 
 
 def snapshot(directory):

@@ -8,7 +8,7 @@ import os
 import stat
 from pathlib import Path
 
-from proximity_tui.services.migration.apply import migrate_file
+from tests.unit.migration.offline import migrate_file
 
 
 def _apps(path: Path) -> Path:
