@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "doctor",
     "setup",
     "adopt",
+    "transfer",
 )
 
 

@@ -196,7 +196,7 @@ class AppRecords:
             with self.db.session() as s:
                 held = dict(s.execute(select(Address.address, Address.app_id)).all())
                 for row, owner_name in rows:
-                    why = _taken(s, row, held)
+                    why = repo.new_app_conflict(s, row, held)
                     if why:
                         refused.append((row["id"], why))
                         continue
@@ -336,19 +336,6 @@ class AppRecords:
 
 #: Statuses the monitor may overwrite; transitional ones and `error` belong to operations.
 MONITORED = ("running", "stopped", "missing")
-
-
-def _taken(s: Any, row: dict[str, Any], held: dict[str, str]) -> str | None:
-    if repo.get_app(s, row["id"]) is not None:
-        return f"an app with the id {row['id']} exists now"
-    if repo.hostname_taken(s, row["hostname"]):
-        return f"hostname {row['hostname']!r} is taken now"
-    if repo.vmid_taken(s, row["lxc_id"]):
-        return f"CT {row['lxc_id']} is an app now"
-    address = (row["config"].get("network") or {}).get("address")
-    if address and address in held:
-        return f"address {address} is held by {held[address]}"
-    return None
 
 
 class VmidTaken(ConflictError):

@@ -72,6 +72,22 @@ def vmid_taken(s: Session, vmid: int, *, exclude_app_id: str | None = None) -> b
     return bool(s.scalar(select(exists(query))))
 
 
+def new_app_conflict(s: Session, row: dict[str, Any], held: dict[str, str]) -> str | None:
+    """Why an app row rebuilt elsewhere (adopted, imported) cannot go in as it is: its id,
+    hostname or vmid is another row's, or its static address (`held`: address -> app id) is
+    held; None when it can."""
+    if get_app(s, row["id"]) is not None:
+        return f"the app {row['id']} exists"
+    if hostname_taken(s, row["hostname"]):
+        return f"hostname {row['hostname']!r} is another app's"
+    if vmid_taken(s, row["lxc_id"]):
+        return f"CT {row['lxc_id']} is another app's"
+    address = ((row.get("config") or {}).get("network") or {}).get("address")
+    if address and str(address) in held:
+        return f"address {address} is held by {held[str(address)]}"
+    return None
+
+
 def add_app(s: Session, **fields: Any) -> App:
     """Insert an app and flush, so that a taken hostname, lxc_id or id fails here (ConflictError
     when it leaves `Database.session()`)."""

@@ -131,6 +131,9 @@ def test_every_command_prints_only_our_own_lines_on_stderr(tmp_path):
         once("delete", "clean-copy", "--yes", env=env)
         once("destroy-orphan", "999", "--yes", env=env)  # no such CT: an error
         once("history", env=env)
+        exported = tmp_path / "export.yaml"
+        assert once("export", str(exported), env=env).returncode == 0
+        once("import", str(exported), env=env)  # all there already: each app skipped
         once("users", env=env)
         once("migrate", "--dry-run", str(v1_apps_json(tmp_path / "apps.json")), env=env)
     finally:
