@@ -27,7 +27,8 @@ from sqlalchemy import select
 
 from proximity_tui.errors import ValidationError
 from proximity_tui.files import write_private
-from proximity_tui.services.journal import SECRET_KEY, Journal
+from proximity_tui.secret_names import is_secret_name
+from proximity_tui.services.journal import Journal
 from proximity_tui.services.transfer import sealed
 from proximity_tui.services.validation import check_hostname, check_vmid
 from proximity_tui.store import repositories as repo
@@ -46,7 +47,7 @@ APP_KEYS = ("id", "catalog_id", "name", "hostname", "status", "url", "lxc_id", "
 
 def _secret_names(app: App) -> set[str]:
     declared = set((app.config or {}).get("secret_names") or ())
-    return declared | {k for k in (app.environment or {}) if SECRET_KEY.search(str(k))}
+    return declared | {k for k in (app.environment or {}) if is_secret_name(str(k))}
 
 
 def _when(value: datetime | None) -> str | None:
@@ -82,7 +83,7 @@ def export_installation(
             )
         settings = {}
         for row in s.scalars(select(Setting).order_by(Setting.key)):
-            if SECRET_KEY.search(row.key):
+            if is_secret_name(row.key):
                 hidden["settings"][row.key] = row.value
                 omitted.append(f"setting {row.key}")
             else:
