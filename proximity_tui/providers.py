@@ -79,7 +79,11 @@ class DeployProvider(_Base):
         if not services.can_change:
             return []
         return [
-            (f"Deploy {e.name}", partial(app.open_deploy_form, e.id), e.category)
+            (
+                f"Deploy {e.name}" + ("" if e.ref == e.id else f" ({e.source})"),
+                partial(app.open_deploy_form, e.ref),
+                e.category,
+            )
             for e in services.catalog.entries
         ]
 

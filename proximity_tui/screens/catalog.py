@@ -44,14 +44,19 @@ def entry_fits(entry: CatalogEntry, nodes: list[NodeChoice]) -> bool:
     )
 
 
-def search_entries(catalog: CatalogService, query: str, category: str | None) -> list[CatalogEntry]:
-    """Entries matching `query` (best first) in `category`; all of them for an empty query."""
+def search_entries(
+    catalog: CatalogService, query: str, category: str | None, source: str | None = None
+) -> list[CatalogEntry]:
+    """Entries matching `query` (best first) in `category` (and `source`); all of them for an
+    empty query."""
     if not query:
         entries = list(catalog.entries)
         if category:
             entries = [e for e in entries if e.category == category]
+        if source:
+            entries = [e for e in entries if e.source == source]
         return sorted(entries, key=lambda e: e.name.lower())
-    found = catalog.search(query, category=category)
+    found = catalog.search(query, category=category, source=source or None)
     return [f[0] if isinstance(f, tuple) else getattr(f, "entry", f) for f in found]
 
 
@@ -60,6 +65,7 @@ class CatalogScreen(LiveScreen):
         Binding("d", "deploy", "Deploy", id="catalog.deploy"),
         Binding("slash", "filter", "Filter", id="catalog.filter"),
         Binding("y", "compose", "Compose file", id="catalog.compose"),
+        Binding("s", "sources", "Sources", id="catalog.sources"),
         Binding("left", "focus_left", "Previous pane", show=False),
         Binding("right", "focus_right", "Next pane", show=False),
     ]
@@ -67,6 +73,8 @@ class CatalogScreen(LiveScreen):
     def __init__(self) -> None:
         super().__init__()
         self.category: str | None = None
+        #: Only this source's entries (`bundled`, `user`, an added source); None: all.
+        self.source: str | None = None
         self.query_text = ""
         self.nodes: list[NodeChoice] = []
         self.show_compose = False
@@ -113,7 +121,7 @@ class CatalogScreen(LiveScreen):
     def _count_categories(self) -> None:
         """Each category's count of the entries the filter matches (all of them without one)."""
         counts: dict[str, int] = {}
-        for entry in search_entries(self.services.catalog, self.query_text, None):
+        for entry in search_entries(self.services.catalog, self.query_text, None, self.source):
             counts[entry.category] = counts.get(entry.category, 0) + 1
         categories = self.query_one("#categories", OptionList)
         for index in range(categories.option_count):
@@ -125,14 +133,16 @@ class CatalogScreen(LiveScreen):
     def _refill(self, *, keep: bool = False) -> None:
         entries_list = self.query_one("#entries", OptionList)
         current = self.selected_entry() if keep else None
-        self._shown = search_entries(self.services.catalog, self.query_text, self.category)
+        self._shown = search_entries(
+            self.services.catalog, self.query_text, self.category, self.source
+        )
         entries_list.clear_options()
         entries_list.add_options([self._option(e) for e in self._shown])
         if self._shown:
             index = 0
             if current is not None:
-                ids = [e.id for e in self._shown]
-                index = ids.index(current.id) if current.id in ids else 0
+                refs = [e.ref for e in self._shown]
+                index = refs.index(current.ref) if current.ref in refs else 0
             entries_list.highlighted = index
         self._show_detail()
 
@@ -141,11 +151,13 @@ class CatalogScreen(LiveScreen):
         fits = entry_fits(entry, self.nodes) if self.nodes else None
         text.append("✔ " if fits else ("✖ " if fits is False else "  "), "green" if fits else "red")
         text.append(one_line(entry.name, 28), "bold")
+        if entry.ref != entry.id:  # an added source's entry: say whose
+            text.append(f"  {one_line(entry.source, 12)}/", "magenta")
         text.append(f"  {entry.category}", "cyan")
-        text.append(f"  {one_line(entry.description, 60)}", "bright_black")
+        text.append(f"  {one_line(entry.description.split(chr(10), 1)[0], 60)}", "bright_black")
         if entry.warnings:
             text.append("  ⚠", "yellow")
-        return Option(text, id=entry.id)
+        return Option(text, id=entry.ref)
 
     def selected_entry(self) -> CatalogEntry | None:
         entries_list = self.query_one("#entries", OptionList)
@@ -220,4 +232,28 @@ class CatalogScreen(LiveScreen):
     def action_deploy(self) -> None:
         entry = self.selected_entry()
         if entry is not None:
-            self.papp.open_deploy_form(entry.id)
+            self.papp.open_deploy_form(entry.ref)
+
+    def action_sources(self) -> None:
+        from proximity_tui.screens.catalog_sources import SourcesScreen
+
+        def chosen(source: str | None) -> None:
+            if source is None:  # closed without choosing: the filter stays; entries may be new
+                self._reload()
+                return
+            self.source = source or None
+            self._reload()
+            label = f"source: {self.source}" if self.source else "all sources"
+            self.notify(f"Catalog: {label}", timeout=3)
+
+        self.papp.push_screen(SourcesScreen(), chosen)
+
+    def _reload(self) -> None:
+        """After the Sources view: categories and entries as the catalog now has them."""
+        categories = self.query_one("#categories", OptionList)
+        known = {categories.get_option_at_index(i).id for i in range(categories.option_count)}
+        for name in sorted(self.services.catalog.categories()):
+            if name not in known:
+                categories.add_option(Option(name, id=name))
+        self._count_categories()
+        self._refill(keep=True)

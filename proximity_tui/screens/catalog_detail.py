@@ -64,8 +64,15 @@ def entry_detail(
             kind = " (generated secret)" if var.secret else ""
             parts.append(f"{var.name}{mark}{kind}")
         text.append(", ".join(parts))
+    if entry.ref != entry.id:
+        text.append("\nSource     ", "bold")
+        text.append(f"{entry.source} (converted from the store; deploy as {entry.ref})")
     for warning in entry.warnings:
         text.append(f"\n⚠ {warning}", "yellow")
+    if entry.notes:
+        text.append("\nConversion notes", "bold")
+        for note in entry.notes:
+            text.append(f"\n· {note}", "bright_black")
     text.append("\n\n")
     if show_compose:
         text.append("compose.yaml", "bold underline")

@@ -344,7 +344,7 @@ class DeployFormScreen(ModalScreen[int | None]):
         try:
             self.plan = await self.services.run(
                 self.services.apps.plan_deploy(
-                    self.entry.id, hostname, node=self._node(), **resources
+                    self.entry.ref, hostname, node=self._node(), **resources
                 )
             )
         except Exception as exc:
@@ -404,7 +404,7 @@ class DeployFormScreen(ModalScreen[int | None]):
         try:
             op_id = await self.services.run(
                 self.services.apps.start_deploy(
-                    self.entry.id,
+                    self.entry.ref,
                     hostname,
                     node=self._node(),
                     environment=env,

@@ -10,6 +10,7 @@ going after the SSH session dropped.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -23,7 +24,9 @@ if TYPE_CHECKING:
     from proximity_tui.proxmox.client import ProxmoxClient
     from proximity_tui.proxmox.exec import ContainerExec
     from proximity_tui.services.app_service import AppService
+    from proximity_tui.services.catalog.fetch import Progress
     from proximity_tui.services.catalog.service import CatalogService
+    from proximity_tui.services.catalog.sources import SourceRegistry, SyncReport
     from proximity_tui.services.doctor import Report
     from proximity_tui.services.journal import Journal
     from proximity_tui.services.status import StatusMonitor
@@ -102,6 +105,36 @@ class Services:
         from proximity_tui.services.doctor import run_doctor
 
         return await run_doctor(self.client, self.exec, self.settings, self.journal)
+
+    # --- catalog sources (the dashboard's Sources view; the CLI uses the registry itself) ------
+
+    def catalog_sources(self) -> SourceRegistry:
+        from proximity_tui.config import catalog_sources_dir
+        from proximity_tui.services.catalog.sources import SourceRegistry
+
+        return SourceRegistry(catalog_sources_dir())
+
+    async def sync_source(self, name: str, progress: Progress | None = None) -> SyncReport:
+        """Sync one catalog source (in a worker thread: files and network) and reload the
+        catalog so every screen sees the new entries. Refused for viewers and read-only."""
+        self.apps.require_change("sync catalog sources")
+        report = await asyncio.to_thread(self.catalog_sources().sync, name, progress=progress)
+        await asyncio.to_thread(self.reload_catalog)
+        return report
+
+    async def remove_source(self, name: str) -> None:
+        self.apps.require_change("remove catalog sources")
+        await asyncio.to_thread(self.catalog_sources().remove, name)
+        await asyncio.to_thread(self.reload_catalog)
+
+    def reload_catalog(self) -> None:
+        """Read the catalog again (bundled, user, synced sources) into the same service object,
+        which the app service and every screen hold."""
+        from proximity_tui.config import catalog_sources_dir, user_catalog_dir
+        from proximity_tui.services.catalog.service import CatalogService
+
+        fresh = CatalogService.load(user_catalog_dir(), sources_dir=catalog_sources_dir())
+        self.catalog.replace_with(fresh)
 
     def close_again(self, wait: float = 900.0) -> bool:
         """Run `close()` to its end after it was interrupted half-way (Ctrl-C while it waited

@@ -117,6 +117,11 @@ class CatalogService:
             problems.extend(CatalogProblem(sources_dir, t) for t in troubles)
         return cls(entries, problems, overriding=overriding)
 
+    def replace_with(self, other: CatalogService) -> None:
+        """Take `other`'s entries (a reload), keeping this object: everyone holds this one."""
+        self._entries, self._by_ref, self._by_id = other._entries, other._by_ref, other._by_id
+        self.problems, self._index = other.problems, None
+
     @property
     def entries(self) -> list[CatalogEntry]:
         return list(self._entries)
