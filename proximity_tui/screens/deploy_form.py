@@ -17,9 +17,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
 
 from proximity_tui.screens.deploy_plan import node_label, plan_text, resource_problems
+from proximity_tui.services.catalog.lint import unprivileged_risks
 from proximity_tui.services.validation import RESERVED_HOSTNAMES
 
 if TYPE_CHECKING:
@@ -150,6 +151,12 @@ class DeployFormScreen(ModalScreen[int | None]):
                             classes="env-input",
                             compact=True,
                         )
+                risks = unprivileged_risks(entry)
+                if risks:  # refused unless the user says so, knowing why
+                    yield Label("Cannot run as written in an unprivileged LXC:", classes="field")
+                    for risk in risks:
+                        yield Label(f"⚠ {risk}", classes="note", markup=False)
+                    yield Checkbox("Deploy anyway", id="allow-risks", compact=True)
                 yield Label("Plan", classes="field")
                 yield Static("working out the plan…", id="plan")
             # Why the last ctrl+s was refused; cleared as soon as a field changes (never stale).
@@ -288,6 +295,17 @@ class DeployFormScreen(ModalScreen[int | None]):
             self._schedule_plan()
         self._refresh_button()
 
+    def _allow_risks(self) -> bool:
+        boxes = self.query("#allow-risks").results(Checkbox)
+        return any(box.value for box in boxes)
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        if event.checkbox.id == "allow-risks":
+            self._drop_plan()
+            self._say_refused([])
+            self._schedule_plan()
+            self._refresh_button()
+
     def on_select_changed(self, event: Select.Changed) -> None:
         self._drop_plan()
         self._say_refused([])
@@ -344,7 +362,11 @@ class DeployFormScreen(ModalScreen[int | None]):
         try:
             self.plan = await self.services.run(
                 self.services.apps.plan_deploy(
-                    self.entry.ref, hostname, node=self._node(), **resources
+                    self.entry.ref,
+                    hostname,
+                    node=self._node(),
+                    allow_risks=self._allow_risks(),
+                    **resources,
                 )
             )
         except Exception as exc:
@@ -411,6 +433,7 @@ class DeployFormScreen(ModalScreen[int | None]):
                     cores=resources.get("cores"),
                     memory=resources.get("memory"),
                     disk=resources.get("disk"),
+                    allow_risks=self._allow_risks(),
                 )
             )
         except Exception as exc:

@@ -190,9 +190,12 @@ class AppService:
         cores: int | None = None,
         memory: int | None = None,
         disk: int | None = None,
+        allow_risks: bool = False,
     ) -> DeployPlan:
         """What a deploy would do, without doing it: node, vmid, template, steps, problems."""
-        request = DeployRequest(catalog_id, hostname, node, cores, memory, disk)
+        request = DeployRequest(
+            catalog_id, hostname, node, cores, memory, disk, allow_risks=allow_risks
+        )
         return await deploy_plan.plan(
             self.deps(),
             self.catalog,

@@ -56,7 +56,8 @@ async def test_filter_by_source_and_deploy_its_entry(world, data_dir):
         table.move_cursor(row=keys.index("mine"))
         await pilot.press("enter")
         screen = await on_screen(pilot, CatalogScreen)
-        await wait_for(pilot, lambda: sorted(shown_refs(screen)) == ["mine/jellyfin", "mine/wiki"])
+        mine = ["mine/jellyfin", "mine/kiosk", "mine/wiki"]
+        await wait_for(pilot, lambda: sorted(shown_refs(screen)) == mine)
         # The source's Jellyfin, not the bundled one: the form deploys mine/jellyfin.
         await pilot.press("slash")
         screen.query_one(FilterInput).value = "jellyfin"
@@ -78,7 +79,7 @@ async def test_sync_then_remove_with_confirmation(world, data_dir):
         table.move_cursor(row=row_keys(app, "#sources-table").index("mine"))
         await pilot.press("r")
         status = sources.query_one("#sources-status")
-        await wait_for(pilot, lambda: "✔ mine: 2 apps, 1 skipped" in str(status.render()))
+        await wait_for(pilot, lambda: "✔ mine: 3 apps, 1 skipped" in str(status.render()))
         table.move_cursor(row=row_keys(app, "#sources-table").index("mine"))
         await pilot.press("x")
         dialog = await on_screen(pilot, ConfirmScreen)
@@ -96,3 +97,27 @@ async def test_sync_then_remove_with_confirmation(world, data_dir):
         await pilot.press("escape")
         screen = await on_screen(pilot, CatalogScreen)
         await wait_for(pilot, lambda: not any(r.startswith("mine/") for r in shown_refs(screen)))
+
+
+async def test_a_risky_entry_deploys_only_when_the_box_is_ticked(world, data_dir):
+    services = world.services(0)
+    app = make_app(services, services.settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await on_screen(pilot, CatalogScreen)
+        await pilot.press("slash")
+        screen.query_one(FilterInput).value = "kiosk"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: shown_refs(screen)[:1] == ["mine/kiosk"])
+        await pilot.press("d")
+        form = await on_screen(pilot, DeployFormScreen)
+        plan = form.query_one("#plan")
+        deploy = form.query_one("#deploy")
+        await wait_for(pilot, lambda: "unprivileged LXC" in str(plan.render()))
+        assert deploy.disabled
+        form.query_one("#allow-risks").value = True
+        await wait_for(pilot, lambda: not deploy.disabled, timeout=20)
+        await pilot.press("ctrl+s")
+        await wait_for(
+            pilot, lambda: any(a.catalog_id == "kiosk" and a.status == "running"
+                               for a in app.apps.values()), timeout=60
+        )  # fmt: skip

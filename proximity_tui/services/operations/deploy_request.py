@@ -91,7 +91,7 @@ def validate_request(
         raise ValidationError(
             f"{entry.ref} needs what an unprivileged LXC container cannot give: "
             + "; ".join(risks)
-            + " (deploy anyway with --allow-risks, or the form's 'Deploy anyway')",
+            + " (deploy anyway: --allow-risks, or tick 'Deploy anyway' in the form)",
             field="allow_risks",
         )
     res = entry.resources
