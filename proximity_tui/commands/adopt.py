@@ -31,6 +31,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         action="store_true",
         help="also adopt named CTs that are not tagged 'proximity' (with --catalog-id)",
     )
+    p.add_argument(
+        "--read-env",
+        action="store_true",
+        help="take the environment (secrets too) from each running CT's .env instead of "
+        "reporting it unknown",
+    )
     p.add_argument("--dry-run", action="store_true", help="show what would be adopted")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=run_adopt)
@@ -53,7 +59,10 @@ def run_adopt(args: argparse.Namespace) -> int:
             services.apps.require_change("adopt")
         plan = services.call(
             services.apps.plan_adoption(
-                catalog_id=args.catalog_id, vmids=vmids, untagged=args.untagged
+                catalog_id=args.catalog_id,
+                vmids=vmids,
+                untagged=args.untagged,
+                read_env=args.read_env,
             )
         )
         result: dict[str, Any] = {"adopted": [], "refused": {}}

@@ -485,11 +485,17 @@ class AppService:
         catalog_id: str | None = None,
         vmids: tuple[int, ...] = (),
         untagged: bool = False,
+        read_env: bool = False,
     ) -> adopt.AdoptionPlan:
         """The CTs of the cluster this database does not know, and what adopting them would
         record (`operations/adopt.py`); reads only, so any role may ask."""
         return await adopt.plan(
-            self.deps(), self.catalog, catalog_id=catalog_id, vmids=vmids, untagged=untagged
+            self.deps(),
+            self.catalog,
+            catalog_id=catalog_id,
+            vmids=vmids,
+            untagged=untagged,
+            read_env=read_env,
         )
 
     async def adopt(self, plan: adopt.AdoptionPlan) -> dict[str, Any]:

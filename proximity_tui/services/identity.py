@@ -50,6 +50,9 @@ KEYS = (
     "compose-file",
 )
 VALUE = re.compile(r"[\x21-\x7e]([\x20-\x7e]{0,254}[\x21-\x7e])?")
+#: Where our compose projects live (`containers.compose_file`): a block naming another path is
+#: refused, since operations run compose (and adopt may read the `.env`) there.
+COMPOSE_FILE = re.compile(r"/opt/proximity/[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?/compose\.yaml")
 
 
 class IdentityError(ValidationError):
@@ -144,6 +147,10 @@ def parse(description: str) -> Identity | None:
     for key, value in values.items():
         if value and not VALUE.fullmatch(value):
             raise IdentityError(f"identity block: {key} is not one printable line")
+    if values.get("compose-file") and not COMPOSE_FILE.fullmatch(values["compose-file"]):
+        raise IdentityError(
+            "identity block: compose-file is not /opt/proximity/<name>/compose.yaml"
+        )
     created = None
     if values.get("created"):
         try:

@@ -86,6 +86,11 @@ def test_no_block_means_none() -> None:
             "```proximity-tui v1\napp-id: a\ncatalog-id: b\nhostname: h\ncreated: soon\n```",
             "no time",
         ),
+        (
+            "```proximity-tui v1\napp-id: a\ncatalog-id: b\nhostname: h\n"
+            "compose-file: /etc/shadow\n```",
+            "compose-file",
+        ),
     ],
 )
 def test_a_broken_block_is_an_error_naming_the_problem(text: str, words: str) -> None:

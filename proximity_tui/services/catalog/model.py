@@ -286,6 +286,17 @@ def dotenv_text(values: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def parse_dotenv(text: str) -> dict[str, str]:
+    """The values of a `.env` that `dotenv_text` wrote (`NAME='value'`, `\\'` a quote); other
+    lines are ignored."""
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        found = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)='(.*)'", line)
+        if found:
+            out[found.group(1)] = found.group(2).replace("\\'", "'")
+    return out
+
+
 def _port_dict(p: Port) -> dict[str, Any]:
     out: dict[str, Any] = {"number": p.number}
     if p.protocol != "tcp":

@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 from proximity_tui.errors import NotFoundError, ProximityError
 from proximity_tui.proxmox.coerce import parse_property_string
-from proximity_tui.services.catalog.model import SOURCES
+from proximity_tui.secret_names import with_secret_names
+from proximity_tui.services.catalog.model import SOURCES, parse_dotenv
 from proximity_tui.services.containers import TAG, compose_file
 from proximity_tui.services.identity import Identity, IdentityError, parse
 from proximity_tui.services.operations.shape import OperationDeps, OperationSpec, StepDef, bind
@@ -113,9 +114,11 @@ async def plan(
     catalog_id: str | None = None,
     vmids: tuple[int, ...] = (),
     untagged: bool = False,
+    read_env: bool = False,
 ) -> AdoptionPlan:
     """What `adopt` would record: reads only. `vmids` limits it to those CTs (and is required
-    for adopting CTs without the block, with `catalog_id`)."""
+    for adopting CTs without the block, with `catalog_id`). With `read_env`, a running CT's
+    `.env` gives the environment (the values the app runs with) instead of leaving it unknown."""
     guests = [g for g in await deps.client.cluster_resources() if g.type == "lxc"]
     rows = await deps.records.list()
     by_vmid = {a.vmid: a for a in rows}
@@ -136,7 +139,9 @@ async def plan(
                 skipped.append(_left(guest, f"already the app {by_vmid[guest.vmid].id}"))
             continue
         try:
-            found.append(await _candidate(deps, catalog, guest, catalog_id, untagged, named))
+            found.append(
+                await _candidate(deps, catalog, guest, catalog_id, untagged, named, read_env)
+            )
         except _Skip as skip:
             skipped.append(_left(guest, str(skip)))
     adopt, conflicts = _conflicts(found, rows)
@@ -158,6 +163,7 @@ async def _candidate(
     catalog_id: str | None,
     untagged: bool,
     named: set[int],
+    read_env: bool = False,
 ) -> Found:
     if guest.template:
         raise _Skip("a CT template (a deploy's base, say) is never adopted as an app")
@@ -187,8 +193,12 @@ async def _candidate(
     address = await _address(deps, guest, config)
     status = guest.status if guest.status in STATUSES else "error"
     url = entry.url(address) if address else None
-    unknown = tuple(v.name for v in entry.env)
+    cfile = identity.compose_file or compose_file(identity.hostname)
+    env = await _read_env(deps, guest, cfile) if read_env else {}
+    unknown = tuple(v.name for v in entry.env if v.name not in env)
     row = _row(deps, entry, identity, guest, config, address, url, status, unknown)
+    row["environment"] = env
+    row["config"] = with_secret_names(row["config"], env)  # the product's one rule
     return Found(
         guest.vmid,
         guest.node,
@@ -201,6 +211,18 @@ async def _candidate(
         unknown,
         row,
     )
+
+
+async def _read_env(deps: OperationDeps, guest: Guest, cfile: str) -> dict[str, str]:
+    """The `.env` beside the compose file (one `pct exec`), while the CT runs; {} otherwise."""
+    if not guest.running:
+        return {}
+    path = cfile.rsplit("/", 1)[0] + "/.env"
+    try:
+        result = await deps.exec.run(guest.node, guest.vmid, ["cat", path], check=False)
+    except ProximityError:
+        return {}
+    return parse_dotenv(result.stdout) if result.exit_status == 0 else {}
 
 
 async def _address(deps: OperationDeps, guest: Guest, config: CtConfig) -> str | None:
@@ -360,4 +382,11 @@ def adopt(deps: OperationDeps, plan: AdoptionPlan) -> OperationSpec:
         success_message=_done,
         parameters={"vmids": [f.vmid for f in plan.adopt]},
         lock=[f"hostname:{f.hostname}" for f in plan.adopt],
+        # Values read from a CT's .env under secret names: masked from the start.
+        secrets=[
+            str(value)
+            for f in plan.adopt
+            for name, value in f.row["environment"].items()
+            if name in (f.row["config"].get("secret_names") or ())
+        ],
     )

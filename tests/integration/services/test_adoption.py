@@ -4,10 +4,13 @@ blocks. Real SQLite files, the simulator over HTTPS and SSH."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from proximity_tui.errors import BusyError, PermissionDenied, ProximityError
 from proximity_tui.services.identity import Identity, description_for
+from proximity_tui.store import repositories as repo
 from tests.integration.services.conftest import make_services
 
 
@@ -194,3 +197,27 @@ def test_untagged_or_blockless_cts_need_explicit_flags_and_conflicts_are_listed(
     finally:
         services.close(wait=30)
         other.close(wait=30)
+
+
+def test_read_env_takes_the_environment_from_a_running_ct(sim, pair, hostname):
+    a, b = pair
+    vault = a.call(a.apps.deploy_app("vaultwarden", f"{hostname}-v"))
+    stopped = a.call(a.apps.deploy_app("vaultwarden", f"{hostname}-s"))
+    a.call(a.apps.stop_app(stopped.id))
+    with a.db.session(readonly=True) as s:
+        env = dict(repo.get_app(s, vault.id).environment)
+    secret = env["ADMIN_TOKEN"]
+
+    plan = b.call(b.apps.plan_adoption(vmids=(vault.vmid, stopped.vmid), read_env=True))
+    found = {f.vmid: f for f in plan.adopt}
+    assert found[vault.vmid].unknown_env == ()
+    assert "ADMIN_TOKEN" in found[stopped.vmid].unknown_env  # stopped: its .env is not read
+    assert secret not in json.dumps(plan.to_json()) and secret not in repr(plan)
+    b.call(b.apps.adopt(plan))
+    with b.db.session(readonly=True) as s:
+        assert dict(repo.get_app(s, vault.id).environment) == env
+        assert dict(repo.get_app(s, stopped.id).environment) == {}
+    assert b.call(b.apps.reveal_secret(vault.id, "ADMIN_TOKEN")) == secret
+    assert b.call(b.apps.get_app(vault.id)).environment["ADMIN_TOKEN"] != secret  # masked
+    journal = b.call(b.apps.operations())[0]
+    assert journal.kind == "adopt" and secret not in json.dumps(journal.__dict__, default=str)

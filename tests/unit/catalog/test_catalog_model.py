@@ -9,7 +9,7 @@ import string
 import pytest
 
 from proximity_tui.errors import ValidationError
-from proximity_tui.services.catalog.model import EnvVar, dotenv_text
+from proximity_tui.services.catalog.model import EnvVar, dotenv_text, parse_dotenv
 from proximity_tui.services.catalog.schema import entry_from_mapping
 
 
@@ -115,3 +115,9 @@ def test_web_port_and_url(valid):
     assert entry.web_port().number == 8080
     assert entry.url("10.0.0.9") == "http://10.0.0.9:8080/"
     assert entry.health.port == 8080 and entry.health.path == "/"
+
+
+def test_parse_dotenv_reads_back_what_dotenv_text_wrote():
+    values = {"A": "plain", "B": "it's $HOME ${X} # not a comment", "C": "", "D": 'q"uo=te'}
+    assert parse_dotenv(dotenv_text(values)) == values
+    assert parse_dotenv("# a comment\nnot a line\nE='x'\n1BAD='y'\n") == {"E": "x"}
