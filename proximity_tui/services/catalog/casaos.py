@@ -28,6 +28,7 @@ from proximity_tui.services.catalog.convert_common import (
     declare_variables,
     map_strings,
     memory_mb,
+    rename_hosts,
     replace_literal_secrets,
     slug,
     substitute,
@@ -104,7 +105,7 @@ def convert_casaos(app: str, files: Mapping[str, bytes], *, source: str) -> Cata
     except CatalogError as exc:
         raise Skipped(f"{exc.field or 'entry'}: {exc.reason}") from None
     entry.warnings = lint_entry(entry)
-    entry.notes = notes
+    entry.notes = list(dict.fromkeys(notes))
     return entry
 
 
@@ -165,7 +166,7 @@ def _compose(
     if not compose.get("volumes"):
         compose.pop("volumes", None)
     if renames:
-        compose["services"] = _rename_hosts(services, renames)
+        compose["services"] = rename_hosts(services, renames)
         notes.append(
             "dropped: container_name (other services reach "
             + ", ".join(f"{old} as {new}" for old, new in sorted(renames.items()))
@@ -240,27 +241,6 @@ def _mount(mount: Any, compose: dict[str, Any], declared: Declared, notes: list[
 def dir_variable(volume: str) -> str:
     """The variable choosing where an optional mount points (`media` -> `MEDIA_DIR`)."""
     return re.sub(r"[^A-Z0-9]", "_", volume.upper()) + "_DIR"
-
-
-#: Service keys where a container name is not a host name (a volume may share the app's name).
-KEEP_NAMES = {"image", "volumes", "ports", "networks", "configs", "secrets"}
-
-
-def _rename_hosts(services: dict[str, Any], renames: dict[str, str]) -> dict[str, Any]:
-    pattern = re.compile(
-        r"(?<![A-Za-z0-9_.-])(" + "|".join(map(re.escape, sorted(renames, key=len, reverse=True)))
-        + r")(?![A-Za-z0-9_-])"
-    )  # fmt: skip
-
-    def fix(text: str) -> str:
-        return pattern.sub(lambda m: renames[m.group(1)], text)
-
-    out: dict[str, Any] = {}
-    for name, svc in services.items():
-        out[name] = {k: (v if k in KEEP_NAMES else map_strings(v, fix)) for k, v in svc.items()}
-        if "depends_on" in out[name] and isinstance(out[name]["depends_on"], dict):
-            out[name]["depends_on"] = {fix(k): v for k, v in out[name]["depends_on"].items()}
-    return out
 
 
 def _service_ports(data: dict[str, Any]) -> dict[str, list[int]]:

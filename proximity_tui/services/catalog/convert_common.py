@@ -271,3 +271,26 @@ def declare_variables(compose: dict[str, Any], declared: Declared) -> None:
         else:
             declared.add({"name": name, "default": clean_text(arg) if op else ""})
             declared.notes.append(f"variable-declared: {name} (default {clean_text(arg)!r})")
+
+
+#: Service keys where a container name is not a host name (a volume may share the app's name).
+KEEP_NAMES = {"image", "volumes", "ports", "networks", "configs", "secrets"}
+
+
+def rename_hosts(services: dict[str, Any], renames: dict[str, str]) -> dict[str, Any]:
+    """Services with every use of an old container name as a host name (`renames`: container
+    name -> service name) replaced by the service's name, which compose resolves."""
+    pattern = re.compile(
+        r"(?<![A-Za-z0-9_.-])(" + "|".join(map(re.escape, sorted(renames, key=len, reverse=True)))
+        + r")(?![A-Za-z0-9_-])"
+    )  # fmt: skip
+
+    def fix(text: str) -> str:
+        return pattern.sub(lambda m: renames[m.group(1)], text)
+
+    out: dict[str, Any] = {}
+    for name, svc in services.items():
+        out[name] = {k: (v if k in KEEP_NAMES else map_strings(v, fix)) for k, v in svc.items()}
+        if "depends_on" in out[name] and isinstance(out[name]["depends_on"], dict):
+            out[name]["depends_on"] = {fix(k): v for k, v in out[name]["depends_on"].items()}
+    return out

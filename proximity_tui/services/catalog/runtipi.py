@@ -28,6 +28,7 @@ from proximity_tui.services.catalog.convert_common import (
     clean_text,
     declare_variables,
     map_strings,
+    rename_hosts,
     replace_literal_secrets,
     slug,
     substitute,
@@ -115,7 +116,7 @@ def convert_runtipi(app: str, files: Mapping[str, bytes], *, source: str) -> Cat
     except CatalogError as exc:
         raise Skipped(f"{exc.field or 'entry'}: {exc.reason}") from None
     entry.warnings = lint_entry(entry)
-    entry.notes = notes
+    entry.notes = list(dict.fromkeys(notes))
     return entry
 
 
@@ -156,6 +157,14 @@ def _compose(files: Mapping[str, bytes], notes: list[str]) -> tuple[dict[str, An
     main, internal = "", 0
     compose: dict[str, Any] = {k: v for k, v in doc.items() if not str(k).startswith("x-")}
     compose.pop("version", None)
+    networks = compose.get("networks")
+    if isinstance(networks, dict):  # Runtipi's own (external) network is not in the CT
+        compose["networks"] = {
+            n: v for n, v in networks.items() if not (isinstance(v, dict) and v.get("external"))
+        }
+        if not compose["networks"]:
+            del compose["networks"]
+    renames: dict[str, str] = {}
     for name, svc in compose["services"].items():
         if not isinstance(svc, dict) or not isinstance(svc.get("image"), str):
             raise Skipped(f"service {name} has no image")
@@ -167,7 +176,20 @@ def _compose(files: Mapping[str, bytes], notes: list[str]) -> tuple[dict[str, An
                 if str(meta.get("internal_port") or "").isdigit()
                 else 0
             )
-        svc.pop("container_name", None)
+        cname = svc.pop("container_name", None)
+        if isinstance(cname, str) and cname != name:
+            renames[cname] = str(name)
+        labels = svc.get("labels")
+        if isinstance(labels, dict | list):  # Traefik routing and Runtipi's own labels
+            kept = [x for x in labels if not str(x).startswith(("traefik.", "runtipi."))]
+            if len(kept) != len(labels):
+                notes.append(f"dropped: {name}'s Traefik and Runtipi labels")
+                labels = {k: labels[k] for k in kept} if isinstance(labels, dict) else kept
+                svc["labels"] = labels
+            if not labels:
+                del svc["labels"]
+    if renames:
+        compose["services"] = rename_hosts(compose["services"], renames)
     notes.append("dropped: x-runtipi blocks and container names")
     return compose, main or next(iter(compose["services"])), internal
 
@@ -201,11 +223,13 @@ def _service(
         svc["volumes"] = mounts
     declared_networks = set(compose.get("networks") or {})
     nets = svc.get("networks")
-    if isinstance(nets, list) and any(n not in declared_networks for n in nets):
-        kept = [n for n in nets if n in declared_networks]
+    if isinstance(nets, list | dict) and any(n not in declared_networks for n in nets):
         notes.append("dropped: Runtipi's shared network")
-        svc["networks"] = kept
-        if not kept:
+        if isinstance(nets, dict):
+            svc["networks"] = {n: v for n, v in nets.items() if n in declared_networks}
+        else:
+            svc["networks"] = [n for n in nets if n in declared_networks]
+        if not svc["networks"]:
             del svc["networks"]
     return map_strings(svc, lambda s: substitute(s, values))
 

@@ -35,7 +35,7 @@ def services(sim, tmp_path, monkeypatch, reference):
 
 @pytest.mark.parametrize(
     "ref",
-    ["bigbear/2fauth", "bigbear/calcom", "casaos/jellyfin", "tipi/jotter"],
+    ["bigbear/2fauth", "bigbear/calcom", "casaos/jellyfin", "tipi/jotter", "tipi/oldstyle"],
 )
 def test_converted_entries_deploy(services, ref):
     entry = services.catalog.get(ref)

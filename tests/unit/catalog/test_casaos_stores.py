@@ -106,7 +106,7 @@ def test_volumes_memory_and_risks_follow_the_store(store):
         original = originals[_folder(entry, originals)]
         mounts = [m for s in original["services"].values() for m in s.get("volumes") or []]
         sources = [str(m.get("source") if isinstance(m, dict) else m.split(":")[0]) for m in mounts]
-        n = sum(s.startswith("/DATA/AppData/") for s in sources)
+        n = len({s for s in sources if s.startswith("/DATA/AppData/")})
         assert sum(x.startswith("volume: ") for x in entry.notes) == n, entry.id
         appdata += n
         reserved = [

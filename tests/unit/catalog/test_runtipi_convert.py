@@ -27,7 +27,7 @@ def result():
 def test_every_app_converts_or_is_skipped_with_its_reason(result):
     apps = sorted(d.name for d in (STORE / "apps").iterdir() if d.is_dir())
     assert len(result.entries) + len(result.skipped) == len(apps)
-    assert {e.id for e in result.entries} == {"jotter", "pinboard", "legacy"}
+    assert {e.id for e in result.entries} == {"jotter", "pinboard", "legacy", "oldstyle"}
     reasons = {s.app: s.reason for s in result.skipped}
     assert reasons["armonly"] == "no amd64 image (supported_architectures: arm64)"
     assert reasons["broken"].startswith("config.json: invalid JSON: line 1")
@@ -94,6 +94,18 @@ def test_yaml_with_x_runtipi(result):
     assert env["PINBOARD_SECRET"].generator == "base64" and env["CACHE_PASSWORD"].secret
 
 
+def test_a_plain_compose_file_of_the_older_kind(result):
+    """No x-runtipi: Runtipi's external network, Traefik labels and container names go; the
+    store's port is published; ROOT_FOLDER_HOST media becomes the optional mount."""
+    old = by_id(result, "oldstyle")
+    app = old.compose["services"]["oldstyle"]
+    assert "networks" not in old.compose and "networks" not in app and "labels" not in app
+    assert app["ports"] == ["8460:80"] and "container_name" not in json.dumps(old.compose)
+    assert app["volumes"] == ["data-config:/config", "${MEDIA_DIR}:/books"]
+    assert old.notes.count("dropped: Runtipi's shared network") == 1
+    assert old.web_port().number == 8460
+
+
 def test_odd_folders(tmp_path):
     with pytest.raises(Exception, match="no config.json"):
         convert_runtipi("x", {}, source="t")
@@ -109,8 +121,5 @@ def test_a_runtipi_checkout_syncs_as_a_source(tmp_path):
     registry = SourceRegistry(tmp_path / "sources")
     registry.add("tipi", str(STORE))
     report = registry.sync("tipi")
-    assert (report.source.format, report.source.converted, report.source.skipped) == (
-        "runtipi",
-        3,
-        2,
-    )
+    source = report.source
+    assert (source.format, source.converted, source.skipped) == ("runtipi", 4, 2)
