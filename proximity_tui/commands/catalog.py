@@ -41,6 +41,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "the defects found as warnings, and write them to your catalog directory.",
     )
     imp.add_argument("dir", type=Path, metavar="DIR", help="a v1 catalog directory (*.json)")
+    imp.add_argument(
+        "--replace",
+        action="store_true",
+        help="import entries whose id a bundled app has, over the bundled ones (refused without)",
+    )
     imp.set_defaults(handler=run_import)
     from proximity_tui.commands import catalog_sources
 
@@ -89,7 +94,9 @@ def run_list(args: argparse.Namespace) -> int:
         raise ValidationError(f"unknown source {args.source!r} (known: {known})")
     entries = catalog.search(args.search, category=args.category, source=args.source)
     if args.json:
-        print_json([summary(e) for e in entries])
+        print_json(
+            [{**summary(e), "overrides_bundled": catalog.overrides_bundled(e)} for e in entries]
+        )
         return 0
     if not entries:
         print("no apps match", file=sys.stderr)
@@ -99,6 +106,8 @@ def run_list(args: argparse.Namespace) -> int:
         web = e.web_port()
         n = len(e.warnings)
         source = e.source + (f" ({n} warning{'s' if n > 1 else ''})" if n else "")
+        if catalog.overrides_bundled(e):
+            source += ", overrides bundled"
         rows.append(
             (e.ref, e.name, e.category, e.version, str(web.number) if web else "-", source,
              _clip(e.description.split("\n", 1)[0], 60))
@@ -106,6 +115,8 @@ def run_list(args: argparse.Namespace) -> int:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r[:-1], widths, strict=False)) + "  " + r[-1])
+    if overrides := sorted(e.ref for e in entries if catalog.overrides_bundled(e)):
+        print(f"{len(overrides)} replacing a bundled app: {', '.join(overrides)}")
     return 0
 
 
@@ -129,16 +140,28 @@ def run_import(args: argparse.Namespace) -> int:
     from proximity_tui.config import user_catalog_dir
     from proximity_tui.errors import ProximityError, ValidationError
     from proximity_tui.files import private_dir
+    from proximity_tui.services.catalog.clashes import bundled_clashes
     from proximity_tui.services.catalog.importer import import_v1_dir
     from proximity_tui.services.catalog.schema import CatalogError, load_entry_file
+    from proximity_tui.services.catalog.service import CatalogService
 
     require_change_for(args, "import catalogs")
     source: Path = args.dir
     if not source.is_dir():
         raise ValidationError(f"not a directory: {source}")
     result = import_v1_dir(source)
+    bundled = {e.id for e in CatalogService.load().entries}
+    clashes = bundled_clashes((e.id for e in result.entries), bundled)
+    if clashes and not args.replace:  # an imported entry would silently become the bundled app
+        raise ValidationError(
+            f"{len(clashes)} {'entry has' if len(clashes) == 1 else 'entries have'} the id of a "
+            f"bundled app ({', '.join(clashes)}): nothing imported; --replace imports "
+            f"{'it' if len(clashes) == 1 else 'them'} over the bundled "
+            f"{'one' if len(clashes) == 1 else 'ones'}",
+            field="dir",
+        )
     target = private_dir(user_catalog_dir())  # 0700 whatever the umask
-    written = 0
+    written, replaced = 0, []
     for entry in result.entries:
         path = target / f"{entry.id}.yaml"
         if path.exists():
@@ -153,6 +176,7 @@ def run_import(args: argparse.Namespace) -> int:
             path, "# Imported from a Proximity v1 catalog; see warnings.\n" + entry.to_yaml()
         )
         written += 1
+        replaced += [entry.id] if entry.id in clashes else []
     for problem in result.skipped:
         print(f"skipped {problem}", file=sys.stderr)
     flagged = sum(1 for e in result.entries if e.warnings)
@@ -160,6 +184,8 @@ def run_import(args: argparse.Namespace) -> int:
         f"imported {written} apps into {target} ({flagged} with warnings), "
         f"skipped {len(result.skipped)} files"
     )
+    if replaced:
+        print(f"replacing bundled apps: {', '.join(replaced)}")
     if written == 0:
         raise ProximityError(f"nothing imported from {source}")
     return 0

@@ -153,6 +153,8 @@ class CatalogScreen(LiveScreen):
         text.append(one_line(entry.name, 28), "bold")
         if entry.ref != entry.id:  # an added source's entry: say whose
             text.append(f"  {one_line(entry.source, 12)}/", "magenta")
+        if self.services.catalog.overrides_bundled(entry):  # said before the text is cut
+            text.append("  replaces bundled", "yellow")
         text.append(f"  {entry.category}", "cyan")
         text.append(f"  {one_line(entry.description.split(chr(10), 1)[0], 60)}", "bright_black")
         if entry.warnings:
@@ -174,7 +176,10 @@ class CatalogScreen(LiveScreen):
         if entry is None:
             detail.update("No entry matches." if self.query_text else "The catalog is empty.")
             return
-        detail.update(entry_detail(entry, self.nodes, show_compose=self.show_compose))
+        overrides = self.services.catalog.overrides_bundled(entry)
+        detail.update(
+            entry_detail(entry, self.nodes, show_compose=self.show_compose, overrides=overrides)
+        )
 
     # --- events ---------------------------------------------------------------------------
 

@@ -14,12 +14,22 @@ if TYPE_CHECKING:
 
 
 def entry_detail(
-    entry: CatalogEntry, nodes: list[NodeChoice], *, show_compose: bool = False
+    entry: CatalogEntry,
+    nodes: list[NodeChoice],
+    *,
+    show_compose: bool = False,
+    overrides: bool = False,
 ) -> Text:
     text = Text()
     text.append(entry.name, "bold")
     if entry.version:
         text.append(f"  {entry.version}", "bright_black")
+    if overrides:  # an import with --replace, a file of the user's, an overriding source
+        where = f" ({entry.path})" if entry.path else ""
+        text.append(
+            f"\nReplaces the bundled {entry.id!r}: this {entry.source} entry{where} is deployed",
+            "yellow",
+        )
     text.append(f"\n{entry.category}", "cyan")
     if entry.tags:
         text.append("  " + " ".join(f"#{t}" for t in entry.tags), "bright_black")

@@ -2,7 +2,8 @@
 
 The bundled catalog (`proximity_tui/catalog/*.yaml`) ships with the product; a user catalog
 (`<user data dir>/catalog/*.yaml`, where `catalog import` writes) loads beside it, and a user entry
-replaces a bundled one with the same id. A broken bundled file is a bug and raises; a broken user
+replaces a bundled one with the same id (an override, listed in `overrides`; `clashes.py` holds the
+rule for every id clash). A broken bundled file is a bug and raises; a broken user
 file is reported in `problems` and skipped, so one bad file never hides the whole catalog.
 """
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from proximity_tui.errors import NotFoundError, ProximityError
+from proximity_tui.services.catalog.clashes import resolve_clashes
 from proximity_tui.services.catalog.model import (
     DEFAULT_TEMPLATE,
     CatalogEntry,
@@ -62,15 +64,18 @@ class CatalogService:
         problems: list[CatalogProblem] | None = None,
         *,
         overriding: frozenset[str] | set[str] = frozenset(),
+        bundled_ids: frozenset[str] | set[str] = frozenset(),
     ) -> None:
         # Sorted by name so listings, and ties in search results, come out in a stable order.
         self._entries = sorted(entries, key=lambda e: (e.name.lower(), e.id, e.ref))
         self._by_ref = {e.ref: e for e in self._entries}
         # A plain id names the bundled or user entry; an added source's entry with the same id is
         # reached as `source/id`, unless that source was added to override the bundled ids.
-        self._by_id: dict[str, CatalogEntry] = {}
-        for e in sorted(self._entries, key=lambda e: _precedence(e, overriding)):
-            self._by_id.setdefault(e.id, e)
+        self._by_id = resolve_clashes(self._entries, overriding)
+        #: Refs of the entries that took a bundled entry's id (a user file, an overriding source).
+        self.overrides: frozenset[str] = frozenset(
+            e.ref for e in self._by_id.values() if e.id in bundled_ids and e.source != "bundled"
+        )
         self.problems: list[CatalogProblem] = list(problems or [])
         self._index: SearchIndex | None = None
 
@@ -89,12 +94,14 @@ class CatalogService:
         Raises `CatalogError` for a broken bundled file; user files that fail land in `problems`.
         """
         by_id: dict[str, CatalogEntry] = {}
+        bundled_ids: set[str] = set()
         if bundled:
             for path in sorted(bundled_dir.glob("*.yaml")):
                 entry = load_entry_file(path, source="bundled")
                 if entry.id in by_id:
                     raise CatalogError(path.name, "id", f"{entry.id} is also defined elsewhere")
                 by_id[entry.id] = entry
+            bundled_ids = set(by_id)
         problems: list[CatalogProblem] = []
         if user_dir is not None and user_dir.is_dir():
             for path in sorted(user_dir.glob("*.yaml")):
@@ -115,7 +122,7 @@ class CatalogService:
                 got, troubles = [], [str(exc)]
             entries.extend(got)
             problems.extend(CatalogProblem(sources_dir, t) for t in troubles)
-        return cls(entries, problems, overriding=overriding)
+        return cls(entries, problems, overriding=overriding, bundled_ids=bundled_ids)
 
     def replace_with(self, other: CatalogService) -> None:
         """Take `other`'s entries (a reload), keeping this object: everyone holds this one."""
@@ -135,6 +142,10 @@ class CatalogService:
     def _find(self, entry_id: str) -> CatalogEntry | None:
         key = entry_id.strip().lower()
         return self._by_ref.get(key) if "/" in key else self._by_id.get(key)
+
+    def overrides_bundled(self, entry: CatalogEntry) -> bool:
+        """Whether `entry` took the id of a bundled entry (see `clashes.py`)."""
+        return entry.ref in self.overrides
 
     def sources(self) -> dict[str, int]:
         """Source -> number of entries (bundled, user, imported and each added source)."""
@@ -169,9 +180,3 @@ class CatalogService:
             return self._index.search(query, category=category, limit=limit)
         found = [e for e in self._index.search(query, category=category) if e.source == source]
         return found if limit is None else found[:limit]
-
-
-def _precedence(entry: CatalogEntry, overriding: frozenset[str] | set[str]) -> int:
-    if entry.source in overriding:
-        return 0
-    return 1 if entry.ref == entry.id else 2

@@ -88,9 +88,19 @@ def test_import_writes_user_catalog_that_overrides_bundled(tmp_path):
     )
     (source / "broken.json").write_text("{nope")
     data_dir = tmp_path / "data"
-    done = run(data_dir, "import", str(source))
+    # Issue 15, point 8: an entry with a bundled app's id is refused unless --replace, naming it.
+    refused = run(data_dir, "import", str(source))
+    assert refused.returncode == 2 and refused.stdout == "", refused.stderr
+    assert refused.stderr == (
+        "proximity-tui: error: 1 entry has the id of a bundled app (redis): nothing imported; "
+        "--replace imports it over the bundled one\n"
+    )
+    assert not (data_dir / "catalog").exists()
+    assert json.loads(run(data_dir, "show", "redis", "--json").stdout)["source"] == "bundled"
+    done = run(data_dir, "import", str(source), "--replace")
     assert done.returncode == 0, done.stderr
     assert "imported 1 apps" in done.stdout and "skipped 1 files" in done.stdout
+    assert "replacing bundled apps: redis" in done.stdout
     assert "broken.json: invalid JSON" in done.stderr
     written = data_dir / "catalog" / "redis.yaml"
     data = yaml.safe_load(written.read_text())
@@ -101,14 +111,22 @@ def test_import_writes_user_catalog_that_overrides_bundled(tmp_path):
     rows = json.loads(run(data_dir, "--search", "redis", "--json").stdout)
     redis = next(r for r in rows if r["id"] == "redis")
     assert redis["name"] == "Redis (v1)" and redis["source"] == "imported"
+    assert redis["overrides_bundled"] is True
+    assert not any(r["overrides_bundled"] for r in rows if r["id"] != "redis")
     assert len([r for r in rows if r["id"] == "redis"]) == 1
-    again = run(data_dir, "import", str(source))  # re-import replaces its own files
+    table = run(data_dir, "--search", "redis").stdout.splitlines()
+    assert "imported (" in table[1] and ", overrides bundled" in table[1]
+    assert table[-1] == "1 replacing a bundled app: redis"
+    again = run(data_dir, "import", str(source), "--replace")  # re-import replaces its files
     assert again.returncode == 0 and "imported 1 apps" in again.stdout
 
 
 @pytest.mark.usefixtures("v1_catalog")
 def test_import_the_reference_catalog(tmp_path, v1_catalog):
-    done = run(tmp_path, "import", str(v1_catalog))
+    refused = run(tmp_path, "import", str(v1_catalog))  # many ids are bundled ones too
+    assert refused.returncode == 2 and "vaultwarden" in refused.stderr
+    assert not (tmp_path / "catalog").exists()
+    done = run(tmp_path, "import", str(v1_catalog), "--replace")
     assert done.returncode == 0, done.stderr
     assert "imported 132 apps" in done.stdout
     assert len(list((tmp_path / "catalog").glob("*.yaml"))) == 132

@@ -32,6 +32,29 @@ def test_user_entry_overrides_bundled_and_bad_files_are_reported(tmp_path, valid
     assert [p.path.name for p in merged.problems] == ["broken.yaml"]
     assert str(merged.problems[0]).startswith("broken.yaml: invalid YAML")
     assert bundled.get("redis").name == "Redis"
+    # The user's redis took a bundled id: an override (listed by `catalog`, marked on screen).
+    assert merged.overrides == {"redis"} and bundled.overrides == frozenset()
+    assert merged.overrides_bundled(merged.get("redis"))
+    assert not merged.overrides_bundled(merged.get("my-cache"))
+    assert CatalogService.load(tmp_path, bundled=False).overrides == frozenset()
+
+
+def test_the_clash_rule(valid):
+    """`clashes.py`: bundled entries win a plain id unless the user says otherwise; an import
+    names the bundled ids it would take."""
+    from proximity_tui.services.catalog.clashes import bundled_clashes, resolve_clashes
+
+    def make(source):
+        return entry_from_mapping(dict(valid), file="x", source=source)
+
+    bundled, user, store = make("bundled"), make("user"), make("store")
+    assert resolve_clashes([store, bundled])["redis"] is bundled  # a source: store/redis only
+    assert resolve_clashes([store, user])["redis"] is user
+    assert resolve_clashes([bundled, store], {"store"})["redis"] is store  # --override-bundled
+    assert bundled_clashes(["Redis", "my-cache", "nginx"], {"redis", "nginx"}) == [
+        "nginx",
+        "redis",
+    ]
 
 
 def test_user_catalog_alone(tmp_path, valid):
