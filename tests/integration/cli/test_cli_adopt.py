@@ -43,6 +43,17 @@ def test_a_second_database_adopts_what_the_first_deployed(sim_process, tmp_path)
     again = run_cli("adopt", "--json", env=second)
     assert again.returncode == 0 and json.loads(again.stdout)["adopt"] == []
 
+    # The first database is lost: adopt brings the app back, and it can be operated.
+    before = [r for r in rows(first) if r[1] == "adopt-me"]
+    db = data_db(first)
+    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        path.unlink(missing_ok=True)
+    restored = run_cli("adopt", env=first)
+    assert restored.returncode == 0, restored.stderr
+    assert [r for r in rows(first) if r[1] == "adopt-me"] == before
+    stop = run_cli("stop", "adopt-me", env=first)
+    assert stop.returncode == 0, stop.stderr
+
 
 def test_bad_input_is_refused_and_changes_nothing(sim_process, tmp_path):
     env = sim_process.env(tmp_path / "data")
