@@ -1,16 +1,16 @@
 """`proximity-tui export FILE` / `import FILE`: the whole installation as one YAML file.
 
-What goes in: apps (every column, the owner by name, static addresses follow from the network
-record), settings (the `settings` table), users and their roles, catalog sources (the registry,
-not the caches: `catalog source sync` rebuilds them). Secrets (app environment values the entry
-declares secret or whose name looks secret, and settings under such names) are left out, named in
-`secrets_omitted`, unless the export is made `with_secrets`: then they are sealed with a
-passphrase (`sealed.py`). The file is written 0600.
+What goes in: apps (every column, the owner by name, their backups; static addresses follow
+from the network record), settings (the `settings` table), users and their roles, catalog
+sources (the registry, not the caches: `catalog source sync` rebuilds them). Secrets (app
+environment values the entry declares secret or whose name looks secret, and settings under such
+names) are left out, named in `secrets_omitted`, unless the export is made `with_secrets`: then
+they are sealed with a passphrase (`sealed.py`). The file is written 0600.
 
 Import checks the whole file before it changes anything (unusable: `ValidationError`, exit 2),
-then writes users, apps, addresses and settings in one transaction, journaled as an `import`
-operation; an app whose id, hostname or vmid the database already holds is skipped with the
-reason (never overwritten), as are existing users' roles and existing settings. Onto an empty
+then writes users, apps, backups, addresses and settings in one transaction, journaled as an
+`import` operation; an app whose id, hostname or vmid the database already holds is skipped with
+the reason (never overwritten), as are existing users' roles and existing settings. Onto an empty
 database it reproduces the exported app list.
 """
 
@@ -79,6 +79,19 @@ def export_installation(
                     "ports": dict(app.ports or {}),
                     "volumes": list(app.volumes or []),
                     "environment": kept,
+                    "backups": [
+                        {
+                            "volid": b.volid,
+                            "storage": b.storage,
+                            "node": b.node,
+                            "vmid": b.vmid,
+                            "size": b.size,
+                            "status": b.status,
+                            "notes": b.notes,
+                            "created_at": _when(b.created_at),
+                        }
+                        for b in repo.list_backups(s, app_id=app.id)
+                    ],  # fmt: skip
                 }
             )
         settings = {}
@@ -200,7 +213,31 @@ def _app_row(item: Any) -> tuple[dict[str, Any], str | None]:
             except ValueError:
                 raise ValidationError(f"{key} {item[key]!r} is not a time") from None
     owner = item.get("owner")
+    row["backups"] = [_backup(b) for b in item.get("backups") or []]
     return row, owner if isinstance(owner, str) and owner else None
+
+
+def _backup(item: Any) -> dict[str, Any]:
+    if not isinstance(item, dict) or not all(
+        isinstance(item.get(k), str) and item[k] for k in ("volid", "storage", "node")
+    ):
+        raise ValidationError("a backup needs volid, storage and node")
+    size = item.get("size")
+    when = item.get("created_at")
+    try:
+        created = datetime.fromisoformat(str(when)) if when else None
+    except ValueError:
+        raise ValidationError(f"backup created_at {when!r} is not a time") from None
+    return {
+        "volid": item["volid"],
+        "storage": item["storage"],
+        "node": item["node"],
+        "vmid": check_vmid(item.get("vmid")),
+        "size": size if isinstance(size, int) else None,
+        "status": str(item.get("status") or "available"),
+        "notes": item.get("notes") if isinstance(item.get("notes"), str) else None,
+        "created_at": created,
+    }
 
 
 def import_installation(
@@ -258,7 +295,12 @@ def import_installation(
             restored = {str(k): str(v) for k, v in secret.items()}
             row["environment"] = {**row["environment"], **restored}
             owner = repo.get_user_by_username(s, owner_name) if owner_name else None
+            backups = row.pop("backups")
             repo.add_app(s, **row, owner_id=owner.id if owner else actor.id)
+            known = {b.volid for b in repo.list_backups(s)}
+            for backup in backups:
+                if backup["volid"] not in known:
+                    repo.add_backup(s, app_id=row["id"], **backup)
             network = row["config"].get("network") or {}
             if network.get("mode") == "static" and network.get("address"):
                 s.add(Address(address=str(network["address"]), app_id=row["id"]))

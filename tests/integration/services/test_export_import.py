@@ -37,7 +37,8 @@ def test_export_then_import_into_an_empty_database(sim, faults, tmp_path, hostna
     b = None
     try:
         vault = a.call(a.apps.deploy_app("vaultwarden", f"{hostname}-v"))
-        a.call(a.apps.deploy_app("whoami", f"{hostname}-w"))
+        who = a.call(a.apps.deploy_app("whoami", f"{hostname}-w"))
+        backup = a.call(a.apps.backup_app(who.id))
         secrets = a.call(a.apps.records.secret_values(vault.id))
         assert secrets
         with a.db.session() as s:
@@ -76,6 +77,7 @@ def test_export_then_import_into_an_empty_database(sim, faults, tmp_path, hostna
             assert repo.get_user_by_username(s, "bob").role == "operator"
             assert repo.get_setting(s, "ui.theme") == "nord"
         assert [src.name for src in other.all()] == ["mystore"]
+        assert [x.volid for x in b.call(b.apps.list_backups(who.id))] == [backup.volid]
         history = b.call(b.apps.operations())
         assert history[0].kind == "import" and history[0].status == "succeeded"
 
@@ -83,9 +85,10 @@ def test_export_then_import_into_an_empty_database(sim, faults, tmp_path, hostna
         again = import_installation(b.db, read_export(plain), other, actor)
         assert again.apps == [] and len(again.skipped) == 2
 
-        # The imported apps work against the same cluster.
+        # The imported apps work against the same cluster, their backups too.
         assert b.call(b.apps.stop_app(vault.id)).status == "stopped"
         assert b.call(b.apps.start_app(vault.id)).status == "running"
+        assert b.call(b.apps.restore_app(who.id, backup.volid)).status == "running"
     finally:
         a.close(wait=30)
         if b is not None:
