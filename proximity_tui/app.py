@@ -115,6 +115,8 @@ class ProximityApp(App[int]):
         #: Deploy steps by operation id, from the plan the form showed (the progress checklist).
         self.plans: dict[int, tuple[tuple[str, str], ...]] = {}
         self.hung_up = False
+        #: What the start said of operations a dropped session left running (None: not asked yet).
+        self.while_away: list[str] | None = None
         #: Why the services could not be built (the CLI prints it after the UI is gone).
         self.startup_error: Exception | None = None
         self.actions = ActionRunner(self)
@@ -257,6 +259,26 @@ class ProximityApp(App[int]):
         self.load_apps()
         for note in getattr(services, "recovery_notes", ()):  # what start-up recovery did (or not)
             self.notify(note, title="Interrupted operation", severity="warning", timeout=20)
+        self._while_away()
+
+    @work(group="while-away", exit_on_error=False)
+    async def _while_away(self) -> None:
+        """Once, after a dropped session: how the operations it left running ended."""
+        services = self.ready_services
+        try:
+            lines = await services.run(services.apps.while_away())
+        except Exception:  # noqa: BLE001 - the journal keeps it all anyway
+            lines = []
+        self.while_away = lines
+        if lines:
+            failed = any(" succeeded" not in line for line in lines)
+            self.notify(
+                "\n".join(lines),
+                title="While you were away",
+                severity="warning" if failed else "information",
+                timeout=30,
+                markup=False,
+            )
 
     def table_painted(self) -> None:
         """The apps screen painted its table for the first time."""

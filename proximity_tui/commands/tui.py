@@ -167,5 +167,7 @@ def _finish_headless_on_hangup(app: Any, running: threading.Event) -> None:
         return
     built = app.services
     if built is not None:
+        with contextlib.suppress(Exception):  # the next start says how they ended
+            built.call(built.apps.note_away(), timeout=10)
         built.close()
     os._exit(129)

@@ -208,6 +208,21 @@ class AppService:
         self._require_change("reveal secrets")
         return await self.records.secret(app_id, name)
 
+    async def note_away(self) -> None:
+        """The session dropped: remember the operations running now, for the next start."""
+        from proximity_tui.services import away
+
+        if op_ids := self.running_operations():
+            await asyncio.to_thread(away.remember, self.db, self.user.username, op_ids)
+
+    async def while_away(self) -> list[str]:
+        """How the operations a dropped session left running ended, once (`services/away.py`)."""
+        from proximity_tui.services import away
+
+        return await asyncio.to_thread(
+            away.take, self.db, self.journal, self.user.username, forget=self.can_change
+        )
+
     async def untagged_container(self, app_id: str) -> str | None:
         """A warning when the app's CT exists without our tag (Proximity did not create it: an
         app adopted by `migrate --adopt-untagged`), for the delete confirmation; else None."""

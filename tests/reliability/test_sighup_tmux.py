@@ -173,10 +173,11 @@ def test_a_dropped_session_lets_the_deploy_finish_headless(env, tmp_path):
     assert kinds.count("step_started") == kinds.count("step_finished") == 11
     assert running == (0,) and app == ("running",)
 
-    # The next start shows the result.
+    # The next start shows the result: said once (issue 16), and in the list.
     terminal = Terminal(f"proximity-hup-{uuid.uuid4().hex[:8]}")
     try:
         terminal.start(env)
+        terminal.wait("While you were away", "deploy of ntfy succeeded", timeout=30)
         terminal.keys("2")
         screen = terminal.wait("Hostname", " ntfy ", timeout=20)
         row = next(line for line in screen.splitlines() if " ntfy " in line)
