@@ -65,6 +65,42 @@ def simulator_fixture(*, scope: str = "module", **options: Any) -> Callable[...,
     return fixture
 
 
+class Control:
+    """Calls to a running simulator's control endpoint (`/_sim/...`, see control.py), for a
+    simulator this process did not start (a subprocess, the demo's): its control URL, the
+    session's token secret and its CA certificate (trusted exactly; it names 127.0.0.1 by IP)."""
+
+    def __init__(self, control_url: str, secret: str, ca_pem_path: str | os.PathLike[str]) -> None:
+        if not control_url.startswith("https://"):
+            raise ValueError(f"not the simulator's HTTPS control endpoint: {control_url}")
+        self.url = control_url.rstrip("/")
+        self._secret = secret
+        self._context = ssl.create_default_context(cafile=str(ca_pem_path))
+        self._context.check_hostname = False
+
+    def __call__(self, method: str, path: str, body: Any = None) -> Any:
+        """`method /_sim/<path>`; the JSON answer."""
+        request = urllib.request.Request(  # noqa: S310 - https only, checked above
+            f"{self.url}/{path.lstrip('/')}",
+            data=None if body is None else json.dumps(body).encode(),
+            method=method,
+            headers={
+                "Authorization": f"Bearer {self._secret}",
+                "Content-Type": "application/json",
+            },
+        )
+        with urllib.request.urlopen(request, context=self._context, timeout=30) as answer:  # noqa: S310
+            return json.loads(answer.read() or b"null")
+
+    def gate(self, name: str) -> dict[str, Any]:
+        """A gate's counts (`arrived`, `passed`, `finished`, `open`); zeros before first use."""
+        default = {"open": False, "arrived": 0, "passed": 0, "finished": 0}
+        return self("GET", "gates").get(name, default)
+
+    def open_gate(self, name: str) -> None:
+        self("POST", f"gates/{name}", {"open": True})
+
+
 class SimProcess:
     """The simulator in its own process, ready once it printed its JSON line (`info`).
 
@@ -94,7 +130,7 @@ class SimProcess:
         self._cwd = cwd
         self.proc: subprocess.Popen[str] | None = None
         self.info: SimInfo | None = None
-        self._context: ssl.SSLContext | None = None
+        self._control: Control | None = None
 
     @property
     def stderr_path(self) -> Path:
@@ -146,26 +182,19 @@ class SimProcess:
 
     # --- the control endpoint (faults, offline, request counters) -----------------------------
 
+    @property
+    def endpoint(self) -> Control:
+        """The control endpoint's client (faults, gates, offline, request counters)."""
+        assert self.info is not None
+        if self._control is None:
+            self._control = Control(
+                self.info.control_url, self.info.token_secret, self.info.ca_pem_path
+            )
+        return self._control
+
     def control(self, method: str, path: str, body: Any = None) -> Any:
         """`method /_sim/<path>` with the session's token secret; the JSON answer."""
-        assert self.info is not None
-        if self._context is None:  # trust exactly the simulator's own CA
-            self._context = ssl.create_default_context(cafile=self.info.ca_pem_path)
-            self._context.check_hostname = False  # its certificate names 127.0.0.1 by IP only
-        url = f"{self.info.control_url}/{path.lstrip('/')}"
-        if not url.startswith("https://"):
-            raise ValueError(f"not the simulator's HTTPS control endpoint: {url}")
-        request = urllib.request.Request(  # noqa: S310 - https only, checked above
-            url,
-            data=None if body is None else json.dumps(body).encode(),
-            method=method,
-            headers={
-                "Authorization": f"Bearer {self.info.token_secret}",
-                "Content-Type": "application/json",
-            },
-        )
-        with urllib.request.urlopen(request, context=self._context, timeout=30) as answer:  # noqa: S310
-            return json.loads(answer.read() or b"null")
+        return self.endpoint(method, path, body)
 
     def add_faults(self, *rules: dict[str, Any]) -> list[int]:
         """Fault rules as `FaultRule` fields (see pvesim/faults.py); their ids."""

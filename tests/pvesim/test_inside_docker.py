@@ -246,26 +246,28 @@ async def test_depends_on_healthy_crashing_and_broken_runc(ct):
 async def test_logs_follow_streams_until_the_container_stops(ct):
     import asyncio
 
+    async def until(condition) -> None:
+        while not condition():
+            await asyncio.sleep(0.02)
+
     assert (await web_up(ct)).status == 0
     chunks: list[bytes] = []
     follow = asyncio.ensure_future(
         ct.exec(
-            ["docker", "compose", "-f", "/opt/app/compose.yaml", "logs", "-f", "--tail", "0"],
+            ["docker", "compose", "-f", "/opt/app/compose.yaml", "logs", "-f", "--tail", "1"],
             features={"nesting": "1", "keyctl": "1"},
             ip="10.10.0.42",
             out=chunks.append,
             err=lambda b: None,
         )
     )
-    await asyncio.sleep(0.05)
+    await asyncio.wait_for(until(lambda: chunks), 30)  # its last line: following from here
+    attached = len(b"".join(chunks))
     await sh(ct, "wget -qO- http://127.0.0.1:8080/ >/dev/null")
-    for _ in range(50):
-        if chunks:
-            break
-        await asyncio.sleep(0.02)
-    assert b'"GET / HTTP/1.1" 200 615' in b"".join(chunks)
+    line = b'"GET / HTTP/1.1" 200 615'
+    await asyncio.wait_for(until(lambda: line in b"".join(chunks)[attached:]), 30)
     await sh(ct, "docker compose -f /opt/app/compose.yaml stop")
-    assert await asyncio.wait_for(follow, 2) == 0
+    assert await asyncio.wait_for(follow, 30) == 0
 
 
 async def test_docker_cli_basics(ct):

@@ -100,13 +100,13 @@ class Gates:
         return name
 
     def counts(self, name: str) -> dict[str, Any]:
-        return self.sim.control("GET", "gates").get(name, {"arrived": 0, "finished": 0})
+        return self.sim.endpoint.gate(name)
 
     def arrived(self, name: str) -> bool:
         return self.counts(name)["arrived"] >= 1
 
     def open(self, name: str) -> None:
-        self.sim.control("POST", f"gates/{name}", {"open": True})
+        self.sim.endpoint.open_gate(name)
 
     def let_go(self, name: str) -> None:
         """Open it and wait until what it held has ended."""

@@ -5,7 +5,6 @@ import stat
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -221,22 +220,37 @@ def test_constraint_errors_carry_sqlites_message_not_the_values(db, app_fields):
 
 
 def test_a_writer_waits_for_another_process_instead_of_failing(db, app_fields):
+    """The other writer holds the write lock until this session's BEGIN has reached SQLite
+    (its trace callback: the statement runs, and waits for the lock), then commits: that BEGIN
+    waits for the commit instead of failing, then reads what the other wrote."""
+    from sqlalchemy import event
+
     other = Database.open(db.path)  # its own connections, like a second process
-    holding = threading.Event()
+    holding, beginning = threading.Event(), threading.Event()
+
+    def traced(statement: str) -> None:
+        if statement.startswith("BEGIN"):
+            beginning.set()
+
+    def on_execute(conn, cursor, statement, *args) -> None:
+        cursor.connection.set_trace_callback(traced)
 
     def hold_the_write_lock():
         with other.session() as s:
             repo.add_app(s, **app_fields(1))
+            s.flush()
             holding.set()
-            time.sleep(0.3)
+            assert beginning.wait(60), "the second writer never began"
 
+    event.listen(db.engine, "before_cursor_execute", on_execute)
     thread = threading.Thread(target=hold_the_write_lock)
     thread.start()
-    holding.wait(5)
+    assert holding.wait(60)
     with db.session() as s:  # read, then write: waits for the other writer, no "locked" error
         taken = repo.hostname_taken(s, "web1")
         repo.add_app(s, **app_fields(2))
     thread.join()
+    event.remove(db.engine, "before_cursor_execute", on_execute)
     other.close()
     assert taken is True
     with db.session(readonly=True) as s:
