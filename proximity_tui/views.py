@@ -126,6 +126,8 @@ class DeployPlan:
     steps: tuple[tuple[str, str], ...]  # (name, title)
     #: Problems that would stop the deploy (empty when it can go ahead).
     problems: tuple[str, ...] = ()
+    #: How the CT gets its address (`NetworkPlan.describe()`; "" when the request is invalid).
+    network: str = ""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import work
@@ -19,7 +19,13 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
 
-from proximity_tui.screens.deploy_plan import node_label, plan_text, resource_problems
+from proximity_tui.screens.deploy_plan import (
+    Override,
+    network_override,
+    node_label,
+    plan_text,
+    resource_problems,
+)
 from proximity_tui.services.catalog.lint import unprivileged_risks
 from proximity_tui.services.validation import RESERVED_HOSTNAMES
 
@@ -36,6 +42,12 @@ RESERVED = RESERVED_HOSTNAMES
 #: The Node select's only option until the nodes are known (never a real node's name).
 LOADING = "\x00loading"
 NO_NODE = "\x00none"
+#: The address override's fields: (id, title, placeholder, allowed characters).
+NETWORK_FIELDS = (
+    ("net-ip", "Address/CIDR or dhcp", "192.168.1.120/24", r"[0-9./a-zA-Z]*"),
+    ("net-gw", "Gateway", "192.168.1.1", r"[0-9.]*"),
+    ("net-vlan", "VLAN tag", "1-4094", r"[0-9]*"),
+)
 #: How many suffixes (`ntfy-2` ... ) the prefill tries before leaving the plain name.
 PREFILL_TRIES = 20
 
@@ -81,6 +93,7 @@ class DeployFormScreen(ModalScreen[int | None]):
         self.revealed = False
         self._values = self._initial_env()
         self._checked_hostname = ""
+        self._planned_network: Override | None = None
 
     def _initial_env(self) -> dict[str, str]:
         values: dict[str, str] = {}
@@ -134,6 +147,16 @@ class DeployFormScreen(ModalScreen[int | None]):
                                 )
                                 yield Label(unit, classes="unit")
                 yield Static("", id="resource-problem", classes="problems", markup=False)
+                # Per-deploy address override, as the CLI's --ip/--gw/--vlan (empty: [deploy]).
+                yield Label("Network  (empty: as [deploy] says)", classes="field", markup=False)
+                with Horizontal(id="network"):
+                    for name, title, hint, allowed in NETWORK_FIELDS:
+                        with Vertical(classes="net"):
+                            yield Label(title, classes="net-title")
+                            yield Input(
+                                "", id=name, placeholder=hint, restrict=allowed, compact=True
+                            )
+                yield Static("", id="network-problem", classes="problems", markup=False)
                 if entry.env:
                     yield Label(
                         "Settings  (* required; secrets generated, ctrl+r reveals)", id="settings"
@@ -232,6 +255,29 @@ class DeployFormScreen(ModalScreen[int | None]):
             env[var.name] = value
         return env, None
 
+    def _network(self) -> tuple[Override, str | None]:
+        """The override's values as `start_deploy` takes them, and their problem (checked as
+        the deploy checks them: `services/network.plan_network` with [deploy])."""
+        texts = [self.query_one(f"#{n}", Input).value for n, *_ in NETWORK_FIELDS]
+        return network_override(self.services.settings.deploy, *texts)
+
+    def _request(self) -> dict[str, Any]:
+        """The node, resources and address override, as `plan_deploy`/`start_deploy` take them."""
+        resources, _ = self._resources()
+        net = self._network()[0]
+        return {
+            "node": self._node(),
+            "allow_risks": self._allow_risks(),
+            **resources,
+            **net._asdict(),
+        }
+
+    def _show_network_problem(self) -> None:
+        _, problem = self._network()
+        view = self.query_one("#network-problem", Static)
+        view.update(f"✖ {problem}" if problem else "")
+        view.set_class(bool(problem), "-error")
+
     def _plan_is_current(self) -> bool:
         """The plan was made for the values now in the fields (else its problems are stale)."""
         plan = self.plan
@@ -243,6 +289,7 @@ class DeployFormScreen(ModalScreen[int | None]):
             plan.hostname == self.query_one("#hostname", Input).value.strip().lower()
             and (node is None or plan.node == node)
             and all(getattr(plan, k) == v for k, v in resources.items())
+            and self._planned_network == self._network()[0]
         )
 
     def problems(self) -> list[str]:
@@ -259,6 +306,9 @@ class DeployFormScreen(ModalScreen[int | None]):
         elif self._node() is None:
             out.append("no node to deploy on")
         out.extend(self._resources()[1])
+        net_problem = self._network()[1]
+        if net_problem:
+            out.append(net_problem)
         _, env_problem = self._environment()
         if env_problem:
             out.append(env_problem)
@@ -292,6 +342,10 @@ class DeployFormScreen(ModalScreen[int | None]):
         elif input_id in ("cores", "memory", "disk"):
             self._drop_plan()
             self._show_resource_problems()
+            self._schedule_plan()
+        elif input_id.startswith("net-"):
+            self._drop_plan()
+            self._show_network_problem()
             self._schedule_plan()
         self._refresh_button()
 
@@ -359,15 +413,10 @@ class DeployFormScreen(ModalScreen[int | None]):
             view.update(Text("fix the fields above to see the plan", "bright_black"))
             self._refresh_button()
             return
+        self._planned_network = self._network()[0]
         try:
             self.plan = await self.services.run(
-                self.services.apps.plan_deploy(
-                    self.entry.ref,
-                    hostname,
-                    node=self._node(),
-                    allow_risks=self._allow_risks(),
-                    **resources,
-                )
+                self.services.apps.plan_deploy(self.entry.ref, hostname, **self._request())
             )
         except Exception as exc:
             self.plan = None
@@ -419,21 +468,13 @@ class DeployFormScreen(ModalScreen[int | None]):
 
     @work(group="form-deploy", exclusive=True, exit_on_error=False)
     async def _start(self, hostname: str) -> None:
-        resources, _ = self._resources()
         env, _ = self._environment()
         button = self.query_one("#deploy", Button)
         button.disabled = True
         try:
             op_id = await self.services.run(
                 self.services.apps.start_deploy(
-                    self.entry.ref,
-                    hostname,
-                    node=self._node(),
-                    environment=env,
-                    cores=resources.get("cores"),
-                    memory=resources.get("memory"),
-                    disk=resources.get("disk"),
-                    allow_risks=self._allow_risks(),
+                    self.entry.ref, hostname, environment=env, **self._request()
                 )
             )
         except Exception as exc:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from rich.text import Text
 
+from proximity_tui.errors import ValidationError
+from proximity_tui.services.network import plan_network
+
 if TYPE_CHECKING:
+    from proximity_tui.config import DeploySettings
     from proximity_tui.services.catalog.model import Resources
     from proximity_tui.views import DeployPlan, NodeChoice
 
@@ -39,11 +43,38 @@ def plan_text(plan: DeployPlan) -> Text:
     else:
         text.append("  (to download)", "yellow")
     text.append("\n")
+    if getattr(plan, "network", ""):
+        text.append(f"network {plan.network}\n")
     for i, (_, title) in enumerate(plan.steps, 1):
         text.append(f"{i:>2}. {title}\n", "bright_black")
     for problem in plan.problems:
         text.append(f"✖ {problem}\n", "red")
     return text
+
+
+class Override(NamedTuple):
+    """A deploy's address override, as `start_deploy` takes it (None: as [deploy] says)."""
+
+    ip: str | None = None
+    gateway: str | None = None
+    vlan: int | None = None
+
+
+def network_override(
+    deploy: DeploySettings, ip: str, gateway: str, vlan: str
+) -> tuple[Override, str | None]:
+    """The form's address fields as an `Override`, and their problem, checked exactly as the
+    deploy checks them (`plan_network` with [deploy])."""
+    values = Override(
+        ip.strip() or None,
+        gateway.strip() or None,
+        int(vlan) if vlan.strip().isdigit() else None,
+    )
+    try:
+        plan_network(deploy, ip=values.ip, gateway=values.gateway, vlan=values.vlan)
+    except ValidationError as exc:
+        return values, str(exc)
+    return values, None
 
 
 def resource_problems(

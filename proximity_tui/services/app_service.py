@@ -191,10 +191,23 @@ class AppService:
         memory: int | None = None,
         disk: int | None = None,
         allow_risks: bool = False,
+        ip: str | None = None,
+        gateway: str | None = None,
+        vlan: int | None = None,
     ) -> DeployPlan:
-        """What a deploy would do, without doing it: node, vmid, template, steps, problems."""
+        """What a deploy would do, without doing it: node, vmid, template, network, steps,
+        problems (a bad address override is one)."""
         request = DeployRequest(
-            catalog_id, hostname, node, cores, memory, disk, allow_risks=allow_risks
+            catalog_id,
+            hostname,
+            node,
+            cores,
+            memory,
+            disk,
+            ip=ip,
+            gateway=gateway,
+            vlan=vlan,
+            allow_risks=allow_risks,
         )
         return await deploy_plan.plan(
             self.deps(),

@@ -123,7 +123,8 @@ class NetworkPlan:
         vlan = f", VLAN {self.vlan}" if self.vlan else ""
         if not self.static:
             return f"DHCP on {self.bridge}{vlan}"
-        return f"{self.cidr} via {self.gateway} on {self.bridge}{vlan}"
+        where = self.cidr or f"an address from {self.pool}"  # the pool's, before reserving
+        return f"{where} via {self.gateway} on {self.bridge}{vlan}"
 
     def record(self) -> dict[str, Any]:
         """What the app row keeps (`config["network"]`), so a clone can follow the same plan."""
@@ -177,6 +178,12 @@ def plan_network(
     dns = _check_ip(settings.dns, "deploy.dns") if settings.dns else None
     wanted = (ip or "").strip().lower()
     if wanted == "dhcp" or (not wanted and mode == "dhcp"):
+        if gateway:  # silently dropped it would read as applied
+            raise ValidationError(
+                f"gateway {gateway!r} is for a static address: give the address too "
+                '(A.B.C.D/prefix), or set [deploy] network = "static"',
+                field="gateway",
+            )
         return NetworkPlan("dhcp", settings.bridge, vlan=tag, dns=dns)
     pool = parse_pool(settings.addresses) if settings.addresses else None
     address = prefix = None
@@ -186,7 +193,7 @@ def plan_network(
             iface = ipaddress.IPv4Interface(text if "/" in text else f"{text}/32")
         except ValueError:
             raise ValidationError(
-                f"--ip: {ip!r} is not an IPv4 address (A.B.C.D or A.B.C.D/prefix) nor dhcp",
+                f"address {ip!r} is not an IPv4 address (A.B.C.D or A.B.C.D/prefix) nor dhcp",
                 field="ip",
             ) from None
         address = str(iface.ip)
@@ -196,19 +203,21 @@ def plan_network(
             prefix = pool.prefix
         else:
             raise ValidationError(
-                f"--ip: give the prefix ({address}/24): it is not in [deploy] addresses",
+                f"address {address}: give the prefix ({address}/24): it is not in [deploy] "
+                "addresses",
                 field="ip",
             )
     elif pool is None:
         raise ValidationError(
             'deploy.network is "static" but deploy.addresses is empty: set a pool such as '
-            '"192.168.1.100-192.168.1.150/24" (or give --ip)',
+            '"192.168.1.100-192.168.1.150/24" (or give the deploy an address: --ip)',
             field="deploy.addresses",
         )
     gw_text = gateway or settings.gateway
     if not gw_text:
         raise ValidationError(
-            "static addressing needs a gateway: set [deploy] gateway (or give --gw)",
+            "static addressing needs a gateway: set [deploy] gateway (or give the deploy one: "
+            "--gw)",
             field="deploy.gateway",
         )
     gw = _check_ip(gw_text, "gateway" if gateway else "deploy.gateway")

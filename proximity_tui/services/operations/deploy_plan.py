@@ -58,9 +58,11 @@ async def plan(
     says why the hostname cannot be used (None: it can), `nodes` are the node choices."""
     problems: list[str] = []
     entry = catalog.get(request.catalog_id)
+    network = ""
     try:
         job = validate_request(catalog, deps.settings, request)
         cores, memory, disk = job.cores, job.memory, job.disk
+        network = job.network.describe() if job.network else ""
     except ProximityError as exc:
         problems.append(str(exc))
         res = entry.resources
@@ -102,4 +104,5 @@ async def plan(
         template_cached=cached,
         steps=tuple(deploy_steps()),
         problems=tuple(problems),
+        network=network,
     )

@@ -137,6 +137,9 @@ def test_per_deploy_address_and_taken_address(sim, tmp_path):
         ({}, {"ip": "10.1.2.3"}, "give the prefix"),
         ({}, {"ip": "300.1.2.3/24", "gateway": "10.1.2.1"}, "is not an IPv4 address"),
         (STATIC, {"vlan": 5000}, "VLAN tag is 1-4094"),
+        # a gateway with DHCP would be dropped without a word
+        ({}, {"gateway": "10.1.2.1"}, "is for a static address"),
+        (STATIC, {"ip": "dhcp", "gateway": "10.20.0.1"}, "is for a static address"),
     ],
 )
 def test_bad_network_settings_change_nothing(sim, tmp_path, overrides, kwargs, message):
