@@ -80,3 +80,59 @@ def test_a_recorded_deploy_is_kept_and_a_live_owner_is_left_alone(sim, services,
     assert services.call(services.apps.get_app(app.id)).status == "running"
     assert len(guests_named(sim, hostname)) == 1
     assert services.call(services.apps.operation(live_op)).status == "running"
+
+
+def test_a_deploy_that_died_before_tagging_its_ct_is_rolled_back(sim, services, hostname):
+    """With a pool and a token the CT is created untagged and tagged by the `pct set` after
+    (pve-guest-common GuestHelpers.pm assert_tag_permissions checks tags on /vms/<vmid>, before
+    the CT joins the pool, so the token's pool grant does not cover them). A process dying in
+    between leaves an untagged CT: recovery still knows it as ours (its reserved vmid, its
+    hostname and the identity in its description) and destroys it."""
+    client = services.client
+    app_id = f"whoami-{hostname}"
+    vmid = services.call(client.next_vmid())
+    with services.db.session() as s:
+        repo.add_app(
+            s,
+            id=app_id,
+            catalog_id="whoami",
+            name="whoami",
+            hostname=hostname,
+            status="deploying",
+            lxc_id=vmid,
+            node="pve1",
+        )
+    upid = services.call(
+        client.create_ct(
+            "pve1",
+            vmid=vmid,
+            hostname=hostname,
+            ostemplate="local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz",
+            rootfs="local-lvm:4",
+            description=description_for(Identity(app_id, "whoami", hostname)),
+            net0="name=eth0,bridge=vmbr0,ip=dhcp",
+        )
+    )
+    services.call(client.wait_task(upid))
+    assert services.call(services.apps.containers.tagged("pve1", vmid)) is False
+    ghost = Journal(services.db, pid=dead_pid())
+    op_id = ghost.start("deploy", app_id=app_id, hostname=hostname, step="create")
+    ghost.save_state(
+        op_id,
+        {
+            "vmid": vmid,
+            "node": "pve1",
+            "reserved": True,
+            "create_requested": True,
+            "tag_by_pct": True,
+        },
+    )
+
+    notes = services.call(services.apps.recover())
+
+    assert len(notes) == 1 and f"CT {vmid}" in notes[0]
+    assert guests_named(sim, hostname) == []
+    assert services.call(services.apps.list_apps()) == []
+    op = services.call(services.apps.operation(op_id))
+    assert op.status == "interrupted"
+    assert any(f"destroyed CT {vmid}" in u for u in op.result["undone"])
