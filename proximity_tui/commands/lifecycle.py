@@ -60,6 +60,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         p = sub.add_parser(name, parents=[common, out], help=help_text)
         p.add_argument("app", metavar="APP", help="app id, hostname or vmid")
         p.set_defaults(handler=run_simple, action=name)
+        if name == "update":
+            p.add_argument(
+                "--dry-run",
+                action="store_true",
+                help="only print each service's current and new image",
+            )
 
     p = sub.add_parser("delete", parents=[common, out], help="stop, destroy and forget an app")
     p.add_argument("app", metavar="APP")
@@ -228,6 +234,8 @@ def run_simple(args: argparse.Namespace) -> int:
                 if not items:
                     print(f"no backups of {app.hostname}")
             return 0
+        if action == "update" and _show_images(services, printer, app, args.dry_run):
+            return 0
         coro = {
             "start": lambda: apps.start_app(app.id),
             "stop": lambda: apps.stop_app(app.id),
@@ -245,6 +253,21 @@ def run_simple(args: argparse.Namespace) -> int:
         return 0
     finally:
         services.close()
+
+
+def _show_images(services: Services, printer: Printer, app: Any, dry_run: bool) -> bool:
+    """Say what the update pulls, per service (current → new); True when that is all to do."""
+    from dataclasses import asdict
+
+    images = services.call(services.apps.update_images(app.id))
+    if printer.as_json:
+        if dry_run:
+            printer.result([asdict(c) for c in images], "")
+    else:
+        print(f"update {app.hostname}:")
+        for change in images:
+            print(f"  {change.line()}")
+    return dry_run
 
 
 def run_delete(args: argparse.Namespace) -> int:

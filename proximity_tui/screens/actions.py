@@ -156,6 +156,8 @@ class ActionRunner:
                 lines.append(f"(skipped, does not apply: {', '.join(skipped)})")
             if action == "delete":
                 lines += await self._untagged(targets)
+            if action == "update":
+                lines += await self._images(targets)
             require = None
             if action == "delete":
                 require = targets[0].hostname if len(targets) == 1 else "delete"
@@ -189,6 +191,19 @@ class ActionRunner:
                 warning = f"could not check CT {v.vmid}'s tags: {describe_error(exc)}"
             if warning:
                 out.append(f"⚠ {v.hostname}: {warning}")
+        return out
+
+    async def _images(self, targets: list[AppView]) -> list[str]:
+        """Per app and service, the image it runs and the one the update moves it to."""
+        services = self.app.ready_services
+        out = []
+        for v in targets:
+            try:
+                changes = await services.run(services.apps.update_images(v.id))
+            except Exception as exc:  # noqa: BLE001 - said; the update reads them again
+                out.append(f"  {v.hostname}: images unknown ({describe_error(exc)})")
+                continue
+            out += [f"  {v.hostname} {c.line()}" for c in changes]
         return out
 
     def destroy_orphan(self, vmid: int, node: str, name: str) -> None:

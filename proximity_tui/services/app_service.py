@@ -18,6 +18,7 @@ from proximity_tui.errors import BusyError, PermissionDenied, ProximityError
 from proximity_tui.services import events as ev
 from proximity_tui.services.app_records import AppRecords
 from proximity_tui.services.containers import Containers, app_compose_file
+from proximity_tui.services.image_plan import ImageChange, image_changes
 from proximity_tui.services.operations import (
     adopt,
     backups,
@@ -482,9 +483,20 @@ class AppService:
         await self.run_operation(spec)
         return await self.get_app(spec.app_id or "")
 
+    async def update_images(self, app_id: str) -> list[ImageChange]:
+        """Per compose service, the image the app runs and the one an update moves it to."""
+        app = await self.records.get(app_id)
+        try:
+            compose = self.catalog.get(app.catalog_id).compose
+        except ProximityError:  # an entry no longer in the catalog: its images stay
+            compose = {}
+        return await image_changes(self.containers, app, app_compose_file(app), compose)
+
     async def update_app(self, app_id: str) -> AppView:
         self._require_change("update")
-        await self.run_operation(update.update(self.deps(), await self.records.get(app_id)))
+        app = await self.records.get(app_id)
+        images = await self.update_images(app_id)
+        await self.run_operation(update.update(self.deps(), app, images))
         return await self.get_app(app_id)
 
     async def backup_app(self, app_id: str) -> BackupView:

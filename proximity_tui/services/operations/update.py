@@ -11,12 +11,14 @@ method is logged, kept in the operation's result and named in its final message.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 from typing import TYPE_CHECKING
 
 from proximity_tui.errors import NotFoundError
 from proximity_tui.services.containers import ROLLBACK_START_WAIT, app_compose_file
 from proximity_tui.services.identity import keep_current
+from proximity_tui.services.image_plan import ImageChange, read_compose, retag
 from proximity_tui.services.operations.backups import backup_storage
 from proximity_tui.services.operations.host_check import ensure_docker_runs
 from proximity_tui.services.operations.pipeline import StepFailed, describe
@@ -109,8 +111,19 @@ async def _drop_backup(deps: OperationDeps, app: AppView, ctx: OperationContext)
         ctx.log(f"removed the rollback backup {volid}")
 
 
-async def _pull(deps: OperationDeps, app: AppView, ctx: OperationContext) -> None:
-    await deps.containers.compose(ctx, app.node, app.vmid, app_compose_file(app), "pull")
+async def _pull(
+    images: Sequence[ImageChange], deps: OperationDeps, app: AppView, ctx: OperationContext
+) -> None:
+    cfile = app_compose_file(app)
+    if any(c.changes for c in images):  # the catalog moved: the rollback point holds the old file
+        text = retag(await read_compose(deps.containers, app, cfile), images)
+        directory, _, name = cfile.rpartition("/")
+        await deps.containers.write_files(
+            ctx, app.node, app.vmid, directory, {name: (text.encode(), 0o644)}
+        )
+    for change in images:
+        ctx.log(change.line())
+    await deps.containers.compose(ctx, app.node, app.vmid, cfile, "pull")
 
 
 async def _up(deps: OperationDeps, app: AppView, ctx: OperationContext) -> None:
@@ -135,13 +148,14 @@ async def _cleanup(deps: OperationDeps, app: AppView, ctx: OperationContext) -> 
     await keep_current(deps.client, app, ctx.log)
 
 
-UPDATE: tuple[StepDef[AppView], ...] = (
-    StepDef("snapshot", "Take a rollback point", _point, _rollback, weight=1),
-    StepDef("pull", "Pull the new images", _pull, weight=3),
-    StepDef("up", "Recreate the services", _up, weight=1),
-    StepDef("health", "Check the app answers", _health, weight=1),
-    StepDef("cleanup", "Remove the rollback point", _cleanup, weight=0.5),
-)
+def _steps(images: Sequence[ImageChange]) -> tuple[StepDef[AppView], ...]:
+    return (
+        StepDef("snapshot", "Take a rollback point", _point, _rollback, weight=1),
+        StepDef("pull", "Pull the new images", partial(_pull, tuple(images)), weight=3),
+        StepDef("up", "Recreate the services", _up, weight=1),
+        StepDef("health", "Check the app answers", _health, weight=1),
+        StepDef("cleanup", "Remove the rollback point", _cleanup, weight=0.5),
+    )
 
 
 async def _after_failure(
@@ -163,12 +177,13 @@ def _done(app: AppView, ctx: OperationContext) -> str:
     return f"{app.hostname} updated (rollback point: {method})"
 
 
-def update(deps: OperationDeps, app: AppView) -> OperationSpec:
+def update(deps: OperationDeps, app: AppView, images: Sequence[ImageChange] = ()) -> OperationSpec:
+    """`images` (AppService.update_images): the compose file is moved to them before pulling."""
     return OperationSpec(
         "update",
         app.id,
         app.hostname,
-        bind(UPDATE, deps, app),
+        bind(_steps(images), deps, app),
         success_message=partial(_done, app),
         lock=[app.id],
         on_failure=partial(_after_failure, deps, app),
