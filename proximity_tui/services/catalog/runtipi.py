@@ -80,6 +80,10 @@ def convert_runtipi(app: str, files: Mapping[str, bytes], *, source: str) -> Cat
         "APP_PROTOCOL": "http",
         "APP_ID": entry_id,
         "TZ": "${TZ}",
+        "APP_LOCAL_DOMAIN": "${PROXIMITY_ADDRESS}",
+        "LOCAL_DOMAIN": "${PROXIMITY_ADDRESS}",
+        "NETWORK_INTERFACE": "0.0.0.0",  # noqa: S104 - every address of the CT, as Runtipi's default
+        **dict.fromkeys(("TIPI_UID", "TIPI_GID", "PUID", "PGID", "UID", "GID"), "1000"),
     }
     compose["services"] = {
         name: _service(svc, values, compose, declared, notes)
