@@ -127,7 +127,7 @@ class CatalogService:
     def replace_with(self, other: CatalogService) -> None:
         """Take `other`'s entries (a reload), keeping this object: everyone holds this one."""
         self._entries, self._by_ref, self._by_id = other._entries, other._by_ref, other._by_id
-        self.problems, self._index = other.problems, None
+        self.overrides, self.problems, self._index = other.overrides, other.problems, None
 
     @property
     def entries(self) -> list[CatalogEntry]:

@@ -223,3 +223,16 @@ def test_not_an_archive(tmp_path):
     junk.write_bytes(b"not an archive")
     with pytest.raises(FetchError, match="neither a zip nor a tar"):
         extract(junk, tmp_path / "out")
+
+
+def test_a_reload_in_place_takes_the_new_entries_and_overrides(tmp_path):
+    """The dashboard reloads into the object every screen holds (`replace_with`)."""
+    catalog = CatalogService.load(sources_dir=tmp_path / "sources")
+    assert "mine/wiki" not in catalog and not catalog.overrides
+    catalog.search("wiki")  # an index built before the reload must not survive it
+    registry = SourceRegistry(tmp_path / "sources")
+    registry.add("mine", str(make_store(tmp_path / "store")), override_bundled=True)
+    registry.sync("mine")
+    catalog.replace_with(CatalogService.load(sources_dir=tmp_path / "sources"))
+    assert catalog.get("wiki").ref == "mine/wiki" and catalog.overrides == {"mine/jellyfin"}
+    assert [e.ref for e in catalog.search("wiki", source="mine")] == ["mine/wiki"]
