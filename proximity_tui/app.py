@@ -32,6 +32,7 @@ from proximity_tui.messages import (
 from proximity_tui.providers import PALETTE_PROVIDERS
 from proximity_tui.screens.actions import ActionRunner
 from proximity_tui.screens.apps import AppsScreen
+from proximity_tui.screens.peers import PeerWatch
 from proximity_tui.text import printable, printable_lines
 from proximity_tui.widgets import safe_text
 
@@ -120,6 +121,8 @@ class ProximityApp(App[int]):
         #: Why the services could not be built (the CLI prints it after the UI is gone).
         self.startup_error: Exception | None = None
         self.actions = ActionRunner(self)
+        #: Other dashboards on the same database (the header's badge).
+        self.peers = PeerWatch(self)
         self._events = EventBuffer()
         self._listeners: list[LiveMixin] = []
         self._unsubscribe: list[Callable[[], None]] = []
@@ -171,6 +174,7 @@ class ProximityApp(App[int]):
             with suppress(NotImplementedError, RuntimeError, ValueError):
                 asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hang_up)
         self._save_theme = True
+        self.peers.start(self.settings.db_path)
         if self.services is None and self._services_factory is not None:
             if self._preload_db is not None:
                 self._preload()  # paint first, build the services right after
@@ -324,6 +328,7 @@ class ProximityApp(App[int]):
         self._notify_apps(changed, removed)
 
     def on_unmount(self) -> None:
+        self.peers.stop()
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()

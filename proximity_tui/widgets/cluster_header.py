@@ -47,6 +47,7 @@ class ClusterHeader(Horizontal):
     ClusterHeader #demo { background: $warning; color: $background; }
     ClusterHeader #readonly { background: $secondary; color: $background; }
     ClusterHeader #insecure { background: $error; color: $background; }
+    ClusterHeader #peers { background: $accent; color: $background; }
     """
 
     def __init__(self, mode: str, **kwargs) -> None:
@@ -68,6 +69,21 @@ class ClusterHeader(Horizontal):
             yield Label("READ-ONLY", id="readonly", classes="badge")
         if cluster is not None and cluster.insecure:
             yield Label("TLS UNVERIFIED", id="insecure", classes="badge")
+        peers = getattr(self.app, "peers", None)  # the dashboard's PeerWatch
+        badge = Label("", id="peers", classes="badge")
+        self._show_peers(peers.others if peers is not None else 0, badge)
+        yield badge
+
+    def on_mount(self) -> None:
+        peers = getattr(self.app, "peers", None)
+        if peers is not None:
+            peers.changed.subscribe(self, self._show_peers)
+
+    def _show_peers(self, others: int, badge: Label | None = None) -> None:
+        """Another dashboard has the same database open: say how many there are."""
+        badge = badge or self.query_one("#peers", Label)
+        badge.update(f"{others + 1} DASHBOARDS" if others else "")
+        badge.display = others > 0
 
     def _info(self) -> list[tuple[int, str]]:
         """(priority, text): the host first, then the node count, the user, the PVE version."""
