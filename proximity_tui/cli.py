@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "setup",
     "adopt",
     "transfer",
+    "retry",
 )
 
 

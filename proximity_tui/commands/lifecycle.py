@@ -158,14 +158,8 @@ def _run_operation(services: Services, printer: Printer, coro) -> Any:
 
 def run_deploy(args: argparse.Namespace) -> int:
     from proximity_tui.commands.connect import open_services
-    from proximity_tui.errors import ValidationError
 
-    env: dict[str, str] = {}
-    for item in args.env:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            raise ValidationError(f"--env expects NAME=VALUE, got {item!r}", field="env")
-        env[name] = value
+    env = parse_env(args.env)
     services = open_services(args)
     try:
         if not args.env_extra:
@@ -192,6 +186,19 @@ def run_deploy(args: argparse.Namespace) -> int:
         return 0
     finally:
         services.close()
+
+
+def parse_env(items: list[str]) -> dict[str, str]:
+    """`--env NAME=VALUE` options as a mapping (bad input refused, exit 2)."""
+    from proximity_tui.errors import ValidationError
+
+    env: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ValidationError(f"--env expects NAME=VALUE, got {item!r}", field="env")
+        env[name] = value
+    return env
 
 
 def _refuse_undeclared(env: dict[str, str], entry: Any) -> None:

@@ -117,6 +117,7 @@ class OperationsScreen(LiveScreen):
     BINDINGS = [
         Binding("enter", "open", "Open", id="ops.open"),
         Binding("slash", "filter", "Filter", id="ops.filter"),
+        Binding("r", "retry", "Retry deploy", id="ops.retry"),
     ]
 
     def __init__(self) -> None:
@@ -205,13 +206,16 @@ class OperationsScreen(LiveScreen):
             note.update(f"No operation matches “{self.filter_text}”.")
         self._show_selected()
 
+    def selected_op(self) -> OperationView | None:
+        table = self.query_one(DataTable)
+        if not (table.row_count and table.display):
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((o for o in self.ops if str(o.id) == key), None)
+
     def _show_selected(self) -> None:
         detail = self.query_one("#ops-detail", Static)
-        table = self.query_one(DataTable)
-        op = None
-        if table.row_count and table.display:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-            op = next((o for o in self.ops if str(o.id) == key), None)
+        op = self.selected_op()
         detail.display = op is not None
         if op is not None:
             detail.update(op_summary(op))
@@ -219,11 +223,44 @@ class OperationsScreen(LiveScreen):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
         self._show_selected()
+        self.refresh_bindings()  # Retry applies to some rows only
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "open":
             return True if self._shown else None
+        if action == "retry":
+            from proximity_tui.services.retry import RETRYABLE
+
+            if not self.services.can_change:
+                return False
+            op = self.selected_op()
+            return True if op and op.kind == "deploy" and op.status in RETRYABLE else None
         return True
+
+    @work(group="ops-retry", exclusive=True, exit_on_error=False)
+    async def action_retry(self) -> None:
+        """The selected failed deploy again, as it was asked, its progress on screen; one that
+        was given environment values opens the form instead (the journal keeps no values)."""
+        op = self.selected_op()
+        if op is None:
+            return
+        services = self.services
+        try:
+            plan = await services.run(services.apps.retry_plan(op.id))
+            if plan.env_names:
+                self.notify(
+                    f"Deploy #{op.id} was given {', '.join(plan.env_names)}: the journal keeps no "
+                    "values, enter them again in the form.",
+                    severity="warning",
+                    markup=False,
+                )
+                self.papp.open_deploy_form(plan.catalog_id)
+                return
+            new_op = await services.run(services.apps.start_retry(op.id))
+        except Exception as exc:  # noqa: BLE001 - said, nothing started
+            self.notify(f"Cannot retry #{op.id}: {exc}", severity="error", markup=False)
+            return
+        self.papp.open_progress(new_op)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

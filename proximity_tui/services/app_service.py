@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from proximity_tui.errors import BusyError, PermissionDenied, ProximityError
+from proximity_tui.errors import BusyError, PermissionDenied, ProximityError, ValidationError
 from proximity_tui.services import events as ev
 from proximity_tui.services.app_records import AppRecords
 from proximity_tui.services.containers import Containers, app_compose_file
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from proximity_tui.proxmox.exec import ContainerExec
     from proximity_tui.services.catalog.service import CatalogService
     from proximity_tui.services.journal import Journal
+    from proximity_tui.services.retry import RetryPlan
     from proximity_tui.services.status import StatusMonitor
     from proximity_tui.services.users import UserInfo
     from proximity_tui.store.db import Database
@@ -442,7 +443,40 @@ class AppService:
 
     async def deploy_app(self, catalog_id: str, hostname: str, **kwargs: Any) -> AppView:
         """Deploy and wait for the end; a failure raises the pipeline's `StepFailed`."""
-        op_id = await self.start_deploy(catalog_id, hostname, **kwargs)
+        return await self._deployed(await self.start_deploy(catalog_id, hostname, **kwargs))
+
+    async def retry_plan(self, op_id: int) -> RetryPlan:
+        """What retrying deploy `op_id` would run (refused for anything but a failed deploy, and
+        in a session that may not change things, before the journal is even read)."""
+        from proximity_tui.services.retry import retry_plan
+
+        self._require_change("retry deploys")
+        return retry_plan(await self.operation(op_id, events=False))
+
+    async def start_retry(self, op_id: int, environment: dict[str, str] | None = None) -> int:
+        """Deploy again as failed deploy `op_id` was asked; values it was given (the journal
+        kept only their names) must come again in `environment`. Returns the new operation."""
+        plan = await self.retry_plan(op_id)
+        environment = dict(environment or {})
+        if missing := plan.missing_values(environment):
+            raise ValidationError(
+                f"operation #{op_id} was given {', '.join(missing)}: the journal keeps no values, "
+                "give them again (--env NAME=VALUE, or deploy from the form)",
+                field="env",
+            )
+        return await self.start_deploy(
+            plan.catalog_id,
+            plan.hostname,
+            environment=environment,
+            allow_risks=plan.allow_risks,
+            **plan.options,
+        )
+
+    async def retry_deploy(self, op_id: int, environment: dict[str, str] | None = None) -> AppView:
+        """`start_retry`, then wait for the end like `deploy_app`."""
+        return await self._deployed(await self.start_retry(op_id, environment))
+
+    async def _deployed(self, op_id: int) -> AppView:
         task = self._tasks.get(op_id)
         if task is not None:
             await task

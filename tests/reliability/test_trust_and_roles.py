@@ -194,6 +194,7 @@ def test_read_only_and_viewers_change_nothing_through_the_command_line(sim_proce
         ("backup", "roles"),
         ("restore", "roles", "local:backup/vzdump-lxc-990-2024_01_01-00_00_00.tar.zst"),
         ("destroy-orphan", "990", "--yes"),
+        ("retry", "1"),
         ("adopt",),
         ("import", str(tmp_path / "export.yaml")),
         ("export", str(tmp_path / "secrets.yaml"), "--with-secrets"),
