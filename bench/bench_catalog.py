@@ -7,7 +7,12 @@ Figures (each against a baseline measured in the same run):
 - the one-off cost of building the search index for those 10,000 entries (no target: shown so a
   regression is visible), against the same baseline;
 - loading the bundled catalog from its YAML files (median ms; target < 100 ms), against parsing
-  the same files with PyYAML's pure-Python loader (what skipping the C loader would cost).
+  the same files with PyYAML's pure-Python loader (what skipping the C loader would cost);
+- the real merged catalog (issue 17): bundled plus the CasaOS and Big Bear stores of
+  ../shared/reference/app-stores converted as catalog sources (~465 entries; left out with a line
+  saying why when the reference data is absent): median and slowest query (target < 16 ms)
+  against a substring scan, and loading it with the sources' caches (target < 300 ms) against
+  only decoding those caches' JSON.
 
 Run: `python -m bench.bench_catalog`.
 """
@@ -19,6 +24,7 @@ import random
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -102,6 +108,51 @@ def run() -> list[dict[str, Any]]:
         _row(f"fuzzy search, {ENTRIES} entries (slowest query)", worst_ms, scan_ms, 16.0),
         _row(f"build search index, {ENTRIES} entries", index_ms, scan_ms, None),
         _row(f"load bundled catalog ({len(files)} files)", load_ms, pure_ms, 100.0),
+        *merged_rows(),
+    ]
+
+
+STORES = Path(__file__).resolve().parents[2] / "shared" / "reference" / "app-stores"
+
+
+def merged_rows() -> list[dict[str, Any]]:
+    """Search and load figures on the bundled catalog merged with the reference stores."""
+    import json
+    import tempfile
+
+    from proximity_tui.services.catalog.sources import SourceRegistry
+
+    if not (STORES / "casaos-appstore").is_dir():
+        print(f"merged catalog: left out, no reference stores at {STORES}")
+        return []
+    with tempfile.TemporaryDirectory() as tmp:
+        sources = Path(tmp) / "sources"
+        registry = SourceRegistry(sources)
+        for name, folder in (("casaos", "casaos-appstore"), ("bigbear", "big-bear-casaos")):
+            registry.add(name, str(STORES / folder))
+            registry.sync(name)
+        catalog = CatalogService.load(sources_dir=sources)
+        entries = catalog.entries
+        haystacks = [
+            " ".join([e.ref, e.name.lower(), " ".join(e.tags), e.description.lower()])
+            for e in entries
+        ]
+        for q in QUERIES:
+            catalog.search(q)
+        per_query = [_median_ms(lambda q=q: catalog.search(q), 5) for q in QUERIES]
+        scan = statistics.median(
+            [_median_ms(lambda q=q: _substring_scan(haystacks, q), 5) for q in QUERIES]
+        )
+        caches = sorted(sources.glob("*/entries.json"))
+        load_ms = _median_ms(lambda: CatalogService.load(sources_dir=sources), 5)
+        json_ms = _median_ms(lambda: [json.loads(p.read_bytes()) for p in caches], 5)
+    n = len(entries)
+    return [
+        _row(
+            f"fuzzy search, merged catalog {n} (median)", statistics.median(per_query), scan, 16.0
+        ),
+        _row(f"fuzzy search, merged catalog {n} (slowest)", max(per_query), scan, 16.0),
+        _row(f"load catalog with 2 sources ({n} entries)", load_ms, json_ms, 300.0),
     ]
 
 
