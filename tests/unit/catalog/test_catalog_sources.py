@@ -236,3 +236,33 @@ def test_a_reload_in_place_takes_the_new_entries_and_overrides(tmp_path):
     catalog.replace_with(CatalogService.load(sources_dir=tmp_path / "sources"))
     assert catalog.get("wiki").ref == "mine/wiki" and catalog.overrides == {"mine/jellyfin"}
     assert [e.ref for e in catalog.search("wiki", source="mine")] == ["mine/wiki"]
+
+
+def test_cli_adds_an_https_archive_and_shows_its_checksum(tmp_path, https_server):
+    """`catalog source add NAME https://...`: the CA is trusted through SSL_CERT_FILE (as a user
+    would for a private mirror); the SHA-256 of what was fetched is printed."""
+    import os
+    import subprocess
+    import sys
+
+    base, served, ca = https_server
+    archive = zip_store(make_store(tmp_path / "store"), served / "store.zip")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PROXIMITY_")}
+    env.update(PROXIMITY_DATA_DIR=str(tmp_path / "data"), SSL_CERT_FILE=str(ca))
+    env["PROXIMITY_CONFIG"] = str(tmp_path / "absent.toml")
+    done = subprocess.run(
+        [sys.executable, "-m", "proximity_tui", "catalog", "source", "add", "remote",
+         f"{base}/store.zip"],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+    assert f"sha256 {digest}" in done.stdout
+    assert "remote: casaos: converted 2, skipped 1" in done.stdout  # the empty folder is not zipped
+    env.pop("SSL_CERT_FILE")
+    untrusted = subprocess.run(
+        [sys.executable, "-m", "proximity_tui", "catalog", "source", "sync", "remote"],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert untrusted.returncode == 1 and "certificate verify failed" in untrusted.stderr.lower()
+    assert untrusted.stderr.count("\n") == 1
