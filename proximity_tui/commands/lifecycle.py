@@ -60,6 +60,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         p = sub.add_parser(name, parents=[common, out], help=help_text)
         p.add_argument("app", metavar="APP", help="app id, hostname or vmid")
         p.set_defaults(handler=run_simple, action=name)
+        if name == "backup":
+            p.add_argument("--mode", choices=("snapshot", "suspend", "stop"), help="vzdump mode")
+            p.add_argument("--storage", metavar="S", help="a storage that holds backups")
         if name == "update":
             p.add_argument(
                 "--dry-run",
@@ -248,7 +251,7 @@ def run_simple(args: argparse.Namespace) -> int:
             "stop": lambda: apps.stop_app(app.id),
             "restart": lambda: apps.restart_app(app.id),
             "update": lambda: apps.update_app(app.id),
-            "backup": lambda: apps.backup_app(app.id),
+            "backup": lambda: apps.backup_app(app.id, mode=args.mode, storage=args.storage),
             "clone": lambda: apps.clone_app(app.id, args.new_hostname),
             "restore": lambda: apps.restore_app(app.id, args.volid),
         }[action]()

@@ -46,6 +46,10 @@ CALLS: dict[str, ActionCall] = {
 }
 
 
+def backup_call(mode: str, storage: str) -> ActionCall:
+    return lambda apps, app_id: apps.backup_app(app_id, mode=mode, storage=storage)
+
+
 def clone_call(new_hostname: str) -> ActionCall:
     return lambda apps, app_id: apps.clone_app(app_id, new_hostname)
 
@@ -146,6 +150,12 @@ class ActionRunner:
         if action == "clone":
             await self._clone(targets)
             return
+        call = CALLS[action]
+        if action == "backup" and len(targets) == 1:
+            chosen = await self._backup_options(targets[0])
+            if chosen is None:
+                return
+            call = backup_call(chosen["mode"], chosen["storage"])
         label = ACTIONS[action][1]
         if action in CONFIRM_ALWAYS or len(targets) > 1:
             lines = [f"{v.hostname}  ({v.status}, CT {v.vmid} on {v.node})" for v in targets]
@@ -176,7 +186,6 @@ class ActionRunner:
                 return
         if on_started is not None:
             on_started()
-        call = CALLS[action]
         await asyncio.gather(*(self._run_one(action, v, call) for v in targets))
 
     async def _untagged(self, targets: list[AppView]) -> list[str]:
@@ -192,6 +201,36 @@ class ActionRunner:
             if warning:
                 out.append(f"⚠ {v.hostname}: {warning}")
         return out
+
+    async def _backup_options(self, view: AppView) -> dict[str, str] | None:
+        """Ask for the vzdump mode and the storage (those holding backups on its node)."""
+        from proximity_tui.screens.choices import Choice, ChoicesScreen
+        from proximity_tui.services.operations.backups import BACKUP_MODES
+
+        app = self.app
+        services = app.ready_services
+        try:
+            storages = await services.run(services.apps.backup_storages(view.id))
+        except Exception as exc:
+            storages = []
+            why = describe_error(exc)
+        else:
+            why = f"no storage on {view.node} holds backups"
+        if not storages:
+            app.notify(f"Cannot back up {view.hostname}: {why}.", severity="error", markup=False)
+            return None
+        return await app.push_screen_wait(
+            ChoicesScreen(
+                f"Back up {view.hostname} (CT {view.vmid} on {view.node})",
+                [
+                    Choice("mode", "Mode", BACKUP_MODES),
+                    Choice("storage", f"Storage (holds backups on {view.node})", tuple(storages)),
+                ],
+                note="snapshot: no downtime where the storage can snapshot (else suspend); "
+                "stop: stops the CT for the backup and starts it again.",
+                confirm_label="Back up",
+            )
+        )
 
     async def _images(self, targets: list[AppView]) -> list[str]:
         """Per app and service, the image it runs and the one the update moves it to."""

@@ -533,9 +533,22 @@ class AppService:
         await self.run_operation(update.update(self.deps(), app, images))
         return await self.get_app(app_id)
 
-    async def backup_app(self, app_id: str) -> BackupView:
+    async def backup_storages(self, app_id: str) -> list[str]:
+        """The storages on the app's node that hold backups (the first is the default)."""
+        app = await self.records.get(app_id)
+        found = [s.storage for s in await self.client.storages_accepting(app.node, "backup")]
+        wanted = self.deploy_settings.backup_storage  # the configured one comes first
+        return sorted(found, key=lambda s: s != wanted)
+
+    async def backup_app(
+        self, app_id: str, *, mode: str | None = None, storage: str | None = None
+    ) -> BackupView:
+        """`mode`: snapshot, suspend or stop; `storage`: one of `backup_storages` (checked
+        before anything starts: a bad one changes nothing)."""
         self._require_change("backup")
-        spec = backups.backup(self.deps(), await self.records.get(app_id))
+        app = await self.records.get(app_id)
+        await backups.check_backup_choice(self.deps(), app.node, mode, storage)
+        spec = backups.backup(self.deps(), app, mode, storage)
         await self.run_operation(spec)
         return spec.result["backup"]
 

@@ -14,6 +14,7 @@ from proximity_tui.app import make_app
 from proximity_tui.screens.app_detail import AppDetailScreen, LogView, PaneScroll
 from proximity_tui.screens.app_detail_info import summary_text
 from proximity_tui.screens.apps import AppsScreen
+from proximity_tui.screens.choices import ChoicesScreen
 from proximity_tui.screens.confirm import ConfirmScreen
 from proximity_tui.screens.deploy_progress import DeployProgressScreen
 from proximity_tui.widgets.metric_sparkline import FixedSparkline, MetricSparkline, bar_levels
@@ -53,6 +54,8 @@ async def test_backup_create_list_delete_and_operations(world):
         assert "URL" in str(detail.query_one("#summary").render())
         detail.query_one(TabbedContent).active = "backups"
         await pilot.press("B")
+        await on_screen(pilot, ChoicesScreen)  # mode and storage: the defaults
+        await pilot.press("enter")
         backups = detail.query_one("#backups-table", DataTable)
         await wait_for(pilot, lambda: backups.row_count == 1, timeout=20)
         volid = detail.backups[0].volid
@@ -99,6 +102,8 @@ async def test_empty_then_backup_restore_and_delete_are_confirmed(world):
         # the backup keys are in the footer on this tab only
         assert detail.active_bindings["ctrl+r"].enabled is False  # greyed: nothing to restore
         await pilot.press("B")
+        await on_screen(pilot, ChoicesScreen)  # mode and storage: the defaults
+        await pilot.press("enter")
         backups = detail.query_one("#backups-table", DataTable)
         await wait_for(pilot, lambda: backups.row_count == 1, timeout=20)
         assert not empty.display

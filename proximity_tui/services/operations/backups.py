@@ -41,19 +41,45 @@ async def backup_storage(deps: OperationDeps, node: str) -> str:
 
 # --- backup ---
 
+#: vzdump's modes (pve-manager `PVE/VZDump.pm`, the `mode` enum of its job schema); a CT whose
+#: storage cannot snapshot is backed up in suspend mode when snapshot is asked (vzdump says so).
+BACKUP_MODES = ("snapshot", "suspend", "stop")
+
+
+async def check_backup_choice(
+    deps: OperationDeps, node: str, mode: str | None, storage: str | None
+) -> None:
+    """Refuse a mode vzdump does not know or a storage that holds no backups on `node`, before
+    anything starts."""
+    if mode is not None and mode not in BACKUP_MODES:
+        raise ValidationError(
+            f"unknown backup mode {mode!r} (use {', '.join(BACKUP_MODES)})", field="mode"
+        )
+    if storage is not None:
+        accepting = [s.storage for s in await deps.client.storages_accepting(node, "backup")]
+        if storage not in accepting:
+            raise ValidationError(
+                f"storage {storage!r} does not hold backups on {node} "
+                f"(these do: {', '.join(accepting) or 'none'})",
+                field="storage",
+            )
+
 
 @dataclass
 class Backup:
     app: AppView
+    #: None: vzdump's default (snapshot) and the configured or first accepting storage.
+    mode: str | None = None
+    storage: str | None = None
     #: The operation's result: {"backup": BackupView} once the archive is recorded.
     made: dict[str, Any] = field(default_factory=dict)
 
 
 async def _vzdump(deps: OperationDeps, job: Backup, ctx: OperationContext) -> None:
     app = job.app
-    storage = await backup_storage(deps, app.node)
+    storage = job.storage or await backup_storage(deps, app.node)
     before = {v.volid for v in await deps.client.backups(app.node, storage, app.vmid)}
-    mode = "snapshot"
+    mode = job.mode or "snapshot"
     ctx.log(f"vzdump CT {app.vmid} to {storage} ({mode} mode, zstd)")
     await deps.containers.task(ctx, await deps.client.vzdump(app.node, app.vmid, storage, mode))
     new = [
@@ -78,9 +104,12 @@ BACKUP: tuple[StepDef[Backup], ...] = (
 )
 
 
-def backup(deps: OperationDeps, app: AppView) -> OperationSpec:
-    """The backup's `BackupView` is the spec's `result["backup"]` once it succeeded."""
-    job = Backup(app)
+def backup(
+    deps: OperationDeps, app: AppView, mode: str | None = None, storage: str | None = None
+) -> OperationSpec:
+    """The backup's `BackupView` is the spec's `result["backup"]` once it succeeded; `mode` and
+    `storage` are checked first (`check_backup_choice`)."""
+    job = Backup(app, mode, storage)
     return OperationSpec(
         "backup",
         app.id,
