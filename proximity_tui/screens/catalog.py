@@ -23,9 +23,11 @@ from proximity_tui.widgets.format import one_line
 from proximity_tui.widgets.vim_keys import VimOptionList, VimScroll
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from proximity_tui.services.catalog.model import CatalogEntry
     from proximity_tui.services.catalog.service import CatalogService
-    from proximity_tui.views import NodeChoice
+    from proximity_tui.views import AppView, NodeChoice
 
 ALL = "__all__"
 #: Below this width the side panes shrink so that the list keeps a readable width.
@@ -42,6 +44,19 @@ def entry_fits(entry: CatalogEntry, nodes: list[NodeChoice]) -> bool:
         and (n.cpus is None or n.cpus >= res.cores)
         for n in nodes
     )
+
+
+def deployed_by_entry(apps: Iterable[AppView]) -> dict[str, list[str]]:
+    """Entry ref -> the sorted hostnames of the apps deployed from it (an added source's entry is
+    `source/id`: the app records its source)."""
+    from proximity_tui.services.catalog.model import SOURCES
+
+    out: dict[str, list[str]] = {}
+    for app in apps:
+        source = (app.config or {}).get("catalog_source")
+        ref = app.catalog_id if not source or source in SOURCES else f"{source}/{app.catalog_id}"
+        out.setdefault(ref, []).append(app.hostname)
+    return {ref: sorted(hosts) for ref, hosts in out.items()}
 
 
 def search_entries(
@@ -79,6 +94,8 @@ class CatalogScreen(LiveScreen):
         self.nodes: list[NodeChoice] = []
         self.show_compose = False
         self._shown: list[CatalogEntry] = []
+        #: Entry ref -> hostnames of the apps deployed from it (what the list and detail mark).
+        self.deployed: dict[str, list[str]] = {}
 
     def compose(self) -> ComposeResult:
         yield ClusterHeader("catalog")
@@ -101,6 +118,7 @@ class CatalogScreen(LiveScreen):
             categories.add_option(Option(name, id=name))
         categories.highlighted = 0
         self._count_categories()
+        self.deployed = deployed_by_entry(self.papp.apps.values())
         self._refill()
         self.query_one("#entries", OptionList).focus()
         self._load_nodes()
@@ -112,6 +130,12 @@ class CatalogScreen(LiveScreen):
         except Exception:
             return  # the "fits" marks stay as the cluster info said; the form will show why
         self._refill(keep=True)
+
+    def apps_applied(self, changed: set[str], removed: set[str]) -> None:
+        deployed = deployed_by_entry(self.papp.apps.values())
+        if deployed != self.deployed:  # an app deployed or deleted: the marks follow
+            self.deployed = deployed
+            self._refill(keep=True)
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width < NARROW, "-narrow")
@@ -155,6 +179,8 @@ class CatalogScreen(LiveScreen):
             text.append(f"  {one_line(entry.source, 12)}/", "magenta")
         if self.services.catalog.overrides_bundled(entry):  # said before the text is cut
             text.append("  replaces bundled", "yellow")
+        if count := len(self.deployed.get(entry.ref, ())):
+            text.append(f"  {count} deployed", "green")
         text.append(f"  {entry.category}", "cyan")
         text.append(f"  {one_line(entry.description.split(chr(10), 1)[0], 60)}", "bright_black")
         if entry.warnings:
@@ -176,9 +202,14 @@ class CatalogScreen(LiveScreen):
         if entry is None:
             detail.update("No entry matches." if self.query_text else "The catalog is empty.")
             return
-        overrides = self.services.catalog.overrides_bundled(entry)
         detail.update(
-            entry_detail(entry, self.nodes, show_compose=self.show_compose, overrides=overrides)
+            entry_detail(
+                entry,
+                self.nodes,
+                show_compose=self.show_compose,
+                overrides=self.services.catalog.overrides_bundled(entry),
+                deployed=self.deployed.get(entry.ref, []),
+            )
         )
 
     # --- events ---------------------------------------------------------------------------

@@ -19,6 +19,7 @@ def entry_detail(
     *,
     show_compose: bool = False,
     overrides: bool = False,
+    deployed: list[str] | None = None,
 ) -> Text:
     text = Text()
     text.append(entry.name, "bold")
@@ -30,6 +31,9 @@ def entry_detail(
             f"\nReplaces the bundled {entry.id!r}: this {entry.source} entry{where} is deployed",
             "yellow",
         )
+    if deployed:
+        n = len(deployed)
+        text.append(f"\nDeployed {n} time{'s' if n > 1 else ''}: {', '.join(deployed)}", "green")
     text.append(f"\n{entry.category}", "cyan")
     if entry.tags:
         text.append("  " + " ".join(f"#{t}" for t in entry.tags), "bright_black")
