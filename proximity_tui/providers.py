@@ -43,17 +43,27 @@ class _Base(Provider):
         """More words a command is found by, beyond its text (e.g. an app's catalog name)."""
         return ""
 
+    #: Where this provider's commands sit when the palette opens (higher first): the palette
+    #: sorts by score, and discovery hits all score 0 in the order they arrive from concurrent
+    #: providers. None: 20 plain discovery hits (beside the system commands).
+    OPENING: float | None = None
+
     async def discover(self) -> Hits:
         if not self._ready():
             return
-        for text, callback, help_text in self.commands()[:20]:
-            yield DiscoveryHit(text, callback, text=text, help=help_text)
+        if self.OPENING is None:
+            for text, callback, help_text in self.commands()[:20]:
+                yield DiscoveryHit(text, callback, text=text, help=help_text)
+            return
+        for text, callback, help_text in self.commands():
+            yield Hit(self.OPENING, text, callback, text=text, help=help_text)
 
 
 class AppsProvider(_Base):
     """Jump to an app's detail screen, by hostname or by the app it runs (`kuma` finds the
     hostname `status` running Uptime Kuma)."""
 
+    OPENING = 0.8  # after the selected app's actions
     _names: dict[str, str] = {}  # noqa: RUF012 (replaced, never mutated)
 
     def also_matches(self, text: str) -> str:
@@ -73,6 +83,8 @@ class AppsProvider(_Base):
 class DeployProvider(_Base):
     """Deploy a catalog entry (opens the deploy form)."""
 
+    OPENING = -1.0  # all of them, after the actions, the apps and the system commands
+
     def commands(self) -> list[tuple[str, Any, str]]:
         app = self.papp
         services = app.ready_services
@@ -90,6 +102,8 @@ class DeployProvider(_Base):
 
 class AppActionsProvider(_Base):
     """Run an action on the selected app (the apps table's cursor or the open detail screen)."""
+
+    OPENING = 0.9  # first
 
     def commands(self) -> list[tuple[str, Any, str]]:
         from proximity_tui.screens.actions import ACTIONS

@@ -261,3 +261,35 @@ async def test_header_at_80_columns_keeps_whole_parts(world):
         assert set(text.split(" · ")) <= allowed  # no "PVE" without its version, no "3"
     wide = await _header_text(world, 160, read_only=True)
     assert wide == "127.0.0.1 · 3 nodes · PVE 9.1.1 · root (admin)"
+
+
+async def test_palette_opens_on_actions_and_apps_then_every_deploy(world):
+    from textual.command import CommandList, CommandPalette
+
+    services = world.services(2)
+    app = make_app(services, services.settings)
+    entries = len(services.catalog.entries)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await on_screen(pilot, AppsScreen)
+        await wait_for(pilot, lambda: app.selected_app_id is not None)
+        await pilot.press("ctrl+p")
+        palette = await on_screen(pilot, CommandPalette)
+        listing = palette.query_one(CommandList)
+
+        def prompts() -> list[str]:
+            return [
+                str(listing.get_option_at_index(i).prompt).splitlines()[0]
+                for i in range(listing.option_count)
+            ]
+
+        await wait_for(pilot, lambda: sum(p.startswith("Deploy ") for p in prompts()) == entries)
+        shown = prompts()
+        selected = app.apps[app.selected_app_id].hostname
+        apps = [i for i, p in enumerate(shown) if p.startswith("Open app ")]
+        actions = [i for i, p in enumerate(shown) if p.endswith(f" {selected}")]
+        actions = [i for i in actions if i not in apps]
+        deploys = [i for i, p in enumerate(shown) if p.startswith("Deploy ")]
+        assert len(apps) == 2 and actions, shown[:10]
+        assert actions == list(range(len(actions)))  # the selected app's actions open the list
+        assert apps == list(range(len(actions), len(actions) + 2))  # then the apps
+        assert min(deploys) > max(i for i, p in enumerate(shown) if not p.startswith("Deploy "))
