@@ -62,7 +62,7 @@ def px_password(info: SimInfo) -> ProxmoxAPI:
     )
 
 
-def wait(px: ProxmoxAPI, node: str, upid: str, timeout: float = 10.0) -> dict[str, Any]:
+def wait(px: ProxmoxAPI, node: str, upid: str, timeout: float = 60.0) -> dict[str, Any]:
     """Poll a task until it stops, as a client does; its final status."""
     deadline = time.monotonic() + timeout
     while True:
@@ -74,7 +74,7 @@ def wait(px: ProxmoxAPI, node: str, upid: str, timeout: float = 10.0) -> dict[st
         time.sleep(0.01)
 
 
-def wait_until(predicate, timeout: float = 5.0) -> None:
+def wait_until(predicate, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:

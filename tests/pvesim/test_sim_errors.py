@@ -212,25 +212,23 @@ def test_storage_without_container_support_is_a_400(px):
 
 def test_config_lock_makes_others_wait_then_fail(sim, px):
     assert create_ct(px, "pve1", 340)["exitstatus"] == "OK"
-    from pvesim.faults import FaultRule
-
-    sim.faults.add(FaultRule(task="vzstart", vmid=340, delay=0.5))
+    gate = sim.faults.hold(task="vzstart", vmid=340)  # runs (holding the lock file) until opened
     upid = px.nodes("pve1").lxc(340).status.start.post()
     with pytest.raises(ResourceException) as err:
         px.nodes("pve1").lxc(340).status.start.post()
     assert err.value.content == "can't lock file '/run/lock/lxc/pve-config-340.lock' - got timeout"
+    gate.open()
     assert wait(px, "pve1", upid)["exitstatus"] == "OK"
 
 
 def test_lock_property_refuses_other_operations(sim, px):
-    from pvesim.faults import FaultRule
-
-    sim.faults.add(FaultRule(task="vzsnapshot", vmid=340, delay=0.5))
+    gate = sim.faults.hold(task="vzsnapshot", vmid=340)  # runs until opened
     upid = px.nodes("pve1").lxc(340).snapshot.post(snapname="s1")
     status = px.nodes("pve1").lxc(340).status.current.get()
     assert status["lock"] == "snapshot"
     resources = {r["vmid"]: r for r in px.cluster.resources.get(type="vm")}
     assert resources[340]["lock"] == "snapshot"
+    gate.open()
     assert wait(px, "pve1", upid)["exitstatus"] == "OK"
     sim.call(lambda: sim.state.guests[340].config.__setitem__("lock", "backup"))
     try:
@@ -248,9 +246,7 @@ def test_lock_property_refuses_other_operations(sim, px):
 
 
 def test_stopping_a_task_interrupts_it(sim, px):
-    from pvesim.faults import FaultRule
-
-    sim.faults.add(FaultRule(task="vzstop", vmid=340, delay=1.0))
+    sim.faults.hold(task="vzstop", vmid=340)  # runs until stopped
     upid = px.nodes("pve1").lxc(340).status.stop.post()
     assert px.nodes("pve1").tasks(upid).status.get()["status"] == "running"
     assert px.nodes("pve1").tasks(upid).delete() is None

@@ -114,8 +114,9 @@ def test_time_scale_stretches_tasks():
         px = px_token(slow.info)
         started = time.monotonic()
         upid = px.nodes("pve3").lxc(103).status.start.post()
-        assert px.nodes("pve3").tasks(upid).status.get()["status"] == "running"
         assert wait(px, "pve3", upid)["exitstatus"] == "OK"
+        # A lower bound only (a busy machine takes longer, never shorter); whether the task is
+        # still running at a later look would race it.
         assert time.monotonic() - started >= 1.5 * 0.05
 
 

@@ -9,7 +9,9 @@ from collections.abc import Callable
 from textual.widgets import DataTable
 
 
-async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 10.0) -> None:
+async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Until `condition()` holds; `timeout` is a limit for the stuck (a busy machine only waits
+    longer), never a pace."""
     loop = asyncio.get_running_loop()
     end = loop.time() + timeout
     while not condition():
@@ -32,7 +34,7 @@ def row_keys(app, selector: str = "#apps-table") -> list[str]:
     return [str(t.coordinate_to_cell_key((i, 0)).row_key.value) for i in range(t.row_count)]
 
 
-async def on_screen(pilot, screen_type, timeout: float = 5.0):
+async def on_screen(pilot, screen_type, timeout: float = 30.0):
     """Wait until the app shows a mounted screen of `screen_type`; returns it."""
     app = pilot.app
     await wait_for(
