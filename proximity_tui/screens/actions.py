@@ -152,10 +152,10 @@ class ActionRunner:
             return
         call = CALLS[action]
         if action == "backup" and len(targets) == 1:
-            chosen = await self._backup_options(targets[0])
-            if chosen is None:
+            options = await self._backup_options(targets[0])
+            if options is None:
                 return
-            call = backup_call(chosen["mode"], chosen["storage"])
+            call = backup_call(options["mode"], options["storage"])
         label = ACTIONS[action][1]
         if action in CONFIRM_ALWAYS or len(targets) > 1:
             lines = [f"{v.hostname}  ({v.status}, CT {v.vmid} on {v.node})" for v in targets]

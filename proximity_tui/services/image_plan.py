@@ -9,6 +9,7 @@ covers the file, so a rolled-back update leaves the old images in place.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -54,7 +55,7 @@ def plan(current: dict[str, str], catalog: dict[str, str]) -> list[ImageChange]:
     return [ImageChange(name, image, catalog.get(name, image)) for name, image in current.items()]
 
 
-def retag(text: str, changes: list[ImageChange]) -> str:
+def retag(text: str, changes: Sequence[ImageChange]) -> str:
     """The compose file with the changed images in place (nothing else touched)."""
     data = yaml.safe_load(text)
     for change in changes:
