@@ -19,6 +19,7 @@ from proximity_tui.errors import (
     ValidationError,
 )
 from proximity_tui.services.containers import TAG, app_compose_file
+from proximity_tui.services.operations.host_check import ensure_docker_runs
 from proximity_tui.services.operations.pipeline import StepFailed
 from proximity_tui.services.operations.shape import OperationDeps, OperationSpec, StepDef, bind
 
@@ -76,6 +77,17 @@ START: tuple[StepDef[AppView], ...] = (
     StepDef("compose", "Start the app's services", _compose_up),
     StepDef("health", "Check the app answers", _health),
     StepDef("record", "Record the app as running", _record_running, weight=0.2),
+)
+
+
+async def _docker_ready(deps: OperationDeps, app: AppView, ctx: OperationContext) -> None:
+    await ensure_docker_runs(deps, ctx, app.node)
+
+
+#: Start and restart ask the doctor's lxc-pve check first (`host_check.py`): on a node where
+#: Docker cannot start containers, nothing is stopped or started.
+CHECK_HOST: StepDef[AppView] = StepDef(
+    "host", "Check the node can run Docker", _docker_ready, weight=0.1
 )
 
 
@@ -174,7 +186,7 @@ def _lifecycle(
 
 
 def start(deps: OperationDeps, app: AppView) -> OperationSpec:
-    return _lifecycle(deps, "start", app, START, "started")
+    return _lifecycle(deps, "start", app, (CHECK_HOST, *START), "started")
 
 
 def stop(deps: OperationDeps, app: AppView) -> OperationSpec:
@@ -182,7 +194,7 @@ def stop(deps: OperationDeps, app: AppView) -> OperationSpec:
 
 
 def restart(deps: OperationDeps, app: AppView) -> OperationSpec:
-    return _lifecycle(deps, "restart", app, (*STOP, *START), "restarted")
+    return _lifecycle(deps, "restart", app, (CHECK_HOST, *STOP, *START), "restarted")
 
 
 # --- delete ---

@@ -144,6 +144,7 @@ async def test_operations_work_or_fail_early(host, tmp_path):
             _set_runc(sim, True)
             await _refused(services, sim, apps.update_app(app.id), "update", "snapshot")
             await _refused(services, sim, apps.clone_app(app.id, "mx-b"), "clone", "validate")
+            await _refused(services, sim, apps.restart_app(app.id), "restart", "host")
         else:
             app = await services.run(apps.update_app(app.id))
             assert app.status == "running"
