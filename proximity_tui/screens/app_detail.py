@@ -381,7 +381,8 @@ class AppDetailScreen(LiveScreen):
             if not self.services.can_change:
                 return False
             return True if view is not None and self.papp.actions.allowed(name, view) else None
-        tab = self.query_one(TabbedContent).active
+        tabs = self.query(TabbedContent)  # asked before compose ends too (the footer's bindings)
+        tab = tabs.first().active if tabs else ""
         if action in ("restore", "delete_backup"):
             if not self.services.can_change or tab != "backups":
                 return False
