@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label
@@ -73,6 +74,13 @@ class ClusterHeader(Horizontal):
         badge = Label("", id="peers", classes="badge")
         self._show_peers(peers.others if peers is not None else 0, badge)
         yield badge
+
+    async def on_click(self, event: events.Click) -> None:
+        """A click on a mode tab switches to it, as its number key does."""
+        widget = event.widget
+        if widget is not None and widget.has_class("tab") and widget.id:
+            event.stop()
+            await self.app.run_action(f"mode({widget.id.removeprefix('tab-')!r})")
 
     def on_mount(self) -> None:
         peers = getattr(self.app, "peers", None)
