@@ -114,6 +114,8 @@ class UiSettings:
     theme: str = "textual-dark"
     refresh_seconds: float = 3.0
     read_only: bool = False
+    #: Stop and restart of a running app ask first (lazydocker's habit); false turns it off.
+    confirm_stop: bool = True
 
 
 SECTIONS: dict[str, type] = {

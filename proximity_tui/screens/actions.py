@@ -34,6 +34,10 @@ ACTIONS: dict[str, tuple[str, str, str, str]] = {
 }
 #: Actions that need a confirmation even for a single app (delete asks for the hostname).
 CONFIRM_ALWAYS = frozenset({"delete", "update"})
+#: Actions that interrupt a running service: confirmed unless `[ui] confirm_stop = false`.
+LIVE_INTERRUPTING = frozenset({"stop", "restart"})
+#: Confirmations whose default button is Cancel (Enter must not destroy or interrupt).
+DESTRUCTIVE = frozenset({"delete", "stop", "restart"})
 #: The service call behind each action key. Clone's takes the new hostname too (`_clone`
 #: asks for it first); logs opens the detail screen's Logs tab and calls nothing here.
 CALLS: dict[str, ActionCall] = {
@@ -157,7 +161,7 @@ class ActionRunner:
                 return
             call = backup_call(options["mode"], options["storage"])
         label = ACTIONS[action][1]
-        if action in CONFIRM_ALWAYS or len(targets) > 1:
+        if action in CONFIRM_ALWAYS or len(targets) > 1 or self._live_stop(action, targets):
             lines = [f"{v.hostname}  ({v.status}, CT {v.vmid} on {v.node})" for v in targets]
             chosen = {v.hostname for v in targets}
             skipped = [app.apps[i].hostname for i in ids if i in app.apps]
@@ -178,7 +182,7 @@ class ActionRunner:
                     lines,
                     confirm_label=label,
                     require_text=require,
-                    danger=action == "delete",
+                    danger=action in DESTRUCTIVE,
                     note=_note(action, targets),
                 )
             )
@@ -187,6 +191,15 @@ class ActionRunner:
         if on_started is not None:
             on_started()
         await asyncio.gather(*(self._run_one(action, v, call) for v in targets))
+
+    def _live_stop(self, action: str, targets: list[AppView]) -> bool:
+        """Stop and restart interrupt a running service: asked first unless `[ui] confirm_stop`
+        is off."""
+        return (
+            action in LIVE_INTERRUPTING
+            and self.app.settings.ui.confirm_stop
+            and any(v.status == "running" for v in targets)
+        )
 
     async def _untagged(self, targets: list[AppView]) -> list[str]:
         """A line for each target whose CT is not ours (adopted untagged): deleting destroys a
@@ -363,7 +376,10 @@ class ActionRunner:
 _NOTES = {
     "delete": "The container and its data are destroyed; backups are kept.",
     "update": "A snapshot is taken first; a failed update rolls back to it.",
-    "stop": "Compose services are stopped, then the container is shut down.",
+    "stop": "Compose services are stopped, then the container is shut down. "
+    "(No question for stop and restart: [ui] confirm_stop = false.)",
+    "restart": "The running services are interrupted while the container restarts. "
+    "(No question for stop and restart: [ui] confirm_stop = false.)",
 }
 
 

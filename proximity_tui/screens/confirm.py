@@ -10,7 +10,12 @@ from textual.widgets import Button, Footer, Input, Label, Static
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        # lazydocker's `y`: confirm without reaching for the button (not where a word must be
+        # typed: the key goes to the field there)
+        Binding("y", "confirm", "Yes", show=False),
+    ]
 
     def __init__(
         self,
@@ -42,7 +47,8 @@ class ConfirmScreen(ModalScreen[bool]):
                 yield Label(self.note, classes="note", markup=False)
             if self.require_text is not None:
                 yield Label(f"Type {self.require_text!r} to confirm:", markup=False)
-                yield Input(placeholder=self.require_text, id="require")
+                # Not the word itself as the placeholder: it looked typed in already.
+                yield Input(placeholder="type it here", id="require")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button(
@@ -55,8 +61,8 @@ class ConfirmScreen(ModalScreen[bool]):
     def on_mount(self) -> None:
         if self.require_text is not None:
             self.query_one("#require", Input).focus()
-        else:
-            self.query_one("#confirm", Button).focus()
+        else:  # Enter on a destructive dialog cancels; Tab (or a click) reaches the action
+            self.query_one("#cancel" if self.danger else "#confirm", Button).focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.query_one("#confirm", Button).disabled = event.value != self.require_text
@@ -65,12 +71,22 @@ class ConfirmScreen(ModalScreen[bool]):
         event.stop()
         if event.value == self.require_text:
             self.dismiss(True)
+        elif not event.value:
+            self.notify(
+                f"Nothing typed: type {self.require_text!r} to confirm, or Escape to cancel.",
+                severity="warning",
+                markup=False,
+            )
         else:
             self.notify(f"Type {self.require_text!r} exactly.", severity="warning", markup=False)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.dismiss(event.button.id == "confirm")
+
+    def action_confirm(self) -> None:
+        if self.require_text is None:
+            self.dismiss(True)
 
     def action_cancel(self) -> None:
         self.dismiss(False)

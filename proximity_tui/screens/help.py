@@ -39,7 +39,10 @@ TITLES = {
 INTERNAL = {"app.focus_next", "app.focus_previous", "screen.copy_text", "help_quit"}
 #: Keys a screen's widgets handle (so not in its bindings), by screen class name.
 EXTRA: dict[str, list[tuple[str, str]]] = {
-    "AppsScreen": [("enter", "Open the app (a running deploy: its progress)")],
+    "AppsScreen": [
+        ("enter", "Open the app (a running deploy: its progress)"),
+        ("X R", "Stop, restart: asks first while it runs"),
+    ],
     "CatalogScreen": [
         ("enter", "Deploy the highlighted entry (like d)"),
         ("tab", "Next pane: categories, filter, list, detail"),
@@ -58,6 +61,7 @@ EVERYWHERE = [
     ("ctrl+p", "Command palette: jump to an app, deploy, act, theme"),
     ("? or F1", "This help (F1 also in text fields)"),
     ("ctrl+q", "Quit (operations in flight finish first)"),
+    ("y esc", "Answer a question: yes, no"),
 ]
 
 

@@ -32,6 +32,7 @@ def _messages(app) -> list[str]:
 
 async def test_stop_and_start_from_keys_update_the_row(world):
     services = world.services(2)
+    services.settings.ui.confirm_stop = False  # [ui] confirm_stop = false: no question
     app = make_app(services, services.settings)
     key = world.app_id(1)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -54,6 +55,33 @@ async def test_stop_and_start_from_keys_update_the_row(world):
         assert all(o.status == "succeeded" for o in ops)
 
 
+async def test_stop_and_restart_of_a_running_app_ask_and_default_to_cancel(world):
+    services = world.services(1)
+    app = make_app(services, services.settings)
+    key = world.app_id(0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _apps(pilot)
+        _move_to(app, key)
+        for action in ("X", "R"):
+            await pilot.press(action)
+            dialog = await on_screen(pilot, ConfirmScreen)
+            assert world.host(0) in dialog.title_text
+            assert "confirm_stop = false" in dialog.note
+            assert dialog.focused is not None and dialog.focused.id == "cancel"
+            await pilot.press("enter")  # Enter on the default button: nothing happens
+            await on_screen(pilot, AppsScreen)
+        assert services.call(services.apps.operations(app_id=key))[0].kind == "deploy"
+        await pilot.press("R")
+        await on_screen(pilot, ConfirmScreen)
+        await pilot.press("y")
+        await wait_for(
+            pilot, lambda: not app.actions.pending and isinstance(app.screen, AppsScreen)
+        )
+        await wait_for(
+            pilot, lambda: services.call(services.apps.operations(app_id=key))[0].kind == "restart"
+        )
+
+
 async def test_delete_needs_the_hostname_typed(world):
     services = world.services(2)
     app = make_app(services, services.settings)
@@ -69,6 +97,13 @@ async def test_delete_needs_the_hostname_typed(world):
         await pilot.press("D")
         dialog = await on_screen(pilot, ConfirmScreen)
         assert dialog.query_one("#confirm").disabled
+        field = dialog.query_one("#require", Input)
+        assert host not in field.placeholder  # an empty field does not look filled in
+        await pilot.press("enter")  # nothing typed: it says so
+        await wait_for(pilot, lambda: any("Nothing typed" in m for m in _messages(app)))
+        await pilot.press("y")  # the confirm key goes into the field here, confirms nothing
+        assert isinstance(app.screen, ConfirmScreen) and field.value == "y"
+        field.value = ""
         await pilot.press(*host[:-1], "enter")  # not the whole hostname: refused
         assert isinstance(app.screen, ConfirmScreen)
         assert key in {a.id for a in services.call(services.apps.list_apps())}
@@ -143,7 +178,7 @@ async def test_marks_and_a_bulk_action_with_one_confirmation(world):
         dialog = await on_screen(pilot, ConfirmScreen)
         listed = "\n".join(dialog.lines)
         assert world.host(0) in listed and world.host(1) in listed
-        await pilot.press("enter")
+        await pilot.press("y")
         await wait_for(
             pilot, lambda: not app.actions.pending and isinstance(app.screen, AppsScreen)
         )
@@ -372,7 +407,7 @@ async def test_marks_have_their_own_glyph_and_clear_once_the_bulk_action_runs(wo
         assert len(screen.marked) == 2
         await pilot.press("X")
         await on_screen(pilot, ConfirmScreen)
-        await pilot.press("enter")
+        await pilot.press("tab", "enter")  # Cancel has the focus; Tab reaches Stop
         await wait_for(pilot, lambda: not screen.marked and isinstance(app.screen, AppsScreen))
         assert cell(app, world.app_id(0), "mark") == ""
         await wait_for(pilot, lambda: not app.actions.pending)

@@ -102,8 +102,9 @@ async def test_ctrl_c_cancels_a_running_deploy_after_confirmation(world):
         progress, gate = await held_deploy(pilot, world)
         await wait_for(pilot, lambda: gate.arrived == 1)  # held in its Docker step
         await pilot.press("ctrl+c")
-        await on_screen(pilot, ConfirmScreen)
-        await pilot.press("enter")
+        confirm = await on_screen(pilot, ConfirmScreen)
+        assert confirm.focused is not None and confirm.focused.id == "cancel"  # "Keep deploying"
+        await pilot.press("y")
         await wait_for(pilot, lambda: progress.status != "running", timeout=30)
         assert gate.passed == 0  # cancelled while held: the install never ran
         assert progress.status in ("rolled_back", "failed", "cancelled")

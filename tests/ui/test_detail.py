@@ -64,8 +64,9 @@ async def test_backup_create_list_delete_and_operations(world):
         await pilot.pause()
         assert detail.active_bindings["delete"].enabled
         await pilot.press("delete")
-        await on_screen(pilot, ConfirmScreen)
-        await pilot.press("enter")
+        confirm = await on_screen(pilot, ConfirmScreen)
+        assert confirm.focused is not None and confirm.focused.id == "cancel"  # Enter cancels
+        await pilot.press("y")
         await wait_for(pilot, lambda: backups.row_count == 0, timeout=20)
         assert services.call(services.apps.list_backups(key)) == []
         # this app's operations, newest first; Enter opens one from the journal
@@ -123,7 +124,7 @@ async def test_empty_then_backup_restore_and_delete_are_confirmed(world):
         # delete asks first, then deletes
         await pilot.press("delete")
         await on_screen(pilot, ConfirmScreen)
-        await pilot.press("enter")
+        await pilot.press("y")
         await wait_for(pilot, lambda: backups.row_count == 0, timeout=20)
         assert services.call(services.apps.list_backups(key)) == []
         assert empty.display
