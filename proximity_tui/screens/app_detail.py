@@ -49,7 +49,7 @@ from proximity_tui.widgets.lazy_cell import LazyCell
 from proximity_tui.widgets.live_table import LiveTable
 from proximity_tui.widgets.metric_sparkline import MetricSparkline
 from proximity_tui.widgets.stale_banner import StaleBanner
-from proximity_tui.widgets.status_badge import status_text
+from proximity_tui.widgets.status_badge import operation_text, status_text
 from proximity_tui.widgets.vim_keys import VimDataTable
 
 #: The Operations tab's error keeps whole words when the table is wider than the screen.
@@ -264,7 +264,7 @@ class AppDetailScreen(LiveScreen):
                 local_time(op.started_at),
                 op.kind,
                 Text(op.user or "-"),
-                status_text(op.status),
+                operation_text(op.status),
                 human_duration(op.duration) or "…",
                 LazyCell(one_line(op.error, 200), "red"),
                 key=str(op.id),

@@ -23,7 +23,7 @@ from proximity_tui.widgets.format import human_duration, local_time, one_line
 from proximity_tui.widgets.lazy_cell import LazyCell
 from proximity_tui.widgets.live_table import LiveTable
 from proximity_tui.widgets.stale_banner import StaleBanner
-from proximity_tui.widgets.status_badge import status_label
+from proximity_tui.widgets.status_badge import operation_label
 
 if TYPE_CHECKING:
     from proximity_tui.views import OperationView
@@ -86,7 +86,7 @@ FLEX = {
 def op_cells(values: tuple) -> list[LazyCell]:
     cells = [LazyCell(str(v)) for v in values]
     cells[0] = LazyCell(str(values[0]), "bright_black", justify="right")
-    label, style = status_label(values[5])
+    label, style = operation_label(values[5])
     cells[5] = LazyCell(label.replace("_", " "), style)
     cells[7] = LazyCell(values[7], "red")
     return cells
@@ -94,7 +94,7 @@ def op_cells(values: tuple) -> list[LazyCell]:
 
 def op_summary(op: Any) -> Text:
     """The selected operation in full under the table (the Error column is cut at 80 columns)."""
-    label, style = status_label(op_status(op))
+    label, style = operation_label(op_status(op))
     text = Text()
     text.append(f"#{op.id} {op.kind} {op.hostname or op.app_id or ''}".rstrip(), "bold")
     text.append("  ")

@@ -33,6 +33,18 @@ def status_label(status: str, *, busy: bool = False) -> tuple[str, str]:
     return label, style
 
 
+def operation_label(status: str) -> tuple[str, str]:
+    """An operation's status: one in progress is `◐`, never the running app's `●`."""
+    if status == "running":
+        return "◐ running", "bold cyan"
+    return status_label(status)
+
+
+def operation_text(status: str) -> Text:
+    label, style = operation_label(status)
+    return Text(label.replace("_", " "), style=style)
+
+
 def status_text(status: str, *, stale: bool = False, busy: bool = False) -> Text:
     label, style = status_label(status, busy=busy)
     text = Text(label, style=style)

@@ -61,3 +61,22 @@ async def test_cancelled_operation_is_listed_as_cancelled(world):
         await wait_for(pilot, lambda: str(op_id) in screen._shown)
         assert cell(app, str(op_id), "status", OPS) == "↺ cancelled"
         assert "✔ succeeded" in cell(app, "1", "status", OPS)
+
+
+async def test_an_operation_in_progress_has_its_own_glyph(world):
+    services = world.services(1)
+    app = make_app(services, services.settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await on_screen(pilot, AppsScreen)
+        gate = world.sim.faults.hold(command=r"apk add")
+        op_id = services.call(services.apps.start_deploy("whoami", world.host(1)))
+        await wait_for(pilot, lambda: gate.arrived == 1, timeout=20)
+        await pilot.press("3")
+        screen = await on_screen(pilot, OperationsScreen)
+        await wait_for(pilot, lambda: str(op_id) in screen._shown)
+        running = cell(app, str(op_id), "status", OPS)
+        assert running == "◐ running"  # not the running app's ●
+        assert "●" not in running
+        gate.open()
+        services.call(services.apps.wait_operation(op_id))
+        await wait_for(pilot, lambda: "✔" in cell(app, str(op_id), "status", OPS), timeout=20)
