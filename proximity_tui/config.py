@@ -107,6 +107,9 @@ class DeploySettings:
     task_timeout: float = 600.0
     #: Seconds an app may take to answer its health check after `compose up`.
     health_timeout: float = 180.0
+    #: Deploy by cloning the node's Docker-ready base (built by the first deploy on a node, or
+    #: `proximity-tui prepare NODE`) instead of installing Docker in every new CT.
+    base: bool = True
 
 
 @dataclass

@@ -311,6 +311,20 @@ class ProxmoxClient(ClusterQueries):
             )
         )
 
+    async def template_ct(self, node: str, vmid: int) -> None:
+        """`POST .../template`: PVE answers null and converts in a `vztemplate` worker."""
+        await self._post("nodes", node, "lxc", check_vmid(vmid), "template")
+
+    async def resize_ct(self, node: str, vmid: int, disk: str, size: str) -> str:
+        """`PUT .../resize` (grow only: `8G` absolute, `+2G` relative); returns the UPID."""
+        return str(
+            await self._api.request(
+                "PUT",
+                ("nodes", node, "lxc", check_vmid(vmid), "resize"),
+                {"disk": disk, "size": size},
+            )
+        )
+
     async def snapshots(self, node: str, vmid: int) -> list[Snapshot]:
         """Snapshots, without PVE's pseudo-entry `current`."""
         rows = await self._get("nodes", node, "lxc", check_vmid(vmid), "snapshot") or []

@@ -170,7 +170,7 @@ class Containers:
                 return True if guest is not None and guest.running else None
 
             with contextlib.suppress(ProxmoxTimeout):
-                await self._until(ctx, running, starting, f"CT {vmid} started")
+                await self.until(ctx, running, starting, f"CT {vmid} started")
         guest = await self.status(node, vmid)
         if guest is not None and guest.running:
             ctx.log(f"CT {vmid} is already running")
@@ -292,7 +292,7 @@ class Containers:
         async def address() -> str | None:
             return await self.address(node, vmid)
 
-        ip = await self._until(ctx, address, timeout, f"CT {vmid} got no IPv4 address")
+        ip = await self.until(ctx, address, timeout, f"CT {vmid} got no IPv4 address")
         ctx.log(f"eth0: {ip}")
         return ip
 
@@ -336,9 +336,14 @@ class Containers:
             ),
         )
 
-    async def install_docker(self, ctx: OperationContext, node: str, vmid: int) -> None:
+    async def install_docker(
+        self, ctx: OperationContext, node: str, vmid: int, *, install: bool = True
+    ) -> None:
+        """Install Docker and wait until it answers; `install=False` (a clone of the node's
+        Docker-ready base, where it is installed already) only waits, as one `pct exec`."""
+        script = f"{DOCKER_INSTALL_ALPINE} && {DOCKER_READY}" if install else DOCKER_READY
         try:
-            await self.sh(ctx, node, vmid, f"{DOCKER_INSTALL_ALPINE} && {DOCKER_READY}")
+            await self.sh(ctx, node, vmid, script)
         except ExecError as exc:
             if exc.exit_status != DOCKER_SILENT:
                 raise
@@ -413,7 +418,7 @@ class Containers:
             return True
 
         limit = timeout or self.health_timeout
-        await self._until(ctx, services_ready, limit, "services did not become ready", last)
+        await self.until(ctx, services_ready, limit, "services did not become ready", last)
         ctx.log("compose: every service is running")
         if port is None:
             return
@@ -431,7 +436,7 @@ class Containers:
             last[0] = result.stderr.strip() or f"wget exited {result.exit_status}"
             return None
 
-        await self._until(ctx, port_answers, limit, f"{what} did not answer", last)
+        await self.until(ctx, port_answers, limit, f"{what} did not answer", last)
         ctx.log(f"{what} answers")
 
     async def logs(
@@ -451,7 +456,7 @@ class Containers:
 
     # --- helpers ---
 
-    async def _until(self, ctx, probe, timeout: float, what: str, last: list[str] | None = None):
+    async def until(self, ctx, probe, timeout: float, what: str, last: list[str] | None = None):
         """Call `probe` until it returns a value, with a deadline; never a fixed sleep."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout

@@ -24,6 +24,7 @@ from proximity_tui.errors import (
     ProxmoxError,
     ValidationError,
 )
+from proximity_tui.services import docker_base
 from proximity_tui.services.catalog.model import DEFAULT_TEMPLATE, dotenv_text
 from proximity_tui.services.containers import (
     TAG,
@@ -50,7 +51,7 @@ from proximity_tui.services.operations.shape import (
     hostname_conflict,
     titles,
 )
-from proximity_tui.services.templates import pinned_template, resolve_template
+from proximity_tui.services.templates import TemplateChoice, pinned_template, resolve_template
 
 if TYPE_CHECKING:
     from proximity_tui.proxmox.models import NodeCapacity
@@ -175,6 +176,28 @@ async def _template(deps: OperationDeps, job: DeployJob, ctx: OperationContext) 
     pinned = pinned_template(job.entry.template, DEFAULT_TEMPLATE, deps.settings.template)
     choice = await resolve_template(deps.client, job.node, pinned)
     job.template = choice.name
+    if not deps.settings.base:
+        await _os_template(deps, job, ctx, choice)
+        return
+    # The node's Docker-ready base (docker_base.py) is a template too: found, or built once
+    # (two deploys on a node wait for one build).
+    async with docker_base.node_lock(job.node):
+        job.base, outdated = await docker_base.current_base(deps, ctx, job.node, choice.name)
+        if job.base is not None:
+            ctx.log(f"Docker-ready base: {job.base.summary()}")
+            return
+        await _os_template(deps, job, ctx, choice)
+        if not await _can_template(deps, job, ctx):
+            return
+        job.base = await docker_base.build(
+            deps, ctx, job.node, job.storage, choice.name, job.template_volid, _network(deps, job)
+        )
+        await docker_base.retire(deps, ctx, outdated)
+
+
+async def _os_template(
+    deps: OperationDeps, job: DeployJob, ctx: OperationContext, choice: TemplateChoice
+) -> None:
     if choice.volid is not None:
         ctx.log(choice.describe(job.node))
         job.template_volid = choice.volid
@@ -192,6 +215,19 @@ async def _template(deps: OperationDeps, job: DeployJob, ctx: OperationContext) 
     job.template_volid = f"{storage}:vztmpl/{choice.name}"
 
 
+async def _can_template(deps: OperationDeps, job: DeployJob, ctx: OperationContext) -> bool:
+    types = {s.storage: s.type for s in await deps.client.storages(job.node)}
+    kind = types.get(job.storage, "")
+    if kind in docker_base.TEMPLATE_TYPES:
+        return True
+    ctx.log(
+        f"{job.storage} ({kind or 'type unknown'}) cannot hold a CT template: deploying "
+        "without a Docker-ready base",
+        level="warning",
+    )
+    return False
+
+
 async def _create(deps: OperationDeps, job: DeployJob, ctx: OperationContext) -> None:
     keyctl_by_api = deps.client.auth_kind == "ticket" and deps.api_user == "root@pam"
     features = "nesting=1,keyctl=1" if keyctl_by_api else "nesting=1"
@@ -199,10 +235,13 @@ async def _create(deps: OperationDeps, job: DeployJob, ctx: OperationContext) ->
     # GuestHelpers.pm assert_tag_permissions, called with no pool): a token granted on its
     # pool only would get 403. Then the tag goes on with the `pct set` below, as root.
     tag_by_pct = bool(deps.settings.pool) and not keyctl_by_api
-    await ctx.save_state(create_requested=True, tag_by_pct=tag_by_pct)
+    await ctx.save_state(create_requested=True, tag_by_pct=tag_by_pct, cloned=bool(job.base))
     for attempt in range(CREATE_ATTEMPTS):
         try:
-            upid = await _create_call(deps, job, features, tags=not tag_by_pct)
+            if job.base is not None:
+                upid = await _clone_call(deps, job, ctx)
+            else:
+                upid = await _create_call(deps, job, features, tags=not tag_by_pct)
             break
         except ProxmoxError as exc:
             if "already exists" not in exc.pve_message or attempt == CREATE_ATTEMPTS - 1:
@@ -219,6 +258,9 @@ async def _create(deps: OperationDeps, job: DeployJob, ctx: OperationContext) ->
                 ctx.state["create_uncertain"] = True
             raise
     await deps.containers.task(ctx, upid)
+    if job.base is not None:
+        await _fit_clone(deps, job, ctx, tag_by_pct)
+        return
     if not keyctl_by_api:
         # Proxmox lets only root@pam itself set keyctl through the API: use pct on the node.
         ctx.log("setting features nesting=1,keyctl=1 with pct (not allowed to API tokens)")
@@ -263,14 +305,61 @@ def identity(deps: OperationDeps, job: DeployJob) -> Identity:
     )
 
 
+async def _clone_call(deps: OperationDeps, job: DeployJob, ctx: OperationContext) -> str:
+    """Clone the base: linked where its storage can and the app's disk goes there (a linked
+    clone stays on the base's storage: clone_vm refuses `storage`), full otherwise."""
+    base = job.base
+    assert base is not None
+    types = {s.storage: s.type for s in await deps.client.storages(job.node)}
+    linked = base.storage == job.storage and types.get(base.storage) in docker_base.LINKED_TYPES
+    ctx.log(f"{'linked' if linked else 'full'} clone of base CT {base.vmid} on {base.storage}")
+    return await deps.client.clone_ct(
+        job.node,
+        base.vmid,
+        job.vmid,
+        job.hostname,
+        full=not linked,
+        storage=None if linked else job.storage,
+        pool=deps.settings.pool,
+        description=description_for(job.app_id),
+    )
+
+
+async def _fit_clone(
+    deps: OperationDeps, job: DeployJob, ctx: OperationContext, tag_by_pct: bool
+) -> None:
+    """A clone has the base's settings: give it the app's size, network, tag and boot flag."""
+    net = _network(deps, job)
+    changes: dict[str, Any] = {
+        "cores": job.cores,
+        "memory": job.memory,
+        "swap": deps.settings.swap,
+        "net0": net.net0(),
+        "onboot": True,
+    }
+    if net.dns:
+        changes["nameserver"] = net.dns
+    if not tag_by_pct:
+        changes["tags"] = TAG
+    await deps.client.set_ct_config(job.node, job.vmid, **changes)
+    if tag_by_pct:
+        await deps.exec.pct(job.node, "set", str(job.vmid), "-tags", TAG)
+    assert job.base is not None
+    if job.disk > job.base.size_gb:
+        upid = await deps.client.resize_ct(job.node, job.vmid, "rootfs", f"{job.disk}G")
+        await deps.containers.task(ctx, upid)
+    ctx.log(f"CT {job.vmid}: {job.cores} core(s), {job.memory} MB, {job.disk} GB, {net.bridge}")
+
+
 async def _destroy(deps: OperationDeps, job: DeployJob, ctx: OperationContext) -> str | None:
     if not job.vmid or not job.node:
         return None
     try:
         if ctx.state.get("create_uncertain"):
             await deps.containers.appears(job.node, job.vmid, late_grace(deps.client))
-        # Tagged only after the create (see `_create`): its hostname identifies it meanwhile.
-        name = job.hostname if ctx.state.get("tag_by_pct") else None
+        # Tagged only after the create (see `_create`), or still with the base's tag right
+        # after a clone: its hostname identifies it meanwhile.
+        name = job.hostname if ctx.state.get("tag_by_pct") or ctx.state.get("cloned") else None
         if not await deps.containers.owned_by(job.node, job.vmid, job.app_id, name):
             return None
         await deps.containers.destroy(ctx, job.node, job.vmid)
@@ -301,7 +390,9 @@ async def _wait_network(deps: OperationDeps, job: DeployJob, ctx: OperationConte
 
 
 async def _docker(deps: OperationDeps, job: DeployJob, ctx: OperationContext) -> None:
-    await deps.containers.install_docker(ctx, job.node, job.vmid)
+    if job.base is not None:
+        ctx.log("Docker came with the base: waiting for it to answer")
+    await deps.containers.install_docker(ctx, job.node, job.vmid, install=job.base is None)
 
 
 async def _compose(deps: OperationDeps, job: DeployJob, ctx: OperationContext) -> None:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from proximity_tui.config import DeploySettings
     from proximity_tui.services.catalog.model import CatalogEntry
     from proximity_tui.services.catalog.service import CatalogService
+    from proximity_tui.services.docker_base import Base
 
 MAX_CORES, MAX_MEMORY, MAX_DISK = 128, 1024 * 1024, 64 * 1024
 
@@ -77,6 +78,8 @@ class DeployJob:
     address: str = ""
     environment: dict[str, str] = field(default_factory=dict)
     network: NetworkPlan | None = None
+    #: The node's Docker-ready base this deploy clones (None: create and install Docker).
+    base: Base | None = None
 
 
 def validate_request(

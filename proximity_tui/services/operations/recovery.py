@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from proximity_tui.errors import NotFoundError, PermissionDenied, ProximityError
 from proximity_tui.services.containers import ROLLBACK_START_WAIT
+from proximity_tui.services.docker_base import BASE_TAG, HEADER
 from proximity_tui.services.operations.context import OperationContext
 from proximity_tui.services.operations.pipeline import describe
 
@@ -85,6 +86,24 @@ async def _recover_one(deps: OperationDeps, ops: Operations, op: OperationRecord
     return message
 
 
+async def _unfinished_base(deps: OperationDeps, ctx, state: dict, undone: list[str]) -> None:
+    """A deploy that died while building its node's Docker-ready base (docker_base.py) leaves a
+    CT tagged as a base that is no template yet: only a finished base is ever cloned."""
+    vmid, node = state.get("base_vmid"), state.get("base_node")
+    if not vmid or not node:
+        return
+    try:
+        config = await deps.client.ct_config(node, vmid)
+    except ProximityError:
+        return  # gone (the build's own cleanup ran, or it never started)
+    # Tagged, or (a pool token tags with pct after the create) described as a base.
+    ours = BASE_TAG in config.tags or config.description.startswith(HEADER)
+    if ours and not config.raw.get("template"):
+        await _wait_unlocked(deps, node, vmid)
+        await deps.containers.destroy(ctx, node, vmid)
+        undone.append(f"destroyed the unfinished base CT {vmid} on {node}")
+
+
 async def _undo_creation(deps: OperationDeps, ctx, op: OperationRecord, undone: list[str]) -> None:
     state = ctx.state
     app_id = op.app_id or ""
@@ -98,6 +117,7 @@ async def _undo_creation(deps: OperationDeps, ctx, op: OperationRecord, undone: 
         # in the journal): the app is complete. Destroying its CT would orphan the row instead.
         undone.append(f"kept {op.hostname}: it was already recorded as {row.status}")
         return
+    await _unfinished_base(deps, ctx, state, undone)
     if vmid and node and (state.get("create_requested") or state.get("clone_requested")):
         guest = await deps.containers.status(node, vmid)
         if guest is not None and guest.lock:

@@ -74,7 +74,11 @@ FAULTS = {
         method="GET", path="/cluster/nextid", http_status=500, message="nextid broke", times=None
     ),
     "template": FaultRule(task="download", task_error="download failed: 404 Not Found"),
-    "create": FaultRule(task="vzcreate", task_error="unable to create CT - disk full"),
+    # A deploy creates the CT, or clones the node's Docker-ready base when it has one.
+    "create": (
+        FaultRule(task="vzcreate", task_error="unable to create CT - disk full"),
+        FaultRule(task="vzclone", task_error="clone failed: disk full"),
+    ),
     "start": FaultRule(task="vzstart", task_error="startup for container failed"),
     "network": FaultRule(
         method="GET",
@@ -83,10 +87,16 @@ FAULTS = {
         message="interfaces broke",
         times=None,
     ),
-    "docker": FaultRule(
-        command=r"apk add",
-        exit_status=1,
-        stderr="ERROR: unable to select packages: docker (no such package)",
+    # Installed, or (in a clone of the base) only waited for.
+    "docker": (
+        FaultRule(
+            command=r"apk add",
+            exit_status=1,
+            stderr="ERROR: unable to select packages: docker (no such package)",
+        ),
+        FaultRule(
+            command=r"docker info", exit_status=1, stderr="Cannot connect to the Docker daemon"
+        ),
     ),
     "compose": FaultRule(
         command=r"compose .* pull",
@@ -112,12 +122,13 @@ FAULTS = {
 
 @pytest.mark.parametrize("step", STEPS)
 def test_failed_deploy_at_every_step_leaves_nothing_behind(sim, services, faults, hostname, step):
-    rule = FAULTS[step]
+    rules = FAULTS[step]
     node = "pve2" if step == "template" else None  # the template is cached on pve1 only
 
     def arm(event):
         if event.kind == STEP_STARTED and event.step == step:
-            faults.add(dataclasses.replace(rule))  # a fresh copy: the fault set counts on it
+            for rule in rules if isinstance(rules, tuple) else (rules,):
+                faults.add(dataclasses.replace(rule))  # a fresh copy: the fault set counts on it
 
     services.apps.events.subscribe(arm)
     with pytest.raises(ProximityError) as err:

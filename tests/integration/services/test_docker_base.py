@@ -1,0 +1,130 @@
+"""The node's Docker-ready base (issue 19): built by the first deploy on a node, cloned by the
+next ones, never an app, rebuilt when outdated; a failed clone deploy leaves nothing behind.
+Against the simulator over HTTPS and SSH (time scale 0) with a real SQLite file."""
+
+from __future__ import annotations
+
+import pytest
+
+from proximity_tui.errors import ProximityError
+from proximity_tui.services.docker_base import BASE_TAG, RECIPE
+from proximity_tui.services.events import LOG
+from pvesim.faults import FaultRule
+from tests.integration.services.conftest import guests_named
+
+NODE = "pve2"
+
+
+def _bases(sim, node: str = NODE) -> list:
+    def find():
+        return [
+            (g.vmid, dict(g.config))
+            for g in sim.state.guests.values()
+            if g.node == node and BASE_TAG in str(g.config.get("tags", "")).split(";")
+        ]
+
+    return sim.call(find)
+
+
+def _logs(services) -> list[str]:
+    seen: list[str] = []
+    services.apps.events.subscribe(lambda e: seen.append(e.message) if e.kind == LOG else None)
+    return seen
+
+
+def _requests(sim, key: str) -> int:
+    return sim.stats.get(key)
+
+
+@pytest.fixture
+def no_base(sim):
+    """The node starts without a base (the module's simulator is shared by its tests)."""
+
+    def drop():
+        for vmid in [
+            v for v, g in sim.state.guests.items() if BASE_TAG in g.config.get("tags", "")
+        ]:
+            del sim.state.guests[vmid]
+
+    sim.call(drop)
+
+
+def test_first_deploy_builds_the_base_and_the_second_clones_it(sim, services, hostname, no_base):
+    logs = _logs(services)
+    first = services.call(services.apps.deploy_app("whoami", hostname, node=NODE))
+    assert first.status == "running"
+    assert any("building the Docker-ready base of pve2" in m for m in logs)
+    [(base_vmid, conf)] = _bases(sim)
+    assert conf.get("template") == 1 and conf["tags"] == BASE_TAG
+    description = conf["description"]
+    assert f"proximity-base: {RECIPE}" in description and "app-id" not in description
+    for key in ("alpine: 3.", "docker: 2", "compose: 2", "os-template: alpine-3.", "lxc-pve: 6"):
+        assert key in description
+    assert first.vmid != base_vmid
+
+    creates = _requests(sim, "POST /nodes/{node}/lxc")
+    logs.clear()
+    second = services.call(services.apps.deploy_app("whoami", hostname + "b", node=NODE, disk=3))
+    assert second.status == "running"
+    assert _requests(sim, "POST /nodes/{node}/lxc") == creates  # cloned, not created
+    assert any(f"linked clone of base CT {base_vmid}" in m for m in logs)
+    assert any("Docker came with the base" in m for m in logs)
+    [guest] = guests_named(sim, hostname + "b")
+    assert guest.config["tags"] == "proximity" and "template" not in guest.config
+    assert f"app-id: {second.id}" in guest.config["description"]
+    assert guest.config["rootfs"].endswith("size=3G") and guest.config["onboot"] == 1
+    assert "keyctl=1" in guest.config["features"]
+    # The base is no app and no orphan; only the two apps are listed.
+    snapshot = services.call(services.monitor.tick())
+    assert base_vmid not in {a.vmid for a in snapshot.apps.values()}
+    assert base_vmid not in {o.vmid for o in snapshot.orphans}
+    assert {a.id for a in services.call(services.apps.list_apps())} == {first.id, second.id}
+    assert [vmid for vmid, _ in _bases(sim)] == [base_vmid]
+
+
+def test_an_outdated_base_is_rebuilt_and_the_old_one_removed(sim, services, hostname):
+    services.call(services.apps.deploy_app("whoami", hostname, node=NODE))
+    [(old, _)] = _bases(sim)
+
+    def age():
+        g = sim.state.guests[old]
+        g.config["description"] = g.config["description"].replace(
+            f"proximity-base: {RECIPE}", "proximity-base: 0"
+        )
+
+    sim.call(age)
+    logs = _logs(services)
+    app = services.call(services.apps.deploy_app("whoami", hostname + "b", node=NODE))
+    assert app.status == "running"
+    assert any(f"base CT {old} is outdated: recipe 0" in m for m in logs)
+    assert any(f"removed the outdated base CT {old}" in m for m in logs)
+    [(new, conf)] = _bases(sim)
+    assert new != old and f"proximity-base: {RECIPE}" in conf["description"]
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        FaultRule(task="vzclone", task_error="clone failed: disk full"),
+        FaultRule(command=r"compose .* pull", exit_status=18, stderr="manifest unknown"),
+    ],
+    ids=["clone", "compose"],
+)
+def test_a_failed_clone_deploy_leaves_no_orphan(sim, services, faults, hostname, rule):
+    services.call(services.apps.deploy_app("whoami", hostname, node=NODE))
+    [(base_vmid, _)] = _bases(sim)
+    faults.add(rule)
+    with pytest.raises(ProximityError):
+        services.call(services.apps.deploy_app("whoami", hostname + "b", node=NODE))
+    assert guests_named(sim, hostname + "b") == []
+    assert [vmid for vmid, _ in _bases(sim)] == [base_vmid]  # the base stays, intact
+    assert {a.hostname for a in services.call(services.apps.list_apps())} == {hostname}
+
+
+def test_a_failed_base_build_leaves_neither_base_nor_app(sim, services, faults, hostname):
+    faults.add(FaultRule(command=r"apk add", exit_status=1, stderr="ERROR: no such package"))
+    with pytest.raises(ProximityError, match="template failed"):
+        services.call(services.apps.deploy_app("whoami", hostname, node="pve3"))
+    assert _bases(sim, "pve3") == []
+    assert guests_named(sim, hostname) == []
+    assert services.call(services.apps.list_apps()) == []
