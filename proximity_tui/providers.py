@@ -120,6 +120,25 @@ class AppActionsProvider(_Base):
         return out
 
 
+class NodesProvider(_Base):
+    """Build (or check) a node's Docker-ready base, which later deploys there clone."""
+
+    def commands(self) -> list[tuple[str, Any, str]]:
+        app = self.papp
+        services = app.ready_services
+        if not services.can_change or services.cluster is None:
+            return []
+        return [
+            (
+                f"Prepare Docker-ready base on {n.name}",
+                partial(app.actions.prepare_node, n.name),
+                "deploys there clone it instead of installing Docker",
+            )
+            for n in services.cluster.nodes
+            if n.online
+        ]
+
+
 class ThemeProvider(_Base):
     """Switch to one of the built-in themes (saved to the config, except in the demo)."""
 
@@ -137,4 +156,10 @@ class ThemeProvider(_Base):
         ]
 
 
-PALETTE_PROVIDERS = (AppsProvider, DeployProvider, AppActionsProvider, ThemeProvider)
+PALETTE_PROVIDERS = (
+    AppsProvider,
+    DeployProvider,
+    AppActionsProvider,
+    NodesProvider,
+    ThemeProvider,
+)

@@ -92,6 +92,15 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--yes", action="store_true", help="do not ask for the vmid")
     p.set_defaults(handler=run_destroy_orphan)
 
+    p = sub.add_parser(
+        "prepare",
+        parents=[common, out],
+        help="build (or check) a node's Docker-ready base, which later deploys clone",
+    )
+    p.add_argument("node", metavar="NODE")
+    p.add_argument("--rebuild", action="store_true", help="replace a current base too")
+    p.set_defaults(handler=run_prepare)
+
     p = sub.add_parser("logs", parents=[common], help="docker compose logs of an app")
     p.add_argument("app", metavar="APP")
     p.add_argument("--tail", type=int, default=100, metavar="N")
@@ -299,6 +308,24 @@ def run_delete(args: argparse.Namespace) -> int:
         printer = Printer(args.json)
         _run_operation(services, printer, services.apps.delete_app(app.id))
         printer.result({"deleted": app.id}, f"{app.hostname} deleted")
+        return 0
+    finally:
+        services.close()
+
+
+def run_prepare(args: argparse.Namespace) -> int:
+    from proximity_tui.commands.connect import open_services
+
+    services = open_services(args)
+    try:
+        printer = Printer(args.json)
+        result = _run_operation(
+            services, printer, services.apps.prepare_node(args.node, rebuild=args.rebuild)
+        )
+        facts = ", ".join(f"{k} {v}" for k, v in result.items() if k not in ("vmid", "node"))
+        printer.result(
+            result, f"Docker-ready base of {args.node}: CT {result.get('vmid')} ({facts})"
+        )
         return 0
     finally:
         services.close()

@@ -258,6 +258,35 @@ class ActionRunner:
             out += [f"  {v.hostname} {c.line()}" for c in changes]
         return out
 
+    def prepare_node(self, node: str) -> None:
+        """Build (or check) the node's Docker-ready base; later deploys there clone it."""
+        self.app.run_worker(
+            self._prepare_flow(node),
+            group="actions",
+            exit_on_error=False,
+            description=f"prepare {node}",
+        )
+
+    async def _prepare_flow(self, node: str) -> None:
+        app = self.app
+        app.notify(f"Preparing the Docker-ready base of {node}…", markup=False)
+        try:
+            services = app.ready_services
+            result = await services.run(services.apps.prepare_node(node))
+        except Exception as exc:
+            app.notify(
+                f"Preparing {node} failed: {describe_error(exc)}",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
+            return
+        app.notify(
+            f"Docker-ready base of {node}: CT {result.get('vmid')} (Docker "
+            f"{result.get('docker', '?')}); deploys there clone it",
+            markup=False,
+        )
+
     def destroy_orphan(self, vmid: int, node: str, name: str) -> None:
         """Confirm (typing the vmid), then destroy a tagged container no app knows."""
         self.app.run_worker(

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from proximity_tui.errors import BusyError, PermissionDenied, ProximityError, ValidationError
+from proximity_tui.services import docker_base
 from proximity_tui.services import events as ev
 from proximity_tui.services.app_records import AppRecords
 from proximity_tui.services.containers import Containers, app_compose_file
@@ -26,6 +27,7 @@ from proximity_tui.services.operations import (
     deploy,
     deploy_plan,
     lifecycle,
+    prepare,
     recovery,
     update,
 )
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
     from proximity_tui.proxmox.client import ProxmoxClient
     from proximity_tui.proxmox.exec import ContainerExec
     from proximity_tui.services.catalog.service import CatalogService
+    from proximity_tui.services.docker_base import Base
     from proximity_tui.services.journal import Journal
     from proximity_tui.services.retry import RetryPlan
     from proximity_tui.services.status import StatusMonitor
@@ -510,6 +513,17 @@ class AppService:
         """Destroy a container tagged `proximity` that no app knows (see StatusSnapshot.orphans)."""
         self._require_change("destroy containers")
         await self.run_operation(await lifecycle.destroy_orphan(self.deps(), vmid))
+
+    async def prepare_node(self, node: str, *, rebuild: bool = False) -> dict:
+        """Build (or check, or with `rebuild` replace) the node's Docker-ready base; returns
+        what it records (vmid, node, versions)."""
+        self._require_change("prepare nodes")
+        ctx = await self.run_operation(prepare.prepare(self.deps(), node, rebuild=rebuild))
+        return dict(ctx.state.get("result") or {})
+
+    async def docker_bases(self) -> list[Base]:
+        """Every node's Docker-ready base CTs (current or not)."""
+        return await docker_base.find_bases(self.client)
 
     async def clone_app(self, app_id: str, new_hostname: str) -> AppView:
         self._require_change("clone")

@@ -24,7 +24,7 @@ import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from proximity_tui.errors import ProximityError, ProxmoxError
+from proximity_tui.errors import ProximityError, ProxmoxError, ValidationError
 
 if TYPE_CHECKING:
     from proximity_tui.proxmox.client import ProxmoxClient
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from proximity_tui.services.network import NetworkPlan
     from proximity_tui.services.operations.context import OperationContext
     from proximity_tui.services.operations.shape import OperationDeps
+    from proximity_tui.services.templates import TemplateChoice
 
 BASE_TAG = "proximity-base"
 #: Bumped whenever what a base holds changes (the install commands, the checks): older bases
@@ -155,6 +156,65 @@ def node_lock(node: str) -> asyncio.Lock:
     return per_loop.setdefault(node, asyncio.Lock())
 
 
+async def ensure(
+    deps: OperationDeps,
+    ctx: OperationContext,
+    node: str,
+    storage: str,
+    choice: TemplateChoice,
+    net: NetworkPlan,
+    *,
+    rebuild: bool = False,
+) -> tuple[Base | None, str]:
+    """The node's current base (built now if it has none, or `rebuild`), and the OS template's
+    volume when it had to be made sure of. (None, volume): the storage cannot hold a template,
+    deploy the old way. Two operations on a node wait for one build."""
+    async with node_lock(node):
+        base, outdated = await current_base(deps, ctx, node, choice.name)
+        if base is not None and not rebuild:
+            ctx.log(f"Docker-ready base: {base.summary()}")
+            return base, ""
+        if base is not None:
+            outdated.append(base)
+        volid = await os_template_volid(deps, ctx, node, choice)
+        if not await can_template(deps, ctx, node, storage):
+            return None, volid
+        base = await build(deps, ctx, node, storage, choice.name, volid, net)
+        await retire(deps, ctx, outdated)
+        return base, volid
+
+
+async def os_template_volid(
+    deps: OperationDeps, ctx: OperationContext, node: str, choice: TemplateChoice
+) -> str:
+    """The OS template's volume on `node`, downloaded first when it is not there."""
+    if choice.volid is not None:
+        ctx.log(choice.describe(node))
+        return choice.volid
+    storage = deps.settings.template_storage
+    accepting = [s.storage for s in await deps.client.storages_accepting(node, "vztmpl")]
+    if storage not in accepting:
+        if not accepting:
+            raise ValidationError(f"node {node} has no storage for templates")
+        storage = accepting[0]
+    ctx.log(f"downloading {choice.name} ({choice.source}) to {storage} on {node}")
+    await deps.containers.task(ctx, await deps.client.download_template(node, storage, choice.name))
+    return f"{storage}:vztmpl/{choice.name}"
+
+
+async def can_template(deps: OperationDeps, ctx: OperationContext, node: str, storage: str) -> bool:
+    types = {s.storage: s.type for s in await deps.client.storages(node)}
+    kind = types.get(storage, "")
+    if kind in TEMPLATE_TYPES:
+        return True
+    ctx.log(
+        f"{storage} ({kind or 'type unknown'}) cannot hold a CT template: deploying without a "
+        "Docker-ready base",
+        level="warning",
+    )
+    return False
+
+
 async def current_base(
     deps: OperationDeps, ctx: OperationContext, node: str, os_template: str
 ) -> tuple[Base | None, list[Base]]:
@@ -255,20 +315,27 @@ async def _to_template(
 ) -> None:
     """`POST .../template` answers null and forks a `vztemplate` worker (API2/LXC.pm template):
     done when the config says `template: 1`; failed when that worker stopped with an error."""
+
+    async def workers() -> list[dict[str, Any]]:
+        rows = await client.request(
+            "GET", "nodes", node, "tasks", vmid=vmid, typefilter="vztemplate", source="all"
+        )
+        return [t for t in rows or [] if isinstance(t, dict)]
+
+    before = {t.get("upid") for t in await workers()}  # an earlier CT with this vmid had some
     await client.template_ct(node, vmid)
 
     async def done() -> bool | None:
         if (await client.ct_config(node, vmid)).raw.get("template"):
             return True
-        tasks = await client.request(
-            "GET", "nodes", node, "tasks", vmid=vmid, typefilter="vztemplate", source="archive"
-        )
-        failed = [t for t in tasks or [] if t.get("status") not in (None, "OK")]
+        ours = [t for t in await workers() if t.get("upid") not in before]
+        failed = [t for t in ours if t.get("status") not in (None, "running", "OK")]
         if failed:
             raise ProxmoxError(f"turning CT {vmid} into a template failed: {failed[0]['status']}")
         return None
 
-    await containers.until(ctx, done, containers.task_timeout, f"CT {vmid} is no template yet")
+    what = f"turning CT {vmid} into a template did not finish"
+    await containers.until(ctx, done, containers.task_timeout, what)
     ctx.log(f"CT {vmid} is now a template")
 
 

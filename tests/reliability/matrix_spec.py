@@ -60,6 +60,9 @@ class Row:
     #: A second fault hitting the undo (rollback under fault), armed with the first.
     undo_fault: FaultRule | None = None
     title: str = ""
+    #: Deploy through the node's Docker-ready base (`[deploy] base`); the other rows deploy
+    #: the old way (create the CT, install Docker), which stays the path without a base.
+    base: bool = False
 
     @property
     def label(self) -> str:
@@ -174,6 +177,42 @@ DEPLOY_ROWS = [
     Row("deploy", "compose", command=r"compose .* pull"),
     Row("deploy", "health", command=r"compose .* ps"),
     Row("deploy", "record", api=("GET", "/nodes/*/lxc/*/status/current")),
+    # Through the Docker-ready base (docker_base.py). pve3 starts each of these cells without a
+    # base, so the template step builds one: create, start, `apk add`, then POST .../template,
+    # whose `vztemplate` worker the step watches (the call itself answers null).
+    Row(
+        "deploy",
+        "template",
+        api=("POST", "/nodes/*/lxc/*/template"),
+        task="vztemplate",
+        command=r"apk add",
+        node="pve3",
+        title="deploy with base / template, base built",
+        base=True,
+    ),
+    # The base exists now: the create step clones it, then sizes the copy over the API.
+    Row(
+        "deploy",
+        "create",
+        api=("POST", "/nodes/*/lxc/*/clone"),
+        task="vzclone",
+        node="pve3",
+        na={
+            "exec_failed": "no command (the copy is set up over the API)",
+            "exec_timeout": "no command (the copy is set up over the API)",
+            "ssh_drop": "no command (the copy is set up over the API)",
+        },
+        title="deploy with base / create, a clone",
+        base=True,
+    ),
+    Row(
+        "deploy",
+        "docker",
+        command=r"docker info",
+        node="pve3",
+        title="deploy with base / docker, only waited for",
+        base=True,
+    ),
 ]
 
 STOP_FALLBACK = "succeeded"  # a failed clean shutdown falls back to a forced stop

@@ -24,6 +24,7 @@ import pytest
 from proximity_tui.errors import ProximityError
 from proximity_tui.services import events as ev
 from proximity_tui.services.bootstrap import Services
+from proximity_tui.services.docker_base import BASE_TAG
 from pvesim.faults import FaultRule
 from pvesim.gates import Gate
 from pvesim.server import Simulator
@@ -57,9 +58,10 @@ class World:
     baseline: set[int]
     _services: dict[tuple, Services]
 
-    def services(self, kind: str | None = None) -> Services:
-        """The services with the limits a cell of `kind` runs with (None: the patient ones)."""
-        limits = limits_for(kind or "")
+    def services(self, kind: str | None = None, *, base: bool = False) -> Services:
+        """The services with the limits a cell of `kind` runs with (None: the patient ones),
+        deploying through the node's Docker-ready base or not."""
+        limits = {**limits_for(kind or ""), "deploy.base": base}
         key = tuple(sorted(limits.items()))
         if key not in self._services:
             self._services[key] = make_services(self.sim, self.root, **limits)
@@ -86,6 +88,20 @@ def _drop_template(sim, node: str) -> None:
         for storage in sim.state.nodes[node].storages.values():
             for volid in [v for v in storage.volumes if v.endswith(TEMPLATE)]:
                 del storage.volumes[volid]
+
+    sim.call(drop)
+
+
+def _drop_bases(sim, node: str) -> None:
+    """Make `node` build its Docker-ready base again (the template step's work with a base)."""
+
+    def drop() -> None:
+        for vmid in [
+            v
+            for v, g in sim.state.guests.items()
+            if g.node == node and BASE_TAG in str(g.config.get("tags", "")).split(";")
+        ]:
+            del sim.state.guests[vmid]
 
     sim.call(drop)
 
@@ -227,11 +243,13 @@ def _outcome(row: Row, op, apps_after: list[dict], hostname: str) -> str:
 def run_cell(world: World, row: Row, kind: str) -> str:
     """Run one cell and check it (assertions raise); returns its outcome."""
     sim, db_path = world.sim, world.db_path
-    services, faulted = world.services(), world.services(kind)
+    services, faulted = world.services(base=row.base), world.services(kind, base=row.base)
     sim.faults.clear()
     hostname = f"fm{next(_names):03d}"
     if row.node == "pve2":
         _drop_template(sim, "pve2")
+    if row.base and row.step == "template":
+        _drop_bases(sim, row.node or "")
     backups_before = set(sim_backups(sim))
     app_id, volid = _prepare(services, row, hostname)
     ops_before = len(services.call(services.apps.operations(limit=None)))

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from proximity_tui import errors as e
 from proximity_tui.services.doctor import checks_access as access
 from proximity_tui.services.doctor import checks_host as host
+from proximity_tui.services.doctor.checks_base import check_bases
 from proximity_tui.services.doctor.model import FAIL, Report
 from proximity_tui.services.doctor.privileges import needs
 
@@ -67,6 +68,7 @@ async def run_doctor(
     await host.check_template(report, client, nodes, deploy)
     await host.check_pct(report, exec_, nodes)
     await host.check_lxc_pve(report, client, nodes, major)
+    await check_bases(report, client, nodes, deploy)
     return report
 
 

@@ -36,7 +36,7 @@ from proximity_tui.services.containers import (
 )
 from proximity_tui.services.identity import Identity, description_for
 from proximity_tui.services.network import NetworkPlan, dhcp_silence
-from proximity_tui.services.operations import vmids
+from proximity_tui.services.operations import deploy_clone, vmids
 from proximity_tui.services.operations.deploy_request import (
     DeployJob,
     DeployRequest,
@@ -51,7 +51,7 @@ from proximity_tui.services.operations.shape import (
     hostname_conflict,
     titles,
 )
-from proximity_tui.services.templates import TemplateChoice, pinned_template, resolve_template
+from proximity_tui.services.templates import pinned_template, resolve_template
 
 if TYPE_CHECKING:
     from proximity_tui.proxmox.models import NodeCapacity
@@ -177,55 +177,12 @@ async def _template(deps: OperationDeps, job: DeployJob, ctx: OperationContext) 
     choice = await resolve_template(deps.client, job.node, pinned)
     job.template = choice.name
     if not deps.settings.base:
-        await _os_template(deps, job, ctx, choice)
+        job.template_volid = await docker_base.os_template_volid(deps, ctx, job.node, choice)
         return
-    # The node's Docker-ready base (docker_base.py) is a template too: found, or built once
-    # (two deploys on a node wait for one build).
-    async with docker_base.node_lock(job.node):
-        job.base, outdated = await docker_base.current_base(deps, ctx, job.node, choice.name)
-        if job.base is not None:
-            ctx.log(f"Docker-ready base: {job.base.summary()}")
-            return
-        await _os_template(deps, job, ctx, choice)
-        if not await _can_template(deps, job, ctx):
-            return
-        job.base = await docker_base.build(
-            deps, ctx, job.node, job.storage, choice.name, job.template_volid, _network(deps, job)
-        )
-        await docker_base.retire(deps, ctx, outdated)
-
-
-async def _os_template(
-    deps: OperationDeps, job: DeployJob, ctx: OperationContext, choice: TemplateChoice
-) -> None:
-    if choice.volid is not None:
-        ctx.log(choice.describe(job.node))
-        job.template_volid = choice.volid
-        return
-    storage = deps.settings.template_storage
-    accepting = [s.storage for s in await deps.client.storages_accepting(job.node, "vztmpl")]
-    if storage not in accepting:
-        if not accepting:
-            raise ValidationError(f"node {job.node} has no storage for templates")
-        storage = accepting[0]
-    ctx.log(f"downloading {choice.name} ({choice.source}) to {storage} on {job.node}")
-    await deps.containers.task(
-        ctx, await deps.client.download_template(job.node, storage, choice.name)
+    # The node's Docker-ready base is a template too: found, or built by this deploy.
+    job.base, job.template_volid = await docker_base.ensure(
+        deps, ctx, job.node, job.storage, choice, _network(deps, job)
     )
-    job.template_volid = f"{storage}:vztmpl/{choice.name}"
-
-
-async def _can_template(deps: OperationDeps, job: DeployJob, ctx: OperationContext) -> bool:
-    types = {s.storage: s.type for s in await deps.client.storages(job.node)}
-    kind = types.get(job.storage, "")
-    if kind in docker_base.TEMPLATE_TYPES:
-        return True
-    ctx.log(
-        f"{job.storage} ({kind or 'type unknown'}) cannot hold a CT template: deploying "
-        "without a Docker-ready base",
-        level="warning",
-    )
-    return False
 
 
 async def _create(deps: OperationDeps, job: DeployJob, ctx: OperationContext) -> None:
@@ -239,7 +196,7 @@ async def _create(deps: OperationDeps, job: DeployJob, ctx: OperationContext) ->
     for attempt in range(CREATE_ATTEMPTS):
         try:
             if job.base is not None:
-                upid = await _clone_call(deps, job, ctx)
+                upid = await deploy_clone.clone_call(deps, job, ctx)
             else:
                 upid = await _create_call(deps, job, features, tags=not tag_by_pct)
             break
@@ -259,7 +216,7 @@ async def _create(deps: OperationDeps, job: DeployJob, ctx: OperationContext) ->
             raise
     await deps.containers.task(ctx, upid)
     if job.base is not None:
-        await _fit_clone(deps, job, ctx, tag_by_pct)
+        await deploy_clone.fit_clone(deps, job, ctx, tag_by_pct)
         return
     if not keyctl_by_api:
         # Proxmox lets only root@pam itself set keyctl through the API: use pct on the node.
@@ -303,52 +260,6 @@ def identity(deps: OperationDeps, job: DeployJob) -> Identity:
         owner=deps.user_name,
         created=datetime.now(UTC),
     )
-
-
-async def _clone_call(deps: OperationDeps, job: DeployJob, ctx: OperationContext) -> str:
-    """Clone the base: linked where its storage can and the app's disk goes there (a linked
-    clone stays on the base's storage: clone_vm refuses `storage`), full otherwise."""
-    base = job.base
-    assert base is not None
-    types = {s.storage: s.type for s in await deps.client.storages(job.node)}
-    linked = base.storage == job.storage and types.get(base.storage) in docker_base.LINKED_TYPES
-    ctx.log(f"{'linked' if linked else 'full'} clone of base CT {base.vmid} on {base.storage}")
-    return await deps.client.clone_ct(
-        job.node,
-        base.vmid,
-        job.vmid,
-        job.hostname,
-        full=not linked,
-        storage=None if linked else job.storage,
-        pool=deps.settings.pool,
-        description=description_for(job.app_id),
-    )
-
-
-async def _fit_clone(
-    deps: OperationDeps, job: DeployJob, ctx: OperationContext, tag_by_pct: bool
-) -> None:
-    """A clone has the base's settings: give it the app's size, network, tag and boot flag."""
-    net = _network(deps, job)
-    changes: dict[str, Any] = {
-        "cores": job.cores,
-        "memory": job.memory,
-        "swap": deps.settings.swap,
-        "net0": net.net0(),
-        "onboot": True,
-    }
-    if net.dns:
-        changes["nameserver"] = net.dns
-    if not tag_by_pct:
-        changes["tags"] = TAG
-    await deps.client.set_ct_config(job.node, job.vmid, **changes)
-    if tag_by_pct:
-        await deps.exec.pct(job.node, "set", str(job.vmid), "-tags", TAG)
-    assert job.base is not None
-    if job.disk > job.base.size_gb:
-        upid = await deps.client.resize_ct(job.node, job.vmid, "rootfs", f"{job.disk}G")
-        await deps.containers.task(ctx, upid)
-    ctx.log(f"CT {job.vmid}: {job.cores} core(s), {job.memory} MB, {job.disk} GB, {net.bridge}")
 
 
 async def _destroy(deps: OperationDeps, job: DeployJob, ctx: OperationContext) -> str | None:

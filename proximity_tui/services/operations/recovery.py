@@ -63,6 +63,8 @@ async def _recover_one(deps: OperationDeps, ops: Operations, op: OperationRecord
     try:
         if op.kind in ("deploy", "clone"):
             await _undo_creation(deps, ctx, op, undone)
+        elif op.kind == "prepare":
+            await _unfinished_base(deps, ctx, ctx.state, undone)
         elif op.kind == "update":
             await _undo_update(deps, ctx, op, undone)
         elif op.kind == "delete":

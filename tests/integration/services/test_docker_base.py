@@ -80,6 +80,10 @@ def test_first_deploy_builds_the_base_and_the_second_clones_it(sim, services, ho
     assert base_vmid not in {o.vmid for o in snapshot.orphans}
     assert {a.id for a in services.call(services.apps.list_apps())} == {first.id, second.id}
     assert [vmid for vmid, _ in _bases(sim)] == [base_vmid]
+    checks = {c.name: c for c in services.call(services.doctor()).checks}
+    base_check = checks["docker base: pve2"]
+    assert base_check.status == "ok" and f"CT {base_vmid} on pve2" in base_check.detail
+    assert "current" in base_check.detail
 
 
 def test_an_outdated_base_is_rebuilt_and_the_old_one_removed(sim, services, hostname):
@@ -93,6 +97,9 @@ def test_an_outdated_base_is_rebuilt_and_the_old_one_removed(sim, services, host
         )
 
     sim.call(age)
+    check = {c.name: c for c in services.call(services.doctor()).checks}["docker base: pve2"]
+    assert check.status == "warn" and "recipe 0 is not the current" in check.detail
+    assert "proximity-tui prepare pve2" in check.fix
     logs = _logs(services)
     app = services.call(services.apps.deploy_app("whoami", hostname + "b", node=NODE))
     assert app.status == "running"

@@ -1,0 +1,56 @@
+"""Doctor check of each node's Docker-ready base (`services/docker_base.py`): listed with its
+versions, flagged when a deploy would rebuild it (outdated recipe or OS template, or verified
+under another lxc-pve than the node's: the Docker-in-LXC check's input), never counted as an app."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from proximity_tui import errors as e
+from proximity_tui.services import docker_base
+from proximity_tui.services.doctor.model import OK, WARN, Report
+from proximity_tui.services.templates import resolve_template
+
+if TYPE_CHECKING:
+    from proximity_tui.config import DeploySettings
+    from proximity_tui.proxmox.client import ProxmoxClient
+
+
+async def check_bases(
+    report: Report, client: ProxmoxClient, nodes: list[str], deploy: DeploySettings
+) -> None:
+    if not getattr(deploy, "base", True):
+        report.add("docker base", OK, "off ([deploy] base = false): deploys install Docker")
+        return
+    try:
+        bases = await docker_base.find_bases(client)
+    except e.ProximityError as exc:
+        report.add("docker base", WARN, f"cannot list the bases: {exc}")
+        return
+    for node in nodes:
+        name = f"docker base: {node}"
+        mine = [b for b in bases if b.node == node]
+        if not mine:
+            report.add(
+                name,
+                OK,
+                "none yet: the first deploy on this node builds it",
+                f"or build it now: proximity-tui prepare {node}",
+            )
+            continue
+        try:
+            wanted = (await resolve_template(client, node, deploy.template or None)).name
+        except e.ProximityError:
+            wanted = ""  # the template check says why
+        lxc_pve = await docker_base.node_lxc_pve(client, node)
+        for base in mine:
+            reasons = base.outdated(wanted, lxc_pve) if wanted else []
+            if reasons:
+                report.add(
+                    name,
+                    WARN,
+                    f"{base.summary()} is outdated: {'; '.join(reasons)}",
+                    f"the next deploy on {node} rebuilds it, or now: proximity-tui prepare {node}",
+                )
+            else:
+                report.add(name, OK, f"{base.summary()}: current")
