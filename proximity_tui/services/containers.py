@@ -471,7 +471,9 @@ class Containers:
                 raise WaitTimeout(f"{what} within {timeout:g}s{detail}")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(ctx.cancel_event.wait(), interval)
-            interval = min(interval * 2, self.poll * 8)
+            # At most 1 s between looks: each is a `pct exec` (a Perl start on the node), but a
+            # coarser step adds its whole length to what the user waits for.
+            interval = min(interval * 2, self.poll * 4)
 
     async def _cancellable(self, ctx: OperationContext, coro):
         """Await a command; if the operation is cancelled meanwhile, abandon it at once."""

@@ -66,7 +66,8 @@ def build(tmp_path):
             config,
             db_path=tmp_path / "proximity.db",
             env={},
-            overrides={"deploy.health_timeout": 2.0},
+            # The create path: a base would take a vmid and move every app's in the pictures.
+            overrides={"deploy.health_timeout": 2.0, "deploy.base": False},
         )
         settings.demo = demo
         services = build_services(settings)

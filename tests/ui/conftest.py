@@ -41,6 +41,10 @@ class World:
                 "ui.read_only": read_only or None,
                 "deploy.health_timeout": 2.0,
                 "deploy.task_timeout": 30.0,
+                # The screens' flows hold or fail a deploy at its Docker install (`apk add`):
+                # the create path. The base path has its own tests (test_prepare_palette.py,
+                # tests/integration/services/test_docker_base.py).
+                "deploy.base": False,
             },
         )
         settings.demo = demo

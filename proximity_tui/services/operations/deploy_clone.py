@@ -22,8 +22,7 @@ async def clone_call(deps: OperationDeps, job: DeployJob, ctx: OperationContext)
     assert base is not None
     types = {s.storage: s.type for s in await deps.client.storages(job.node)}
     linked = base.storage == job.storage and types.get(base.storage) in docker_base.LINKED_TYPES
-    ctx.log(f"{'linked' if linked else 'full'} clone of base CT {base.vmid} on {base.storage}")
-    return await deps.client.clone_ct(
+    upid = await deps.client.clone_ct(
         job.node,
         base.vmid,
         job.vmid,
@@ -33,6 +32,8 @@ async def clone_call(deps: OperationDeps, job: DeployJob, ctx: OperationContext)
         pool=deps.settings.pool,
         description=description_for(job.app_id),
     )
+    ctx.log(f"{'linked' if linked else 'full'} clone of base CT {base.vmid} on {base.storage}")
+    return upid
 
 
 async def fit_clone(

@@ -131,6 +131,7 @@ def test_every_command_prints_only_our_own_lines_on_stderr(tmp_path):
         once("delete", "clean-copy", "--yes", env=env)
         once("destroy-orphan", "999", "--yes", env=env)  # no such CT: an error
         once("retry", "1", env=env)  # a deploy that succeeded: refused
+        once("prepare", "nosuchnode", env=env)  # an error
         once("history", env=env)
         exported = tmp_path / "export.yaml"
         assert once("export", str(exported), env=env).returncode == 0
