@@ -75,6 +75,17 @@ class HistoryBook(Mapping[str, tuple[tuple[float, ...], tuple[int, ...]]]):
                 history = self._apps[app_id] = History(self.size)
             history.add(cpu, mem)
 
+    def add_many(self, points: list[tuple[str, float, int]]) -> None:
+        """One tick's points under one lock (taking it per app cost more than the appends)."""
+        with self._lock:
+            apps, size = self._apps, self.size
+            for app_id, cpu, mem in points:
+                history = apps.get(app_id)
+                if history is None:
+                    history = apps[app_id] = History(size)
+                history.cpu.append(cpu)
+                history.mem.append(mem)
+
     def forget(self, app_id: str) -> None:
         with self._lock:
             self._apps.pop(app_id, None)

@@ -30,6 +30,7 @@ from proximity_tui.services.containers import TAG
 from proximity_tui.services.events import Hub, utcnow
 from proximity_tui.services.history import HistoryBook
 from proximity_tui.services.operations.pipeline import describe
+from proximity_tui.services.status_rows import AppRows, live_status, same_live, settle_gc
 from proximity_tui.store.models import App
 from proximity_tui.views import AppView, LiveStatus, OrphanView, StatusSnapshot
 
@@ -57,26 +58,6 @@ def hidden_reason(vmid: int) -> str:
     return (
         f"Proxmox hides CT {vmid} from this token (no VM.Audit on /vms/{vmid}): its status is "
         f"unknown, not missing; grant VM.Audit on it (`proximity-tui doctor` says how)"
-    )
-
-
-def live_status(g: Guest) -> LiveStatus:
-    return LiveStatus(
-        vmid=g.vmid,
-        node=g.node,
-        status=g.status,
-        cpu=g.cpu,
-        cores=g.maxcpu,
-        mem=g.mem,
-        maxmem=g.maxmem,
-        disk=g.disk,
-        maxdisk=g.maxdisk,
-        netin=g.netin,
-        netout=g.netout,
-        uptime=g.uptime,
-        lock=g.lock,
-        name=g.name,
-        tags=tuple(g.tags),
     )
 
 
@@ -126,6 +107,8 @@ class StatusMonitor:
         self.current_interval = interval
         self.ticks = 0
         self._views: dict[str, AppView] = {}
+        self._rows = AppRows()  # the light apps query, re-read when the table changed
+        self._seen: dict[int, tuple[Guest, LiveStatus]] = {}  # last tick's guest and its live
         self._stamps: dict[str, datetime | None] = {}
         self._history = HistoryBook(history)
         self._last_success: datetime | None = None
@@ -249,6 +232,7 @@ class StatusMonitor:
             guests = self._overlay(guests)
             guests += await self._judge(guests)
             snapshot = await asyncio.to_thread(self._apply, guests, now, busy)
+            settle_gc()  # the first full tick made what start-up keeps (no-op after that)
         self.latest = snapshot
         self.snapshots.publish(snapshot)
         return snapshot
@@ -323,9 +307,8 @@ class StatusMonitor:
         by_vmid = {g.vmid: g for g in guests if g.type == "lxc"}
         moment = time.monotonic()
         hidden = {v for v, until in self._hidden.items() if until > moment} | self._pending
-        query = select(App.id, App.lxc_id, App.status, App.updated_at, App.node)
         with self.records.db.session(readonly=True) as s:
-            rows = s.execute(query).all()
+            rows = self._rows.read(s)
         changes = []
         for app_id, vmid, status, updated, _node in rows:
             if updated is not None and updated > now:
@@ -338,7 +321,7 @@ class StatusMonitor:
         if changes:
             self.records.apply_statuses(changes, not_after=now)
             with self.records.db.session(readonly=True) as s:
-                rows = s.execute(query).all()
+                rows = self._rows.read(s)
         self._known = {vmid: (node, status) for _, vmid, status, _, node in rows}
         self._refresh_views(rows)
 
@@ -346,21 +329,32 @@ class StatusMonitor:
         apps: dict[str, AppView] = {}
         changed: set[str] = set()
         known_vmids = set()
+        points: list[tuple[str, float, int]] = []
+        seen, seen_now = self._seen, {}
         for app_id, vmid, _status, _, _node in rows:
             known_vmids.add(vmid)
             guest = by_vmid.get(vmid)
-            live = live_status(guest) if guest is not None else None
+            live = None
+            if guest is not None:
+                # A CT whose figures did not move keeps its LiveStatus object (pvestatd updates
+                # them every 10 s; the tick runs every 3 s), so the comparison below is `is`.
+                last = seen.get(vmid)
+                if last is not None and last[0].__dict__ == guest.__dict__:
+                    live = last[1]
+                else:
+                    live = live_status(guest)
+                seen_now[vmid] = (guest, live)
             view = self._views[app_id]
             if guest is None and vmid in hidden and view.status in MONITORED:
                 view = replace(view, reason=hidden_reason(vmid))
             if live is not None:
-                self._remember(app_id, live)
+                points.append((app_id, live.cpu, live.mem))
             old = previous.get(app_id)
             working = busy.get(app_id) if busy else None
             if (
                 old is not None
                 and not old.stale
-                and old.live == live
+                and same_live(old.live, live)
                 and old.updated_at == view.updated_at
                 and old.status == view.status
                 and old.busy_op == (working[0] if working else None)
@@ -371,6 +365,8 @@ class StatusMonitor:
             else:
                 apps[app_id] = with_live(view, live, working)
                 changed.add(app_id)
+        self._history.add_many(points)
+        self._seen = seen_now
         orphans = tuple(
             OrphanView(vmid=g.vmid, node=g.node, name=g.name, status=g.status)
             for g in by_vmid.values()
@@ -403,6 +399,3 @@ class StatusMonitor:
                 for app in s.scalars(select(App).where(App.id.in_(chunk))):
                     self._views[app.id] = to_view(app)
                     self._stamps[app.id] = app.updated_at
-
-    def _remember(self, app_id: str, live: LiveStatus) -> None:
-        self._history.add(app_id, live.cpu, live.mem)
