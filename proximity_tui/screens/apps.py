@@ -75,6 +75,7 @@ class AppsScreen(AppsLayout, AppsSorting, LiveScreen):
         self._dirty: set[str] = set()
         self._dirty_removed: set[str] = set()
         self._stale = False
+        self._hint_text: object = None  # what #hint shows, to update it only on change
         self._bindings_state: tuple | None = None
         self._bindings_timer: Timer | None = None
         #: Rows whose cells lag behind their app (off screen when it changed).
@@ -305,7 +306,9 @@ class AppsScreen(AppsLayout, AppsSorting, LiveScreen):
             marked=len(self.marked),
             with_summary=view is not None and (self.compact or self._cut_off()),
         )
-        hint.update(text)
+        if text != self._hint_text:  # Static.update repaints and re-lays out even if equal
+            self._hint_text = text
+            hint.update(text)
         hint.display = bool(text)
 
     # --- selection and keys -------------------------------------------------------------------

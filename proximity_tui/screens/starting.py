@@ -23,3 +23,11 @@ class StartingScreen(Screen[None]):
             yield Label(f"◆ Proximity: connecting to {self.where}…", markup=False)
         with Center():
             yield LoadingIndicator()
+
+    # A LoadingIndicator repaints 16 times a second by its own timer, visible or not: this screen
+    # stays on the stack of the mode it was shown in once the dashboard opens another mode.
+    def on_screen_suspend(self) -> None:
+        self.query_one(LoadingIndicator).auto_refresh = None
+
+    def on_screen_resume(self) -> None:
+        self.query_one(LoadingIndicator).auto_refresh = 1 / 16
