@@ -196,7 +196,8 @@ async def _create(deps: OperationDeps, job: DeployJob, ctx: OperationContext) ->
     for attempt in range(CREATE_ATTEMPTS):
         try:
             if job.base is not None:
-                upid = await deploy_clone.clone_call(deps, job, ctx)
+                described = description_for(identity(deps, job))
+                upid = await deploy_clone.clone_call(deps, job, ctx, described)
             else:
                 upid = await _create_call(deps, job, features, tags=not tag_by_pct)
             break

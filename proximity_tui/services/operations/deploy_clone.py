@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from proximity_tui.services import docker_base
-from proximity_tui.services.containers import TAG, description_for
+from proximity_tui.services.containers import TAG
 from proximity_tui.services.network import NetworkPlan
 
 if TYPE_CHECKING:
@@ -15,9 +15,12 @@ if TYPE_CHECKING:
     from proximity_tui.services.operations.shape import OperationDeps
 
 
-async def clone_call(deps: OperationDeps, job: DeployJob, ctx: OperationContext) -> str:
+async def clone_call(
+    deps: OperationDeps, job: DeployJob, ctx: OperationContext, description: str
+) -> str:
     """Clone the base: linked where its storage can and the app's disk goes there (a linked
-    clone stays on the base's storage: clone_vm refuses `storage`), full otherwise."""
+    clone stays on the base's storage: clone_vm refuses `storage`), full otherwise. The copy
+    gets the app's identity block as its description (the base carries none)."""
     base = job.base
     assert base is not None
     types = {s.storage: s.type for s in await deps.client.storages(job.node)}
@@ -30,7 +33,7 @@ async def clone_call(deps: OperationDeps, job: DeployJob, ctx: OperationContext)
         full=not linked,
         storage=None if linked else job.storage,
         pool=deps.settings.pool,
-        description=description_for(job.app_id),
+        description=description,
     )
     ctx.log(f"{'linked' if linked else 'full'} clone of base CT {base.vmid} on {base.storage}")
     return upid
