@@ -197,7 +197,9 @@ def show_locked(gates: Gates, look: str | None, locked: str | None, proc) -> Non
 
 def run_chain(held_sim: CliSim, data_dir: Path, kills: list[Kill]) -> dict:
     """Kill each deploy in turn; the next deploy (and a final `status`) recovers the previous."""
-    env = held_sim.env(data_dir)
+    # The create path, whose first calls FIRST_CALLS names (a clone of the node's Docker-ready
+    # base makes others; its crash recovery is tested in test_docker_base.py and the matrix).
+    env = held_sim.env(data_dir, PROXIMITY_DEPLOY_BASE="false")
     gates = Gates(held_sim)
     previous: Kill | None = None
     locked: str | None = None

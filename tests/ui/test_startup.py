@@ -58,8 +58,11 @@ async def test_apps_painted_from_the_database_before_the_services(world):
             await wait_for(pilot, lambda: app.services is not None, timeout=15)
             await wait_for(pilot, lambda: screen.active_bindings["X"].enabled, timeout=10)
             # The header learns the cluster once the services are connected: wait for it.
+            # (`query`, not `query_one`: the header is recomposed then, `#info` briefly absent.)
             await wait_for(
-                pilot, lambda: "3 nodes" in str(screen.query_one("#info").render()), timeout=15
+                pilot,
+                lambda: any("3 nodes" in str(w.render()) for w in screen.query("#info")),
+                timeout=15,
             )
     finally:
         for services in built:
