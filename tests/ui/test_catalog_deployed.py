@@ -16,7 +16,7 @@ async def test_deployed_entries_are_marked_with_their_count(world):
     services = world.services(2)  # two whoami apps
     app = make_app(services, services.settings)
     async with app.run_test(size=(140, 40)) as pilot:
-        await on_screen(pilot, AppsScreen)
+        await on_screen(pilot, AppsScreen, timeout=30)
         await pilot.press("1")
         screen = await on_screen(pilot, CatalogScreen)
         entries = screen.query_one("#entries", OptionList)

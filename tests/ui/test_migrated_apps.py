@@ -45,19 +45,19 @@ async def test_deleting_an_untagged_container_says_so(world):
     services.call(services.monitor.tick())
     app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
-        await on_screen(pilot, AppsScreen)
-        await wait_for(pilot, lambda: "nginx-media" in app.apps)
+        await on_screen(pilot, AppsScreen, timeout=30)
+        await wait_for(pilot, lambda: "nginx-media" in app.apps, timeout=30)
         t = table(app)
         t.move_cursor(row=t.get_row_index("nginx-media"))
         await pilot.press("D")
-        dialog = await on_screen(pilot, ConfirmScreen)
+        dialog = await on_screen(pilot, ConfirmScreen, timeout=30)
         listed = "\n".join(dialog.lines)
         assert "⚠ media: CT 104 is not tagged 'proximity': Proximity did not create it" in listed
         await pilot.press("escape")
-        await on_screen(pilot, AppsScreen)
+        await on_screen(pilot, AppsScreen, timeout=30)
         t.move_cursor(row=t.get_row_index(world.app_id(0)))
         await pilot.press("D")
-        dialog = await on_screen(pilot, ConfirmScreen)
+        dialog = await on_screen(pilot, ConfirmScreen, timeout=30)
         assert "not tagged" not in "\n".join(dialog.lines)  # ours: the usual question
         await pilot.press("escape")
     assert 104 in world.sim.call(lambda: set(world.sim.state.guests))  # nothing destroyed
@@ -71,15 +71,17 @@ async def test_a_viewer_never_sees_a_migrated_secret(world):
     assert not services.can_change
     app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        await on_screen(pilot, AppsScreen)
-        await wait_for(pilot, lambda: "nginx-legacy" in app.apps)
+        await on_screen(pilot, AppsScreen, timeout=30)
+        await wait_for(pilot, lambda: "nginx-legacy" in app.apps, timeout=30)
         app.open_app("nginx-legacy")
-        detail = await on_screen(pilot, AppDetailScreen)
+        detail = await on_screen(pilot, AppDetailScreen, timeout=30)
         text = detail.query_one("#settings-text", Static)
-        await wait_for(pilot, lambda: "DB_PASSWORD" in str(text.render()))
+        await wait_for(pilot, lambda: "DB_PASSWORD" in str(text.render()), timeout=30)
         shown = str(text.render())
         assert f"DB_PASSWORD={MASK}" in shown and "TZ=UTC" in shown
         assert "hunter2-secret" not in shown
         await pilot.press("v")  # reveal: refused for a viewer
-        await wait_for(pilot, lambda: any("reveal" in n.message for n in app._notifications))
+        await wait_for(
+            pilot, lambda: any("reveal" in n.message for n in app._notifications), timeout=30
+        )
         assert "hunter2-secret" not in str(text.render())
