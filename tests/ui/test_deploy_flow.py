@@ -82,7 +82,8 @@ async def test_progress_survives_escape_and_reopens(world):
         again = await on_screen(pilot, DeployProgressScreen)
         assert again.op_id == op_id
         assert again is not progress
-        assert again.status == "running" and gate.holding == 1  # still held at its Docker step
+        await wait_for(pilot, lambda: gate.arrived == 1)  # it reaches its Docker step, held
+        assert again.status == "running" and gate.holding == 1
         gate.open()
         await wait_for(pilot, lambda: again.status == "succeeded", timeout=30)
         assert all(s.state == "done" for s in again.query_one(StepChecklist).steps)
