@@ -278,6 +278,8 @@ def _show_images(services: Services, printer: Printer, app: Any, dry_run: bool) 
     """Say what the update pulls, per service (current → new); True when that is all to do."""
     from dataclasses import asdict
 
+    if not dry_run:  # refused before reading anything: a read-only session learns it first
+        services.apps.require_change("update")
     images = services.call(services.apps.update_images(app.id))
     if printer.as_json:
         if dry_run:
