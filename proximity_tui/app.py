@@ -455,6 +455,12 @@ class ProximityApp(App[int]):
             return
         if self.current_mode != mode:
             await self.switch_mode(mode)
+        # k9s's `:pods`: a mode key lands on the list, not on a progress or detail screen left
+        # open there (a modal question stays: a worker waits for its answer)
+        from textual.screen import ModalScreen
+
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, ModalScreen):
+            await self.pop_screen()
 
     def running_summary(self) -> str:
         """The operations in flight, as "1 deploy" or "2 operations" ("" when none)."""

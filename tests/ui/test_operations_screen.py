@@ -80,3 +80,19 @@ async def test_an_operation_in_progress_has_its_own_glyph(world):
         gate.open()
         services.call(services.apps.wait_operation(op_id))
         await wait_for(pilot, lambda: "✔" in cell(app, str(op_id), "status", OPS), timeout=20)
+
+
+async def test_a_mode_key_lands_on_the_list_not_on_a_screen_left_open(world):
+    from proximity_tui.screens.app_detail import AppDetailScreen
+
+    services = world.services(1)
+    app = make_app(services, services.settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await on_screen(pilot, AppsScreen)
+        app.open_app(world.app_id(0))
+        await on_screen(pilot, AppDetailScreen)
+        await pilot.press("3")
+        await on_screen(pilot, OperationsScreen)
+        await pilot.press("2")  # the detail left open in Apps is closed: the list shows
+        await on_screen(pilot, AppsScreen)
+        assert len(app.screen_stack) == 1
