@@ -37,7 +37,7 @@ from proximity_tui.screens.apps_rows import doing_word
 from proximity_tui.screens.live import LiveScreen
 from proximity_tui.widgets.cluster_header import ClusterHeader
 from proximity_tui.widgets.column_fit import Flex
-from proximity_tui.widgets.filter_input import FilterInput
+from proximity_tui.widgets.filter_input import FilterInput, slash_binding, typing
 from proximity_tui.widgets.footer_fit import MODE_KEYS, fit_footer
 from proximity_tui.widgets.format import (
     human_bytes,
@@ -81,7 +81,7 @@ class AppDetailScreen(LiveScreen):
         # The current tab's keys first, so the footer shows them even at 80 columns.
         Binding("v", "reveal", "Reveal secrets", id="detail.reveal"),
         Binding("f", "follow", "Follow logs", id="detail.follow"),
-        Binding("slash", "search", "Search logs", id="detail.search"),
+        slash_binding("search", "Search logs", "detail.search"),
         # Not r / x: those differ from Restart (R) and Stop (X) only by case.
         Binding("ctrl+r", "restore", "Restore backup", id="detail.restore"),
         Binding("delete", "delete_backup", "Delete backup", id="detail.delete_backup"),
@@ -375,6 +375,8 @@ class AppDetailScreen(LiveScreen):
     # --- actions ----------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "search" and typing(self):
+            return False
         view = self.view
         if action == "act":
             name = str(parameters[0])

@@ -34,7 +34,7 @@ from proximity_tui.screens.apps_rows import (
 )
 from proximity_tui.screens.live import LiveScreen
 from proximity_tui.widgets.cluster_header import ClusterHeader
-from proximity_tui.widgets.filter_input import FilterInput
+from proximity_tui.widgets.filter_input import FilterInput, slash_binding, typing
 from proximity_tui.widgets.footer_fit import MODE_KEYS
 from proximity_tui.widgets.live_table import LiveTable
 from proximity_tui.widgets.stale_banner import StaleBanner
@@ -57,7 +57,7 @@ class AppsScreen(AppsLayout, AppsSorting, LiveScreen):
         Binding("escape", "unmark", "Clear", id="apps.unmark"),
         Binding("s", "sort", "Sort", id="apps.sort"),
         Binding("i", "reverse_sort", "Reverse sort", id="apps.reverse"),
-        Binding("slash", "filter", "Filter", id="apps.filter"),
+        slash_binding("filter", "Filter", "apps.filter"),
         # The App's mode keys, repeated here so that a compact footer can leave them out (the
         # header names the modes already).
         *(Binding(k, f"app.mode('{m}')", m.title()) for k, m in MODE_KEYS),
@@ -350,6 +350,8 @@ class AppsScreen(AppsLayout, AppsSorting, LiveScreen):
         self.action_open()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "filter" and typing(self):
+            return False
         if not self.services_ready:  # painted from the database, services still starting
             if action == "adopt":
                 return False

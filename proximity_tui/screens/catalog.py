@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 
 from proximity_tui.screens.live import LiveScreen
 from proximity_tui.widgets.cluster_header import ClusterHeader
-from proximity_tui.widgets.filter_input import FilterInput
+from proximity_tui.widgets.filter_input import FilterInput, slash_binding, typing
 from proximity_tui.widgets.format import one_line
 from proximity_tui.widgets.vim_keys import VimOptionList, VimScroll
 
@@ -78,7 +78,7 @@ def search_entries(
 class CatalogScreen(LiveScreen):
     BINDINGS = [
         Binding("d", "deploy", "Deploy", id="catalog.deploy"),
-        Binding("slash", "filter", "Filter", id="catalog.filter"),
+        slash_binding("filter", "Filter", "catalog.filter"),
         Binding("y", "compose", "Compose file", id="catalog.compose"),
         Binding("s", "sources", "Sources", id="catalog.sources"),
         Binding("left", "focus_left", "Previous pane", show=False),
@@ -259,6 +259,8 @@ class CatalogScreen(LiveScreen):
         self._show_detail()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "filter" and typing(self):
+            return False
         if action == "deploy":
             if not self.services.can_change:
                 return False

@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from proximity_tui.screens.live import LiveScreen
 from proximity_tui.widgets.cluster_header import ClusterHeader
 from proximity_tui.widgets.column_fit import Flex
-from proximity_tui.widgets.filter_input import FilterInput
+from proximity_tui.widgets.filter_input import FilterInput, slash_binding, typing
 from proximity_tui.widgets.format import human_duration, local_time, one_line
 from proximity_tui.widgets.lazy_cell import LazyCell
 from proximity_tui.widgets.live_table import LiveTable
@@ -116,7 +116,7 @@ class OperationsScreen(LiveScreen):
 
     BINDINGS = [
         Binding("enter", "open", "Open", id="ops.open"),
-        Binding("slash", "filter", "Filter", id="ops.filter"),
+        slash_binding("filter", "Filter", "ops.filter"),
         Binding("r", "retry", "Retry deploy", id="ops.retry"),
     ]
 
@@ -226,6 +226,8 @@ class OperationsScreen(LiveScreen):
         self.refresh_bindings()  # Retry applies to some rows only
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "filter" and typing(self):
+            return False
         if action == "open":
             return True if self._shown else None
         if action == "retry":

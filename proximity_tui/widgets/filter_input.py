@@ -11,6 +11,21 @@ from textual.widget import Widget
 from textual.widgets import Input
 
 
+#: The `/` binding of a filterable screen. A priority binding runs while the app reads its key
+#: queue, so the box has focus before the next key is handed on: keys typed in one burst after `/`
+#: (a laggy SSH link delivers them so) land in the box. A screen binding would run later, from
+#: the list's own queue, after those keys had already gone to the list and been dropped.
+def slash_binding(action: str, description: str, binding_id: str) -> Binding:
+    return Binding("slash", action, description, id=binding_id, priority=True)
+
+
+def typing(screen: Widget) -> bool:
+    """A text field has focus: `/` is a character there, not the filter key."""
+    from textual.widgets import TextArea
+
+    return isinstance(screen.screen.focused, Input | TextArea)
+
+
 class FilterInput(Input):
     DEFAULT_CSS = """
     FilterInput { height: 3; border: tall $accent; }
