@@ -8,6 +8,7 @@ never interpolated into a command line unquoted.
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import socket
@@ -53,6 +54,13 @@ def _tail(text: str, lines: int = 3, limit: int = 500) -> str:
     kept = [ln.strip() for ln in text.splitlines() if ln.strip()][-lines:]
     joined = "; ".join(kept)
     return joined[-limit:] if joined else "no error output"
+
+
+def _limit(timeout: float | None, default: float) -> float | None:
+    """The transports' limit: None (asyncio's "no timeout") for FOREVER, else seconds."""
+    if timeout is None:
+        return default
+    return None if math.isinf(timeout) else timeout
 
 
 class ContainerExec:
@@ -120,7 +128,7 @@ class ContainerExec:
             node,
             argv,
             stdin=stdin,
-            timeout=self.default_timeout if timeout is None else timeout,
+            timeout=_limit(timeout, self.default_timeout),
             on_stdout=on_stdout,
             on_stderr=on_stderr,
             label=label,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -11,6 +12,10 @@ from typing import Any, Protocol
 LineCallback = Callable[[str], Awaitable[Any] | Any]
 
 READ_CHUNK = 65536
+
+#: `timeout=FOREVER`: no limit at all (a `logs --follow` runs until it is stopped); `None` means
+#: the configured default (`[ssh] timeout`), which a follow must not inherit.
+FOREVER = math.inf
 
 #: The only variable `pct` is given. `pct exec` keeps its caller's environment inside the
 #: container (`lxc-attach --keep-env` is its default: pve-container src/PVE/CLI/pct.pm, `exec`

@@ -640,9 +640,9 @@ class AppService:
             await task
             return
         while not task.done():
-            if stop.is_set():
+            if stop.is_set():  # stopped by the caller: the stream ends quietly, not in error
                 task.cancel()
-                break
+                await asyncio.wait({task})
+                return
             await asyncio.wait({task}, timeout=0.2)
-        if not task.cancelled():
-            await task
+        await task

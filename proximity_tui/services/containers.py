@@ -23,7 +23,9 @@ from proximity_tui.errors import (
     ProxmoxError,
     ProxmoxTimeout,
 )
+from proximity_tui.proxmox.exec_base import FOREVER
 from proximity_tui.services.identity import app_id_of
+from proximity_tui.services.network import NetworkPlan, dhcp_silence
 
 if TYPE_CHECKING:
     from proximity_tui.proxmox.client import ProxmoxClient
@@ -296,6 +298,18 @@ class Containers:
         ctx.log(f"eth0: {ip}")
         return ip
 
+    async def wait_network(
+        self, ctx: OperationContext, node: str, vmid: int, net: NetworkPlan, dhcp_timeout: float
+    ) -> str:
+        """The CT's address as its network plan gives it: a static one is waited for as long as
+        any address; a DHCP lease only `dhcp_timeout`, then the early error naming the fix."""
+        if net.static:
+            return await self.wait_address(ctx, node, vmid)
+        try:
+            return await self.wait_address(ctx, node, vmid, timeout=dhcp_timeout)
+        except WaitTimeout:  # every answer came, none with a lease (not a call timing out)
+            raise WaitTimeout(dhcp_silence(net.bridge, dhcp_timeout)) from None
+
     # --- inside the container ---
 
     async def sh(
@@ -449,7 +463,7 @@ class Containers:
             node,
             vmid,
             self.compose_argv(cfile, *args),
-            timeout=None if follow else self.task_timeout,
+            timeout=FOREVER if follow else self.task_timeout,
             on_stdout=on_line,
             on_stderr=on_line,
         )

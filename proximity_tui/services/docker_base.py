@@ -283,7 +283,7 @@ async def build(
             extra = ["-tags", BASE_TAG] if deps.settings.pool else []
             await deps.exec.pct(node, "set", str(vmid), "-features", "nesting=1,keyctl=1", *extra)
         await containers.start(ctx, node, vmid)
-        await containers.wait_address(ctx, node, vmid, timeout=deps.settings.dhcp_timeout)
+        await containers.wait_network(ctx, node, vmid, net, deps.settings.dhcp_timeout)
         await containers.install_docker(ctx, node, vmid)
         facts = await _versions(containers, ctx, node, vmid)
         facts = {

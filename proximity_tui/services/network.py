@@ -240,10 +240,14 @@ def plan_network(
     )
 
 
+#: How the early no-lease error begins (the doctor recognises a deploy that failed so).
+DHCP_SILENCE = "no DHCP answer on "
+
+
 def dhcp_silence(bridge: str, seconds: float) -> str:
     """The early error of a deploy whose CT got no DHCP lease."""
     return (
-        f'no DHCP answer on {bridge} within {seconds:g} s: set [deploy] network = "static" '
+        f'{DHCP_SILENCE}{bridge} within {seconds:g} s: set [deploy] network = "static" '
         "with addresses and gateway (or deploy with --ip ADDRESS/PREFIX --gw GATEWAY)"
     )
 

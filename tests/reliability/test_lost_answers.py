@@ -27,7 +27,8 @@ PATIENCE = 30.0
 
 @pytest.fixture
 def services(sim, tmp_path):
-    svc = make_services(sim, tmp_path, **{"proxmox.timeout": PATIENCE})
+    # The create path (no Docker-ready base): the lost answer is the app CT's own create.
+    svc = make_services(sim, tmp_path, **{"proxmox.timeout": PATIENCE, "deploy.base": False})
     yield svc
     svc.close(wait=10)
 

@@ -244,7 +244,7 @@ def test_debug_logging_of_a_deploy_never_prints_the_root_password(sim, tmp_path,
     for name in levels:
         logging.getLogger(name).setLevel(logging.DEBUG)
     try:
-        services = make_services(sim, tmp_path)
+        services = make_services(sim, tmp_path, **{"deploy.base": False})  # create: the password
         try:
             app = services.call(services.apps.deploy_app("whoami", "log-scrub"))
             services.call(services.apps.delete_app(app.id))

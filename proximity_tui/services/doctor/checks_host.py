@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from proximity_tui import errors as e
 from proximity_tui.services.doctor.model import FAIL, OK, WARN, Check, Report
 from proximity_tui.services.doctor.versions import RUNC_ERROR, lxc_pve_fixed, major_of
+from proximity_tui.services.network import DHCP_SILENCE
 from proximity_tui.services.storage_caps import SNAPSHOT_TYPES
 
 if TYPE_CHECKING:
@@ -226,13 +227,14 @@ def check_dhcp(report: Report, journal: Journal | None, deploy: DeploySettings) 
         for op in last
         if op.status == "succeeded"
         or op.step in ("network", "docker", "compose", "health", "record")
+        or _no_lease(op)
     ]
     if not reached:
         report.add("dhcp", OK, "no deploy has reached the network step yet")
         return
     op = reached[0]
     when = op.started_at.strftime("%Y-%m-%d %H:%M UTC")
-    if op.status != "succeeded" and op.step == "network":
+    if op.status != "succeeded" and (op.step == "network" or _no_lease(op)):
         report.add(
             "dhcp",
             FAIL,
@@ -381,3 +383,9 @@ async def lxc_pve_state(client: ProxmoxClient, node: str, cluster_major: int | N
         ),
         broken=True,
     )
+
+
+def _no_lease(op: Any) -> bool:
+    """A deploy that failed waiting for a lease: its app's CT, or the node's Docker-ready base
+    that the first deploy on a node builds (step "template") with the same error."""
+    return op.status != "succeeded" and DHCP_SILENCE in (op.error or "")

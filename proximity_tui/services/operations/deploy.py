@@ -28,14 +28,13 @@ from proximity_tui.services import docker_base
 from proximity_tui.services.catalog.model import DEFAULT_TEMPLATE, dotenv_text
 from proximity_tui.services.containers import (
     TAG,
-    WaitTimeout,
     compose_dir,
     compose_file,
     late_grace,
     uncertain,
 )
 from proximity_tui.services.identity import Identity, description_for
-from proximity_tui.services.network import NetworkPlan, dhcp_silence
+from proximity_tui.services.network import NetworkPlan
 from proximity_tui.services.operations import deploy_clone, vmids
 from proximity_tui.services.operations.deploy_request import (
     DeployJob,
@@ -290,15 +289,9 @@ def _network(deps: OperationDeps, job: DeployJob) -> NetworkPlan:
 
 
 async def _wait_network(deps: OperationDeps, job: DeployJob, ctx: OperationContext) -> None:
-    net = _network(deps, job)
-    if net.static:
-        job.address = await deps.containers.wait_address(ctx, job.node, job.vmid)
-        return
-    limit = deps.settings.dhcp_timeout
-    try:
-        job.address = await deps.containers.wait_address(ctx, job.node, job.vmid, timeout=limit)
-    except WaitTimeout:  # every answer came, none with a lease (not a call timing out)
-        raise WaitTimeout(dhcp_silence(net.bridge, limit)) from None
+    job.address = await deps.containers.wait_network(
+        ctx, job.node, job.vmid, _network(deps, job), deps.settings.dhcp_timeout
+    )
 
 
 async def _docker(deps: OperationDeps, job: DeployJob, ctx: OperationContext) -> None:
