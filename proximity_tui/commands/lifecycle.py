@@ -8,7 +8,6 @@ back) before the command exits.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -362,14 +361,25 @@ def _confirm(yes: bool, prompt: str, expected: str) -> None:
 
 
 def run_logs(args: argparse.Namespace) -> int:
+    import signal
     import threading
 
     from proximity_tui.commands.connect import open_services
 
     services = open_services(args)
     stop = threading.Event()
-    future = None
-    interrupted = False
+    interrupted = threading.Event()
+
+    def on_sigint(*_: object) -> None:
+        # Ctrl-C is how `logs --follow` ends. Only flags are set here: a KeyboardInterrupt raised
+        # wherever the main thread happens to be could leave a lock of the runtime held. A second
+        # Ctrl-C, if the stream does not end, interrupts for good.
+        if interrupted.is_set():
+            raise KeyboardInterrupt
+        interrupted.set()
+        stop.set()
+
+    previous = None
     try:
         app = services.call(services.apps.find_app(args.app))
 
@@ -377,34 +387,28 @@ def run_logs(args: argparse.Namespace) -> int:
             sys.stdout.write(text + "\n")
             sys.stdout.flush()
 
-        try:
-            future = services.runtime.submit(
-                services.apps.app_logs(
-                    app.id, tail=args.tail, follow=args.follow, on_line=line, stop=stop
-                )
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGINT, on_sigint)
+        future = services.runtime.submit(
+            services.apps.app_logs(
+                app.id, tail=args.tail, follow=args.follow, on_line=line, stop=stop
             )
-            while True:
-                try:
-                    future.result(timeout=0.2)
-                    return 0
-                except TimeoutError:
-                    continue
-        except KeyboardInterrupt:
-            # Ctrl-C is how `logs --follow` ends: stop following quietly and exit 130 (128 +
-            # SIGINT), as `tail -f` does in a shell, not 1 ("the operation failed").
-            interrupted = True
-            stop.set()
-            if future is not None:
-                with contextlib.suppress(Exception):
-                    future.result(timeout=10)
-                future.cancel()
-            return 130
+        )
+        while True:
+            try:
+                future.result(timeout=0.2)
+            except TimeoutError:
+                continue
+            # Stopped by Ctrl-C: 130 (128 + SIGINT), as `tail -f` in a shell, not 1 ("failed").
+            return 130 if interrupted.is_set() else 0
     finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
         try:
-            services.close(wait=10 if interrupted else 900)
+            services.close(wait=10 if interrupted.is_set() else 900)
         except Exception:
             # Tearing down a stream the user stopped is not a failure of the command.
-            if not interrupted:
+            if not interrupted.is_set():
                 raise
 
 
