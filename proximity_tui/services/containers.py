@@ -13,8 +13,9 @@ import contextlib
 import json
 import re
 import shlex
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from proximity_tui.errors import (
     ExecError,
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from proximity_tui.services.operations.context import OperationContext
     from proximity_tui.views import AppView
 
+T = TypeVar("T")
 APP_ROOT = "/opt/proximity"
 #: PVE's words for a CT another task holds (or started again meanwhile): worth another try.
 BUSY_MESSAGES = ("can't lock file", "is locked", "container is running", "CT is running")
@@ -232,6 +234,27 @@ class Containers:
                 if not busy or isinstance(exc, ProxmoxTimeout) or loop.time() >= deadline:
                     raise
                 ctx.log(f"CT {vmid} is busy ({exc.pve_message}); trying again", level="warning")
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 1.0)
+
+    async def when_free(
+        self, ctx: OperationContext, what: str, call: Callable[[], Awaitable[T]]
+    ) -> T:
+        """`call()`, again while Proxmox refuses it because another task holds the CT: two deploys
+        on one node clone its base at once, and clone_vm locks the source for the copy (the
+        simulator models it: pvesim/ops_create.py clone_ct). A refusal created nothing, so
+        trying again is safe; a lost answer (a timeout) is not retried here."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + min(self.task_timeout, 60.0)
+        delay = 0.05
+        while True:
+            try:
+                return await call()
+            except ProxmoxError as exc:
+                busy = any(m in exc.pve_message for m in BUSY_MESSAGES)
+                if not busy or isinstance(exc, ProxmoxTimeout) or loop.time() >= deadline:
+                    raise
+                ctx.log(f"{what} is busy ({exc.pve_message}); trying again", level="warning")
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 1.0)
 

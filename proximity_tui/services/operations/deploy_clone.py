@@ -25,15 +25,19 @@ async def clone_call(
     assert base is not None
     types = {s.storage: s.type for s in await deps.client.storages(job.node)}
     linked = base.storage == job.storage and types.get(base.storage) in docker_base.LINKED_TYPES
-    upid = await deps.client.clone_ct(
-        job.node,
-        base.vmid,
-        job.vmid,
-        job.hostname,
-        full=not linked,
-        storage=None if linked else job.storage,
-        pool=deps.settings.pool,
-        description=description,
+    upid = await deps.containers.when_free(
+        ctx,
+        f"base CT {base.vmid}",
+        lambda: deps.client.clone_ct(
+            job.node,
+            base.vmid,
+            job.vmid,
+            job.hostname,
+            full=not linked,
+            storage=None if linked else job.storage,
+            pool=deps.settings.pool,
+            description=description,
+        ),
     )
     ctx.log(f"{'linked' if linked else 'full'} clone of base CT {base.vmid} on {base.storage}")
     return upid

@@ -11,6 +11,7 @@ from proximity_tui.services.docker_base import BASE_TAG, RECIPE
 from proximity_tui.services.events import LOG
 from pvesim.faults import FaultRule
 from tests.integration.services.conftest import guests_named
+from tests.pvesim.sim_helpers import wait_until
 
 NODE = "pve2"
 
@@ -135,3 +136,19 @@ def test_a_failed_base_build_leaves_neither_base_nor_app(sim, services, faults, 
     assert _bases(sim, "pve3") == []
     assert guests_named(sim, hostname) == []
     assert services.call(services.apps.list_apps()) == []
+
+
+def test_two_deploys_cloning_the_base_at_once_both_succeed(sim, services, faults, hostname):
+    """clone_vm locks its source for the copy: the second deploy's clone is refused "CT is
+    locked (disk)" while the first one's runs, and must wait for it rather than fail."""
+    services.call(services.apps.deploy_app("whoami", hostname, node=NODE))  # the base exists
+    logs = _logs(services)
+    gate = faults.hold(task="vzclone")
+    first = services.runtime.submit(services.apps.deploy_app("whoami", hostname + "c", node=NODE))
+    assert gate.wait_until(lambda g: g.holding == 1, timeout=60)
+    second = services.runtime.submit(services.apps.deploy_app("whoami", hostname + "d", node=NODE))
+    wait_until(lambda: any("is busy (CT is locked" in m for m in logs) or second.done())
+    assert not second.done(), second.exception()  # refused while the first clone runs: waits
+    gate.open()
+    assert first.result(timeout=120).status == "running"
+    assert second.result(timeout=120).status == "running"
