@@ -86,6 +86,9 @@ class ClusterHeader(Horizontal):
         peers = getattr(self.app, "peers", None)
         if peers is not None:
             peers.changed.subscribe(self, self._show_peers)
+            # A count published between compose and this subscription reached no one: show
+            # the count as it is now (the CI run that saw a header stay blank).
+            self._show_peers(peers.others)
 
     def _show_peers(self, others: int, badge: Label | None = None) -> None:
         """Another dashboard has the same database open: say how many there are."""

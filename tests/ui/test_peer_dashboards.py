@@ -12,12 +12,14 @@ import subprocess
 import sys
 
 import pytest
+from textual.app import App
 from textual.widgets import Label
 
 from proximity_tui.app import make_app
 from proximity_tui.screens.catalog import CatalogScreen
 from proximity_tui.screens.peers import PeerWatch
 from proximity_tui.services.presence import Presence, presence_dir
+from proximity_tui.widgets.cluster_header import ClusterHeader
 from tests.ui.helpers import on_screen, wait_for
 
 HOLDER = (
@@ -80,3 +82,27 @@ async def test_header_says_another_dashboard_has_the_database_open(world):
         if holder.poll() is None:
             holder.kill()
             holder.wait(timeout=10)
+
+
+async def test_a_count_published_before_the_header_subscribes_is_shown():
+    """The CI run that saw the badge stay blank: the count changed (and was published to no
+    one) between the header's compose and its on_mount subscription."""
+
+    class LateHeader(ClusterHeader):
+        def compose(self):
+            yield from super().compose()
+            self.app.peers.others = 1  # the look lands now: its publish reaches no subscriber
+
+    class Host(App):
+        def __init__(self) -> None:
+            super().__init__()
+            self.peers = PeerWatch(self)
+
+        def compose(self):
+            yield LateHeader("apps")
+
+    app = Host()
+    async with app.run_test(size=(120, 5)) as pilot:
+        badge = app.query_one("#peers", Label)
+        await wait_for(pilot, lambda: badge.display)
+        assert str(badge.render()) == "2 DASHBOARDS"
