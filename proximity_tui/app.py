@@ -32,7 +32,11 @@ from proximity_tui.messages import (
 from proximity_tui.providers import PALETTE_PROVIDERS
 from proximity_tui.screens.actions import ActionRunner
 from proximity_tui.screens.apps import AppsScreen
+from proximity_tui.screens.connect_app import ConnectApp, make_connect_app
+from proximity_tui.screens.navigation import Navigator
+from proximity_tui.screens.notices import Notices
 from proximity_tui.screens.peers import PeerWatch
+from proximity_tui.screens.theme_store import ThemeStore
 from proximity_tui.text import printable, printable_lines
 from proximity_tui.widgets import safe_text
 
@@ -45,6 +49,8 @@ if TYPE_CHECKING:
     from proximity_tui.services.doctor import Report
     from proximity_tui.services.events import OperationEvent
     from proximity_tui.views import AppView, StatusSnapshot
+
+__all__ = ["ConnectApp", "ProximityApp", "make_app", "make_connect_app"]
 
 Clock = Callable[[], datetime]
 
@@ -123,14 +129,16 @@ class ProximityApp(App[int]):
         self.actions = ActionRunner(self)
         #: Other dashboards on the same database (the header's badge).
         self.peers = PeerWatch(self)
+        self.navigator = Navigator(self)
+        self.notices = Notices(self)
+        self.themes = ThemeStore(self)
         self._events = EventBuffer()
         self._listeners: list[LiveMixin] = []
         self._unsubscribe: list[Callable[[], None]] = []
+        #: Whether the first full list arrived (the mode keys wait for it).
         self._loaded = False
         self._build_after_paint = False
         self._save_theme = False
-        #: Whether the start-up offer to adopt unknown tagged CTs was made (once per session).
-        self._adoption_offered = False
         if settings.ui.theme in self.available_themes:
             self.theme = settings.ui.theme
 
@@ -263,26 +271,7 @@ class ProximityApp(App[int]):
         self.load_apps()
         for note in getattr(services, "recovery_notes", ()):  # what start-up recovery did (or not)
             self.notify(note, title="Interrupted operation", severity="warning", timeout=20)
-        self._while_away()
-
-    @work(group="while-away", exit_on_error=False)
-    async def _while_away(self) -> None:
-        """Once, after a dropped session: how the operations it left running ended."""
-        services = self.ready_services
-        try:
-            lines = await services.run(services.apps.while_away())
-        except Exception:  # noqa: BLE001 - the journal keeps it all anyway
-            lines = []
-        self.while_away = lines
-        if lines:
-            failed = any(" succeeded" not in line for line in lines)
-            self.notify(
-                "\n".join(lines),
-                title="While you were away",
-                severity="warning" if failed else "information",
-                timeout=30,
-                markup=False,
-            )
+        self.notices.while_away()
 
     def table_painted(self) -> None:
         """The apps screen painted its table for the first time."""
@@ -365,25 +354,8 @@ class ProximityApp(App[int]):
                 self.apps[app_id] = view
         for listener in list(self._listeners):
             listener.snapshot_applied(snapshot, changed, removed)
-        if snapshot.ok and snapshot.orphans and not self._adoption_offered:
-            self._offer_adoption(len(snapshot.orphans))
-
-    def _offer_adoption(self, count: int) -> None:
-        """At start, tagged CTs no row knows (deployed from another node or database, or a
-        lost one): say how to adopt them. Nothing changes before the user confirms."""
-        self._adoption_offered = True
-        them = "it" if count == 1 else "them"
-        how = (
-            f"A on its row, or ctrl+p → Adopt containers, adopts {them} (asks first)"
-            if self.ready_services.can_change
-            else "only a session that may change things can adopt them"
-        )
-        self.notify(
-            f"{count} tagged container{'s' if count != 1 else ''} unknown to this database: {how}.",
-            title="Adopt containers?",
-            timeout=20,
-            markup=False,
-        )
+        if snapshot.ok and snapshot.orphans:
+            self.notices.offer_adoption(len(snapshot.orphans))
 
     def update_apps(self, views: list[AppView], removed: set[str] | None = None) -> None:
         """Apply app views read after an action (before the next snapshot confirms them)."""
@@ -410,37 +382,11 @@ class ProximityApp(App[int]):
 
         finished = [e for e in events if e.kind == ev.FINISHED]
         for event in finished:
-            self._announce(event)
+            self.notices.announce(event)
         if finished:
             self.refresh_status()
         elif any(e.kind == ev.STEP_FINISHED and e.operation in ("deploy", "clone") for e in events):
             self.load_apps()  # a new app's row exists from its reserve step on: show it
-
-    def _announce(self, event: OperationEvent) -> None:
-        """A deploy ended (the user may have left its screen): say so, with the real cause."""
-        if event.operation != "deploy":
-            return
-        name = event.hostname or event.app_id or f"operation {event.op_id}"
-        if event.status == "succeeded":
-            url = event.extra.get("url") if event.extra else None
-            text = f"Deployed {name}" + (f": {url}" if url else "")
-            self.notify(text, title="Deploy finished", markup=False)
-        elif event.status == "rolled_back" and "cancelled" in (event.message or ""):
-            self.notify(
-                f"Deploy of {name} cancelled; what it started was rolled back",
-                title="Deploy cancelled",
-                severity="warning",
-                markup=False,
-            )
-        else:
-            status = (event.status or "failed").replace("_", " ")
-            self.notify(
-                f"Deploy of {name} {status}: {event.message}",
-                title="Deploy failed",
-                severity="error",
-                timeout=12,
-                markup=False,
-            )
 
     def refresh_status(self) -> None:
         """Ask for a fresh list now (after an operation) and nudge the monitor."""
@@ -451,117 +397,38 @@ class ProximityApp(App[int]):
     # --- navigation -------------------------------------------------------------------------
 
     async def action_mode(self, mode: str) -> None:
-        if self.services is None or not self._loaded:
-            return
-        if self.current_mode != mode:
-            await self.switch_mode(mode)
-        # k9s's `:pods`: a mode key lands on the list, not on a progress or detail screen left
-        # open there (a modal question stays: a worker waits for its answer)
-        from textual.screen import ModalScreen
+        await self.navigator.mode(mode)
 
-        while len(self.screen_stack) > 1 and not isinstance(self.screen, ModalScreen):
-            await self.pop_screen()
+    async def action_back(self) -> None:
+        await self.navigator.back()
 
     def running_summary(self) -> str:
-        """The operations in flight, as "1 deploy" or "2 operations" ("" when none)."""
-        running = self.services.apps.running_kinds() if self.services is not None else []
-        if not running:
-            return ""
-        kinds = set(running)
-        kind = kinds.pop() if len(kinds) == 1 else "operation"
-        return f"{len(running)} {kind}{'s' if len(running) != 1 else ''}"
+        return self.navigator.running_summary()
 
     async def action_quit(self) -> None:
-        """With operations in flight, say that quitting waits for them, and ask first."""
-        from proximity_tui.screens.confirm import ConfirmScreen
-
-        summary = self.running_summary()
-        if not summary or isinstance(self.screen, ConfirmScreen):
-            self.exit()
-            return
-        verb = "is" if summary.startswith("1 ") else "are"
-        them = "it" if summary.startswith("1 ") else "them"
-
-        def answered(quit_: bool | None) -> None:
-            if quit_:
-                self.exit()
-
-        self.push_screen(
-            ConfirmScreen(
-                f"{summary} {verb} running. Quit?",
-                note=f"Quitting waits for {them} to finish (ctrl+c then cancels {them}).",
-                confirm_label="Quit",
-            ),
-            answered,
-        )
+        await self.navigator.quit()
 
     def action_help(self) -> None:
-        from proximity_tui.screens.help import HelpScreen
-
-        if isinstance(self.screen, HelpScreen):
-            self.screen.dismiss()
-            return
-        self.push_screen(HelpScreen(self.screen))
+        self.navigator.help()
 
     def open_app(self, app_id: str, *, tab: str | None = None) -> None:
-        from proximity_tui.screens.app_detail import AppDetailScreen
-
-        if app_id not in self.apps:
-            self.notify(f"App not found: {app_id}", severity="warning", markup=False)
-            return
-        self.selected_app_id = app_id
-        self.push_screen(AppDetailScreen(app_id, tab=tab))
+        self.navigator.open_app(app_id, tab=tab)
 
     def open_deploy_form(self, catalog_id: str) -> None:
-        from proximity_tui.screens.deploy_form import DeployFormScreen
-
-        services = self.ready_services
-        if not services.can_change:
-            self.notify("Read-only: deploying is disabled.", severity="warning")
-            return
-        try:
-            entry = services.catalog.get(catalog_id)
-        except Exception as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            return
-
-        def deployed(op_id: int | None) -> None:
-            if op_id is not None:
-                self.open_progress(op_id)
-
-        self.push_screen(DeployFormScreen(entry), deployed)
+        self.navigator.open_deploy_form(catalog_id)
 
     def open_progress(self, op_id: int) -> None:
-        from proximity_tui.screens.deploy_progress import DeployProgressScreen
-
-        self.push_screen(DeployProgressScreen(op_id))
+        self.navigator.open_progress(op_id)
 
     # --- theme ------------------------------------------------------------------------------
 
     @property
     def theme_saved(self) -> bool:
-        """Whether a theme chosen now is kept for the next start (the demo writes no config)."""
-        path = self.settings.config_path
-        return path is not None and path.exists() and not self.settings.demo
+        return self.themes.saved
 
     def watch_theme(self, theme: str) -> None:
         if self._save_theme:
-            self._store_theme(theme)
-
-    @work(thread=True, group="save-theme", exclusive=True, exit_on_error=False)
-    def _store_theme(self, theme: str) -> None:
-        from proximity_tui.config import save_config_values
-
-        self.settings.ui.theme = theme
-        path = self.settings.config_path
-        # Only into an existing config: creating one would make the next start skip the
-        # connect screen with default connection settings. The demo never writes the user's.
-        if not self.theme_saved or path is None:
-            return
-        try:
-            save_config_values(path, {"ui.theme": theme})
-        except Exception as exc:
-            self.notify(f"Could not save the theme: {exc}", severity="warning", markup=False)
+            self.themes.store(theme)
 
 
 def make_app(
@@ -583,25 +450,3 @@ def make_app(
         handle_sighup=handle_sighup,
         preload_db=preload_db,
     )
-
-
-class ConnectApp(App["Services | str | None"]):
-    """First run with no configuration: the connect screen alone.
-
-    Exits with the built services (connected), `"demo"` (start the demo) or None (quit)."""
-
-    CSS_PATH = "app.tcss"
-
-    def __init__(self, settings: Settings) -> None:
-        safe_text.install()
-        super().__init__()
-        self.settings = settings
-
-    def on_mount(self) -> None:
-        from proximity_tui.screens.connect import ConnectScreen
-
-        self.push_screen(ConnectScreen(self.settings))
-
-
-def make_connect_app(settings: Settings) -> ConnectApp:
-    return ConnectApp(settings)
