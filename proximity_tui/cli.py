@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "doctor",
     "setup",
     "adopt",
+    "env",
     "transfer",
     "retry",
 )

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from proximity_tui.errors import ConflictError, NotFoundError
+from proximity_tui.secret_names import with_secret_names
 from proximity_tui.store import repositories as repo
 from proximity_tui.store.db import Database
 from proximity_tui.store.models import Address, App, Backup, utcnow
@@ -290,6 +291,24 @@ class AppRecords:
                 return to_view(app)
 
         return await asyncio.to_thread(work)
+
+    async def set_environment(self, app_id: str, values: dict[str, str]) -> None:
+        """Record environment values (one transaction): they join the row's environment and
+        stop being unknown; names the secret rule calls secret join `secret_names`."""
+
+        def work() -> None:
+            with self.db.session() as s:
+                app = repo.get_app(s, app_id)
+                if app is None:
+                    raise NotFoundError("app", app_id)
+                app.environment = {**(app.environment or {}), **values}
+                config = dict(app.config or {})
+                unknown = [n for n in config.get("environment_unknown") or () if n not in values]
+                config["environment_unknown"] = unknown
+                app.config = with_secret_names(config, values)
+                app.updated_at = utcnow()
+
+        await asyncio.to_thread(work)
 
     def apply_statuses(
         self, changes: Iterable[tuple[str, str]], *, not_after: datetime | None = None

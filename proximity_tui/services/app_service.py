@@ -14,21 +14,18 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from proximity_tui.errors import BusyError, PermissionDenied, ProximityError, ValidationError
-from proximity_tui.services import docker_base
+from proximity_tui.errors import BusyError, ProximityError
 from proximity_tui.services import events as ev
 from proximity_tui.services.app_records import AppRecords
+from proximity_tui.services.app_service_admin import AdminOps
 from proximity_tui.services.containers import Containers, app_compose_file
 from proximity_tui.services.image_plan import ImageChange, image_changes
 from proximity_tui.services.operations import (
-    adopt,
     backups,
     clone,
     deploy,
     deploy_plan,
     lifecycle,
-    prepare,
-    recovery,
     update,
 )
 from proximity_tui.services.operations.context import OperationContext, Operations
@@ -48,9 +45,7 @@ if TYPE_CHECKING:
     from proximity_tui.proxmox.client import ProxmoxClient
     from proximity_tui.proxmox.exec import ContainerExec
     from proximity_tui.services.catalog.service import CatalogService
-    from proximity_tui.services.docker_base import Base
     from proximity_tui.services.journal import Journal
-    from proximity_tui.services.retry import RetryPlan
     from proximity_tui.services.status import StatusMonitor
     from proximity_tui.services.users import UserInfo
     from proximity_tui.store.db import Database
@@ -68,7 +63,7 @@ ACTIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-class AppService:
+class AppService(AdminOps):
     def __init__(
         self,
         *,
@@ -220,36 +215,6 @@ class AppService:
             request,
             taken=await self.check_hostname(hostname),
             nodes=await self.nodes(),
-        )
-
-    async def reveal_secret(self, app_id: str, name: str) -> str:
-        self._require_change("reveal secrets")
-        return await self.records.secret(app_id, name)
-
-    async def note_away(self) -> None:
-        """The session dropped: remember the operations running now, for the next start."""
-        from proximity_tui.services import away
-
-        if op_ids := self.running_operations():
-            await asyncio.to_thread(away.remember, self.db, self.user.username, op_ids)
-
-    async def while_away(self) -> list[str]:
-        """How the operations a dropped session left running ended, once (`services/away.py`)."""
-        from proximity_tui.services import away
-
-        return await asyncio.to_thread(
-            away.take, self.db, self.journal, self.user.username, forget=self.can_change
-        )
-
-    async def untagged_container(self, app_id: str) -> str | None:
-        """A warning when the app's CT exists without our tag (Proximity did not create it: an
-        app adopted by `migrate --adopt-untagged`), for the delete confirmation; else None."""
-        app = await self.records.get(app_id)
-        if await self.containers.tagged(app.node, app.vmid) is not False:
-            return None  # ours, or no such CT (only the record goes)
-        return (
-            f"CT {app.vmid} is not tagged 'proximity': Proximity did not create it, "
-            "and deleting destroys it anyway"
         )
 
     async def operations(
@@ -448,37 +413,6 @@ class AppService:
         """Deploy and wait for the end; a failure raises the pipeline's `StepFailed`."""
         return await self._deployed(await self.start_deploy(catalog_id, hostname, **kwargs))
 
-    async def retry_plan(self, op_id: int) -> RetryPlan:
-        """What retrying deploy `op_id` would run (refused for anything but a failed deploy, and
-        in a session that may not change things, before the journal is even read)."""
-        from proximity_tui.services.retry import retry_plan
-
-        self._require_change("retry deploys")
-        return retry_plan(await self.operation(op_id, events=False))
-
-    async def start_retry(self, op_id: int, environment: dict[str, str] | None = None) -> int:
-        """Deploy again as failed deploy `op_id` was asked; values it was given (the journal
-        kept only their names) must come again in `environment`. Returns the new operation."""
-        plan = await self.retry_plan(op_id)
-        environment = dict(environment or {})
-        if missing := plan.missing_values(environment):
-            raise ValidationError(
-                f"operation #{op_id} was given {', '.join(missing)}: the journal keeps no values, "
-                "give them again (--env NAME=VALUE, or deploy from the form)",
-                field="env",
-            )
-        return await self.start_deploy(
-            plan.catalog_id,
-            plan.hostname,
-            environment=environment,
-            allow_risks=plan.allow_risks,
-            **plan.options,
-        )
-
-    async def retry_deploy(self, op_id: int, environment: dict[str, str] | None = None) -> AppView:
-        """`start_retry`, then wait for the end like `deploy_app`."""
-        return await self._deployed(await self.start_retry(op_id, environment))
-
     async def _deployed(self, op_id: int) -> AppView:
         task = self._tasks.get(op_id)
         if task is not None:
@@ -508,22 +442,6 @@ class AppService:
     async def delete_app(self, app_id: str) -> None:
         self._require_change("delete")
         await self.run_operation(lifecycle.delete(self.deps(), await self.records.get(app_id)))
-
-    async def destroy_orphan(self, vmid: int) -> None:
-        """Destroy a container tagged `proximity` that no app knows (see StatusSnapshot.orphans)."""
-        self._require_change("destroy containers")
-        await self.run_operation(await lifecycle.destroy_orphan(self.deps(), vmid))
-
-    async def prepare_node(self, node: str, *, rebuild: bool = False) -> dict:
-        """Build (or check, or with `rebuild` replace) the node's Docker-ready base; returns
-        what it records (vmid, node, versions)."""
-        self._require_change("prepare nodes")
-        ctx = await self.run_operation(prepare.prepare(self.deps(), node, rebuild=rebuild))
-        return dict(ctx.state.get("result") or {})
-
-    async def docker_bases(self) -> list[Base]:
-        """Every node's Docker-ready base CTs (current or not)."""
-        return await docker_base.find_bases(self.client)
 
     async def clone_app(self, app_id: str, new_hostname: str) -> AppView:
         self._require_change("clone")
@@ -579,44 +497,6 @@ class AppService:
         self._require_change("delete backups")
         app = await self.records.get(app_id)
         await self.run_operation(await backups.delete_backup(self.deps(), app, volid))
-
-    async def plan_adoption(
-        self,
-        *,
-        catalog_id: str | None = None,
-        vmids: tuple[int, ...] = (),
-        untagged: bool = False,
-        read_env: bool = False,
-    ) -> adopt.AdoptionPlan:
-        """The CTs of the cluster this database does not know, and what adopting them would
-        record (`operations/adopt.py`); reads only, so any role may ask."""
-        return await adopt.plan(
-            self.deps(),
-            self.catalog,
-            catalog_id=catalog_id,
-            vmids=vmids,
-            untagged=untagged,
-            read_env=read_env,
-        )
-
-    async def adopt(self, plan: adopt.AdoptionPlan) -> dict[str, Any]:
-        """Record a plan's apps (one journaled operation, none when there is nothing to adopt):
-        {"adopted": [ids], "refused": {id: why}}. The role is checked first, always."""
-        self._require_change("adopt")
-        if not plan.adopt:
-            return {"adopted": [], "refused": {}}
-        ctx = await self.run_operation(adopt.adopt(self.deps(), plan))
-        return dict(ctx.state.get("result") or {"adopted": [], "refused": {}})
-
-    async def recover(self) -> list[str]:
-        """Resolve the operations a dead process left running (see `recovery.py`); a session that
-        may not change things only reports them."""
-        try:
-            require_change(self.user, "undo interrupted operations", read_only=self.read_only)
-            refused = None
-        except PermissionDenied as exc:
-            refused = exc
-        return await recovery.recover(self.deps(), self.ops, refused=refused)
 
     async def app_logs(
         self,

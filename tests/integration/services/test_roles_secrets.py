@@ -23,6 +23,7 @@ def all_calls(apps, app_id: str):
         "delete_backup": lambda: apps.delete_backup(app_id, "local:backup/x.tar.zst"),
         "update": lambda: apps.update_app(app_id),
         "reveal": lambda: apps.reveal_secret(app_id, "X"),
+        "set_env": lambda: apps.set_env(app_id, {"WHOAMI_NAME": "x"}),
     }
 
 
