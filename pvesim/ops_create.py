@@ -17,7 +17,7 @@ from pvesim.ctconfig import (
     with_new_hwaddr,
 )
 from pvesim.errors import PveError, TaskError, param_error
-from pvesim.model import GiB, Guest, Node, Usage, Volume, disk_name
+from pvesim.model import SHARED_TYPES, GiB, Guest, Node, Usage, Volume, disk_name
 from pvesim.ops_base import check_feature_permission, parse_volid
 from pvesim.ops_template import FULL_COPY_RATE, LINKED_CLONE_SECONDS, TemplateOps
 from pvesim.tasks import Task
@@ -258,13 +258,12 @@ class CreateOps(TemplateOps):
         return conf
 
     async def clone_ct(self, node_name: str, vmid: int, params: dict[str, Any], user: str) -> Task:
+        """`POST .../clone`, in the order of pve-container `src/PVE/API2/LXC.pm` clone_vm."""
         src = self.ct_on(node_name, vmid)
         node = self.node(node_name)
         newid = int(params["newid"])
         snapname = params.get("snapname")
-        target = params.get("target")
-        if target is not None:
-            self.node(target)
+        target = self.clone_target(node_name, params)
         self.check_vmid_unused(newid)
         snap = None
         if snapname is not None:
@@ -281,11 +280,12 @@ class CreateOps(TemplateOps):
         linked = self.clone_kind(node, src, src_disk, full, params)
         default_sid = self.profile.ct_storage_id
         sid = params.get("storage") or (parse_volid(src_disk)[0] if src_disk else default_sid)
-        self._rootdir_storage(node, sid)
-        if target is not None and target != node_name:
-            raise PveError(
-                500, f"unable to clone to node '{target}' - storage '{sid}' is not shared"
-            )
+        storage = self._rootdir_storage(node, sid)
+        # clone_vm, per volume: `$sid = $storage if defined($storage)`, a volume on a storage
+        # without `shared` makes $sharedvm 0, and then (only mount points of type volume exist
+        # here: the simulator models rootfs alone):
+        if target is not None and storage.type not in SHARED_TYPES:
+            raise PveError(500, f"can't clone CT to node '{target}' (CT uses local storage)")
         await self.wait_config_lock(src)
         self.check_lock(src)
         base = dict(snap.config if snap else src.config)
@@ -338,6 +338,8 @@ class CreateOps(TemplateOps):
             if inside_src is not None:
                 clone.inside = inside_src.clone()
                 clone.inside.vmid = newid
+            if target is not None:  # clone_vm's last step: move_config_to_node($newid, $target)
+                clone.node = target
 
         def cleanup(task: Task, error: str) -> None:
             if self.guests.get(newid) is clone:

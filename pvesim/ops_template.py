@@ -10,7 +10,7 @@ from typing import Any
 
 from pvesim.ctconfig import mountpoint_extras, mountpoint_string, mountpoint_volume
 from pvesim.errors import PveError, TaskError
-from pvesim.model import Guest, Volume, parse_size_option
+from pvesim.model import SHARED_TYPES, Guest, Volume, parse_size_option
 from pvesim.ops_base import OpsBase, parse_volid
 from pvesim.tasks import Task
 
@@ -86,6 +86,30 @@ class TemplateOps(OpsBase):
             g.config["template"] = 1
 
         return self.spawn(node_name, "vztemplate", str(vmid), user, body, vmid=vmid, hold=g)
+
+    def clone_target(self, node_name: str, params: dict[str, Any]) -> str | None:
+        """clone_vm's first checks of `target` and `storage` (pve-container API2/LXC.pm):
+        the local node as target means none; `PVE::Cluster::check_node_exists` (pve-cluster
+        src/PVE/Cluster.pm) dies "no such cluster node"; a given storage must be enabled on
+        both nodes (pve-storage src/PVE/Storage.pm storage_check_node) and shared. Nothing
+        checks that the target is online: the config file only moves (AbstractConfig.pm
+        move_config_to_node), and the CT cannot start there until the node is back."""
+        target = params.get("target")
+        if target in (node_name, "localhost"):
+            target = None
+        if target is not None and target not in self.nodes:
+            raise PveError(500, f"no such cluster node '{target}'")
+        sid = params.get("storage")
+        if sid:
+            if sid not in self.node(node_name).storages:
+                raise PveError(500, f"storage '{sid}' does not exist")
+            if target is not None:
+                storage = self.nodes[target].storages.get(sid)
+                if storage is None:
+                    raise PveError(500, f"storage '{sid}' is not available on node '{target}'")
+                if storage.type not in SHARED_TYPES:
+                    raise PveError(500, f"can't clone to non-shared storage '{sid}'")
+        return target
 
     def clone_kind(self, node: Any, src: Guest, volid: str, full: bool, params: dict) -> bool:
         """Whether this clone is linked, after clone_vm's checks (`API2/LXC.pm`)."""
