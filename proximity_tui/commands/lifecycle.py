@@ -77,6 +77,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = sub.add_parser("clone", parents=[common, out], help="copy an app under a new hostname")
     p.add_argument("app", metavar="APP")
     p.add_argument("new_hostname", metavar="NEW_HOSTNAME")
+    p.add_argument(
+        "--node",
+        metavar="NODE",
+        help="the node the copy goes to (default: the app's; another needs shared storage)",
+    )
     p.set_defaults(handler=run_simple, action="clone")
 
     p = sub.add_parser("restore", parents=[common, out], help="restore an app from a backup")
@@ -260,7 +265,7 @@ def run_simple(args: argparse.Namespace) -> int:
             "restart": lambda: apps.restart_app(app.id),
             "update": lambda: apps.update_app(app.id),
             "backup": lambda: apps.backup_app(app.id, mode=args.mode, storage=args.storage),
-            "clone": lambda: apps.clone_app(app.id, args.new_hostname),
+            "clone": lambda: apps.clone_app(app.id, args.new_hostname, node=args.node),
             "restore": lambda: apps.restore_app(app.id, args.volid),
         }[action]()
         result = _run_operation(services, printer, coro)

@@ -23,6 +23,7 @@ from proximity_tui.services.image_plan import ImageChange, image_changes
 from proximity_tui.services.operations import (
     backups,
     clone,
+    clone_target,
     deploy,
     deploy_plan,
     lifecycle,
@@ -443,9 +444,16 @@ class AppService(AdminOps):
         self._require_change("delete")
         await self.run_operation(lifecycle.delete(self.deps(), await self.records.get(app_id)))
 
-    async def clone_app(self, app_id: str, new_hostname: str) -> AppView:
+    async def clone_app(
+        self, app_id: str, new_hostname: str, *, node: str | None = None
+    ) -> AppView:
+        """Copy the app under `new_hostname`, on `node` (default: its own). A node Proxmox
+        would refuse is refused first, in one line, before anything is recorded."""
         self._require_change("clone")
-        spec = clone.clone(self.deps(), await self.records.get(app_id), new_hostname)
+        source = await self.records.get(app_id)
+        check_hostname(new_hostname, field="new hostname")
+        target = await clone_target.check_target(self.client, source, node)
+        spec = clone.clone(self.deps(), source, new_hostname, target)
         await self.run_operation(spec)
         return await self.get_app(spec.app_id or "")
 

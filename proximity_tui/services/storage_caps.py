@@ -23,6 +23,8 @@ SNAPSHOT_TYPES = frozenset({"lvmthin", "zfspool", "rbd", "btrfs"})
 class VolumeCaps:
     storage: str
     type: str
+    #: Whether every node sees the storage (`shared` in `GET /nodes/{n}/storage`); None: unknown.
+    shared: bool | None = None
 
     @property
     def can_snapshot(self) -> bool:
@@ -37,5 +39,8 @@ async def rootfs_caps(client: ProxmoxClient, node: str, vmid: int) -> VolumeCaps
     cannot read (no Datastore.Audit) counts as unable to snapshot: the fallbacks work anywhere."""
     config = await client.ct_config(node, vmid)
     storage = config.rootfs_storage or ""
-    types = {s.storage: s.type for s in await client.storages(node)}
-    return VolumeCaps(storage, types.get(storage, ""))
+    found = {s.storage: s for s in await client.storages(node)}
+    seen = found.get(storage)
+    if seen is None:
+        return VolumeCaps(storage, "")
+    return VolumeCaps(storage, seen.type, seen.shared)

@@ -46,9 +46,12 @@ class Clone:
     source: AppView
     hostname: str
     new_id: str
+    #: Where the copy lives (clone_target.check_target): the source's node, or another one.
+    target: str
 
     @property
     def node(self) -> str:
+        """The source's node: the snapshot and the clone task run there."""
         return self.source.node
 
 
@@ -56,7 +59,7 @@ async def _validate(deps: OperationDeps, job: Clone, ctx: OperationContext) -> N
     problem = await hostname_conflict(deps, job.hostname)
     if problem:
         raise ValidationError(problem, field="new hostname")
-    await ensure_docker_runs(deps, ctx, job.node)  # the copy's services could not start
+    await ensure_docker_runs(deps, ctx, job.target)  # the copy's services could not start
     source_ct = await deps.containers.status(job.node, job.source.vmid)
     if source_ct is None:
         raise ConflictError(f"CT {job.source.vmid} of {job.source.hostname} no longer exists")
@@ -72,7 +75,7 @@ def _row(deps: OperationDeps, job: Clone, environment: dict[str, str], vmid: int
         "hostname": job.hostname,
         "status": "deploying",
         "lxc_id": vmid,
-        "node": job.node,
+        "node": job.target,
         "owner_id": deps.user_id,
         "config": {
             **source.config,
@@ -91,7 +94,7 @@ async def _reserve(deps: OperationDeps, job: Clone, ctx: OperationContext) -> No
     vmid = await vmids.reserve_row(
         deps.client, deps.records, ctx, lambda vmid: _row(deps, job, environment, vmid)
     )
-    await ctx.save_state(vmid=vmid, node=job.node, reserved=True)
+    await ctx.save_state(vmid=vmid, node=job.target, reserved=True)
     net = copy_plan(deps.settings, job.source.config.get("network"))
     if net is not None:  # the copy would keep the source's static address: a new one
         address = await deps.records.reserve_address(job.new_id, candidates(net))
@@ -160,6 +163,8 @@ async def _copy(deps: OperationDeps, job: Clone, ctx: OperationContext) -> None:
             job.hostname,
             snapname=ctx.state.get("snapshot"),
             full=True,
+            # clone_vm moves the copy's config to `target` once its disk is copied
+            target=job.target if job.target != job.node else None,
             pool=deps.settings.pool,  # VM.Allocate on the pool covers the new id
             description=description_for(identity(deps, job)),
         )
@@ -188,14 +193,16 @@ async def _destroy_copy(deps: OperationDeps, job: Clone, ctx: OperationContext) 
     vmid = ctx.state.get("vmid")
     try:
         if vmid and ctx.state.get("clone_uncertain"):
-            await deps.containers.appears(job.node, vmid, late_grace(deps.client))
-        if not vmid or not await deps.containers.owned_by(job.node, vmid, job.new_id, job.hostname):
+            await deps.containers.appears(job.target, vmid, late_grace(deps.client))
+        if not vmid or not await deps.containers.owned_by(
+            job.target, vmid, job.new_id, job.hostname
+        ):
             return None
-        await deps.containers.destroy(ctx, job.node, vmid)
+        await deps.containers.destroy(ctx, job.target, vmid)
     except BaseException:
         ctx.state["ct_left"] = True  # the copy may remain: its row must too (see _unreserve)
         raise
-    return f"destroyed CT {vmid} on {job.node}"
+    return f"destroyed CT {vmid} on {job.target}"
 
 
 async def _cleanup(deps: OperationDeps, job: Clone, ctx: OperationContext) -> None:
@@ -207,18 +214,18 @@ async def _cleanup(deps: OperationDeps, job: Clone, ctx: OperationContext) -> No
 async def _boot(deps: OperationDeps, job: Clone, ctx: OperationContext) -> None:
     net = plan_from_record(ctx.state.get("network"))
     if net is not None:
-        await deps.client.set_ct_config(job.node, ctx.state["vmid"], net0=net.net0())
-    await deps.containers.start(ctx, job.node, ctx.state["vmid"])
-    ctx.state["address"] = await deps.containers.wait_address(ctx, job.node, ctx.state["vmid"])
+        await deps.client.set_ct_config(job.target, ctx.state["vmid"], net0=net.net0())
+    await deps.containers.start(ctx, job.target, ctx.state["vmid"])
+    ctx.state["address"] = await deps.containers.wait_address(ctx, job.target, ctx.state["vmid"])
 
 
 async def _compose_up(deps: OperationDeps, job: Clone, ctx: OperationContext) -> None:
     cfile = app_compose_file(job.source)
     vmid = ctx.state["vmid"]
-    await deps.containers.compose(ctx, job.node, vmid, cfile, "up", "-d")
+    await deps.containers.compose(ctx, job.target, vmid, cfile, "up", "-d")
     check = job.source.config.get("health") or {}
     await deps.containers.wait_healthy(
-        ctx, job.node, vmid, cfile, port=check.get("port"), path=check.get("path")
+        ctx, job.target, vmid, cfile, port=check.get("port"), path=check.get("path")
     )
 
 
@@ -242,20 +249,24 @@ CLONE: tuple[StepDef[Clone], ...] = (
 )
 
 
-def clone(deps: OperationDeps, source: AppView, new_hostname: str) -> OperationSpec:
+def clone(
+    deps: OperationDeps, source: AppView, new_hostname: str, target: str | None = None
+) -> OperationSpec:
     """The copy's app id is `<catalog id>-<new hostname>`; a bad hostname raises here, before
-    anything is recorded."""
+    anything is recorded. `target`: a node `clone_target.check_target` allowed (None: the
+    source's)."""
     hostname = check_hostname(new_hostname, field="new hostname")
-    job = Clone(source, hostname, f"{source.catalog_id}-{hostname}")
+    job = Clone(source, hostname, f"{source.catalog_id}-{hostname}", target or source.node)
+    where = f" on {job.target}" if job.target != source.node else ""
     return OperationSpec(
         "clone",
         job.new_id,
         hostname,
         bind(CLONE, deps, job),
         success_message=lambda ctx: (
-            f"{source.hostname} cloned to {hostname} "
+            f"{source.hostname} cloned to {hostname}{where} "
             f"({(ctx.state.get('result') or {}).get('method', 'full clone')})"
         ),
-        parameters={"source": source.id, "hostname": hostname},
+        parameters={"source": source.id, "hostname": hostname, "node": job.target},
         lock=[source.id, job.new_id, f"hostname:{hostname}"],
     )

@@ -121,10 +121,12 @@ async def _undo_creation(deps: OperationDeps, ctx, op: OperationRecord, undone: 
         return
     await _unfinished_base(deps, ctx, state, undone)
     if vmid and node and (state.get("create_requested") or state.get("clone_requested")):
+        node = await _where(deps, vmid, node)
         guest = await deps.containers.status(node, vmid)
         if guest is not None and guest.lock:
             # A task may still hold it (creating); wait for the lock to clear, boundedly.
             await _wait_unlocked(deps, node, vmid)
+            node = await _where(deps, vmid, node)
         if await deps.containers.owned_by(node, vmid, app_id, op.hostname):
             await deps.containers.destroy(ctx, node, vmid)
             undone.append(f"destroyed CT {vmid} on {node}")
@@ -150,6 +152,13 @@ async def _undo_creation(deps: OperationDeps, ctx, op: OperationRecord, undone: 
         if app.status == "deploying" and (vmid is None or app.vmid == vmid):
             await deps.records.delete(app_id, vmid=app.vmid)
             undone.append(f"removed the app row {app_id}")
+
+
+async def _where(deps: OperationDeps, vmid: int, node: str) -> str:
+    """The node CT `vmid` is on now: a clone to another node is on the source's until its task
+    moves the config (pve-container API2/LXC.pm clone_vm, move_config_to_node)."""
+    guest = await deps.client.find_ct(vmid)
+    return guest.node if guest is not None else node
 
 
 async def _row(deps: OperationDeps, app_id: str):

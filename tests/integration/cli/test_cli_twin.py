@@ -118,3 +118,25 @@ def test_an_orphan_is_listed_and_can_be_destroyed(cli_env):
     assert done.returncode == 0, done.stderr
     status = run_cli("status", "--json", env=cli_env)
     assert vmid not in [o["vmid"] for o in json.loads(status.stdout)["orphans"]]
+
+
+def test_clone_to_a_node_proxmox_would_refuse_changes_nothing(cli_env):
+    assert run_cli("deploy", "whoami", "--hostname", "cli-src", env=cli_env).returncode == 0
+    before = run_cli("history", "--json", env=cli_env).stdout
+    for node, code, words in (
+        ("nosuch", 2, "no node named 'nosuch' in the cluster (nodes: pve1, "),
+        (None, 1, "which node {other} cannot see: clone it on {node} or move its disk"),
+    ):
+        (src_node,) = [n for (h, n) in _nodes(cli_env) if h == "cli-src"]
+        other = node or ("pve2" if src_node != "pve2" else "pve1")
+        result = run_cli("clone", "cli-src", "cli-far", "--node", other, env=cli_env)
+        assert result.returncode == code, result.stderr
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert words.format(other=other, node=src_node) in result.stderr
+    assert [row[0] for row in apps_in_db(cli_env)] == ["cli-src"]
+    assert run_cli("history", "--json", env=cli_env).stdout == before
+
+
+def _nodes(env) -> list[tuple]:
+    with sqlite3.connect(data_db(env)) as conn:
+        return conn.execute("SELECT hostname, node FROM apps").fetchall()
