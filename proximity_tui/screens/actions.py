@@ -54,8 +54,8 @@ def backup_call(mode: str, storage: str) -> ActionCall:
     return lambda apps, app_id: apps.backup_app(app_id, mode=mode, storage=storage)
 
 
-def clone_call(new_hostname: str) -> ActionCall:
-    return lambda apps, app_id: apps.clone_app(app_id, new_hostname)
+def clone_call(new_hostname: str, node: str | None = None) -> ActionCall:
+    return lambda apps, app_id: apps.clone_app(app_id, new_hostname, node=node)
 
 
 class ActionRunner:
@@ -394,8 +394,34 @@ class ActionRunner:
                 confirm_label="Clone",
             )
         )
-        if new:
-            await self._run_one("clone", source, clone_call(new))
+        if not new:
+            return
+        node = await self._clone_node(source, new)
+        if node:
+            await self._run_one("clone", source, clone_call(new, node))
+
+    async def _clone_node(self, source: AppView, new: str) -> str | None:
+        """The node the copy goes to: asked when the cluster has several (the source's first,
+        each with its free memory or offline), None when cancelled."""
+        from proximity_tui.screens.choices import Choice, ChoicesScreen
+        from proximity_tui.screens.deploy_plan import node_label
+
+        services = self.app.ready_services
+        nodes = await services.run(services.apps.nodes())
+        if len(nodes) < 2:
+            return source.node
+        nodes.sort(key=lambda n: n.name != source.node)
+        labels = [node_label(n) + ("  (its node)" if n.name == source.node else "") for n in nodes]
+        chosen = await self.app.push_screen_wait(
+            ChoicesScreen(
+                f"Clone {source.hostname} to {new}",
+                [Choice("node", "Node", tuple(n.name for n in nodes), source.node, tuple(labels))],
+                note="Another node needs the container's disk on shared storage (NFS, Ceph...): "
+                "Proxmox refuses a copy from a node's local storage.",
+                confirm_label="Clone",
+            )
+        )
+        return None if chosen is None else chosen["node"]
 
     async def check_hostname(self, hostname: str) -> str | None:
         services = self.app.ready_services

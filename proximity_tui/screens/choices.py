@@ -1,4 +1,5 @@
-"""Pick one value in each of a few short lists (a backup's mode and storage), then confirm."""
+"""Pick one value in each of a few short lists (a backup's mode and storage, a clone's node),
+then confirm."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ class Choice:
     options: tuple[str, ...]
     #: The preselected option (the first when empty).
     default: str = ""
+    #: What the list shows for each option (the option itself when empty).
+    labels: tuple[str, ...] = ()
 
 
 class ChoicesScreen(ModalScreen[dict[str, str] | None]):
@@ -41,7 +44,7 @@ class ChoicesScreen(ModalScreen[dict[str, str] | None]):
             for c in self.choices:
                 yield Label(c.label, markup=False)
                 yield Select(
-                    [(o, o) for o in c.options],
+                    list(zip(c.labels or c.options, c.options, strict=True)),
                     value=c.default or c.options[0],
                     allow_blank=False,
                     id=f"choice-{c.key}",

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from textual.widgets import Footer, Input
+from textual.widgets import Footer, Input, Select
 from textual.widgets._footer import FooterKey
 
 from proximity_tui.app import make_app
 from proximity_tui.screens.app_detail import AppDetailScreen
 from proximity_tui.screens.apps import AppsScreen
+from proximity_tui.screens.choices import ChoicesScreen
 from proximity_tui.screens.confirm import ConfirmScreen
 from proximity_tui.screens.prompt import PromptScreen
 from tests.ui.helpers import cell, on_screen, row_keys, table, wait_for
@@ -132,9 +133,46 @@ async def test_clone_asks_for_a_valid_new_hostname(world):
         field.value = world.host(9)
         await wait_for(pilot, lambda: prompt._checked == world.host(9) and prompt.problem is None)
         await pilot.press("enter")
+        nodes = await on_screen(pilot, ChoicesScreen)  # three nodes: which one (its own first)
+        assert nodes.query_one("#choice-node", Select).value == app.apps[world.app_id(1)].node
+        await pilot.press("enter")
         await wait_for(pilot, lambda: world.app_id(9) in app.apps, timeout=15)
         await on_screen(pilot, AppsScreen)
         await wait_for(pilot, lambda: world.app_id(9) in app.screen._shown)
+        assert app.apps[world.app_id(9)].node == app.apps[world.app_id(1)].node
+
+
+async def test_clone_dialog_offers_the_nodes_and_says_why_one_cannot_take_it(world):
+    services = world.services(1)
+    source = services.call(services.apps.get_app(world.app_id(0)))
+    app = make_app(services, services.settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _apps(pilot)
+        await pilot.press("C")
+        prompt = await on_screen(pilot, PromptScreen)
+        prompt.query_one(Input).value = world.host(8)
+        await wait_for(pilot, lambda: prompt._checked == world.host(8) and prompt.problem is None)
+        await pilot.press("enter")
+        dialog = await on_screen(pilot, ChoicesScreen)
+        select = dialog.query_one("#choice-node", Select)
+        options = [(str(label), value) for label, value in select._options]
+        assert [v for _, v in options] == [
+            source.node,
+            *sorted({"pve1", "pve2", "pve3"} - {source.node}),
+        ]
+        assert "(its node)" in options[0][0] and all("MB free of" in label for label, _ in options)
+        other = options[1][1]
+        select.value = other
+        await pilot.click("#confirm")
+        why = f"which node {other} cannot see: clone it on {source.node}"
+        await wait_for(pilot, lambda: any(why in m for m in _messages(app)), timeout=15)
+    assert world.app_id(8) not in {a.id for a in services.call(services.apps.list_apps())}
+    assert (
+        world.sim.call(
+            lambda: [g for g in world.sim.state.guests.values() if g.name == world.host(8)]
+        )
+        == []
+    )
 
 
 async def test_filter_and_sort(world):
