@@ -11,7 +11,9 @@ method in the API schema, pve-docs `api-viewer/apidata.js`, and the code that ru
 - `VM.PowerMgmt`: `status/start|stop|shutdown`.
 - `VM.Config.CPU|Memory|Disk|Network|Options`: `cores`, `memory`/`swap`, `rootfs`,
   `net0`/`hostname`, everything else (`description`, `onboot`, `tags`, `unprivileged`) at create
-  and on `PUT .../config` (`check_ct_modify_config_perm`).
+  and on `PUT .../config` (`check_ct_modify_config_perm`, pve-container `src/PVE/LXC.pm`; the
+  PUT itself, `src/PVE/API2/LXC/Config.pm`, asks any of them and lets that function decide).
+  Update, restore and migrate write `description` (the identity block): VM.Config.Options.
 - `VM.Snapshot`: create, delete and roll back snapshots (update, clone of a running CT).
 - `VM.Backup`: `vzdump`, and restore over the same CT (`API2/LXC.pm` create with `restore`).
 - `VM.Clone`: `POST .../clone` on the source.
@@ -83,6 +85,7 @@ def needs(
 ) -> list[Need]:
     """Every (feature, path, privileges) the product checks before it relies on them."""
     vms = vm_path(pool)
+    backup_store = (f"/storage/{backup_storage}",) if backup_storage else ()
     out = [
         Need("monitor", vms, ("VM.Audit",)),
         Need("monitor", "/nodes", ("Sys.Audit",)),
@@ -106,18 +109,28 @@ def needs(
             ("Datastore.AllocateTemplate", "Datastore.Audit"),
         ),
         Need("start/stop", vms, ("VM.PowerMgmt",)),
-        Need("update", vms, ("VM.Snapshot",)),
-        Need("clone", vms, ("VM.Clone", "VM.Allocate", "VM.Snapshot")),
+        # DELETE .../lxc/{vmid} (VM.Allocate) after stopping the CT.
+        Need("delete", vms, ("VM.Allocate", "VM.PowerMgmt")),
+        # A rollback point (snapshot), then the identity block rewritten in `description`
+        # (PUT .../config: VM.Config.Options, check_ct_modify_config_perm).
+        Need("update", vms, ("VM.Snapshot", "VM.Config.Options", "VM.PowerMgmt")),
+        # The clone call checks only VM.Clone and VM.Allocate (its description and hostname
+        # ride along); the copy's net0 is then set (VM.Config.Network) and it is started.
+        Need(
+            "clone",
+            vms,
+            ("VM.Clone", "VM.Allocate", "VM.Snapshot", "VM.Config.Network", "VM.PowerMgmt"),
+        ),
+        Need("backup", vms, ("VM.Backup",)),
+        *(Need("backup", p, ("Datastore.AllocateSpace", "Datastore.Audit")) for p in backup_store),
+        # Over the existing CT VM.Backup is enough for the create call (LXC.pm create_vm); the
+        # CT is stopped and started, and the block rewritten in `description`.
+        Need("restore", vms, ("VM.Backup", "VM.Config.Options", "VM.PowerMgmt")),
+        Need("restore", f"/storage/{rootdir_storage}", ("Datastore.AllocateSpace",)),
+        *(Need("restore", p, ("Datastore.Audit",)) for p in backup_store),
+        # v1 apps get their identity block at migration (PUT .../config description).
+        Need("migrate", vms, ("VM.Config.Options",)),
     ]
-    out.append(Need("backup/restore", vms, ("VM.Backup",)))
-    if backup_storage:
-        out.append(
-            Need(
-                "backup/restore",
-                f"/storage/{backup_storage}",
-                ("Datastore.AllocateSpace", "Datastore.Audit"),
-            )
-        )
     if pool:
         out.append(Need("monitor", f"/pool/{pool}", ("Pool.Audit",)))
     if pve_major is None or pve_major >= 8:

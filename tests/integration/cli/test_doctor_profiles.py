@@ -37,9 +37,12 @@ def test_privsep_token_names_each_missing_privilege_with_its_grant(tmp_path):
         "permissions: monitor",
         "permissions: deploy",
         "permissions: start/stop",
+        "permissions: delete",
         "permissions: update",
         "permissions: clone",
-        "permissions: backup/restore",
+        "permissions: backup",
+        "permissions: restore",
+        "permissions: migrate",
     }
     assert checks["auth"]["detail"] == "API token root@pam!proximity (with privilege separation)"
     monitor = checks["permissions: monitor"]

@@ -110,3 +110,26 @@ def test_report_is_ok_with_warnings_only():
 def test_setup_names_refuse_bad_input(field, value):
     with pytest.raises(ValidationError):
         SetupNames(**{field: value}).validate()
+
+
+def test_each_operation_that_writes_the_description_needs_config_options():
+    """Update, restore and migrate PUT the identity block into `description`: Proxmox checks
+    VM.Config.Options for it (pve-container check_ct_modify_config_perm); delete destroys the
+    CT (VM.Allocate); the clone sets net0 on the copy (VM.Config.Network)."""
+    table = needs(
+        pool="px", rootdir_storage="s", template_storage="t", backup_storage="b",
+        bridge="vmbr0", pve_major=9,
+    )  # fmt: skip
+    privs: dict[str, set[str]] = {}
+    for need in table:
+        if need.path == "/pool/px":
+            privs.setdefault(need.feature, set()).update(need.privs)
+    for feature in ("deploy", "update", "restore", "migrate"):
+        assert "VM.Config.Options" in privs[feature], feature
+    assert "VM.Config.Options" not in privs["backup"] | privs["start/stop"]
+    assert {"VM.Allocate", "VM.PowerMgmt"} <= privs["delete"]
+    assert "VM.Config.Network" in privs["clone"]
+    assert {"VM.Backup", "VM.PowerMgmt"} <= privs["restore"]
+    # Every privilege a feature needs is one the role setup creates holds.
+    role = set(role_privileges(9))
+    assert set().union(*privs.values()) <= role
