@@ -12,6 +12,7 @@ from proximity_tui.commands.common import print_json, require_change_for, settin
 if TYPE_CHECKING:
     from proximity_tui.proxmox.models import Guest
     from proximity_tui.services.migration.adoption import Adoption
+    from proximity_tui.services.migration.apply import MigrationReport
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -54,8 +55,9 @@ def run(args: argparse.Namespace) -> int:
         read_only=settings.ui.read_only,
         adoption=adoption,
     )
+    identity = _identities(args, report, adoption)
     if args.json:
-        print_json(report.as_dict())
+        print_json({**report.as_dict(), "identity": identity})
     else:
         out = sys.stdout
         for entry in report.entries:
@@ -63,10 +65,43 @@ def run(args: argparse.Namespace) -> int:
         if report.entries:
             out.write("\n")
         out.write("\n".join(report.summary_lines()) + "\n")
+        for app_id, vmid in (identity or {}).get("written", {}).items():
+            out.write(f"identity block written to CT {vmid} ({app_id})\n")
+        for app_id, why in (identity or {}).get("left", {}).items():
+            out.write(f"identity block not written for {app_id}: {why}\n")
         out.flush()
     if report.error:
         fail(report.error)
     return report.exit_code
+
+
+def _identities(
+    args: argparse.Namespace, report: MigrationReport, adoption: Adoption
+) -> dict[str, dict] | None:
+    """Write the identity block into the migrated apps' CTs (one journaled operation), so a
+    second instance can adopt them at once; None when there is nothing to write or no cluster
+    was asked. Failing to is a warning: the apps are migrated, their next update writes it."""
+    from proximity_tui.errors import ProximityError
+
+    ids = [
+        e.id for e in report.entries if e.id and e.outcome in ("created", "updated", "unchanged")
+    ]
+    if args.dry_run or report.error or not ids or adoption.containers is None:
+        return None
+    from proximity_tui.commands.connect import open_services
+
+    try:
+        services = open_services(args)
+    except ProximityError as exc:
+        print(f"proximity-tui: warning: identity blocks not written: {exc}", file=sys.stderr)
+        return None
+    try:
+        return services.call(services.apps.write_identities(ids))
+    except ProximityError as exc:
+        print(f"proximity-tui: warning: identity blocks not written: {exc}", file=sys.stderr)
+        return None
+    finally:
+        services.close()
 
 
 def _adoption(args: argparse.Namespace) -> Adoption:

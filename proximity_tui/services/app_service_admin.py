@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from proximity_tui.errors import PermissionDenied, ValidationError
 from proximity_tui.services import docker_base
 from proximity_tui.services.operations import adopt as adopt_op
-from proximity_tui.services.operations import environment, lifecycle, prepare, recovery
+from proximity_tui.services.operations import environment, identify, lifecycle, prepare, recovery
 from proximity_tui.services.users import require_change
 
 if TYPE_CHECKING:
@@ -195,3 +195,14 @@ class AdminOps:
         new, generated = environment.resolve(self.catalog, app, dict(values or {}), generate)
         await self.run_operation(environment.set_values(self.deps(), app, new, generated))
         return sorted(new)
+
+    async def write_identities(self, app_ids: list[str]) -> dict[str, dict]:
+        """Write the identity block into the CTs of these apps (migrated v1 apps, whose CTs
+        carry none): one journaled operation, {"written", "current", "left": {id: why}}."""
+        self._require_change("write identity blocks")
+        apps = [await self.records.get(app_id) for app_id in dict.fromkeys(app_ids)]
+        apps = [a for a in apps if a.vmid]
+        if not apps:
+            return {"written": {}, "current": {}, "left": {}}
+        ctx = await self.run_operation(identify.identify(self.deps(), apps))
+        return dict(ctx.state.get("result") or {})
