@@ -38,7 +38,7 @@ CONFIRM_ALWAYS = frozenset({"delete", "update"})
 LIVE_INTERRUPTING = frozenset({"stop", "restart"})
 #: Confirmations whose default button is Cancel (Enter must not destroy or interrupt).
 DESTRUCTIVE = frozenset({"delete", "stop", "restart"})
-#: The service call behind each action key. Clone's takes the new hostname too (`_clone`
+#: The service call behind each action key. Clone's takes the new hostname too (`ask_clone`
 #: asks for it first); logs opens the detail screen's Logs tab and calls nothing here.
 CALLS: dict[str, ActionCall] = {
     "start": lambda apps, app_id: apps.start_app(app_id),
@@ -138,6 +138,7 @@ class ActionRunner:
     async def _flow(
         self, action: str, ids: list[str], on_started: Callable[[], None] | None = None
     ) -> None:
+        from proximity_tui.screens.action_questions import ask_backup_options
         from proximity_tui.screens.confirm import ConfirmScreen
 
         app = self.app
@@ -155,14 +156,17 @@ class ActionRunner:
             await self._clone(targets)
             return
         call = CALLS[action]
-        if action == "backup" and len(targets) == 1:
-            options = await self._backup_options(targets[0])
-            if options is None:
+        options: dict[str, str] = {}
+        if action == "backup":  # asked once, whatever the number of apps
+            options = await ask_backup_options(app, targets) or {}
+            if not options:
                 return
             call = backup_call(options["mode"], options["storage"])
         label = ACTIONS[action][1]
         if action in CONFIRM_ALWAYS or len(targets) > 1 or self._live_stop(action, targets):
             lines = [f"{v.hostname}  ({v.status}, CT {v.vmid} on {v.node})" for v in targets]
+            if options:
+                lines.append(f"(mode {options['mode']}, to storage {options['storage']})")
             chosen = {v.hostname for v in targets}
             skipped = [app.apps[i].hostname for i in ids if i in app.apps]
             skipped = [h for h in skipped if h not in chosen]
@@ -214,36 +218,6 @@ class ActionRunner:
             if warning:
                 out.append(f"⚠ {v.hostname}: {warning}")
         return out
-
-    async def _backup_options(self, view: AppView) -> dict[str, str] | None:
-        """Ask for the vzdump mode and the storage (those holding backups on its node)."""
-        from proximity_tui.screens.choices import Choice, ChoicesScreen
-        from proximity_tui.services.operations.backups import BACKUP_MODES
-
-        app = self.app
-        services = app.ready_services
-        try:
-            storages = await services.run(services.apps.backup_storages(view.id))
-        except Exception as exc:
-            storages = []
-            why = describe_error(exc)
-        else:
-            why = f"no storage on {view.node} holds backups"
-        if not storages:
-            app.notify(f"Cannot back up {view.hostname}: {why}.", severity="error", markup=False)
-            return None
-        return await app.push_screen_wait(
-            ChoicesScreen(
-                f"Back up {view.hostname} (CT {view.vmid} on {view.node})",
-                [
-                    Choice("mode", "Mode", BACKUP_MODES),
-                    Choice("storage", f"Storage (holds backups on {view.node})", tuple(storages)),
-                ],
-                note="snapshot: no downtime where the storage can snapshot (else suspend); "
-                "stop: stops the CT for the backup and starts it again.",
-                confirm_label="Back up",
-            )
-        )
 
     async def _images(self, targets: list[AppView]) -> list[str]:
         """Per app and service, the image it runs and the one the update moves it to."""
@@ -378,54 +352,14 @@ class ActionRunner:
         app.update_apps([fresh])
 
     async def _clone(self, targets: list[AppView]) -> None:
-        from proximity_tui.screens.prompt import PromptScreen
+        from proximity_tui.screens.action_questions import ask_clone
 
-        app = self.app
         if len(targets) > 1:
-            app.notify("Clone one app at a time.", severity="warning")
+            self.app.notify("Clone one app at a time.", severity="warning")
             return
-        source = targets[0]
-        new = await app.push_screen_wait(
-            PromptScreen(
-                f"Clone {source.hostname}",
-                "New hostname",
-                value=f"{source.hostname}-copy",
-                check=self.check_hostname,
-                confirm_label="Clone",
-            )
-        )
-        if not new:
-            return
-        node = await self._clone_node(source, new)
-        if node:
-            await self._run_one("clone", source, clone_call(new, node))
-
-    async def _clone_node(self, source: AppView, new: str) -> str | None:
-        """The node the copy goes to: asked when the cluster has several (the source's first,
-        each with its free memory or offline), None when cancelled."""
-        from proximity_tui.screens.choices import Choice, ChoicesScreen
-        from proximity_tui.screens.deploy_plan import node_label
-
-        services = self.app.ready_services
-        nodes = await services.run(services.apps.nodes())
-        if len(nodes) < 2:
-            return source.node
-        nodes.sort(key=lambda n: n.name != source.node)
-        labels = [node_label(n) + ("  (its node)" if n.name == source.node else "") for n in nodes]
-        chosen = await self.app.push_screen_wait(
-            ChoicesScreen(
-                f"Clone {source.hostname} to {new}",
-                [Choice("node", "Node", tuple(n.name for n in nodes), source.node, tuple(labels))],
-                note="Another node needs the container's disk on shared storage (NFS, Ceph...): "
-                "Proxmox refuses a copy from a node's local storage.",
-                confirm_label="Clone",
-            )
-        )
-        return None if chosen is None else chosen["node"]
-
-    async def check_hostname(self, hostname: str) -> str | None:
-        services = self.app.ready_services
-        return await services.run(services.apps.check_hostname(hostname))
+        asked = await ask_clone(self.app, targets[0])
+        if asked is not None:
+            await self._run_one("clone", targets[0], clone_call(*asked))
 
 
 _NOTES = {
