@@ -13,47 +13,39 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 
-class Ring:
-    __slots__ = ("_buf", "_pos", "_count")
-
-    def __init__(self, size: int, typecode: str) -> None:
-        self._buf: array[Any] = array(typecode, bytes(array(typecode).itemsize * size))
-        self._pos = 0
-        self._count = 0
-
-    def append(self, value: float) -> None:
-        buf = self._buf
-        buf[self._pos] = value
-        self._pos = (self._pos + 1) % len(buf)
-        if self._count < len(buf):
-            self._count += 1
-
-    def values(self) -> tuple:
-        """Oldest first."""
-        buf, pos = self._buf, self._pos
-        if self._count < len(buf):
-            return tuple(buf[: self._count])
-        return tuple(buf[pos:]) + tuple(buf[:pos])
-
-    def __len__(self) -> int:
-        return self._count
-
-
 class History:
-    """CPU fractions (doubles) and memory bytes (64-bit ints) of one app."""
+    """CPU fractions (doubles) and memory bytes (64-bit ints) of one app: two preallocated rings
+    sharing one write position (a tick appends to both: one position update, not two)."""
 
-    __slots__ = ("cpu", "mem")
+    __slots__ = ("cpu", "mem", "pos", "count")
 
     def __init__(self, size: int) -> None:
-        self.cpu = Ring(size, "d")
-        self.mem = Ring(size, "q")
+        self.cpu: array[float] = array("d", bytes(8 * size))
+        self.mem: array[int] = array("q", bytes(8 * size))
+        self.pos = 0
+        self.count = 0
 
     def add(self, cpu: float, mem: int) -> None:
-        self.cpu.append(cpu)
-        self.mem.append(mem)
+        pos = self.pos
+        self.cpu[pos] = cpu
+        self.mem[pos] = mem
+        size = len(self.cpu)
+        self.pos = (pos + 1) % size
+        if self.count < size:
+            self.count += 1
 
     def values(self) -> tuple[tuple[float, ...], tuple[int, ...]]:
-        return self.cpu.values(), self.mem.values()
+        """Oldest first."""
+        return _ordered(self.cpu, self.pos, self.count), _ordered(self.mem, self.pos, self.count)
+
+    def __len__(self) -> int:
+        return self.count
+
+
+def _ordered(buf: array[Any], pos: int, count: int) -> tuple[Any, ...]:
+    if count < len(buf):
+        return tuple(buf[:count])
+    return tuple(buf[pos:]) + tuple(buf[:pos])
 
 
 class HistoryBook(Mapping[str, tuple[tuple[float, ...], tuple[int, ...]]]):
@@ -83,8 +75,7 @@ class HistoryBook(Mapping[str, tuple[tuple[float, ...], tuple[int, ...]]]):
                 history = apps.get(app_id)
                 if history is None:
                     history = apps[app_id] = History(size)
-                history.cpu.append(cpu)
-                history.mem.append(mem)
+                history.add(cpu, mem)
 
     def forget(self, app_id: str) -> None:
         with self._lock:

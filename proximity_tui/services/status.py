@@ -127,6 +127,9 @@ class StatusMonitor:
         self._pending: set[int] = set()
         #: vmid -> (node, stored status) of every app at the last tick (None: not read yet).
         self._known: dict[int, tuple[str, str]] | None = None
+        #: The rows `_known`, `_vmids` and the views were last derived from, and their vmids.
+        self._rows_seen: list | None = None
+        self._vmids: frozenset[int] = frozenset()
 
     # --- running ---
 
@@ -310,30 +313,35 @@ class StatusMonitor:
         with self.records.db.session(readonly=True) as s:
             rows = self._rows.read(s)
         changes = []
+        listed = by_vmid.get
         for app_id, vmid, status, updated, _node in rows:
+            guest = listed(vmid)
+            if guest is not None and guest.status == status:
+                continue  # the listing agrees with the row: nothing to decide (most rows)
             if updated is not None and updated > now:
                 # Changed after we asked Proxmox (a deploy recorded its app meanwhile): the
                 # listing may predate its CT. The next tick judges it.
                 continue
-            want = desired_status(status, by_vmid.get(vmid), hidden=vmid in hidden)
+            want = desired_status(status, guest, hidden=vmid in hidden)
             if want != status:
                 changes.append((app_id, want))
         if changes:
             self.records.apply_statuses(changes, not_after=now)
             with self.records.db.session(readonly=True) as s:
                 rows = self._rows.read(s)
-        self._known = {vmid: (node, status) for _, vmid, status, _, node in rows}
-        self._refresh_views(rows)
+        if rows is not self._rows_seen:  # the same list while the apps table did not change
+            self._known = {vmid: (node, status) for _, vmid, status, _, node in rows}
+            self._vmids = frozenset(self._known)
+            self._refresh_views(rows)
+            self._rows_seen = rows
 
         previous = self.latest.apps if self.latest is not None else {}
         apps: dict[str, AppView] = {}
         changed: set[str] = set()
-        known_vmids = set()
         points: list[tuple[str, float, int]] = []
         seen, seen_now = self._seen, {}
         for app_id, vmid, _status, _, _node in rows:
-            known_vmids.add(vmid)
-            guest = by_vmid.get(vmid)
+            guest = listed(vmid)
             live = None
             if guest is not None:
                 # A CT whose figures did not move keeps its LiveStatus object (pvestatd updates
@@ -367,10 +375,11 @@ class StatusMonitor:
                 changed.add(app_id)
         self._history.add_many(points)
         self._seen = seen_now
+        unknown = by_vmid.keys() - self._vmids  # C-level; usually empty
         orphans = tuple(
             OrphanView(vmid=g.vmid, node=g.node, name=g.name, status=g.status)
-            for g in by_vmid.values()
-            if TAG in g.tags and g.vmid not in known_vmids
+            for g in (by_vmid.values() if unknown else ())
+            if g.vmid in unknown and TAG in g.tags
         )
         return StatusSnapshot(
             taken_at=now,

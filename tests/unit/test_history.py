@@ -11,7 +11,7 @@ def test_history_keeps_the_newest_points_oldest_first():
     for i in range(1, 6):
         h.add(i / 10, i * 2**30)
     assert h.values() == ((0.3, 0.4, 0.5), (3 * 2**30, 4 * 2**30, 5 * 2**30))
-    assert len(h.cpu) == 3
+    assert len(h) == 3
 
 
 def test_the_book_reads_on_demand_and_forgets():

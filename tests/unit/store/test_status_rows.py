@@ -37,3 +37,30 @@ def test_rows_follow_every_change(db, app_fields):
     with db.session() as s:
         repo.delete_app(s, "nginx-web1")
     assert [r[0] for r in _read(db, rows)] == ["nginx-web2"]
+
+
+def test_live_status_is_the_guest_under_the_live_field_names():
+    """`live_status` copies the guest's fields: a field added to Guest or LiveStatus must not
+    slip in or go missing unnoticed."""
+    import dataclasses
+
+    from proximity_tui.proxmox.models import Guest
+    from proximity_tui.services.status_rows import live_status
+    from proximity_tui.views import LiveStatus
+
+    guest = Guest(
+        vmid=7, name="web", node="pve1", type="lxc", status="running", cpu=0.25, maxcpu=2,
+        mem=3, maxmem=4, disk=5, maxdisk=6, netin=7, netout=8, uptime=9,
+        tags=["proximity", "x"], lock="backup",
+    )  # fmt: skip
+    expected = LiveStatus(
+        vmid=7, node="pve1", status="running", cpu=0.25, cores=2, mem=3, maxmem=4, disk=5,
+        maxdisk=6, netin=7, netout=8, uptime=9, lock="backup", name="web",
+        tags=("proximity", "x"),
+    )  # fmt: skip
+    live = live_status(guest)
+    assert live == expected and hash(live) == hash(expected)
+    assert set(live.__dict__) == {f.name for f in dataclasses.fields(LiveStatus)}
+    assert live.__dict__ == expected.__dict__  # same_live compares the dicts
+    guest.tags.append("later")
+    assert live.tags == ("proximity", "x")  # a copy, not the guest's list
