@@ -119,6 +119,9 @@ class UiSettings:
     read_only: bool = False
     #: Stop and restart of a running app ask first (lazydocker's habit); false turns it off.
     confirm_stop: bool = True
+    #: At start, tagged CTs this database does not know are offered for adoption in a modal
+    #: (Adopt / Not now / Never for this cluster); false only tells, in a notice.
+    offer_adoption: bool = True
 
 
 SECTIONS: dict[str, type] = {

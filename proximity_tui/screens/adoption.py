@@ -1,7 +1,8 @@
 """Adopting containers from the dashboard: the plan, a confirmation, then the operation.
 
 Started by `A` on an orphan row (that CT) or the palette's "Adopt containers" (every tagged CT
-this database does not know); the start-up notice points at both. Nothing changes before the
+this database does not know), or by the start-up offer (`offer_flow`, a modal with Adopt / Not
+now / Never for this cluster; a viewer is only told, by a notice). Nothing changes before the
 user confirms the list (`AppService.plan_adoption` only reads).
 """
 
@@ -49,8 +50,15 @@ async def adopt_flow(app: ProximityApp, vmids: tuple[int, ...]) -> None:
             "environment values only the old database held stay unknown.",
         )
     )
-    if not confirmed:
-        return
+    if confirmed:
+        await record(app, plan, what)
+
+
+async def record(app: ProximityApp, plan: AdoptionPlan, what: str) -> None:
+    """Adopt a plan the user agreed to, and say what came of it."""
+    from proximity_tui.screens.actions import describe_error
+
+    services = app.ready_services
     try:
         result = await services.run(services.apps.adopt(plan))
     except Exception as exc:
@@ -62,3 +70,42 @@ async def adopt_flow(app: ProximityApp, vmids: tuple[int, ...]) -> None:
         text += "; refused: " + "; ".join(f"{k}: {v}" for k, v in refused.items())
     app.notify(text, severity="warning" if refused else "information", markup=False)
     app.refresh_status()
+
+
+async def offer_flow(app: ProximityApp) -> bool:
+    """At start: plan the adoption of every tagged CT no row knows and ask, in a modal, Adopt /
+    Not now / Never for this cluster (remembered). False when there was nothing to ask (the
+    caller then only notifies): nothing adoptable, or "never" was answered before."""
+    from proximity_tui.screens.adoption_offer import AdoptionOfferScreen
+
+    services = app.ready_services
+    info = services.cluster
+    cluster = info.name if info else "this cluster"
+    key = f"{info.name}@{info.host}" if info else cluster  # the answer is this cluster's
+    try:
+        if await services.run(services.apps.adoption_declined(key)):
+            return True  # asked before: "never"; the orphan rows still offer A
+        plan = await services.run(services.apps.plan_adoption())
+    except Exception:  # noqa: BLE001 - the notice below still points at A and the palette
+        return False
+    if not plan.adopt:
+        return False
+    n = len(plan.adopt)
+    answer = await app.push_screen_wait(
+        AdoptionOfferScreen(
+            f"{n} tagged container{'s' if n != 1 else ''} unknown to this database: adopt "
+            f"{'it' if n == 1 else 'them'}?",
+            plan_lines(plan),
+            cluster,
+        )
+    )
+    if answer == "adopt":
+        await record(app, plan, "containers")
+    elif answer == "never":
+        await services.run(services.apps.decline_adoption(key))
+        app.notify(
+            f"Not asking again for {cluster}: A on an orphan row, or ctrl+p → Adopt containers, "
+            "still adopts.",
+            markup=False,
+        )
+    return True

@@ -41,10 +41,24 @@ class Notices:
 
     def offer_adoption(self, count: int) -> None:
         """At start, tagged CTs no row knows (deployed from another node or database, or a
-        lost one): say how to adopt them. Nothing changes before the user confirms."""
+        lost one): a session that may change things is asked in a modal (`adoption.offer_flow`:
+        Adopt / Not now / Never for this cluster); a viewer, or when nothing can be adopted, is
+        told how in a notice. Nothing changes before the user says so. Once per session."""
         if self.adoption_offered:
             return
         self.adoption_offered = True
+        if self.app.ready_services.can_change and self.app.settings.ui.offer_adoption:
+            self.app.run_worker(self._offer(count), group="adoption-offer", exit_on_error=False)
+        else:
+            self._tell(count)
+
+    async def _offer(self, count: int) -> None:
+        from proximity_tui.screens.adoption import offer_flow
+
+        if not await offer_flow(self.app):
+            self._tell(count)
+
+    def _tell(self, count: int) -> None:
         them = "it" if count == 1 else "them"
         how = (
             f"A on its row, or ctrl+p → Adopt containers, adopts {them} (asks first)"

@@ -206,3 +206,30 @@ class AdminOps:
             return {"written": {}, "current": {}, "left": {}}
         ctx = await self.run_operation(identify.identify(self.deps(), apps))
         return dict(ctx.state.get("result") or {})
+
+    # --- the dashboard's start-up offer to adopt ---
+
+    async def adoption_declined(self, cluster: str) -> bool:
+        """Whether "Never for this cluster" was answered to the start-up offer to adopt."""
+        from proximity_tui.store import repositories as repo
+
+        def work() -> bool:
+            with self.db.session(readonly=True) as s:
+                return bool(repo.get_setting(s, _declined_key(cluster), False))
+
+        return await asyncio.to_thread(work)
+
+    async def decline_adoption(self, cluster: str) -> None:
+        """Remember "Never for this cluster" (in this database; `A` on an orphan row and the
+        palette still adopt)."""
+        from proximity_tui.store import repositories as repo
+
+        def work() -> None:
+            with self.db.session() as s:
+                repo.set_setting(s, _declined_key(cluster), True)
+
+        await asyncio.to_thread(work)
+
+
+def _declined_key(cluster: str) -> str:
+    return f"adoption.never:{cluster}"

@@ -45,6 +45,9 @@ class World:
                 # the create path. The base path has its own tests (test_prepare_palette.py,
                 # tests/integration/services/test_docker_base.py).
                 "deploy.base": False,
+                # The module's simulator keeps earlier tests' CTs, unknown to this test's
+                # database: the start-up offer (a modal) is tested in test_adopt.py only.
+                "ui.offer_adoption": False,
             },
         )
         settings.demo = demo
