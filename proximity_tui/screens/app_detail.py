@@ -32,6 +32,7 @@ from proximity_tui.screens.app_detail_info import (
     dates_text,
     settings_text,
     summary_text,
+    unknown_values,
 )
 from proximity_tui.screens.apps_rows import doing_word
 from proximity_tui.screens.live import LiveScreen
@@ -80,6 +81,7 @@ class AppDetailScreen(LiveScreen):
         Binding("escape", "back", "Back"),
         # The current tab's keys first, so the footer shows them even at 80 columns.
         Binding("v", "reveal", "Reveal secrets", id="detail.reveal"),
+        Binding("e", "env", "Unknown values", id="detail.env"),
         Binding("f", "follow", "Follow logs", id="detail.follow"),
         slash_binding("search", "Search logs", "detail.search"),
         # Not r / x: those differ from Restart (R) and Stop (X) only by case.
@@ -391,6 +393,9 @@ class AppDetailScreen(LiveScreen):
             return True if self._selected_backup() else None
         if action in ("follow", "search"):
             return tab == "logs"
+        if action == "env":
+            unknown = view is not None and bool(unknown_values(view))
+            return bool(unknown and self.services.can_change)
         if action == "reveal":
             if tab != "settings":
                 return False
@@ -440,6 +445,29 @@ class AppDetailScreen(LiveScreen):
                 self.notify(f"Cannot reveal: {exc}", severity="error", markup=False)
         self.query_one(TabbedContent).active = "settings"
         self._render_view()
+
+    @work(group="detail-env", exclusive=True, exit_on_error=False)
+    async def action_env(self) -> None:
+        """The form for the values adopt left unknown; then one `env` operation."""
+        from proximity_tui.screens.actions import describe_error
+        from proximity_tui.screens.env_form import EnvFormScreen
+
+        view, apps = self.view, self.services.apps
+        if view is None:
+            return
+        try:
+            known = await self.services.run(apps.env_values(self.app_id))
+            unknown = [v for v in known if not v.known]
+            answer = await self.app.push_screen_wait(EnvFormScreen(view.hostname, unknown))
+            if answer is None:
+                return
+            values, generate = answer
+            names = await self.services.run(apps.set_env(self.app_id, values, generate=generate))
+            self.papp.update_apps([await self.services.run(apps.get_app(self.app_id))])
+        except Exception as exc:
+            self.notify(f"Setting values: {describe_error(exc)}", severity="error", markup=False)
+            return
+        self.notify(f"{view.hostname}: set {', '.join(names)}", markup=False)
 
     def _selected_backup(self) -> BackupView | None:
         table = self.query_one("#backups-table", DataTable)

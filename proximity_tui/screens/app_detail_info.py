@@ -54,6 +54,8 @@ def summary_text(
     if view.reason:
         reason = one_line(view.reason, max(width, 20)) if compact else view.reason
         text.append(f"\n{reason}", "red" if view.status == "error" else "yellow")
+    if unknown := unknown_values(view):
+        text.append(f"\n{plural(len(unknown), 'value')} unknown (e enters or generates)", "yellow")
     live = view.live
     running = live is not None and live.status == "running"
     if compact:
@@ -83,6 +85,11 @@ def summary_text(
             text.append(f"\n{label:<9}", "bold")
             text.append(value)
     return text
+
+
+def unknown_values(view: AppView) -> list[str]:
+    """Environment values adopt could not know (only the old database held them)."""
+    return [str(n) for n in view.config.get("environment_unknown") or ()]
 
 
 def dates_text(view: AppView) -> Text:
