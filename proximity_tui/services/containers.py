@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import re
 import shlex
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from proximity_tui.errors import (
@@ -78,48 +76,6 @@ def app_compose_file(app: AppView) -> str:
 class WaitTimeout(ProxmoxTimeout):
     """A condition waited for (an address, healthy services) did not come in time; unlike a
     call that timed out, every call was answered."""
-
-
-@dataclass(frozen=True)
-class ServiceState:
-    name: str
-    state: str
-    health: str
-
-    @property
-    def ready(self) -> bool:
-        return self.state == "running" and self.health in ("", "healthy")
-
-
-def parse_compose_ps(text: str) -> list[ServiceState]:
-    """`docker compose ps --format json`: one JSON object per line (compose >= 2.21) or an array."""
-    text = text.strip()
-    if not text:
-        return []
-    try:
-        rows: Any = json.loads(text) if text.startswith("[") else None
-    except json.JSONDecodeError:
-        rows = None
-    if rows is None:
-        rows = []
-        for line in text.splitlines():
-            line = line.strip()
-            if line:
-                try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError:
-                    continue
-    out = []
-    for row in rows if isinstance(rows, list) else []:
-        if isinstance(row, dict):
-            out.append(
-                ServiceState(
-                    name=str(row.get("Service") or row.get("Name") or "?"),
-                    state=str(row.get("State") or "").lower(),
-                    health=str(row.get("Health") or "").lower(),
-                )
-            )
-    return out
 
 
 class Containers:
@@ -216,26 +172,18 @@ class Containers:
 
         Another task may still hold the CT (a call of ours that timed out can still be carried
         out by Proxmox, e.g. a start): while it is locked or came back running, look again and
-        retry, up to the task timeout, rather than leave it behind."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + min(self.task_timeout, 60.0)
-        delay = 0.05
-        while True:
+        retry (`when_free`) rather than leave it behind."""
+
+        async def once() -> bool:
             guest = await self.status(node, vmid)
             if guest is None:
                 return False
-            try:
-                if guest.running:
-                    await self.task(ctx, await self.client.ct_action(node, vmid, "stop"))
-                await self.task(ctx, await self.client.delete_ct(node, vmid, purge=True))
-                return True
-            except ProxmoxError as exc:
-                busy = any(m in exc.pve_message for m in BUSY_MESSAGES)
-                if not busy or isinstance(exc, ProxmoxTimeout) or loop.time() >= deadline:
-                    raise
-                ctx.log(f"CT {vmid} is busy ({exc.pve_message}); trying again", level="warning")
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 1.0)
+            if guest.running:
+                await self.task(ctx, await self.client.ct_action(node, vmid, "stop"))
+            await self.task(ctx, await self.client.delete_ct(node, vmid, purge=True))
+            return True
+
+        return await self.when_free(ctx, f"CT {vmid}", once)
 
     async def when_free(
         self, ctx: OperationContext, what: str, call: Callable[[], Awaitable[T]]
@@ -243,7 +191,7 @@ class Containers:
         """`call()`, again while Proxmox refuses it because another task holds the CT: two deploys
         on one node clone its base at once, and clone_vm locks the source for the copy (the
         simulator models it: pvesim/ops_create.py clone_ct). A refusal created nothing, so
-        trying again is safe; a lost answer (a timeout) is not retried here."""
+        trying again is safe (destroy uses it too); a lost answer (a timeout) is not retried."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + min(self.task_timeout, 60.0)
         delay = 0.05
@@ -416,66 +364,6 @@ class Containers:
         """`docker compose -f CFILE ARGS...` (the `.env` beside CFILE is read by compose)."""
         return await self.run(ctx, node, vmid, self.compose_argv(cfile, *args), **kw)
 
-    async def wait_healthy(
-        self,
-        ctx: OperationContext,
-        node: str,
-        vmid: int,
-        cfile: str,
-        *,
-        port: int | None,
-        path: str | None,
-        timeout: float | None = None,
-    ) -> None:
-        """Compose reports every service running (healthy where it has a healthcheck), then the
-        web port answers from inside the CT."""
-        last = ["no answer yet"]
-
-        async def services_ready() -> bool | None:
-            # `-a`: without it compose hides exited containers, and a crash would look like
-            # "still starting" until the timeout.
-            result = await self.compose(
-                ctx, node, vmid, cfile, "ps", "-a", "--format", "json", quiet=True, check=False
-            )
-            if result.exit_status != 0:
-                last[0] = result.stderr.strip() or "compose ps failed"
-                return None
-            states = parse_compose_ps(result.stdout)
-            if not states:
-                last[0] = "no service is running"
-                return None
-            waiting = [f"{s.name}: {s.state} {s.health}".strip() for s in states if not s.ready]
-            if waiting:
-                last[0] = ", ".join(waiting)
-                if any(s.state in ("exited", "dead") for s in states):
-                    raise ExecError(
-                        f"a service stopped: {last[0]}", exit_status=1, stderr=last[0], vmid=vmid
-                    )
-                return None
-            return True
-
-        limit = timeout or self.health_timeout
-        await self.until(ctx, services_ready, limit, "services did not become ready", last)
-        ctx.log("compose: every service is running")
-        if port is None:
-            return
-        if path is None:  # a TCP service (a database, MQTT): the port accepting is enough
-            probe = ["nc", "-z", "127.0.0.1", str(port)]
-            what = f"port {port}"
-        else:
-            what = f"http://127.0.0.1:{port}{path}"
-            probe = ["wget", "-q", "-O", "/dev/null", what]
-
-        async def port_answers() -> bool | None:
-            result = await self.run(ctx, node, vmid, probe, quiet=True, check=False)
-            if result.exit_status == 0:
-                return True
-            last[0] = result.stderr.strip() or f"wget exited {result.exit_status}"
-            return None
-
-        await self.until(ctx, port_answers, limit, f"{what} did not answer", last)
-        ctx.log(f"{what} answers")
-
     async def logs(
         self, node: str, vmid: int, cfile: str, *, tail: int, follow: bool, on_line
     ) -> None:
@@ -546,4 +434,4 @@ def quote(value: str) -> str:
     return shlex.quote(value)
 
 
-__all__ = ["Containers", "ServiceState", "parse_compose_ps", "ProximityError"]
+__all__ = ["Containers", "ProximityError"]

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from proximity_tui.errors import ConflictError, ValidationError
+from proximity_tui.services.compose_health import wait_healthy
 from proximity_tui.services.containers import (
     app_compose_file,
     compose_file,
@@ -224,8 +225,14 @@ async def _compose_up(deps: OperationDeps, job: Clone, ctx: OperationContext) ->
     vmid = ctx.state["vmid"]
     await deps.containers.compose(ctx, job.target, vmid, cfile, "up", "-d")
     check = job.source.config.get("health") or {}
-    await deps.containers.wait_healthy(
-        ctx, job.target, vmid, cfile, port=check.get("port"), path=check.get("path")
+    await wait_healthy(
+        deps.containers,
+        ctx,
+        job.target,
+        vmid,
+        cfile,
+        port=check.get("port"),
+        path=check.get("path"),
     )
 
 

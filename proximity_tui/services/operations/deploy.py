@@ -26,6 +26,7 @@ from proximity_tui.errors import (
 )
 from proximity_tui.services import docker_base
 from proximity_tui.services.catalog.model import DEFAULT_TEMPLATE, dotenv_text
+from proximity_tui.services.compose_health import wait_healthy
 from proximity_tui.services.containers import (
     TAG,
     compose_dir,
@@ -316,7 +317,8 @@ async def _compose(deps: OperationDeps, job: DeployJob, ctx: OperationContext) -
 
 async def _health(deps: OperationDeps, job: DeployJob, ctx: OperationContext) -> None:
     check = job.entry.health
-    await deps.containers.wait_healthy(
+    await wait_healthy(
+        deps.containers,
         ctx,
         job.node,
         job.vmid,

@@ -18,6 +18,7 @@ from proximity_tui.errors import (
     NotFoundError,
     ValidationError,
 )
+from proximity_tui.services.compose_health import wait_healthy
 from proximity_tui.services.containers import TAG, app_compose_file
 from proximity_tui.services.operations.host_check import ensure_docker_runs
 from proximity_tui.services.operations.pipeline import StepFailed
@@ -51,7 +52,8 @@ async def _compose_up(deps: OperationDeps, app: AppView, ctx: OperationContext) 
 
 async def _health(deps: OperationDeps, app: AppView, ctx: OperationContext) -> None:
     check = app.config.get("health") or {}
-    await deps.containers.wait_healthy(
+    await wait_healthy(
+        deps.containers,
         ctx,
         app.node,
         app.vmid,

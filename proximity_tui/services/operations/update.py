@@ -16,6 +16,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from proximity_tui.errors import NotFoundError
+from proximity_tui.services.compose_health import wait_healthy
 from proximity_tui.services.containers import ROLLBACK_START_WAIT, app_compose_file
 from proximity_tui.services.identity import keep_current
 from proximity_tui.services.image_plan import ImageChange, read_compose, retag
@@ -133,8 +134,14 @@ async def _up(deps: OperationDeps, app: AppView, ctx: OperationContext) -> None:
 async def _health(deps: OperationDeps, app: AppView, ctx: OperationContext) -> None:
     check = app.config.get("health") or {}
     cfile = app_compose_file(app)
-    await deps.containers.wait_healthy(
-        ctx, app.node, app.vmid, cfile, port=check.get("port"), path=check.get("path")
+    await wait_healthy(
+        deps.containers,
+        ctx,
+        app.node,
+        app.vmid,
+        cfile,
+        port=check.get("port"),
+        path=check.get("path"),
     )
 
 

@@ -1,0 +1,120 @@
+"""Whether an app's services are up: `docker compose ps` read per service, then its port.
+
+Split from `containers.py` (what the operations do to a container): this is the health check
+deploy, clone, update and start end with.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from proximity_tui.errors import ExecError
+
+if TYPE_CHECKING:
+    from proximity_tui.services.containers import Containers
+    from proximity_tui.services.operations.context import OperationContext
+
+
+@dataclass(frozen=True)
+class ServiceState:
+    name: str
+    state: str
+    health: str
+
+    @property
+    def ready(self) -> bool:
+        return self.state == "running" and self.health in ("", "healthy")
+
+
+def parse_compose_ps(text: str) -> list[ServiceState]:
+    """`docker compose ps --format json`: one JSON object per line (compose >= 2.21) or an array."""
+    text = text.strip()
+    if not text:
+        return []
+    try:
+        rows: Any = json.loads(text) if text.startswith("[") else None
+    except json.JSONDecodeError:
+        rows = None
+    if rows is None:
+        rows = []
+        for line in text.splitlines():
+            line = line.strip()
+            if line:
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError:
+                    continue
+    out = []
+    for row in rows if isinstance(rows, list) else []:
+        if isinstance(row, dict):
+            out.append(
+                ServiceState(
+                    name=str(row.get("Service") or row.get("Name") or "?"),
+                    state=str(row.get("State") or "").lower(),
+                    health=str(row.get("Health") or "").lower(),
+                )
+            )
+    return out
+
+
+async def wait_healthy(
+    containers: Containers,
+    ctx: OperationContext,
+    node: str,
+    vmid: int,
+    cfile: str,
+    *,
+    port: int | None,
+    path: str | None,
+    timeout: float | None = None,
+) -> None:
+    """Compose reports every service running (healthy where it has a healthcheck), then the
+    web port answers from inside the CT."""
+    last = ["no answer yet"]
+
+    async def services_ready() -> bool | None:
+        # `-a`: without it compose hides exited containers, and a crash would look like
+        # "still starting" until the timeout.
+        result = await containers.compose(
+            ctx, node, vmid, cfile, "ps", "-a", "--format", "json", quiet=True, check=False
+        )
+        if result.exit_status != 0:
+            last[0] = result.stderr.strip() or "compose ps failed"
+            return None
+        states = parse_compose_ps(result.stdout)
+        if not states:
+            last[0] = "no service is running"
+            return None
+        waiting = [f"{s.name}: {s.state} {s.health}".strip() for s in states if not s.ready]
+        if waiting:
+            last[0] = ", ".join(waiting)
+            if any(s.state in ("exited", "dead") for s in states):
+                raise ExecError(
+                    f"a service stopped: {last[0]}", exit_status=1, stderr=last[0], vmid=vmid
+                )
+            return None
+        return True
+
+    limit = timeout or containers.health_timeout
+    await containers.until(ctx, services_ready, limit, "services did not become ready", last)
+    ctx.log("compose: every service is running")
+    if port is None:
+        return
+    if path is None:  # a TCP service (a database, MQTT): the port accepting is enough
+        probe = ["nc", "-z", "127.0.0.1", str(port)]
+        what = f"port {port}"
+    else:
+        what = f"http://127.0.0.1:{port}{path}"
+        probe = ["wget", "-q", "-O", "/dev/null", what]
+
+    async def port_answers() -> bool | None:
+        result = await containers.run(ctx, node, vmid, probe, quiet=True, check=False)
+        if result.exit_status == 0:
+            return True
+        last[0] = result.stderr.strip() or f"wget exited {result.exit_status}"
+        return None
+
+    await containers.until(ctx, port_answers, limit, f"{what} did not answer", last)
+    ctx.log(f"{what} answers")
