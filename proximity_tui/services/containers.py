@@ -397,8 +397,9 @@ class Containers:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(ctx.cancel_event.wait(), interval)
             # At most 1 s between looks: each is a `pct exec` (a Perl start on the node), but a
-            # coarser step adds its whole length to what the user waits for.
-            interval = min(interval * 2, self.poll * 4)
+            # coarser step adds its whole length to what the user waits for. Growing by half
+            # (not doubling) sees a wait end within half of its length, not all of it.
+            interval = min(interval * 1.5, self.poll * 4)
 
     async def _cancellable(self, ctx: OperationContext, coro):
         """Await a command; if the operation is cancelled meanwhile, abandon it at once."""
