@@ -39,7 +39,7 @@ from proximity_tui.services.operations.shape import (
 )
 from proximity_tui.services.users import may_change, require_change
 from proximity_tui.services.validation import check_hostname
-from proximity_tui.views import AppView, BackupView, DeployPlan, NodeChoice, OperationView
+from proximity_tui.views import AppView, BackupView, DeployPlan, NodeChoice
 
 if TYPE_CHECKING:
     from proximity_tui.config import DeploySettings
@@ -217,73 +217,6 @@ class AppService(AdminOps):
             taken=await self.check_hostname(hostname),
             nodes=await self.nodes(),
         )
-
-    async def operations(
-        self, *, limit: int = 500, app_id: str | None = None
-    ) -> list[OperationView]:
-        from proximity_tui.services.operations.views import operation_view
-
-        records = await asyncio.to_thread(self.journal.list, limit=limit, app_id=app_id)
-        return [operation_view(r) for r in records]
-
-    async def operation(self, op_id: int, *, events: bool = True) -> OperationView:
-        from proximity_tui.services.operations.views import operation_view
-
-        return operation_view(await asyncio.to_thread(self.journal.get, op_id, events=events))
-
-    def live_events(self, op_id: int) -> list[ev.OperationEvent]:
-        ctx = self.ops.live.get(op_id)
-        return list(ctx.history) if ctx is not None else []
-
-    def running_operations(self) -> list[int]:
-        return sorted(self.ops.live)
-
-    def busy_apps(self) -> dict[str, tuple[int, str]]:
-        """app id -> (operation id, kind) of every operation running now. Safe from any
-        thread: it reads one copy of the live contexts."""
-        live = dict(self.ops.live)
-        return {ctx.app_id: (op, ctx.kind) for op, ctx in sorted(live.items()) if ctx.app_id}
-
-    def running_kinds(self) -> list[str]:
-        """The kind of every operation running now, by operation id (any thread): what the
-        dashboard says is still running when it is asked to quit."""
-        live = dict(self.ops.live)
-        return [ctx.kind for _op, ctx in sorted(live.items())]
-
-    def operation_plan(self, op_id: int) -> list[tuple[str, str]] | None:
-        """(name, title) of every step of a running operation, the pending ones too, once its
-        steps started (empty before; None when it is not running here): a progress screen
-        opened mid-way lists them all."""
-        ctx = self.ops.live.get(op_id)
-        return list(ctx.plan) if ctx is not None else None
-
-    def operation_for(self, app_id: str) -> int | None:
-        """The live operation working on `app_id`, if any (any thread)."""
-        working = self.busy_apps().get(app_id)
-        return working[0] if working else None
-
-    def cancel_operation(self, op_id: int, reason: str = "cancelled") -> bool:
-        """Ask a running operation to stop (it rolls back); False when none runs with that id.
-        Safe from any thread: the CLI's main thread and the dashboard's loop call it directly."""
-        ctx = self.ops.live.get(op_id)
-        if ctx is None:
-            return False
-        ctx.cancel(reason)
-        return True
-
-    async def wait_operation(self, op_id: int) -> OperationView:
-        task = self._tasks.get(op_id)
-        if task is not None:
-            await asyncio.wait({task})
-        return await self.operation(op_id)
-
-    async def wait_idle(self, timeout: float | None = None) -> bool:
-        """Wait until no operation started here is running; False if some still run."""
-        tasks = set(self._tasks.values())
-        if not tasks:
-            return True
-        _done, pending = await asyncio.wait(tasks, timeout=timeout)
-        return not pending
 
     # --- running operations ---
 

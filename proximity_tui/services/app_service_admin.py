@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from proximity_tui.errors import PermissionDenied, ValidationError
 from proximity_tui.services import docker_base
+from proximity_tui.services.app_service_journal import JournalViews
 from proximity_tui.services.operations import adopt as adopt_op
 from proximity_tui.services.operations import environment, identify, lifecycle, prepare, recovery
 from proximity_tui.services.users import require_change
@@ -29,10 +30,10 @@ if TYPE_CHECKING:
     from proximity_tui.services.retry import RetryPlan
     from proximity_tui.services.users import UserInfo
     from proximity_tui.store.db import Database
-    from proximity_tui.views import AppView, OperationView
+    from proximity_tui.views import AppView
 
 
-class AdminOps:
+class AdminOps(JournalViews):
     if TYPE_CHECKING:  # provided by AppService
         db: Database
         client: Any
@@ -51,9 +52,7 @@ class AdminOps:
         def deps(self) -> OperationDeps: ...
         def _require_change(self, what: str) -> None: ...
         def _check_free(self, app_id: str) -> None: ...
-        def running_operations(self) -> list[int]: ...
         async def run_operation(self, spec: OperationSpec) -> OperationContext: ...
-        async def operation(self, op_id: int, *, events: bool = True) -> OperationView: ...
         async def _deployed(self, op_id: int) -> AppView: ...
         async def get_app(self, app_id: str) -> AppView: ...
 
