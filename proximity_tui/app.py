@@ -38,7 +38,7 @@ from proximity_tui.screens.notices import Notices
 from proximity_tui.screens.peers import PeerWatch
 from proximity_tui.screens.theme_store import ThemeStore
 from proximity_tui.text import printable, printable_lines
-from proximity_tui.widgets import safe_text
+from proximity_tui.widgets import ascii_display, safe_text
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -141,6 +141,7 @@ class ProximityApp(App[int]):
         self._save_theme = False
         if settings.ui.theme in self.available_themes:
             self.theme = settings.ui.theme
+        ascii_display.install(self, settings.ui.ascii)
 
     @property
     def ready_services(self) -> Services:

@@ -71,6 +71,13 @@ def common_options() -> argparse.ArgumentParser:
         "dir-storage, nfs-storage, no-dhcp, slow-shutdown, docker-runc-broken, "
         "template-rotated); combinable",
     )
+    common.add_argument(
+        "--ascii",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="draw with ASCII and the 16 basic colours (chosen by itself for TERM=linux, vt100 "
+        "and a non-UTF-8 locale; also $PROXIMITY_ASCII=1)",
+    )
     return common
 
 
@@ -114,6 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, default in (("config", None), ("db", None), ("demo", False), ("read_only", False)):
         if not hasattr(args, name):
             setattr(args, name, default)
+    args.ascii = ascii_output(args)
     args.profile = _combined_profiles(parser, args)
     handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
     if handler is None:
@@ -126,11 +134,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     # from outside (logs, catalog files, Proxmox errors, names) never reaches the terminal raw.
     # (The dashboard's driver writes to sys.__stderr__, not through these.)
     saved = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)
+    # In the ASCII mode, then as ASCII, each character as wide as before (tables stay aligned).
+    then = None
+    if args.ascii:
+        from proximity_tui.glyphs import asciify as then
+    sys.stdout, sys.stderr = SafeStream(sys.stdout, then), SafeStream(sys.stderr, then)
     try:
         return run_guarded(handler, args)
     finally:
         sys.stdout, sys.stderr = saved
+
+
+def ascii_output(args: argparse.Namespace) -> bool:
+    """`--ascii`, or what the environment says (`glyphs.wanted`; TERM only counts when the
+    output is a terminal). The dashboard decides again with its own rule (`commands/tui.py`)."""
+    from proximity_tui import glyphs
+
+    flag = bool(getattr(args, "ascii", False))
+    on = glyphs.wanted(flag, glyphs.launch_environ(), terminal=sys.stdout.isatty())
+    glyphs.use(on)
+    return on
 
 
 def _combined_profiles(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[str]:

@@ -117,6 +117,9 @@ class UiSettings:
     theme: str = "textual-dark"
     refresh_seconds: float = 3.0
     read_only: bool = False
+    #: Draw with ASCII and the 16 basic colours (`--ascii`; also chosen for TERM=linux, vt100
+    #: and a non-UTF-8 locale: `glyphs.wanted`).
+    ascii: bool = False
     #: Stop and restart of a running app ask first (lazydocker's habit); false turns it off.
     confirm_stop: bool = True
     #: At start, tagged CTs this database does not know are offered for adoption in a modal

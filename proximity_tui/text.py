@@ -14,6 +14,7 @@ This module is at the bottom layer: anything may import it; it imports nothing o
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, TextIO
 
 #: C0 controls but tab and newline, DEL, C1 controls, soft hyphen, Arabic letter mark, Mongolian
@@ -59,17 +60,20 @@ def is_printable(text: str) -> bool:
 
 
 class SafeStream:
-    """A text stream that writes through `printable_lines` (the CLI's stdout and stderr)."""
+    """A text stream that writes through `printable_lines` (the CLI's stdout and stderr), then
+    through `then` when given (`glyphs.asciify` in the ASCII mode)."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, then: Callable[[str], str] | None = None) -> None:
         self._stream = stream
+        self._then = then
 
     @property
     def wrapped(self) -> TextIO:
         return self._stream
 
     def write(self, text: str) -> int:
-        self._stream.write(printable_lines(text))
+        safe = printable_lines(text)
+        self._stream.write(self._then(safe) if self._then else safe)
         return len(text)
 
     def writelines(self, lines: Any) -> None:

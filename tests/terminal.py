@@ -9,10 +9,12 @@ changes what the program shows, a test waits for the screen to show it (`wait`, 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
 import tomllib
+import uuid
 from pathlib import Path
 
 BINARY = Path(sys.executable).parent / "proximity-tui"
@@ -84,6 +86,38 @@ def demo_command(env: dict[str, str], *, exec_: bool = False, tail: str = "") ->
     exports = " ".join(f"{k}={v}" for k, v in env.items())
     line = f"env -u COLUMNS -u LINES {exports} {BINARY} --demo"
     return ("exec " if exec_ else "") + line + tail
+
+
+def demo_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """An isolated demo's environment (data and config dirs in `tmp_path`, time scale 0, an
+    xterm unless `extra` says otherwise); skips the test without tmux or the installed command."""
+    import pytest
+
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed (apt-get install tmux)")
+    if not BINARY.exists():
+        pytest.skip(f"the installed command is missing: {BINARY}")
+    config = tmp_path / "config.toml"
+    config.write_text("")
+    return {
+        "PROXIMITY_DATA_DIR": str(tmp_path / "data"),
+        "PROXIMITY_CONFIG": str(config),
+        "PROXIMITY_DEMO_TIME_SCALE": "0",
+        "TERM": "xterm-256color",
+        **extra,
+    }
+
+
+def demo_terminal(tmp_path: Path, **extra: str) -> Terminal:
+    """`proximity-tui --demo` started in a tmux server of its own (`demo_env`); the pane prints
+    `PROXIMITY-EXIT=<code>` when the program ends. The caller kills the server."""
+    terminal = Terminal(f"proximity-e2e-{uuid.uuid4().hex[:8]}")
+    terminal.start(demo_command(demo_env(tmp_path, **extra), tail=EXIT_TAIL))
+    return terminal
+
+
+#: Shows the program's exit code and keeps the pane open to read it.
+EXIT_TAIL = "; echo PROXIMITY-EXIT=$?; sleep 30"
 
 
 def open_ntfy_form(terminal: Terminal) -> None:

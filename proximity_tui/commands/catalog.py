@@ -15,6 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from proximity_tui import glyphs
+
 if TYPE_CHECKING:
     from proximity_tui.services.catalog.service import CatalogEntry, CatalogService
 
@@ -208,7 +210,8 @@ def summary(e: CatalogEntry) -> dict[str, Any]:
 
 
 def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    ellipsis = glyphs.current().ellipsis  # `...` where the terminal lacks `…`
+    return text if len(text) <= width else text[: width - len(ellipsis)] + ellipsis
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -23,7 +23,12 @@ if TYPE_CHECKING:
 
 
 def run_tui(args: argparse.Namespace) -> int:
+    from proximity_tui.glyphs import launch_environ, wanted
+
     settings = settings_from_args(args)
+    # The dashboard always draws on a terminal, so TERM counts even when stdout is redirected.
+    ascii_flag = settings.ui.ascii or bool(getattr(args, "ascii", False))
+    settings.ui.ascii = wanted(ascii_flag, launch_environ())
     services: Any = None
     if not settings.demo and not settings.configured:
         from proximity_tui.app import make_connect_app

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import App
 
-from proximity_tui.widgets import safe_text
+from proximity_tui.widgets import ascii_display, safe_text
 
 if TYPE_CHECKING:
     from proximity_tui.config import Settings
@@ -22,6 +22,7 @@ class ConnectApp(App["Services | str | None"]):
         safe_text.install()
         super().__init__()
         self.settings = settings
+        ascii_display.install(self, settings.ui.ascii)
 
     def on_mount(self) -> None:
         from proximity_tui.screens.connect import ConnectScreen

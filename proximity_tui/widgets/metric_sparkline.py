@@ -16,7 +16,7 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Label
 
-BARS = "▁▂▃▄▅▆▇█"
+from proximity_tui import glyphs
 
 
 def bar_levels(values: Sequence[float], limit: float, width: int) -> list[float]:
@@ -49,11 +49,12 @@ class FixedSparkline(Widget):
 
     def render(self) -> Text:
         low, high = Color.parse("green"), Color.parse("red")
+        bars = glyphs.current().levels  # eight heights, Unicode blocks or ASCII
         text = Text()
         for level in bar_levels(self.values, self.limit, self.size.width):
-            index = min(int(level * len(BARS)), len(BARS) - 1)
+            index = min(int(level * len(bars)), len(bars) - 1)
             color = low if level < 0.5 else Color.parse("yellow") if level < 0.85 else high
-            text.append(BARS[index], Style(color=color))
+            text.append(bars[index], Style(color=color))
         return text
 
 

@@ -6,18 +6,21 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from proximity_tui import glyphs
+
 
 def bar_text(label: str, fraction: float | None, detail: str = "", width: int = 20) -> Text:
+    g = glyphs.current()
     text = Text(f"{label:<4}")
     if fraction is None:
-        text.append("·" * width, style="bright_black")
+        text.append(g.dot * width, style="bright_black")
         text.append("  -")
         return text
     fraction = min(max(fraction, 0.0), 1.0)
     filled = round(fraction * width)
     style = "green" if fraction < 0.7 else "yellow" if fraction < 0.9 else "red"
-    text.append("█" * filled, style=style)
-    text.append("░" * (width - filled), style="bright_black")
+    text.append(g.bar_full * filled, style=style)
+    text.append(g.bar_empty * (width - filled), style="bright_black")
     text.append(f" {fraction * 100:5.1f}%")
     if detail:
         text.append(f"  {detail}", style="bright_black")

@@ -6,37 +6,44 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
-#: Status -> (symbol, style). Styles are plain colours so they read on every built-in theme.
+from proximity_tui import glyphs
+
+#: Status -> (glyph, style): the glyph by its name in `glyphs.Glyphs` (Unicode or ASCII, as the
+#: terminal allows). Styles are plain colours so they read on every built-in theme.
 STYLES: dict[str, tuple[str, str]] = {
-    "running": ("●", "bold green"),
-    "stopped": ("○", "bright_black"),
-    "deploying": ("◐", "bold cyan"),
-    "updating": ("◐", "bold cyan"),
-    "removing": ("◐", "bold magenta"),
-    "error": ("✖", "bold red"),
+    "running": ("running", "bold green"),
+    "stopped": ("stopped", "bright_black"),
+    "deploying": ("busy", "bold cyan"),
+    "updating": ("busy", "bold cyan"),
+    "removing": ("busy", "bold magenta"),
+    "error": ("fail", "bold red"),
     "missing": ("?", "bold yellow"),
     "orphan": ("!", "yellow"),
-    "succeeded": ("✔", "green"),
-    "failed": ("✖", "bold red"),
-    "rolled_back": ("↺", "yellow"),
-    "interrupted": ("⚡", "yellow"),
-    "cancelled": ("↺", "yellow"),
+    "succeeded": ("ok", "green"),
+    "failed": ("fail", "bold red"),
+    "rolled_back": ("undo", "yellow"),
+    "interrupted": ("interrupted", "yellow"),
+    "cancelled": ("undo", "yellow"),
 }
+
+
+def _glyph(name: str) -> str:
+    return name if len(name) == 1 else getattr(glyphs.current(), name)
 
 
 def status_label(status: str, *, busy: bool = False) -> tuple[str, str]:
     """The badge's text and style."""
-    symbol, style = STYLES.get(status, ("·", "white"))
-    label = f"{symbol} {status}"
+    name, style = STYLES.get(status, ("dot", "white"))
+    label = f"{_glyph(name)} {status}"
     if busy and status not in ("deploying", "updating", "removing"):
-        label += " …"
+        label += f" {glyphs.current().ellipsis}"
     return label, style
 
 
 def operation_label(status: str) -> tuple[str, str]:
     """An operation's status: one in progress is `◐`, never the running app's `●`."""
     if status == "running":
-        return "◐ running", "bold cyan"
+        return f"{glyphs.current().busy} running", "bold cyan"
     return status_label(status)
 
 

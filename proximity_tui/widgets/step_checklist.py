@@ -11,18 +11,19 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.widgets import Static
 
+from proximity_tui import glyphs
 from proximity_tui.widgets.format import human_duration
 
 if TYPE_CHECKING:
     from textual.timer import Timer
 
-SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+#: State -> (glyph name in `glyphs.Glyphs`, style).
 MARKS = {
-    "pending": ("·", "bright_black"),
-    "done": ("✔", "green"),
-    "failed": ("✖", "bold red"),
-    "rolled_back": ("↺", "yellow"),
-    "skipped": ("–", "bright_black"),
+    "pending": ("dot", "bright_black"),
+    "done": ("ok", "green"),
+    "failed": ("fail", "bold red"),
+    "rolled_back": ("undo", "yellow"),
+    "skipped": ("dash", "bright_black"),
 }
 
 
@@ -70,7 +71,7 @@ class StepChecklist(Static):
         return any(s.state == "running" for s in self.steps)
 
     def _spin(self) -> None:
-        self._frame = (self._frame + 1) % len(SPINNER)
+        self._frame = (self._frame + 1) % len(glyphs.current().spinner)
         self._redraw()
 
     def step(self, name: str, title: str | None = None) -> StepLine:
@@ -133,6 +134,7 @@ class StepChecklist(Static):
     def _redraw(self) -> None:
         # One line per step at any width: the title gives way (…) to the mark and the duration.
         width = self.content_size.width if self.is_mounted else 0
+        g = glyphs.current()
         text = Text(no_wrap=True, overflow="ellipsis")
         for i, line in enumerate(self.steps):
             if i:
@@ -143,13 +145,15 @@ class StepChecklist(Static):
             title = line.title
             room = width - 2 - len(took)
             if width and len(title) > room:
-                title = title[: max(room - 1, 4)] + "…"
+                title = title[: max(room - len(g.ellipsis), 4)] + g.ellipsis
             if line.state == "running":
-                mark = SPINNER[self._frame] if self._timer is not None else "▶"
+                running = self._timer is not None
+                mark = g.spinner[self._frame % len(g.spinner)] if running else g.current
                 text.append(f"{mark} ", style="bold cyan")
                 text.append(title, style="bold")
             else:
-                mark, style = MARKS.get(line.state, ("·", ""))
+                name, style = MARKS.get(line.state, ("dot", ""))
+                mark = getattr(g, name)
                 text.append(f"{mark} ", style=style)
                 text.append(title, style="bright_black" if line.state == "pending" else "")
             if took:

@@ -8,32 +8,16 @@ with `capture-pane`: each key is sent once the screen shows the previous one was
 
 from __future__ import annotations
 
-import shutil
-import uuid
-
 import pytest
 
-from tests.terminal import BINARY, Terminal, demo_command, open_ntfy_form
+from tests.terminal import demo_terminal, open_ntfy_form
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
 def terminal(tmp_path):
-    if shutil.which("tmux") is None:
-        pytest.skip("tmux is not installed")
-    if not BINARY.exists():
-        pytest.skip(f"the installed command is missing: {BINARY}")
-    config = tmp_path / "config.toml"
-    config.write_text("")
-    env = {
-        "PROXIMITY_DATA_DIR": str(tmp_path / "data"),
-        "PROXIMITY_CONFIG": str(config),
-        "PROXIMITY_DEMO_TIME_SCALE": "0",
-        "TERM": "xterm-256color",
-    }
-    terminal = Terminal(f"proximity-e2e-{uuid.uuid4().hex[:8]}")
-    terminal.start(demo_command(env, tail="; echo PROXIMITY-EXIT=$?; sleep 30"))
+    terminal = demo_terminal(tmp_path)
     yield terminal
     terminal.kill_server()
 

@@ -11,7 +11,6 @@ well under way, when the terminal goes away; the gate opens only once the tmux s
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 import time
 import uuid
@@ -20,12 +19,12 @@ from pathlib import Path
 import pytest
 
 from tests.terminal import (
-    BINARY,
     PATIENCE,
     Terminal,
     alive,
     demo_command,
     demo_control,
+    demo_env,
     open_ntfy_form,
     wait_gone,
 )
@@ -81,18 +80,7 @@ def wait_until(condition, what: str) -> None:
 
 @pytest.fixture
 def env(tmp_path):
-    if shutil.which("tmux") is None:
-        pytest.skip("tmux is not installed (apt-get install tmux)")
-    if not BINARY.exists():
-        pytest.skip(f"the installed command is missing: {BINARY}")
-    config = tmp_path / "config.toml"
-    config.write_text("")
-    return {
-        "PROXIMITY_DATA_DIR": str(tmp_path / "data"),
-        "PROXIMITY_CONFIG": str(config),
-        "PROXIMITY_DEMO_TIME_SCALE": "0",
-        "TERM": "xterm-256color",
-    }
+    return demo_env(tmp_path)
 
 
 def test_a_dropped_session_lets_the_deploy_finish_headless(env, tmp_path):
