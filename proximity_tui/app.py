@@ -14,10 +14,12 @@ import signal
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import events, work
+from textual._dispatch_key import dispatch_key
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
@@ -32,13 +34,16 @@ from proximity_tui.messages import (
 from proximity_tui.providers import PALETTE_PROVIDERS
 from proximity_tui.screens.actions import ActionRunner
 from proximity_tui.screens.apps import AppsScreen
+from proximity_tui.screens.command_mode import CommandModeScreen, run_command
 from proximity_tui.screens.connect_app import ConnectApp, make_connect_app
+from proximity_tui.screens.key_hints import KeyHints
 from proximity_tui.screens.navigation import Navigator
 from proximity_tui.screens.notices import Notices
 from proximity_tui.screens.peers import PeerWatch
 from proximity_tui.screens.theme_store import ThemeStore
 from proximity_tui.text import printable, printable_lines
 from proximity_tui.widgets import ascii_display, safe_text
+from proximity_tui.widgets.filter_input import typing
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -87,6 +92,12 @@ class ProximityApp(App[int]):
         Binding("o", "mode('operations')", "Operations", show=False),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("f1", "help", "Help", show=False, id="help.f1"),  # also inside text fields
+        # k9s / lazydocker: q closes the pushed screen, or quits on a list; a text field types it
+        Binding("q", "back", "Back", show=False, id="back"),
+        # `:` opens the command prompt; priority (like `/`) so a burst `:apps` lands in it
+        Binding("colon", "command_mode", "Command", show=False, id="command", priority=True),
+        # k9s refreshes on ctrl+r, which restores a backup in App detail here
+        Binding("ctrl+l,f5", "refresh_now", "Refresh now", show=False, id="refresh"),
         # Priority: a focus change must take effect before the next key is routed. Otherwise a
         # burst like `push<Tab><Tab>7` (a laggy SSH link) sends the 7 to the old field, because
         # a non-priority Tab is only acted on after it has bubbled up from that field.
@@ -132,6 +143,7 @@ class ProximityApp(App[int]):
         self.navigator = Navigator(self)
         self.notices = Notices(self)
         self.themes = ThemeStore(self)
+        self.key_hints = KeyHints(self)
         self._events = EventBuffer()
         self._listeners: list[LiveMixin] = []
         self._unsubscribe: list[Callable[[], None]] = []
@@ -402,6 +414,28 @@ class ProximityApp(App[int]):
 
     async def action_back(self) -> None:
         await self.navigator.back()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "command_mode":  # a character in a text field, and one prompt at a time
+            return not typing(self.screen) and not isinstance(self.screen, CommandModeScreen)
+        # Tab completes in the prompt (its own binding); elsewhere it moves the focus
+        return not (action == "focus_next" and isinstance(self.screen, CommandModeScreen))
+
+    async def action_command_mode(self) -> None:
+        # awaited: the prompt has focus before the next key of a burst is handed on
+        await self.push_screen(CommandModeScreen(), partial(run_command, self))
+
+    def action_refresh_now(self) -> None:
+        self.refresh_status()
+        if self.snapshot is not None and not self.snapshot.ok:
+            self.notify("Asking Proxmox again now…", timeout=3)
+
+    async def _on_key(self, event: events.Key) -> None:
+        # Textual's App._on_key (not run as well: handlers run along the MRO unless prevented),
+        # plus a hint when no binding or handler took the key
+        event.prevent_default()
+        if not await self._check_bindings(event.key) and not await dispatch_key(self, event):
+            self.key_hints.unbound(event.key, event.character)
 
     def running_summary(self) -> str:
         return self.navigator.running_summary()

@@ -24,6 +24,8 @@ NAMES = {
     "escape": "esc",
     "enter": "enter",
     "f1": "F1",
+    "colon": ":",
+    "f5": "F5",
 }
 #: Screens by class name, as the user knows them (a screen may also set `HELP_TITLE`).
 TITLES = {
@@ -53,8 +55,13 @@ EXTRA: dict[str, list[tuple[str, str]]] = {
     "OperationsScreen": [("enter", "Open the operation's steps and log")],
     "DeployFormScreen": [("tab", "Next field"), ("enter", "Deploy (in a text field)")],
 }
+#: App-wide bindings listed once, in EVERYWHERE, rather than as the screen's own.
+SHARED_IDS = {"back", "command", "refresh"}
 EVERYWHERE = [
-    ("1 2 3", "Catalog, Apps, Operations (also c, a, o)"),
+    ("1 2 3", "Catalog, Apps, Operations (also c, a, o): always their list"),
+    (":", "Command: :apps :catalog :ops :deploy NAME :open HOST :help :q (Tab completes)"),
+    ("q", "Back (closes detail, progress, a form); on a list, quit"),
+    ("ctrl+l F5", "Refresh the status now"),
     ("j k", "Down, up in lists, tables and panes"),
     ("g G", "Top, bottom"),
     ("ctrl+d ctrl+u", "Page down, page up"),
@@ -101,6 +108,7 @@ class HelpScreen(ModalScreen[None]):
                 or binding.action in INTERNAL
                 or "mode(" in binding.action  # one row for 1 2 3 below
                 or binding.action in ("help", "app.help", "command_palette", "quit")
+                or binding.id in SHARED_IDS
                 or key in seen
                 or (from_widget and not binding.show)
             ):

@@ -37,11 +37,10 @@ class Navigator:
         if len(app.screen_stack) > 1:
             screen = app.screen
             # a screen's own way back (the form's cancel, progress's back) keeps its rules
-            for action in ("back", "cancel", "close"):
-                if hasattr(screen, f"action_{action}"):
-                    await screen.run_action(action)
+            for action in ("back", "back_done", "cancel", "close"):
+                if hasattr(screen, f"action_{action}") and await app.run_action(action, screen):
                     return
-            app.pop_screen()
+            await app.pop_screen()
             return
         await self.quit()
 
