@@ -205,6 +205,12 @@ class ApiServer:
         template = match.route.template if match else (self.router.template_for(raw_sub) or sub)
         self.stats.count(f"{method} {template}")
         params_in_path = match.path_params if match else {}
+        node = self.state.nodes.get(params_in_path.get("node") or "")
+        if node is not None and not node.online:
+            # pveproxy proxies a call for another node to it (pve-http-server
+            # src/PVE/APIServer/AnyEvent.pm proxy_request); AnyEvent::HTTP answers a connection
+            # that cannot be made with status 595 and the reason as message.
+            return error_response(595, "No route to host")
         vmid = params_in_path.get("vmid")
         rule = self.faults.match_api(
             method,

@@ -118,6 +118,9 @@ class Node:
     mem: int = 0
     #: Next task pid (PVE's worker pids grow).
     next_pid: int = 100000
+    #: False: the node left the cluster's quorum membership (powered off, cut off); a test fault,
+    #: not saved. The listings say `offline` and calls for it fail (views.py, api.py).
+    online: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -372,6 +372,13 @@ class Simulator:
 
         self.call(apply)
 
+    def set_node_online(self, name: str, online: bool = True) -> None:
+        """Take one node out of the cluster's membership (or back): listed `offline`, its calls
+        answered 595 (model.Node.online); the rest of the cluster answers as before."""
+        state = self.state
+        assert state is not None
+        self.call(lambda: setattr(state.nodes[name], "online", online))
+
     def client_settings(self, auth: str = "token") -> dict[str, dict[str, Any]]:
         """The `[proxmox]` and `[ssh]` settings a client needs to reach this simulator
         (`SimInfo.client_settings`)."""

@@ -47,9 +47,12 @@ def running(**options: Any) -> Iterator[Simulator]:
 
 
 def reset(sim: Simulator) -> None:
-    """Between tests sharing one simulator: no fault rules, and the API reachable again."""
+    """Between tests sharing one simulator: no fault rules, the API reachable again, every node
+    online."""
     sim.faults.clear()
     sim.set_offline(False, mode="drop")
+    for name in list(sim.state.nodes) if sim.state is not None else []:
+        sim.set_node_online(name)
 
 
 def simulator_fixture(*, scope: str = "module", **options: Any) -> Callable[..., Any]:

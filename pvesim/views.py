@@ -65,22 +65,37 @@ def resource_guest(
     return entry
 
 
+#: What extract_node_stats gives an offline member only from its live figures (pve-manager
+#: `PVE/API2Tools.pm`: uptime, cpu, mem and disk only `if $members->{$node}->{online}`).
+LIVE_STATS = ("uptime", "cpu", "mem", "disk")
+
+
+def _membership(node: Node, entry: dict[str, Any]) -> dict[str, Any]:
+    """An offline member: `status => 'offline'` and no live figures (API2Tools.pm)."""
+    if node.online:
+        return entry
+    return {k: v for k, v in entry.items() if k not in LIVE_STATS} | {"status": "offline"}
+
+
 def resource_node(node: Node, now: float) -> dict[str, Any]:
-    return {
-        "id": f"node/{node.name}",
-        "type": "node",
-        "node": node.name,
-        "status": "online",
-        "cpu": round(node.cpu, 6),
-        "maxcpu": node.maxcpu,
-        "mem": node.mem,
-        "maxmem": node.maxmem,
-        "disk": node.rootfs_total // 5,
-        "maxdisk": node.rootfs_total,
-        "uptime": int(now - node.boot_time),
-        "level": "",
-        "cgroup-mode": 2,
-    }
+    return _membership(
+        node,
+        {
+            "id": f"node/{node.name}",
+            "type": "node",
+            "node": node.name,
+            "status": "online",
+            "cpu": round(node.cpu, 6),
+            "maxcpu": node.maxcpu,
+            "mem": node.mem,
+            "maxmem": node.maxmem,
+            "disk": node.rootfs_total // 5,
+            "maxdisk": node.rootfs_total,
+            "uptime": int(now - node.boot_time),
+            "level": "",
+            "cgroup-mode": 2,
+        },
+    )
 
 
 #: What pve-manager `PVE/API2Tools.pm` extract_node_stats leaves out without Sys.Audit.
@@ -107,17 +122,20 @@ def resource_storage(node: Node, s: Storage) -> dict[str, Any]:
 
 
 def node_entry(node: Node, now: float, fingerprint: str) -> dict[str, Any]:
-    return {
-        "node": node.name,
-        "status": "online",
-        "cpu": round(node.cpu, 6),
-        "maxcpu": node.maxcpu,
-        "mem": node.mem,
-        "maxmem": node.maxmem,
-        "uptime": int(now - node.boot_time),
-        "level": "",
-        "ssl_fingerprint": fingerprint,
-    }
+    return _membership(
+        node,
+        {
+            "node": node.name,
+            "status": "online",
+            "cpu": round(node.cpu, 6),
+            "maxcpu": node.maxcpu,
+            "mem": node.mem,
+            "maxmem": node.maxmem,
+            "uptime": int(now - node.boot_time),
+            "level": "",
+            "ssl_fingerprint": fingerprint,
+        },
+    )
 
 
 def version(rel: Release) -> dict[str, Any]:

@@ -57,3 +57,18 @@ def test_shared_storage_clones_to_the_target_node():
         assert wait(px, "pve2", start)["exitstatus"] == "OK"
         with pytest.raises(ResourceException, match="does not exist"):
             px.nodes("pve1").lxc(421).config.get()
+
+
+def test_an_offline_node_is_listed_offline_and_answers_no_call(sim, px):
+    sim.set_node_online("pve3", False)
+    try:
+        (entry,) = [n for n in px.nodes.get() if n["node"] == "pve3"]
+        assert entry["status"] == "offline" and "mem" not in entry and "maxmem" in entry
+        (res,) = [r for r in px.cluster.resources.get(type="node") if r["node"] == "pve3"]
+        assert res["status"] == "offline" and "cpu" not in res
+        with pytest.raises(ResourceException) as caught:
+            px.nodes("pve3").lxc.get()
+        assert caught.value.status_code == 595
+    finally:
+        sim.set_node_online("pve3")
+    assert px.nodes("pve3").lxc.get() is not None

@@ -36,7 +36,20 @@ def test_from_shared_storage_the_copy_runs_on_the_target(nfs_sim, tmp_path):
         snapshot = services.call(services.monitor.tick())  # status refreshes where it now is
         assert snapshot.apps[copy.id].status == "running"
         assert services.call(apps.get_app(copy.id)).node == "pve2"
+
+        # pve2 drops out of the cluster: Proxmox would clone there, the copy could not start.
+        nfs_sim.set_node_online("pve2", False)
+        before = len(services.call(apps.operations()))
+        with pytest.raises(ConflictError) as refused:
+            services.call(apps.clone_app(app.id, "far-off", node="pve2"))
+        assert str(refused.value) == (
+            "node pve2 is offline: the copy could not start there; "
+            "clone it on pve1 or once pve2 is back"
+        )
+        assert len(services.call(apps.operations())) == before
+        assert guests_named(nfs_sim, "far-off") == []
     finally:
+        nfs_sim.set_node_online("pve2")
         services.close(wait=30)
 
 
