@@ -167,17 +167,20 @@ _MAP = {
     **dict.fromkeys("↑▲▴⇑", "^"),
     **dict.fromkeys("↓▼▾⇓", "v"),
     **dict.fromkeys("↔⇄⇆", "="),
-    **dict.fromkeys("█▓■", "#"),
-    **dict.fromkeys("▉▊▋▌▐▍▎▏", "|"),  # Textual's tall borders and toasts' edge
+    **dict.fromkeys("▓■", "#"),
+    # Textual's thick and tall borders' sides, toasts' edge (our bars use the ASCII table).
+    **dict.fromkeys("█▉▊▋▌▐▍▎▏", "|"),
     **dict.fromkeys("▒", ":"),
     **dict.fromkeys("░", "."),
-    **dict.fromkeys("▀▔", '"'),
-    **dict.fromkeys("▄▁▂", "_"),
+    # Textual's tall, wide and outer borders draw their top and bottom edges with these.
+    **dict.fromkeys("▀▔▄▁", "-"),
+    "▂": "_",
     "▃": ".",
     "▅": "=",
     "▆": "+",
     "▇": "*",
     "⚡": "!",
+    **dict.fromkeys("🔎🔍", ">"),  # the command palette's prompt
     "⚠": "!",
     "\u00a0": " ",
 }
@@ -213,7 +216,9 @@ def _by_name(name: str) -> str:
         if "DASH" in name or (across and not down):
             return "|" if "VERTICAL" in name else "-"
         return "|" if down and not across else "+"
-    if "EIGHTH BLOCK" in name or "QUADRANT" in name or "HALF BLOCK" in name:
+    if "QUADRANT" in name:  # outer borders' corners
+        return "+"
+    if "EIGHTH BLOCK" in name or "HALF BLOCK" in name:
         return "#"
     if "SPACE" in name:
         return " "
@@ -240,5 +245,7 @@ def asciify(text: str, width: Callable[[str], int] | None = None) -> str:
             continue
         columns = width_of(char)
         if columns:
-            out.append(((ascii_char(char) or "?") * columns)[:columns])
+            # A wide symbol we know is itself then a space; an unknown wide one is "??".
+            mapped = ascii_char(char) or "?"
+            out.append((mapped * columns if mapped == "?" else mapped.ljust(columns))[:columns])
     return "".join(out)

@@ -102,10 +102,12 @@ def test_use_switches_the_current_table():
         ("○ stopped ◐ …", "o stopped ~ ."),
         ("✔ done ✖ failed ↺", "+ done x failed <"),
         ("╭──╮│┃┏━┓└┘├┤┼", "+--+||+-++++++"),
-        ("▁▂▃▄▅▆▇█", "__._=+*#"),
+        ("▁▂▃▄▅▆▇█", "-_.-=+*|"),
         ("⠁⠋⠀⣿", ".: #"),
         ("café", "cafe"),
         ("漢", "??"),  # a wide character keeps its two columns
+        ("🔎 x", ">  x"),  # a wide symbol with a meaning: that, then a space
+        ("▔▔▁▁", "----"),  # Textual's tall borders
         ("e\u0301", "e"),  # a combining accent takes no column
         ("plain ascii", "plain ascii"),
     ],
