@@ -18,7 +18,7 @@ from proximity_tui.widgets.format import (
     wrap_line,
 )
 from proximity_tui.widgets.safe_text import SafeLog
-from proximity_tui.widgets.status_badge import status_text
+from proximity_tui.widgets.status_badge import doing_label, status_text
 from proximity_tui.widgets.vim_keys import SCROLL_KEYS, VimScroll
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ def summary_text(
     text.append(f"  {view.name}", "bright_black")
     text.append("\n")
     if pending:  # what is happening replaces the status it happens to ("◐ restoring…")
-        text.append(f"◐ {pending}…", "italic cyan")
+        text.append(doing_label(pending), "italic cyan")
     else:
         text.append_text(status_text(view.status, stale=view.stale))
     if view.busy_op and not pending:

@@ -14,7 +14,7 @@ from proximity_tui.screens.actions import ACTIONS
 from proximity_tui.widgets.column_fit import Flex
 from proximity_tui.widgets.format import human_bytes, one_line, percent, uptime
 from proximity_tui.widgets.lazy_cell import LazyCell
-from proximity_tui.widgets.status_badge import status_label
+from proximity_tui.widgets.status_badge import doing_label, status_label
 
 if TYPE_CHECKING:
     from proximity_tui.views import AppView, OrphanView
@@ -151,7 +151,7 @@ def render_cell(column: str, value: Any) -> LazyCell:
     if column == "status":
         status, stale, doing, busy = value
         if doing:  # an action from this UI is running: say what, instead of the old status
-            return LazyCell(f"◐ {doing}…", "italic cyan")
+            return LazyCell(doing_label(doing), "italic cyan")
         label, style = status_label(status, busy=busy)
         return LazyCell(label, f"{style} dim" if stale else style)
     if column == "hostname" and value == "— no record —":

@@ -40,6 +40,12 @@ def status_label(status: str, *, busy: bool = False) -> tuple[str, str]:
     return label, style
 
 
+def doing_label(doing: str) -> str:
+    """What this UI is doing to an app, in place of its status (`◐ restoring…`)."""
+    g = glyphs.current()
+    return f"{g.busy} {doing}{g.ellipsis}"
+
+
 def operation_label(status: str) -> tuple[str, str]:
     """An operation's status: one in progress is `◐`, never the running app's `●`."""
     if status == "running":

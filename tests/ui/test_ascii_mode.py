@@ -89,3 +89,11 @@ async def test_without_the_mode_the_same_screen_keeps_its_unicode_glyphs(world):
         assert "● running" in text
         assert odd  # the theme's truecolour
         assert glyphs.current() is glyphs.UNICODE
+
+
+def test_what_the_ui_is_doing_to_an_app_reads_in_both_tables():
+    from proximity_tui.widgets.status_badge import doing_label
+
+    assert doing_label("restoring") == "◐ restoring…"
+    glyphs.use(True)
+    assert doing_label("restoring") == "~ restoring..."
