@@ -97,3 +97,16 @@ def test_what_the_ui_is_doing_to_an_app_reads_in_both_tables():
     assert doing_label("restoring") == "◐ restoring…"
     glyphs.use(True)
     assert doing_label("restoring") == "~ restoring..."
+
+
+async def test_no_color_still_removes_colour_in_the_mode(world, monkeypatch):
+    """NO_COLOR is Textual's (its monochrome filter); the ASCII filter runs after it."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    services = world.services(0)
+    services.settings.ui.ascii = True
+    app = make_app(services, services.settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await on_screen(pilot, CatalogScreen)
+        assert app.no_color
+        text = assert_ascii(app, "catalog without colour")
+        assert "All (" in text
