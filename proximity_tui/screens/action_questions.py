@@ -10,7 +10,7 @@ from proximity_tui.screens.choices import Choice, ChoicesScreen
 
 if TYPE_CHECKING:
     from proximity_tui.app import ProximityApp
-    from proximity_tui.views import AppView
+    from proximity_tui.views import AppView, NodeChoice
 
 
 async def ask_clone(app: ProximityApp, source: AppView) -> tuple[str, str] | None:
@@ -40,24 +40,34 @@ async def ask_clone(app: ProximityApp, source: AppView) -> tuple[str, str] | Non
 async def _clone_node(app: ProximityApp, source: AppView, new: str) -> str | None:
     """The node the copy goes to: asked when the cluster has several (the source's first,
     each with its free memory or offline), None when cancelled."""
-    from proximity_tui.screens.deploy_plan import node_label
-
     services = app.ready_services
     nodes = await services.run(services.apps.nodes())
     if len(nodes) < 2:
         return source.node
     nodes.sort(key=lambda n: n.name != source.node)
-    labels = [node_label(n) + ("  (its node)" if n.name == source.node else "") for n in nodes]
+    labels = [_node_label(n, n.name == source.node) for n in nodes]
     chosen = await app.push_screen_wait(
         ChoicesScreen(
             f"Clone {source.hostname} to {new}",
             [Choice("node", "Node", tuple(n.name for n in nodes), source.node, tuple(labels))],
-            note="Another node needs the container's disk on shared storage (NFS, Ceph...): "
+            note="Another node needs the container's disk on shared storage (NFS, Ceph): "
             "Proxmox refuses a copy from a node's local storage.",
             confirm_label="Clone",
         )
     )
     return None if chosen is None else chosen["node"]
+
+
+def _node_label(node: NodeChoice, own: bool) -> str:
+    """One short line: the node, whether it is the app's, its free memory and load."""
+    name = f"{node.name} (its node)" if own else node.name
+    if not node.online:
+        return f"{name} · offline"
+    if node.free_memory_mb is None or node.total_memory_mb is None:
+        return f"{name} · memory unknown (no Sys.Audit)"
+    total = node.total_memory_mb / 1024
+    load = (node.cpu_load or 0) * 100
+    return f"{name} · {node.free_memory_mb} MB free of {total:.0f} GB · load {load:.0f}%"
 
 
 async def ask_backup_options(app: ProximityApp, targets: list[AppView]) -> dict[str, str] | None:

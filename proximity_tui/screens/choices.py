@@ -27,6 +27,8 @@ class ChoicesScreen(ModalScreen[dict[str, str] | None]):
     """Dismisses with {choice key: chosen option}, or None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    #: The note wraps inside the dialog instead of running past its edge.
+    DEFAULT_CSS = "ChoicesScreen .note { width: 100%; }"
 
     def __init__(
         self, title: str, choices: list[Choice], *, note: str = "", confirm_label: str = "OK"

@@ -160,7 +160,8 @@ async def test_clone_dialog_offers_the_nodes_and_says_why_one_cannot_take_it(wor
             source.node,
             *sorted({"pve1", "pve2", "pve3"} - {source.node}),
         ]
-        assert "(its node)" in options[0][0] and all("MB free of" in label for label, _ in options)
+        assert options[0][0].startswith(f"{source.node} (its node) · ")
+        assert all(" MB free of " in label for label, _ in options)
         other = options[1][1]
         select.value = other
         await pilot.click("#confirm")
