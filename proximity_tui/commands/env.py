@@ -82,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
     from proximity_tui.commands.lifecycle import Printer, _run_operation
 
     given = read_values(args.set)
+    on_line = {item.partition("=")[0] for item in args.set if "=" in item}
     generate = tuple(dict.fromkeys(args.generate))
     services = open_services(args)
     try:
@@ -89,6 +90,13 @@ def run(args: argparse.Namespace) -> int:
         if not given and not generate:
             _show(app.hostname, app.vmid, services.call(services.apps.env_values(app.id)), args)
             return 0
+        secret = {v.name for v in services.call(services.apps.env_values(app.id)) if v.secret}
+        for name in sorted(on_line & secret):
+            print(
+                f"proximity-tui: warning: {name} is a secret given on the command line (your "
+                f"shell's history keeps it): --set {name} alone reads it from stdin",
+                file=sys.stderr,
+            )
         printer = Printer(args.json)
         names = _run_operation(
             services, printer, services.apps.set_env(app.id, given, generate=generate)

@@ -11,7 +11,8 @@ Nothing is invented: only a variable the catalog entry declares (or the row list
 may be set, and only a `secret: true` one may be generated, by the entry's own generator and
 length. Values never reach the journal: only their names (the values are masked secrets).
 The new values are in the `.env` for the next `docker compose up` (an update); running services
-keep the environment they were started with.
+keep the environment they were started with. A process that dies between the two writes leaves
+the names unknown (recovery re-reads the app's status only): set them again.
 """
 
 from __future__ import annotations

@@ -48,6 +48,13 @@ def test_env_lists_sets_from_stdin_and_generates(sim_process, tmp_path):
     assert "set ADMIN_TOKEN, SIGNUPS_ALLOWED" in done.stdout
     values, unknown = environment(second, "env-me")
     assert values == {"ADMIN_TOKEN": secret, "SIGNUPS_ALLOWED": "false"} and unknown == []
+    assert "warning" not in done.stderr  # the secret came from stdin
+
+    # A secret on the command line works, with a warning that the shell's history keeps it.
+    typed = run_cli("env", "env-me", "--set", "ADMIN_TOKEN=on-the-line-123", env=second)
+    assert typed.returncode == 0, typed.stderr
+    assert "ADMIN_TOKEN is a secret given on the command line" in typed.stderr
+    assert "on-the-line-123" not in typed.stdout + typed.stderr
     history = run_cli("history", "--json", env=second)
     assert secret not in history.stdout and '"env"' in history.stdout
 
