@@ -119,6 +119,8 @@ def test_every_command_prints_only_our_own_lines_on_stderr(tmp_path):
         assert once("deploy", "whoami", "--hostname", "clean", env=env).returncode == 0
         once("apps", env=env)
         once("adopt", "--dry-run", env=env)  # this database knows it: nothing to adopt
+        once("env", "clean", env=env)  # whoami declares no variable: the empty listing
+        once("env", "clean", "--set", "NOPE=1", env=env)  # undeclared: an error
         for command in ("stop", "start", "restart", "update", "backup"):
             once(command, "clean", env=env)
         listed = once("backups", "clean", "--json", env=env)
