@@ -12,14 +12,21 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
-from proximity_tui.views import AppView, BackupView
+from proximity_tui.screens.action_report import (
+    WITH_PROGRESS,
+    describe_error,
+    failure_text,
+    progress_opener,
+    success_text,
+)
+from proximity_tui.views import AppView
 
 if TYPE_CHECKING:
     from proximity_tui.app import ProximityApp
-    from proximity_tui.services.app_service import AppService
 
-#: One action on one app: the service call it makes, given the app service and the app's id.
-ActionCall = Callable[["AppService", str], Coroutine[Any, Any, object]]
+#: One action on one app: the service call it makes, given the app service and the app's id
+#: (and, for the actions in WITH_PROGRESS, `on_start=`: who opens its progress screen).
+ActionCall = Callable[..., Coroutine[Any, Any, object]]
 
 #: Action -> (key, menu label, past tense, present participle).
 ACTIONS: dict[str, tuple[str, str, str, str]] = {
@@ -45,17 +52,17 @@ CALLS: dict[str, ActionCall] = {
     "stop": lambda apps, app_id: apps.stop_app(app_id),
     "restart": lambda apps, app_id: apps.restart_app(app_id),
     "delete": lambda apps, app_id: apps.delete_app(app_id),
-    "backup": lambda apps, app_id: apps.backup_app(app_id),
-    "update": lambda apps, app_id: apps.update_app(app_id),
+    "backup": lambda apps, app_id, **kw: apps.backup_app(app_id, **kw),
+    "update": lambda apps, app_id, **kw: apps.update_app(app_id, **kw),
 }
 
 
 def backup_call(mode: str, storage: str) -> ActionCall:
-    return lambda apps, app_id: apps.backup_app(app_id, mode=mode, storage=storage)
+    return lambda apps, app_id, **kw: apps.backup_app(app_id, mode=mode, storage=storage, **kw)
 
 
 def clone_call(new_hostname: str, node: str | None = None) -> ActionCall:
-    return lambda apps, app_id: apps.clone_app(app_id, new_hostname, node=node)
+    return lambda apps, app_id, **kw: apps.clone_app(app_id, new_hostname, node=node, **kw)
 
 
 class ActionRunner:
@@ -194,7 +201,11 @@ class ActionRunner:
                 return
         if on_started is not None:
             on_started()
-        await asyncio.gather(*(self._run_one(action, v, call) for v in targets))
+        # One app: its progress screen opens (as a deploy's). Several: toasts only, each
+        # operation's progress a key away in the Operations list, rather than a stack of
+        # screens the admin did not ask for.
+        watch = len(targets) == 1
+        await asyncio.gather(*(self._run_one(action, v, call, watch=watch) for v in targets))
 
     def _live_stop(self, action: str, targets: list[AppView]) -> bool:
         """Stop and restart interrupt a running service: asked first unless `[ui] confirm_stop`
@@ -311,18 +322,23 @@ class ActionRunner:
             description="adopt containers",
         )
 
-    async def _run_one(self, action: str, view: AppView, call: ActionCall) -> object:
+    async def _run_one(
+        self, action: str, view: AppView, call: ActionCall, *, watch: bool = False
+    ) -> object:
+        """Run `call` on `view`; with `watch`, an action in WITH_PROGRESS opens its progress
+        screen once the operation has started."""
         app = self.app
         services = app.ready_services
         self.pending[view.id] = action
         app.update_apps([view])
         result: object = None
+        kwargs = {"on_start": progress_opener(app)} if watch and action in WITH_PROGRESS else {}
         try:
-            result = await services.run(call(services.apps, view.id))
+            result = await services.run(call(services.apps, view.id, **kwargs))
         except Exception as exc:
             self.pending.pop(view.id, None)
             app.notify(
-                f"{ACTIONS[action][1]} {view.hostname} failed: {describe_error(exc)}",
+                failure_text(ACTIONS[action][1], view.hostname, exc),
                 severity="error",
                 timeout=10,
                 markup=False,
@@ -330,7 +346,7 @@ class ActionRunner:
             await self._reread(view.id)
             return None
         self.pending.pop(view.id, None)
-        app.notify(_success(action, view, result), markup=False)
+        app.notify(success_text(action, ACTIONS[action][2], view, result), markup=False)
         if action == "delete":
             app.update_apps([], removed={view.id})
         else:
@@ -359,7 +375,7 @@ class ActionRunner:
             return
         asked = await ask_clone(self.app, targets[0])
         if asked is not None:
-            await self._run_one("clone", targets[0], clone_call(*asked))
+            await self._run_one("clone", targets[0], clone_call(*asked), watch=True)
 
 
 _NOTES = {
@@ -384,22 +400,3 @@ def _note(action: str, targets: list[AppView]) -> str:
                 "gone, only the record); backups are kept."
             )
     return _NOTES.get(action, "")
-
-
-def describe_error(exc: BaseException) -> str:
-    from proximity_tui.errors import ProximityError
-
-    if isinstance(exc, ProximityError):
-        return str(exc)
-    return f"unexpected {type(exc).__name__}: {exc}"
-
-
-def _success(action: str, view: AppView, result: object) -> str:
-    past = ACTIONS[action][2]
-    if action == "clone" and isinstance(result, AppView):
-        return f"Cloned {view.hostname} to {result.hostname}"
-    if action == "backup" and isinstance(result, BackupView):
-        from proximity_tui.widgets.format import human_bytes
-
-        return f"Backed up {view.hostname}: {result.volid} ({human_bytes(result.size)})"
-    return f"{past} {view.hostname}"

@@ -500,12 +500,19 @@ class AppDetailScreen(LiveScreen):
         )
         if not sure:
             return
+        from proximity_tui.screens.action_report import failure_text, progress_opener
+
         apps = self.services.apps
-        call = apps.restore_app if what == "restore" else apps.delete_backup
         try:
-            await self.services.run(call(self.app_id, backup.volid))
+            if what == "restore":  # long: its progress screen opens, as a deploy's
+                await self.services.run(
+                    apps.restore_app(self.app_id, backup.volid, on_start=progress_opener(self.papp))
+                )
+            else:
+                await self.services.run(apps.delete_backup(self.app_id, backup.volid))
         except Exception as exc:
-            self.notify(f"{what.title()} failed: {exc}", severity="error", markup=False)
+            text = failure_text(what.title(), view.hostname, exc)
+            self.notify(text, severity="error", markup=False)
         else:
             self.notify(f"{'Restored' if what == 'restore' else 'Deleted'} {backup.volid}")
         self.load_backups()

@@ -1,8 +1,10 @@
-"""Live progress of one operation (a deploy, mostly): steps, progress, elapsed time, output.
+"""Live progress of one operation (deploy, update, clone, backup, restore...): steps, progress,
+elapsed time, output, and the result line at the end.
 
 The operation runs on the service loop; this screen only watches. It can be left with Escape and
 reopened from the Apps or Operations screen: it rebuilds itself from the events the operation
-emitted so far (`live_events`) or, once finished, from the journal (`operation(op_id)`).
+emitted so far (`live_events`) or, once finished, from the journal (`operation(op_id)`, whose
+result keeps the step table's plan).
 """
 
 from __future__ import annotations
@@ -93,6 +95,9 @@ class DeployProgressScreen(LiveScreen):
         self.failed_step: str | None = None
         self.error: str | None = None
         self.cleaned: list[str] = []
+        self.not_cleaned: list[str] = []
+        #: The steps a finished operation had (its journal result), the unreached ones too.
+        self._journal_plan: list[tuple[str, str]] | None = None
         self.url: str | None = None
         self._step_started: dict[str, datetime] = {}
         self._seen: set[int] = set()
@@ -132,7 +137,9 @@ class DeployProgressScreen(LiveScreen):
         its steps started; a finished deploy's are the deploy's steps)."""
         checklist = self.query_one(StepChecklist)
         plan = self.services.apps.operation_plan(self.op_id)
-        if plan is None and self.kind == "deploy":
+        if plan is None:
+            plan = self._journal_plan
+        if plan is None and self.kind == "deploy":  # journaled before plans were kept
             from proximity_tui.services.operations.deploy import deploy_steps
 
             plan = deploy_steps()
@@ -151,6 +158,9 @@ class DeployProgressScreen(LiveScreen):
         self.target = op.hostname or op.app_id or ""
         self.app_id = op.app_id
         self.started_at = op.started_at
+        plan = op.result.get("plan")
+        if plan:
+            self._journal_plan = [(str(name), str(title)) for name, title in plan]
         self._replay(op.events)
         self._use_plan()
         if self.status == "running" and op.status != "running":
@@ -203,8 +213,9 @@ class DeployProgressScreen(LiveScreen):
             elif kind == LOG:
                 lines.append(event.message)
             elif kind == UNDO:
-                self.cleaned.append(event.message)
-                lines.append(f"↺ {event.message}")
+                failed_undo = event.level == "error"
+                (self.not_cleaned if failed_undo else self.cleaned).append(event.message)
+                lines.append(f"{'✖' if failed_undo else '↺'} {event.message}")
             elif kind == ROLLED_BACK:
                 steps.mark_rolled_back()
             elif kind == FINISHED:
@@ -285,8 +296,12 @@ class DeployProgressScreen(LiveScreen):
                 text.append("\nCleaned up:", "bold")
                 for item in self.cleaned:
                     text.append(f"\n  ↺ {item}")
-            elif self.status in ("failed", "rolled_back"):
+            elif self.status in ("failed", "rolled_back") and not self.not_cleaned:
                 text.append("\nNothing was left to clean up.", "bright_black")
+            if self.not_cleaned:
+                text.append("\nNot rolled back:", "bold red")
+                for item in self.not_cleaned:
+                    text.append(f"\n  ✖ {item}")
         result.update(text)
         self._tick()
         self.refresh_bindings()

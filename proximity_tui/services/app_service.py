@@ -32,6 +32,7 @@ from proximity_tui.services.operations import (
 from proximity_tui.services.operations.context import OperationContext, Operations
 from proximity_tui.services.operations.deploy_request import DeployRequest
 from proximity_tui.services.operations.shape import (
+    OnStart,
     OperationDeps,
     OperationSpec,
     hostname_conflict,
@@ -257,10 +258,15 @@ class AppService(AdminOps):
         ctx.state["locks"] = list(lock)
         return ctx
 
-    async def run_operation(self, spec: OperationSpec) -> OperationContext:
+    async def run_operation(
+        self, spec: OperationSpec, on_start: OnStart | None = None
+    ) -> OperationContext:
         """Open the operation the spec describes (role, locks, journal row) and run it to its
-        end; re-raises a failure (`StepFailed`) once the operation is finished."""
+        end; re-raises a failure (`StepFailed`) once the operation is finished. `on_start` hears
+        the operation's id as soon as it has one (the dashboard opens its progress screen)."""
         ctx = await self.begin(spec)
+        if on_start is not None:
+            on_start(ctx.op_id)
         await self.execute(ctx, spec)
         return ctx
 
@@ -378,7 +384,12 @@ class AppService(AdminOps):
         await self.run_operation(lifecycle.delete(self.deps(), await self.records.get(app_id)))
 
     async def clone_app(
-        self, app_id: str, new_hostname: str, *, node: str | None = None
+        self,
+        app_id: str,
+        new_hostname: str,
+        *,
+        node: str | None = None,
+        on_start: OnStart | None = None,
     ) -> AppView:
         """Copy the app under `new_hostname`, on `node` (default: its own). A node Proxmox
         would refuse is refused first, in one line, before anything is recorded."""
@@ -387,7 +398,7 @@ class AppService(AdminOps):
         check_hostname(new_hostname, field="new hostname")
         target = await clone_target.check_target(self.client, source, node)
         spec = clone.clone(self.deps(), source, new_hostname, target)
-        await self.run_operation(spec)
+        await self.run_operation(spec, on_start)
         return await self.get_app(spec.app_id or "")
 
     async def update_images(self, app_id: str) -> list[ImageChange]:
@@ -399,11 +410,11 @@ class AppService(AdminOps):
             compose = {}
         return await image_changes(self.containers, app, app_compose_file(app), compose)
 
-    async def update_app(self, app_id: str) -> AppView:
+    async def update_app(self, app_id: str, *, on_start: OnStart | None = None) -> AppView:
         self._require_change("update")
         app = await self.records.get(app_id)
         images = await self.update_images(app_id)
-        await self.run_operation(update.update(self.deps(), app, images))
+        await self.run_operation(update.update(self.deps(), app, images), on_start)
         return await self.get_app(app_id)
 
     async def backup_storages(self, app_id: str) -> list[str]:
@@ -414,7 +425,12 @@ class AppService(AdminOps):
         return sorted(found, key=lambda s: s != wanted)
 
     async def backup_app(
-        self, app_id: str, *, mode: str | None = None, storage: str | None = None
+        self,
+        app_id: str,
+        *,
+        mode: str | None = None,
+        storage: str | None = None,
+        on_start: OnStart | None = None,
     ) -> BackupView:
         """`mode`: snapshot, suspend or stop; `storage`: one of `backup_storages` (checked
         before anything starts: a bad one changes nothing)."""
@@ -422,16 +438,18 @@ class AppService(AdminOps):
         app = await self.records.get(app_id)
         await backups.check_backup_choice(self.deps(), app.node, mode, storage)
         spec = backups.backup(self.deps(), app, mode, storage)
-        await self.run_operation(spec)
+        await self.run_operation(spec, on_start)
         return spec.result["backup"]
 
     async def list_backups(self, app_id: str) -> list[BackupView]:
         return await self.records.backups((await self.records.get(app_id)).id)
 
-    async def restore_app(self, app_id: str, volid: str) -> AppView:
+    async def restore_app(
+        self, app_id: str, volid: str, *, on_start: OnStart | None = None
+    ) -> AppView:
         self._require_change("restore")
         app = await self.records.get(app_id)
-        await self.run_operation(await backups.restore(self.deps(), app, volid))
+        await self.run_operation(await backups.restore(self.deps(), app, volid), on_start)
         return await self.get_app(app_id)
 
     async def delete_backup(self, app_id: str, volid: str) -> None:

@@ -78,3 +78,16 @@ async def held_deploy(pilot, world):
     gate = world.sim.faults.hold(command=r"apk add")
     await pilot.press("enter")
     return await on_screen(pilot, DeployProgressScreen), gate
+
+
+async def through_progress(pilot, status: str = "succeeded"):
+    """An action that opens its progress screen (update, clone, backup, restore of one app): wait
+    for it to end with `status`, then Escape back to where the action started; returns it."""
+    from proximity_tui.screens.deploy_progress import DeployProgressScreen
+
+    progress = await on_screen(pilot, DeployProgressScreen)
+    await wait_for(pilot, lambda: progress.status != "running")
+    assert progress.status == status, progress.error
+    await pilot.press("escape")
+    await wait_for(pilot, lambda: pilot.app.screen is not progress)
+    return progress

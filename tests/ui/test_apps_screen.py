@@ -15,7 +15,7 @@ from proximity_tui.screens.apps import AppsScreen
 from proximity_tui.screens.choices import ChoicesScreen
 from proximity_tui.screens.confirm import ConfirmScreen
 from proximity_tui.screens.prompt import PromptScreen
-from tests.ui.helpers import cell, on_screen, row_keys, table, wait_for
+from tests.ui.helpers import cell, on_screen, row_keys, table, through_progress, wait_for
 
 
 async def _apps(pilot) -> AppsScreen:
@@ -136,6 +136,8 @@ async def test_clone_asks_for_a_valid_new_hostname(world):
         nodes = await on_screen(pilot, ChoicesScreen)  # three nodes: which one (its own first)
         assert nodes.query_one("#choice-node", Select).value == app.apps[world.app_id(1)].node
         await pilot.press("enter")
+        progress = await through_progress(pilot)  # the clone's steps, live, as a deploy's
+        assert (progress.kind, progress.target) == ("clone", world.host(9))
         await wait_for(pilot, lambda: world.app_id(9) in app.apps, timeout=15)
         await on_screen(pilot, AppsScreen)
         await wait_for(pilot, lambda: world.app_id(9) in app.screen._shown)

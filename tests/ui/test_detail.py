@@ -18,7 +18,7 @@ from proximity_tui.screens.choices import ChoicesScreen
 from proximity_tui.screens.confirm import ConfirmScreen
 from proximity_tui.screens.deploy_progress import DeployProgressScreen
 from proximity_tui.widgets.metric_sparkline import FixedSparkline, MetricSparkline, bar_levels
-from tests.ui.helpers import on_screen, wait_for
+from tests.ui.helpers import on_screen, through_progress, wait_for
 
 
 def test_bar_levels_are_fractions_of_the_limit():
@@ -56,6 +56,7 @@ async def test_backup_create_list_delete_and_operations(world):
         await pilot.press("B")
         await on_screen(pilot, ChoicesScreen)  # mode and storage: the defaults
         await pilot.press("enter")
+        await through_progress(pilot)
         backups = detail.query_one("#backups-table", DataTable)
         await wait_for(pilot, lambda: backups.row_count == 1, timeout=20)
         volid = detail.backups[0].volid
@@ -105,6 +106,7 @@ async def test_empty_then_backup_restore_and_delete_are_confirmed(world):
         await pilot.press("B")
         await on_screen(pilot, ChoicesScreen)  # mode and storage: the defaults
         await pilot.press("enter")
+        await through_progress(pilot)
         backups = detail.query_one("#backups-table", DataTable)
         await wait_for(pilot, lambda: backups.row_count == 1, timeout=20)
         assert not empty.display

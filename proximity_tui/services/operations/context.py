@@ -247,6 +247,8 @@ class OperationContext:
         extra = {"url": self.state["url"]} if self.state.get("url") else None
         await self.flush()
         full = {"state": dict(self.state), **(result or {})}
+        if self.plan:  # a progress screen opened after the end lists the steps never reached too
+            full["plan"] = [list(step) for step in self.plan]
         # The row is final before anyone hears FINISHED: a listener that reloads the journal on it
         # (the detail screen's Operations tab) must not read `running` and keep it for good.
         await asyncio.to_thread(

@@ -45,6 +45,9 @@ class StepFailed(ProximityError):
         self.cause = cause
         self.undone: list[str] = []
         self.undo_errors: list[str] = []
+        #: The operation's final status once it is finished: `rolled_back` when every change
+        #: was put back (an update back on its rollback point), else `failed`.
+        self.status = "failed"
         # Bad input found by a step (a hostname taken in the cluster) is still bad input.
         if isinstance(cause, ProximityError):
             self.exit_code = cause.exit_code

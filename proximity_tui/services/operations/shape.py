@@ -80,6 +80,9 @@ def titles(table: Sequence[StepDef[Any]]) -> list[tuple[str, str]]:
     return [(d.name, d.title) for d in table if isinstance(d.title, str)]
 
 
+#: Told the id of an operation as soon as it has one (runs on the service loop; must not block).
+OnStart = Callable[[int], None]
+
 #: Given the failure, what it leaves (app status) and the operation's final status (None: the
 #: default one).
 OnFailure = Callable[["OperationContext", StepFailed], Awaitable[str | None]]
@@ -118,6 +121,7 @@ async def run_spec(ctx: OperationContext, spec: OperationSpec, mask: Callable[[s
         status = "rolled_back" if failure.cancelled and not failure.undo_errors else "failed"
         if spec.on_failure is not None:
             status = await spec.on_failure(ctx, failure) or status
+        failure.status = status  # the caller's message says "rolled back" when it was
         await ctx.finish(
             status,
             message=str(failure),
