@@ -67,11 +67,12 @@ class HistoryBook(Mapping[str, tuple[tuple[float, ...], tuple[int, ...]]]):
                 history = self._apps[app_id] = History(self.size)
             history.add(cpu, mem)
 
-    def add_many(self, points: list[tuple[str, float, int]]) -> None:
-        """One tick's points under one lock (taking it per app cost more than the appends)."""
+    def add_many(self, ids: list[str], cpus: list[float], mems: list[int]) -> None:
+        """One tick's points (app `ids[i]` used `cpus[i]` and `mems[i]`) under one lock (taking
+        it per app cost more than the appends)."""
         with self._lock:
             apps, size = self._apps, self.size
-            for app_id, cpu, mem in points:
+            for app_id, cpu, mem in zip(ids, cpus, mems, strict=True):
                 history = apps.get(app_id)
                 if history is None:
                     history = apps[app_id] = History(size)

@@ -108,7 +108,10 @@ class StatusMonitor:
         self.ticks = 0
         self._views: dict[str, AppView] = {}
         self._rows = AppRows()  # the light apps query, re-read when the table changed
-        self._seen: dict[int, tuple[Guest, LiveStatus]] = {}  # last tick's guest and its live
+        # Last tick's guest (its __dict__) and LiveStatus per vmid: two dicts, not a dict of
+        # pairs (5,000 tuples a tick more for the garbage collector to walk).
+        self._seen_guests: dict[int, dict] = {}
+        self._seen_lives: dict[int, LiveStatus] = {}
         self._stamps: dict[str, datetime | None] = {}
         self._history = HistoryBook(history)
         self._last_success: datetime | None = None
@@ -338,25 +341,30 @@ class StatusMonitor:
         previous = self.latest.apps if self.latest is not None else {}
         apps: dict[str, AppView] = {}
         changed: set[str] = set()
-        points: list[tuple[str, float, int]] = []
-        seen, seen_now = self._seen, {}
+        # The history's points as three columns (no tuple per app for the collector to walk).
+        ids: list[str] = []
+        cpus: list[float] = []
+        mems: list[int] = []
+        seen_guests, seen_lives = self._seen_guests, self._seen_lives
+        guests_now: dict[int, dict] = {}
+        lives_now: dict[int, LiveStatus] = {}
         for app_id, vmid, _status, _, _node in rows:
             guest = listed(vmid)
             live = None
             if guest is not None:
                 # A CT whose figures did not move keeps its LiveStatus object (pvestatd updates
                 # them every 10 s; the tick runs every 3 s), so the comparison below is `is`.
-                last = seen.get(vmid)
-                if last is not None and last[0].__dict__ == guest.__dict__:
-                    live = last[1]
-                else:
-                    live = live_status(guest)
-                seen_now[vmid] = (guest, live)
+                figures = guest.__dict__
+                same = seen_guests.get(vmid) == figures
+                live = seen_lives[vmid] if same else live_status(guest)
+                guests_now[vmid] = figures
+                lives_now[vmid] = live
+                ids.append(app_id)
+                cpus.append(live.cpu)
+                mems.append(live.mem)
             view = self._views[app_id]
             if guest is None and vmid in hidden and view.status in MONITORED:
                 view = replace(view, reason=hidden_reason(vmid))
-            if live is not None:
-                points.append((app_id, live.cpu, live.mem))
             old = previous.get(app_id)
             working = busy.get(app_id) if busy else None
             if (
@@ -373,8 +381,8 @@ class StatusMonitor:
             else:
                 apps[app_id] = with_live(view, live, working)
                 changed.add(app_id)
-        self._history.add_many(points)
-        self._seen = seen_now
+        self._history.add_many(ids, cpus, mems)
+        self._seen_guests, self._seen_lives = guests_now, lives_now
         unknown = by_vmid.keys() - self._vmids  # C-level; usually empty
         orphans = tuple(
             OrphanView(vmid=g.vmid, node=g.node, name=g.name, status=g.status)
