@@ -7,10 +7,10 @@ network, docker, compose, health, record), with the journal and every event. Fig
   target < 3 s);
 - API calls and `pct` commands (SSH) per deploy, counted by the simulator and by our exec layer,
   alone and when ten run in parallel (reported: contention must not add calls);
-- the overhead ratio: a deploy's wall time over the same API calls replayed through plain
-  proxmoxer, with no pipeline, no database and no `pct` (target < 2x); and, for context, over
-  the same API calls *and* `pct` commands replayed raw (proxmoxer + one plain asyncssh
-  connection), which is the least any deploy could cost.
+- the overhead ratio (issue 19): a deploy's wall time over the same API calls *and* `pct`
+  commands replayed raw (proxmoxer + one plain asyncssh connection, no pipeline, no database),
+  the least any deploy doing this work could cost (target <= 1.3x). Issue 7's row against the
+  API calls alone (no `pct`) is retired: it asked the SSH commands to cost nothing.
 
 The replays are recorded from the timed deploy itself (each API call with its parameters, each
 command with its stdin, in order) and replayed against the same simulator with a fresh hostname
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from pvesim.server import SimInfo
 
 APP = "whoami"
-ONE_TARGET_S, TEN_TARGET_S, OVERHEAD_TARGET = 1.0, 3.0, 2.0
+ONE_TARGET_S, TEN_TARGET_S, OVERHEAD_TARGET = 1.0, 3.0, 1.3
 _names = itertools.count(1)
 
 
@@ -257,7 +257,7 @@ def measure() -> DeployFigures:
 
 
 def deploy_rows(f: DeployFigures) -> list[dict[str, Any]]:
-    overhead = f.one / f.raw_api if f.raw_api else float("inf")
+    overhead = f.one / f.raw_all if f.raw_all else float("inf")
     return [
         result("deploy, 1 alone (vs its API calls + pct commands, raw)", f.one, "s", f.raw_all,
                f"< {ONE_TARGET_S:g} s", f.one < ONE_TARGET_S,
@@ -266,9 +266,11 @@ def deploy_rows(f: DeployFigures) -> list[dict[str, Any]]:
         result("deploy, 10 in parallel (vs 10x one alone)", f.ten, "s", 10 * f.one,
                f"< {TEN_TARGET_S:g} s", f.ten < TEN_TARGET_S,
                note=f"median of {f.parallel_rounds}"),
-        result("deploy overhead over its raw API calls (proxmoxer)", f.one * 1000, "ms",
-               f.raw_api * 1000, f"< {OVERHEAD_TARGET:g}x", overhead < OVERHEAD_TARGET,
-               digits=1, note=f"the same {f.api_calls} API calls replayed: no pct, no pipeline"),
+        result("deploy overhead over its API calls and pct commands replayed raw", f.one * 1000,
+               "ms", f.raw_all * 1000, f"<= {OVERHEAD_TARGET:g}x", overhead <= OVERHEAD_TARGET,
+               digits=1, note=f"the same {f.api_calls} API calls and {f.exec_calls} pct commands "
+               f"replayed: no pipeline, no database; the API calls alone took "
+               f"{f.raw_api * 1000:.1f} ms"),
         result("API calls per deploy, 10 in parallel (vs 1 alone)", f.par_api, "calls",
                f.api_calls, "report", True, digits=1),
         result("pct commands per deploy, 10 in parallel (vs 1 alone)", f.par_exec, "commands",
