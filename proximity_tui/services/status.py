@@ -66,10 +66,11 @@ def with_live(
 ) -> AppView:
     """`replace(view, live=live, busy_op=..., busy_kind=...)` at a fraction of the cost (it runs
     for every changed app on every tick): a shallow copy of the frozen view, no __init__ run."""
+    fields = view.__dict__.copy()  # a copy of the dict (C code), then set as the new one's
+    fields["live"] = live
+    fields["busy_op"], fields["busy_kind"] = busy or (None, None)
     new = object.__new__(AppView)
-    new.__dict__.update(view.__dict__)
-    new.__dict__["live"] = live
-    new.__dict__["busy_op"], new.__dict__["busy_kind"] = busy or (None, None)
+    object.__setattr__(new, "__dict__", fields)
     return new
 
 

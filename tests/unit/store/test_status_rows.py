@@ -64,3 +64,22 @@ def test_live_status_is_the_guest_under_the_live_field_names():
     assert live.__dict__ == expected.__dict__  # same_live compares the dicts
     guest.tags.append("later")
     assert live.tags == ("proximity", "x")  # a copy, not the guest's list
+
+
+def test_with_live_is_replace_of_live_and_busy():
+    """The tick's shortcut for `replace(view, live=..., busy_op=..., busy_kind=...)`."""
+    import dataclasses
+
+    from proximity_tui.services.status import with_live
+    from proximity_tui.views import AppView, LiveStatus
+
+    fields = {f.name: None for f in dataclasses.fields(AppView)}
+    fields.update(id="a1", catalog_id="whoami", name="whoami", hostname="web", status="running")
+    fields.update(node="pve1", vmid=101, busy_op=3, busy_kind="backup")
+    view = AppView(**fields)
+    live = LiveStatus(vmid=101, node="pve1", status="running", cpu=0.5)
+    new = with_live(view, live, (7, "restore"))
+    assert new == dataclasses.replace(view, live=live, busy_op=7, busy_kind="restore")
+    idle = with_live(view, live)
+    assert idle == dataclasses.replace(view, live=live, busy_op=None, busy_kind=None)
+    assert view.busy_op == 3 and view.live is None  # the original is left as it was
