@@ -184,7 +184,10 @@ def run_guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Nam
     except KeyboardInterrupt:
         fail("interrupted")
         return 130
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader went away (`| head`): not an error of ours
+        from proximity_tui.commands.output import reader_gone
+
+        reader_gone()
         return 0
     except Exception as exc:  # last resort: still one line, with the real cause
         fail(f"unexpected {type(exc).__name__}: {exc}")

@@ -71,6 +71,10 @@ class SafeStream:
     def wrapped(self) -> TextIO:
         return self._stream
 
+    @property
+    def then(self) -> Callable[[str], str] | None:
+        return self._then
+
     def write(self, text: str) -> int:
         safe = printable_lines(text)
         self._stream.write(self._then(safe) if self._then else safe)

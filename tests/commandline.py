@@ -20,6 +20,15 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def json_lines(text: str) -> list[dict]:
+    """A `--json` output: JSON lines, each one an object (a test fails on anything else)."""
+    import json
+
+    objects = [json.loads(line) for line in text.splitlines()]
+    assert all(isinstance(o, dict) for o in objects), text
+    return objects
+
+
 def run_cli(*args: str, env: dict[str, str], input: str | None = None, timeout: float = 60):
     return subprocess.run(
         [sys.executable, "-m", "proximity_tui", *args],

@@ -101,7 +101,7 @@ def _print(report: dict[str, Any], result: dict[str, Any], *, dry_run: bool) -> 
                 [item["vmid"], item["node"] or "-", item["hostname"] or "-", "-", "-", "",
                  f"{label}: {item['reason']}", "-"]
             )  # fmt: skip
-    columns = ("vmid", "node", "hostname", "catalog", "status", "url", "outcome", "env unknown")
+    columns = ("vmid", "node", "hostname", "catalog_id", "status", "url", "outcome", "env_unknown")
     print_table(columns, rows, empty="no tagged CT to adopt")
     if report["known"]:
         print(f"{report['known']} tagged CT(s) already known to this database")

@@ -15,8 +15,6 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from proximity_tui import glyphs
-
 if TYPE_CHECKING:
     from proximity_tui.services.catalog.service import CatalogEntry, CatalogService
 
@@ -33,7 +31,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     inner = p.add_subparsers(dest="catalog_command", metavar="{show,import,source,lint}")
     show = inner.add_parser("show", parents=[common], help="everything about one app")
     show.add_argument("id", help="the app's catalog id")
-    show.add_argument("--json", action="store_true", help="print the entry as JSON")
+    show.add_argument("--json", action="store_true", help="print the entry as one JSON object")
     show.set_defaults(handler=run_show)
     imp = inner.add_parser(
         "import",
@@ -60,7 +58,7 @@ def _listing_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--source", metavar="NAME", help="only this source (bundled, user, an added one)"
     )
-    p.add_argument("--json", action="store_true", help="print a JSON list")
+    p.add_argument("--json", action="store_true", help="JSON lines: one object per entry")
 
 
 def _load() -> CatalogService:
@@ -81,8 +79,16 @@ def _load() -> CatalogService:
     return catalog
 
 
+def _deployed(args: argparse.Namespace) -> dict[str, list[str]]:
+    """Entry ref -> the hostnames of the apps deployed from it (the catalog screen's answer)."""
+    from proximity_tui.commands.common import database_path
+    from proximity_tui.services.catalog.deployed import deployed_in_database
+
+    return deployed_in_database(database_path(args))
+
+
 def run_list(args: argparse.Namespace) -> int:
-    from proximity_tui.commands.common import print_json
+    from proximity_tui.commands.common import print_json_lines, print_table
     from proximity_tui.errors import ValidationError
 
     catalog = _load()
@@ -95,28 +101,30 @@ def run_list(args: argparse.Namespace) -> int:
         known = ", ".join(catalog.sources())
         raise ValidationError(f"unknown source {args.source!r} (known: {known})")
     entries = catalog.search(args.search, category=args.category, source=args.source)
+    deployed = _deployed(args)
     if args.json:
-        print_json(
-            [{**summary(e), "overrides_bundled": catalog.overrides_bundled(e)} for e in entries]
+        print_json_lines(
+            {
+                **summary(e, deployed.get(e.ref, [])),
+                "overrides_bundled": catalog.overrides_bundled(e),
+            }
+            for e in entries
         )
         return 0
-    if not entries:
-        print("no apps match", file=sys.stderr)
-        return 0
-    rows = [("ID", "NAME", "CATEGORY", "VERSION", "WEB", "SOURCE", "DESCRIPTION")]
+    rows = []
     for e in entries:
         web = e.web_port()
         n = len(e.warnings)
         source = e.source + (f" ({n} warning{'s' if n > 1 else ''})" if n else "")
         if catalog.overrides_bundled(e):
             source += ", overrides bundled"
+        count = len(deployed.get(e.ref, []))
         rows.append(
             (e.ref, e.name, e.category, e.version, str(web.number) if web else "-", source,
-             _clip(e.description.split("\n", 1)[0], 60))
+             str(count) if count else "-", e.description.split("\n", 1)[0])
         )  # fmt: skip
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
-    for r in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(r[:-1], widths, strict=False)) + "  " + r[-1])
+    columns = ("id", "name", "category", "version", "web_port", "source", "deployed")
+    print_table((*columns, "description"), rows, empty="no apps match")
     if overrides := sorted(e.ref for e in entries if catalog.overrides_bundled(e)):
         print(f"{len(overrides)} replacing a bundled app: {', '.join(overrides)}")
     return 0
@@ -126,13 +134,18 @@ def run_show(args: argparse.Namespace) -> int:
     from proximity_tui.commands.common import print_json
 
     entry = _load().get(args.id)
+    hostnames = _deployed(args).get(entry.ref, [])
     if args.json:
         data = entry.to_dict()
         data["source"] = entry.source
         data["ref"] = entry.ref
         data["path"] = str(entry.path) if entry.path else None
+        data["deployed"] = len(hostnames)
+        data["deployed_as"] = hostnames
         print_json(data)
     else:
+        if hostnames:  # a YAML comment: the text stays a valid entry file
+            sys.stdout.write(f"# deployed {len(hostnames)}: {', '.join(hostnames)}\n")
         sys.stdout.write(entry.to_yaml())
     return 0
 
@@ -193,7 +206,7 @@ def run_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def summary(e: CatalogEntry) -> dict[str, Any]:
+def summary(e: CatalogEntry, deployed_as: list[str] | None = None) -> dict[str, Any]:
     web = e.web_port()
     return {
         "id": e.ref,
@@ -206,12 +219,9 @@ def summary(e: CatalogEntry) -> dict[str, Any]:
         "web_port": web.number if web else None,
         "source": e.source,
         "warnings": e.warnings,
+        "deployed": len(deployed_as or []),
+        "deployed_as": list(deployed_as or []),
     }
-
-
-def _clip(text: str, width: int) -> str:
-    ellipsis = glyphs.current().ellipsis  # `...` where the terminal lacks `…`
-    return text if len(text) <= width else text[: width - len(ellipsis)] + ellipsis
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -42,7 +42,7 @@ def register(inner: argparse._SubParsersAction, common: argparse.ArgumentParser)
     add.add_argument("--no-sync", action="store_true", help="only register it")
     add.set_defaults(handler=run_add)
     lst = ops.add_parser("list", parents=[common], help="the sources and their figures")
-    lst.add_argument("--json", action="store_true", help="print a JSON list")
+    lst.add_argument("--json", action="store_true", help="JSON lines: one object per source")
     lst.set_defaults(handler=run_list)
     sync = ops.add_parser("sync", parents=[common], help="read or download, convert, cache")
     sync.add_argument("name", nargs="?", help="one source (default: all)")
@@ -59,7 +59,7 @@ def register(inner: argparse._SubParsersAction, common: argparse.ArgumentParser)
         description="Counts: entries converted, skipped by reason, warnings by code.",
     )
     lint.add_argument("--source", metavar="NAME", help="an added source (default: bundled)")
-    lint.add_argument("--json", action="store_true", help="print the report as JSON")
+    lint.add_argument("--json", action="store_true", help="print the report as one JSON object")
     lint.set_defaults(handler=run_lint)
 
 
@@ -87,23 +87,21 @@ def run_add(args: argparse.Namespace) -> int:
 def run_list(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
-    from proximity_tui.commands.common import print_json
+    from proximity_tui.commands.common import print_json_lines, print_table
 
     sources = _registry().all()
     if getattr(args, "json", False):
-        print_json([asdict(s) for s in sources])
+        print_json_lines(asdict(s) for s in sources)
         return 0
-    if not sources:
-        print("no catalog sources (add one: proximity-tui catalog source add NAME PATH-or-URL)")
-        return 0
-    rows = [("NAME", "FORMAT", "APPS", "SKIPPED", "SYNCED", "LOCATION")]
-    for s in sources:
-        synced = s.synced_at or "never"
-        fmt = s.format or "?"
-        rows.append((s.name, fmt, str(s.converted), str(s.skipped), synced, s.location))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
-    for r in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(r[:-1], widths, strict=False)) + "  " + r[-1])
+    rows = [
+        (s.name, s.format or "?", s.converted, s.skipped, s.synced_at or "never", s.location)
+        for s in sources
+    ]
+    print_table(
+        ("name", "format", "converted", "skipped", "synced_at", "location"),
+        rows,
+        empty="no catalog sources (add one: proximity-tui catalog source add NAME PATH-or-URL)",
+    )
     return 0
 
 

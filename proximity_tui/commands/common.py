@@ -1,17 +1,18 @@
-"""Helpers shared by the subcommands: settings from the parsed flags, JSON output."""
+"""Helpers shared by the subcommands: settings from the parsed flags, the database; the output
+helpers (`print_json`, `print_table`) live in `output.py` and are re-exported here."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from proximity_tui.commands.output import print_json, print_json_lines, print_table
 from proximity_tui.config import Settings, load_settings
 from proximity_tui.text import printable
+
+__all__ = ["print_json", "print_json_lines", "print_table", "printable"]
 
 if TYPE_CHECKING:
     from proximity_tui.store.db import Database
@@ -36,12 +37,6 @@ def settings_from_args(args: argparse.Namespace, **overrides: Any) -> Settings:
     return settings
 
 
-def print_json(obj: Any) -> None:
-    """One JSON document (or one JSON line) on stdout."""
-    sys.stdout.write(json.dumps(obj, default=str, sort_keys=False) + "\n")
-    sys.stdout.flush()
-
-
 def open_database(args: argparse.Namespace) -> Database:
     """The database the flags, environment and config point at (created and upgraded if needed)."""
     from proximity_tui.store.db import Database
@@ -55,20 +50,12 @@ def require_change_for(args: argparse.Namespace, action: str) -> None:
     written. With no database yet, nobody is recorded: the user would be its first admin.
     `catalog import` needs no Proxmox host, so a config it cannot read leaves the flag and the
     database the environment points at."""
-    from proximity_tui.config import ConfigError, default_data_dir
     from proximity_tui.services.users import acting_user, require_change
 
-    try:
-        settings: Settings | None = settings_from_args(args)
-    except ConfigError:
-        settings = None
+    settings = _settings_if_readable(args)
     read_only = bool(getattr(args, "read_only", False)) or bool(settings and settings.ui.read_only)
     require_change(None, action, read_only=read_only)
-    db_path = (
-        settings.db_path
-        if settings
-        else Path(os.environ.get("PROXIMITY_DB") or default_data_dir() / "proximity.db")
-    )
+    db_path = database_path(args, settings)
     if db_path.exists():
         from proximity_tui.store.db import Database
 
@@ -76,16 +63,23 @@ def require_change_for(args: argparse.Namespace, action: str) -> None:
             require_change(acting_user(db), action)
 
 
-def print_table(
-    columns: Sequence[str], rows: Sequence[Sequence[Any]], *, empty: str | None = None
-) -> None:
-    """Aligned plain-text columns; cells are made printable (stored text may hold escapes)."""
-    if not rows and empty:
-        sys.stdout.write(f"{empty}\n")
-        return
-    cells = [[printable(c) for c in row] for row in rows]
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(columns)]
-    for row in [list(columns), *cells]:
-        line = "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True))
-        sys.stdout.write(line.rstrip() + "\n")
-    sys.stdout.flush()
+def _settings_if_readable(args: argparse.Namespace) -> Settings | None:
+    from proximity_tui.config import ConfigError
+
+    try:
+        return settings_from_args(args)
+    except ConfigError:
+        return None
+
+
+def database_path(args: argparse.Namespace, settings: Settings | None = None) -> Path:
+    """The database the flags point at, for a command that needs no Proxmox host (catalog
+    import, the catalog's deployed counts): a config it cannot read leaves the flag and the
+    database the environment points at."""
+    from proximity_tui.config import default_data_dir
+
+    settings = settings or _settings_if_readable(args)
+    if settings is not None:
+        return settings.db_path
+    flag = getattr(args, "db", None)
+    return Path(flag or os.environ.get("PROXIMITY_DB") or default_data_dir() / "proximity.db")

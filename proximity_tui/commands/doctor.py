@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from typing import TYPE_CHECKING
 
 from proximity_tui.commands.common import print_json, settings_from_args
@@ -64,13 +63,20 @@ def _demo_report(profiles: tuple[str, ...] = ()) -> Report:
 
 
 def print_report(report: Report) -> None:
-    from proximity_tui.commands.common import printable
+    from proximity_tui.commands.output import (
+        STATUS_STYLES,
+        colour_enabled,
+        paint,
+        printable,
+        write_line,
+    )
     from proximity_tui.services.doctor import summary
 
-    out = sys.stdout
+    colour = colour_enabled()
     for check in report.checks:
-        out.write(f"[{MARKS[check.status]}] {printable(check.name)}: {printable(check.detail)}\n")
+        mark = paint(MARKS[check.status], STATUS_STYLES.get(check.status), colour)
+        write_line(f"[{mark}] {printable(check.name)}: {printable(check.detail)}", styled=colour)
         for line in check.fix.splitlines() if check.status != "ok" else ():
-            out.write(f"         fix: {printable(line)}\n")
-    out.write(("ok: " if report.ok else "not ready: ") + summary(report) + "\n")
-    out.flush()
+            write_line(f"         fix: {printable(line)}")
+    verdict = paint("ok:" if report.ok else "not ready:", "green" if report.ok else "red", colour)
+    write_line(f"{verdict} {printable(summary(report))}", styled=colour)

@@ -130,15 +130,21 @@ class Printer:
 
             print_json(e.to_dict())
             return
-        when = e.ts.astimezone().strftime("%H:%M:%S")
-        step = f"[{e.step}] " if e.step else ""
-        mark = {"step_failed": "FAILED ", "undo": "undo: ", "rolled_back": ""}.get(e.kind, "")
+        from proximity_tui.commands.output import colour_enabled, paint, printable, write_line
+
+        colour = colour_enabled()
+        when = paint(e.ts.astimezone().strftime("%H:%M:%S"), "dim", colour)
+        step = paint(f"[{printable(e.step)}] ", "cyan", colour) if e.step else ""
+        mark = {"step_failed": "FAILED ", "undo": "undo: "}.get(e.kind, "")
+        style = {"step_failed": "red bold", "undo": "yellow", "rolled_back": "yellow"}.get(e.kind)
+        if e.level in ("error", "warning"):
+            style = "red" if e.level == "error" else "yellow"
         if e.kind == "step_finished" and e.duration is not None:
-            text = f"done: {e.message} ({e.duration:.1f}s)"
+            text = f"done: {printable(e.message)} ({e.duration:.1f}s)"
+            style = "green"
         else:
-            text = e.message
-        sys.stdout.write(f"{when} {step}{mark}{text}\n")
-        sys.stdout.flush()
+            text = printable(e.message)
+        write_line(f"{when} {step}{paint(mark + text, style, colour)}", styled=colour)
 
     def result(self, obj: Any, text: str) -> None:
         if self.as_json:
@@ -148,7 +154,10 @@ class Printer:
 
             print_json({"result": asdict(obj) if is_dataclass(obj) else obj})
         elif text:
-            print(text)
+            from proximity_tui.commands.output import colour_enabled, paint, printable, write_line
+
+            colour = colour_enabled()
+            write_line(paint(printable(text), "bold", colour), styled=colour)
 
 
 def _run_operation(services: Services, printer: Printer, coro) -> Any:
@@ -248,14 +257,7 @@ def run_simple(args: argparse.Namespace) -> int:
         apps = services.apps
         action = args.action
         if action == "backups":
-            items = services.call(apps.list_backups(app.id))
-            if args.json:
-                printer.result([_backup_dict(b) for b in items], "")
-            else:
-                for b in items:
-                    print(f"{b.volid}  {b.size} bytes  {b.created_at:%Y-%m-%d %H:%M}")
-                if not items:
-                    print(f"no backups of {app.hostname}")
+            _print_backups(services.call(apps.list_backups(app.id)), app, args.json)
             return 0
         if action == "update" and _show_images(services, printer, app, args.dry_run):
             return 0
@@ -452,6 +454,28 @@ def run_status(args: argparse.Namespace) -> int:
         services.close()
 
 
+def _print_backups(items: list[Any], app: Any, as_json: bool) -> None:
+    """A listing: JSON lines (exact bytes), or a table (human sizes)."""
+    from proximity_tui.commands.output import (
+        human_size,
+        print_json_lines,
+        print_table,
+        timestamp,
+    )
+
+    if as_json:
+        print_json_lines(_backup_dict(b) for b in items)
+        return
+    rows = [
+        [b.volid, human_size(b.size), timestamp(b.created_at), b.node, b.storage] for b in items
+    ]
+    print_table(
+        ("volid", "size", "created_at", "node", "storage"),
+        rows,
+        empty=f"no backups of {app.hostname}",
+    )
+
+
 def _cpu(a) -> str:
     return f"{a.live.cpu * 100:.0f}%" if a.live else "-"
 
@@ -459,7 +483,9 @@ def _cpu(a) -> str:
 def _mem(a) -> str:
     if not a.live or not a.live.maxmem:
         return "-"
-    return f"{a.live.mem // 2**20}/{a.live.maxmem // 2**20} MB"
+    from proximity_tui.commands.output import human_size
+
+    return f"{human_size(a.live.mem)}/{human_size(a.live.maxmem)}"
 
 
 def _status_dict(a) -> dict[str, Any]:

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
-from proximity_tui.commands.common import open_database, print_json, print_table
+from proximity_tui.commands.common import open_database, print_json_lines, print_table
+from proximity_tui.commands.output import timestamp
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     apps = sub.add_parser("apps", parents=[common], help="list the apps in the database")
-    apps.add_argument("--json", action="store_true", help="print one JSON array")
+    apps.add_argument("--json", action="store_true", help="JSON lines: one object per app")
     apps.set_defaults(handler=run_apps)
 
     history = sub.add_parser("history", parents=[common], help="the operations journal")
-    history.add_argument("--json", action="store_true", help="print one JSON array")
+    history.add_argument("--json", action="store_true", help="JSON lines: one object per operation")
     history.add_argument(
         "--limit", metavar="N", default="50", help="newest N operations (default 50)"
     )
@@ -29,9 +29,9 @@ def run_apps(args: argparse.Namespace) -> int:
     with open_database(args) as db, db.session(readonly=True) as s:
         rows = [_app_row(app) for app in repo.list_apps(s)]
     if args.json:
-        print_json(rows)
+        print_json_lines(rows)
         return 0
-    columns = ("id", "name", "hostname", "status", "node", "lxc_id", "url", "owner")
+    columns = ("id", "name", "hostname", "status", "node", "vmid", "url", "owner")
     print_table(columns, [[row[c] for c in columns] for row in rows], empty="no apps")
     return 0
 
@@ -46,19 +46,19 @@ def run_history(args: argparse.Namespace) -> int:
     with open_database(args) as db:
         ops = Journal(db).list(limit=int(limit))
     if args.json:
-        print_json([op.as_dict() for op in ops])
+        print_json_lines(op.as_dict() for op in ops)
         return 0
-    columns = ("id", "started", "kind", "status", "app", "user", "step", "error")
+    columns = ("id", "started_at", "kind", "status", "hostname", "user", "step", "error")
     table: list[Sequence[Any]] = [
         [
             op.id,
-            _when(op.started_at),
+            timestamp(op.started_at),
             op.kind,
             op.status,
             op.hostname or op.app_id or "",
             op.username or "",
             op.step or "",
-            _one_line(op.error or "", 60),
+            " ".join((op.error or "").split()),  # whole: a terminal fits it, a pipe keeps it
         ]
         for op in ops
     ]
@@ -73,16 +73,7 @@ def _app_row(app: Any) -> dict[str, Any]:
         "hostname": app.hostname,
         "status": app.status,
         "node": app.node,
-        "lxc_id": app.lxc_id,
+        "vmid": app.lxc_id,
         "url": app.url,
         "owner": app.owner.username if app.owner is not None else None,
     }
-
-
-def _when(ts: datetime) -> str:
-    return ts.strftime("%Y-%m-%d %H:%M:%SZ")
-
-
-def _one_line(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."

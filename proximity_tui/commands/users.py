@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         description="Users are operating-system accounts (the effective uid), recorded on first "
         "use: the first is admin, anyone else a viewer until an admin grants a role.",
     )
-    p.add_argument("--json", action="store_true", help="print one JSON array")
+    p.add_argument("--json", action="store_true", help="JSON lines: one object per user")
     p.set_defaults(handler=run_list)
     inner = p.add_subparsers(dest="users_command", metavar="{set-role}")
     grant = inner.add_parser("set-role", parents=[common], help="give a user a role (admins)")
@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from proximity_tui.commands.common import open_database, print_json, print_table
+    from proximity_tui.commands.common import open_database, print_json_lines, print_table
     from proximity_tui.services.users import list_users
 
     with open_database(args) as db:
@@ -35,7 +35,7 @@ def run_list(args: argparse.Namespace) -> int:
             {"username": u.username, "role": u.role, "active": u.is_active} for u in list_users(db)
         ]
     if args.json:
-        print_json(rows)
+        print_json_lines(rows)
     else:
         columns = ("username", "role", "active")
         print_table(columns, [[r[c] for c in columns] for r in rows], empty="no users yet")

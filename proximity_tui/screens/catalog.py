@@ -47,16 +47,11 @@ def entry_fits(entry: CatalogEntry, nodes: list[NodeChoice]) -> bool:
 
 
 def deployed_by_entry(apps: Iterable[AppView]) -> dict[str, list[str]]:
-    """Entry ref -> the sorted hostnames of the apps deployed from it (an added source's entry is
-    `source/id`: the app records its source)."""
-    from proximity_tui.services.catalog.model import SOURCES
+    """Entry ref -> hostnames deployed from it (the service's answer, shared with the CLI;
+    imported here, not at start-up: it reads the catalog model, which imports YAML)."""
+    from proximity_tui.services.catalog.deployed import deployed_by_entry as by_entry
 
-    out: dict[str, list[str]] = {}
-    for app in apps:
-        source = (app.config or {}).get("catalog_source")
-        ref = app.catalog_id if not source or source in SOURCES else f"{source}/{app.catalog_id}"
-        out.setdefault(ref, []).append(app.hostname)
-    return {ref: sorted(hosts) for ref, hosts in out.items()}
+    return by_entry(apps)
 
 
 def search_entries(

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from proximity_tui.errors import ProximityError, ValidationError
 from proximity_tui.services.catalog.model import dotenv_text
 from proximity_tui.services.validation import check_hostname
-from tests.commandline import REPO, run_cli
+from tests.commandline import REPO, json_lines, run_cli
 from tests.reliability.conftest import make_services
 from tests.reliability.world import app_rows, db_rows, world_problems
 
@@ -305,7 +305,7 @@ def test_a_broken_or_hostile_user_catalog_is_skipped_with_its_name(tmp_path):
     env = {**_env_without_proximity(), "PROXIMITY_DATA_DIR": str(data)}
     result = run_cli("catalog", "--json", env=env, timeout=60)
     assert result.returncode == 0, result.stderr
-    ids = {e["id"] for e in json.loads(result.stdout)}
+    ids = {e["id"] for e in json_lines(result.stdout)}
     assert "whoami" in ids and not ids & {"huge", "x; touch /tmp/pwned", "compose-bomb", "big"}
     warnings = result.stderr.splitlines()
     files = ("binary.yaml", "broken.yaml", "bad-id.yaml", "bomb.yaml", "huge.yaml")
@@ -394,7 +394,7 @@ def test_hostile_text_reaches_the_terminal_only_escaped(sim, tmp_path, monkeypat
         return code, out, err
 
     assert cli("deploy", "whoami", "--hostname", "hostile-text")[0] == 0
-    vmid = json.loads(cli("apps", "--json")[1])[0]["lxc_id"]
+    vmid = json_lines(cli("apps", "--json")[1])[0]["vmid"]
 
     def hostile_logs() -> None:
         docker = sim.state.find_ct(vmid).inside.docker
@@ -416,7 +416,7 @@ def test_hostile_text_reaches_the_terminal_only_escaped(sim, tmp_path, monkeypat
     entry.update(id="evil", name=TERMINAL_HOSTILE)
     (data / "catalog" / "evil.yaml").write_text(yaml.safe_dump(entry), encoding="utf-8")
     code, out, err = cli("catalog", "--json")
-    assert code == 0 and "evil" not in {e["id"] for e in json.loads(out)}
+    assert code == 0 and "evil" not in {e["id"] for e in json_lines(out)}
     assert "evil.yaml: name: contains a control character (\\x1b)" in err, err
     # A v1 catalog whose file name and text hold escapes.
     v1 = tmp_path / "v1"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from proximity_tui.config import load_settings, write_config
-from tests.commandline import clean_env, run_cli
+from tests.commandline import clean_env, json_lines, run_cli
 from tests.reliability.conftest import make_services
 from tests.reliability.world import app_rows, db_rows
 
@@ -230,7 +230,7 @@ def test_read_only_and_viewers_change_nothing_through_the_command_line(sim_proce
     assert snapshot() == before  # no app, operation, backup, user or file changed
     assert not (data / "catalog").exists()
     listed = run_cli("apps", "--json", env=faked)  # reading is still allowed
-    assert listed.returncode == 0 and json.loads(listed.stdout)[0]["hostname"] == "roles"
+    assert listed.returncode == 0 and json_lines(listed.stdout)[0]["hostname"] == "roles"
     dry = run_cli("--read-only", "migrate", str(more), "--dry-run", env=faked)
     assert dry.returncode == 0 and "created" in dry.stdout  # a dry run writes nothing: allowed
     assert snapshot() == before

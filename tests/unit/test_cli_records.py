@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+from tests.commandline import json_lines
+
 
 @pytest.fixture
 def cli(tmp_path):
@@ -84,10 +86,10 @@ def test_migrate_then_list_apps_and_history(cli, tmp_path):
 
     apps = cli("apps", "--json")
     assert apps.returncode == 0
-    [app] = json.loads(apps.stdout)
-    assert {k: app[k] for k in ("id", "hostname", "status", "node", "lxc_id", "url")} == {
+    [app] = json_lines(apps.stdout)
+    assert {k: app[k] for k in ("id", "hostname", "status", "node", "vmid", "url")} == {
         "id": "nginx-web1", "hostname": "web1", "status": "running", "node": "pve1",
-        "lxc_id": 101, "url": None,
+        "vmid": 101, "url": None,
     }  # fmt: skip
     assert app["owner"]  # the OS user, made the first admin
     table = cli("apps").stdout.splitlines()
@@ -97,17 +99,17 @@ def test_migrate_then_list_apps_and_history(cli, tmp_path):
         "hostname",
         "status",
         "node",
-        "lxc_id",
+        "vmid",
         "url",
         "owner",
     ]
     assert table[1].split()[:6] == ["nginx-web1", "Nginx", "web1", "running", "pve1", "101"]
 
     history = cli("history", "--json", "--limit", "1")
-    [op] = json.loads(history.stdout)
+    [op] = json_lines(history.stdout)
     assert (op["kind"], op["status"], op["result"]["unchanged"]) == ("migrate", "succeeded", 1)
     text = cli("history").stdout.splitlines()
-    assert text[0].split()[:4] == ["id", "started", "kind", "status"]
+    assert text[0].split()[:4] == ["id", "started_at", "kind", "status"]
     assert len(text) == 3 and all(" migrate " in line for line in text[1:])
 
 

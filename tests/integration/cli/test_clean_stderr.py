@@ -21,11 +21,23 @@ SCRIPT = str(Path(sys.executable).with_name("proximity-tui"))
 DEMO = "--demo"
 
 
-def subcommands() -> set[str]:
-    for action in build_parser()._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return set(action.choices)
+def subcommands(*path: str) -> set[str]:
+    """The subcommands the parser knows under `path` (`catalog`, `catalog source`)."""
+    parser = build_parser()
+    for name in (*path, None):
+        choices = next(
+            (a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction)), {}
+        )
+        if name is None:
+            return set(choices)
+        parser = choices[name]
     return set()
+
+
+def ran_under(seen: dict[tuple[str, ...], object], *path: str) -> set[str]:
+    """The subcommands run under `path` (the word after it, options aside)."""
+    words = [tuple(a for a in args if not a.startswith("-")) for args in seen]
+    return {w[len(path)] for w in words if w[: len(path)] == path and len(w) > len(path)}
 
 
 def foreign(stderr: str) -> list[str]:
@@ -116,15 +128,24 @@ def test_every_command_prints_only_our_own_lines_on_stderr(tmp_path):
         once("catalog", "--search", "who", env=env)
         once("catalog", "show", "whoami", env=env)
         once("catalog", "import", str(tmp_path / "empty"), env=env)  # nothing there: an error
+        once("catalog", "lint", env=env)
+        store = str(Path(__file__).resolve().parents[2] / "fixtures" / "casaos-store")
+        once("catalog", "source", "add", "casa", store, "--no-sync", env=env)
+        once("catalog", "source", "sync", "casa", env=env)
+        once("catalog", "source", "list", env=env)
+        once("catalog", "lint", "--source", "casa", env=env)
+        once("catalog", "source", "remove", "casa", env=env)
+        once("catalog", "source", "sync", "casa", env=env)  # removed: an error
         assert once("deploy", "whoami", "--hostname", "clean", env=env).returncode == 0
         once("apps", env=env)
+        once("env", "clean", env=env)
         once("adopt", "--dry-run", env=env)  # this database knows it: nothing to adopt
         once("env", "clean", env=env)  # whoami declares no variable: the empty listing
         once("env", "clean", "--set", "NOPE=1", env=env)  # undeclared: an error
         for command in ("stop", "start", "restart", "update", "backup"):
             once(command, "clean", env=env)
         listed = once("backups", "clean", "--json", env=env)
-        volid = json.loads(listed.stdout)["result"][0]["volid"]
+        volid = json.loads(listed.stdout.splitlines()[0])["volid"]
         once("restore", "clean", volid, env=env)
         once("clone", "clean", "clean-copy", env=env)
         once("logs", "clean", "--tail", "3", env=env)
@@ -147,6 +168,9 @@ def test_every_command_prints_only_our_own_lines_on_stderr(tmp_path):
 
     ran = {next((a for a in args if not a.startswith("-")), None) for args in seen}
     assert ran >= subcommands(), f"commands never run here: {sorted(subcommands() - ran)}"
+    for path in (("catalog",), ("catalog", "source")):
+        missing = subcommands(*path) - ran_under(seen, *path)
+        assert not missing, f"{' '.join(path)} subcommands never run here: {sorted(missing)}"
     problems = {" ".join(args): foreign(r.stderr) for args, r in seen.items() if foreign(r.stderr)}
     assert problems == {}, "stderr lines that are not ours:\n" + json.dumps(problems, indent=1)
     assert not any("Traceback" in r.stderr for r in seen.values())

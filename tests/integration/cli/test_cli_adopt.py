@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from tests.commandline import run_cli
+from tests.commandline import json_lines, run_cli
 from tests.integration.cli.conftest import data_db
 
 
@@ -37,7 +37,7 @@ def test_a_second_database_adopts_what_the_first_deployed(sim_process, tmp_path)
     assert "adopt-me" in text.stdout and "adopted" in text.stdout
     mine = [r for r in rows(second) if r[1] == "adopt-me"]
     assert mine == [r for r in rows(first) if r[1] == "adopt-me"]
-    history = json.loads(run_cli("history", "--json", env=second).stdout)
+    history = json_lines(run_cli("history", "--json", env=second).stdout)
     assert history[0]["kind"] == "adopt" and history[0]["status"] == "succeeded"
 
     again = run_cli("adopt", "--json", env=second)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from tests.commandline import run_cli
+from tests.commandline import json_lines, run_cli
 from tests.integration.cli.conftest import data_db
 
 #: The app's image pull fails once: a step every deploy runs, whether its CT is created from the
@@ -40,7 +40,7 @@ def test_retry_a_failed_deploy_with_the_same_settings(cli_env, sim_process):
     assert "cli-retry is running" in retried.stdout
     (_, _, first), (new_id, status, again) = deploys(cli_env)
     assert status == "succeeded" and json.loads(again) == json.loads(first)  # the same request
-    shown = json.loads(run_cli("apps", "--json", env=cli_env).stdout)
+    shown = json_lines(run_cli("apps", "--json", env=cli_env).stdout)
     assert [(a["hostname"], a["status"]) for a in shown] == [("cli-retry", "running")]
 
     # Only a failed deploy: a succeeded one, another kind, an unknown id, a bad id.

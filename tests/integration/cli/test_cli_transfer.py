@@ -7,7 +7,7 @@ import json
 import sqlite3
 import stat
 
-from tests.commandline import run_cli
+from tests.commandline import json_lines, run_cli
 from tests.integration.cli.conftest import data_db
 
 
@@ -60,7 +60,7 @@ def test_export_and_import_between_two_data_directories(sim_process, tmp_path):
     assert "imported 1 apps" in imported.stdout and "1 secrets restored" in imported.stdout
     assert rows(second) == rows(first)
     listed = run_cli("apps", "--json", env=second)
-    assert [a["hostname"] for a in json.loads(listed.stdout)] == ["xfer-vault"]
+    assert [a["hostname"] for a in json_lines(listed.stdout)] == ["xfer-vault"]
     status = run_cli("status", "--json", env=second)  # the same cluster answers for it
     assert status.returncode == 0 and json.loads(status.stdout)["apps"][0]["status"] == "running"
 

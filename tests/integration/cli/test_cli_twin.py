@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from tests.commandline import run_cli
+from tests.commandline import json_lines, run_cli
 from tests.integration.cli.conftest import data_db
 
 
@@ -42,7 +42,7 @@ def test_deploy_stop_start_backup_delete(cli_env):
     backup = run_cli("backup", "cli-web", env=cli_env)
     assert backup.returncode == 0 and "local:backup/vzdump-lxc-" in backup.stdout
     listed = run_cli("backups", "cli-web", "--json", env=cli_env)
-    assert json.loads(listed.stdout)["result"][0]["volid"].startswith("local:backup/")
+    assert json_lines(listed.stdout)[0]["volid"].startswith("local:backup/")
 
     logs = run_cli("logs", "cli-web", "--tail", "5", env=cli_env)
     assert logs.returncode == 0 and logs.stdout.strip()
@@ -53,7 +53,7 @@ def test_deploy_stop_start_backup_delete(cli_env):
     assert typed_wrong.returncode == 0
     assert apps_in_db(cli_env) == []
     history = run_cli("history", "--json", env=cli_env)
-    kinds = [op["kind"] for op in json.loads(history.stdout)]
+    kinds = [op["kind"] for op in json_lines(history.stdout)]
     assert kinds == ["delete", "backup", "start", "stop", "deploy"]
 
 

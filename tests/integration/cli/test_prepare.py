@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from tests.commandline import run_cli
+from tests.commandline import json_lines, run_cli
 
 
 def test_prepare_builds_then_checks_then_rebuilds(cli_env):
@@ -29,9 +29,9 @@ def test_prepare_builds_then_checks_then_rebuilds(cli_env):
         f"removed the outdated base CT {built['vmid']}" in e.get("message", "") for e in lines
     )
 
-    history = json.loads(run_cli("history", "--json", env=cli_env).stdout)
+    history = json_lines(run_cli("history", "--json", env=cli_env).stdout)
     assert [op["kind"] for op in history] == ["prepare"] * 3
-    apps = json.loads(run_cli("apps", "--json", env=cli_env).stdout)
+    apps = json_lines(run_cli("apps", "--json", env=cli_env).stdout)
     assert apps == []  # a base is never an app
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.commandline import json_lines
+
 
 def run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PROXIMITY_")}
@@ -26,16 +28,16 @@ def test_list_search_and_category(tmp_path):
     table = run(tmp_path)
     assert table.returncode == 0, table.stderr
     lines = table.stdout.splitlines()
-    assert lines[0].split()[:3] == ["ID", "NAME", "CATEGORY"]
+    assert lines[0].split()[:3] == ["id", "name", "category"]
     assert len(lines) >= 41 and any(line.startswith("jellyfin ") for line in lines)
 
     found = run(tmp_path, "--search", "jelyfin", "--json")
     assert found.returncode == 0, found.stderr
-    rows = json.loads(found.stdout)
+    rows = json_lines(found.stdout)
     assert rows[0]["id"] == "jellyfin" and rows[0]["web_port"] == 8096
     assert rows[0]["source"] == "bundled"
 
-    dbs = json.loads(run(tmp_path, "--category", "databases", "--json").stdout)
+    dbs = json_lines(run(tmp_path, "--category", "databases", "--json").stdout)
     assert {"postgres", "mariadb", "redis"} <= {r["id"] for r in dbs}
     assert {r["category"] for r in dbs} == {"Databases"}
 
@@ -108,7 +110,7 @@ def test_import_writes_user_catalog_that_overrides_bundled(tmp_path):
     assert any(w.startswith("hard-coded-secret:") for w in data["warnings"])
     assert any(w.startswith("unpinned-image:") for w in data["warnings"])
 
-    rows = json.loads(run(data_dir, "--search", "redis", "--json").stdout)
+    rows = json_lines(run(data_dir, "--search", "redis", "--json").stdout)
     redis = next(r for r in rows if r["id"] == "redis")
     assert redis["name"] == "Redis (v1)" and redis["source"] == "imported"
     assert redis["overrides_bundled"] is True
@@ -132,7 +134,7 @@ def test_import_the_reference_catalog(tmp_path, v1_catalog):
     assert len(list((tmp_path / "catalog").glob("*.yaml"))) == 132
     listing = run(tmp_path, "--json")
     assert listing.stderr == "", "every imported file loads back"
-    rows = json.loads(listing.stdout)
+    rows = json_lines(listing.stdout)
     assert sum(r["source"] == "imported" for r in rows) == 132
 
 
@@ -166,10 +168,10 @@ def test_sources_add_list_filter_show_lint_remove(tmp_path):
     assert added.returncode == 0, added.stderr
     assert "mine: casaos: converted 1, skipped 1" in added.stdout
     assert "skipped 1: no amd64 image (architectures: arm64)" in added.stdout
-    listed = json.loads(run(data, "source", "list", "--json").stdout)
+    listed = json_lines(run(data, "source", "list", "--json").stdout)
     assert [(s["name"], s["format"], s["converted"]) for s in listed] == [("mine", "casaos", 1)]
 
-    rows = json.loads(run(data, "--source", "mine", "--json").stdout)
+    rows = json_lines(run(data, "--source", "mine", "--json").stdout)
     assert [r["id"] for r in rows] == ["mine/wiki"]
     shown = run(data, "show", "mine/wiki")
     assert shown.returncode == 0, shown.stderr
