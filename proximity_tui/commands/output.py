@@ -58,6 +58,8 @@ FLEXIBLE = {
     "location": (0, 12, "end"),
     "env_unknown": (0, 8, "words"),
     "source": (1, 7, "end"),
+    "category": (1, 8, "end"),
+    "version": (1, 7, "end"),
     "outcome": (1, 12, "words"),
     "error": (1, 12, "tokens"),
     "name": (2, 8, "end"),

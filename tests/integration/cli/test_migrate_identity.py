@@ -9,7 +9,7 @@ import json
 
 from proximity_tui.config import load_settings
 from proximity_tui.proxmox.client import ProxmoxClient
-from tests.commandline import run_cli
+from tests.commandline import json_lines, run_cli
 
 
 async def _on_client(sim_process, work):
@@ -53,7 +53,7 @@ def test_migrate_writes_the_block_and_a_second_instance_adopts_at_once(sim_proce
     assert f"identity block written to CT {vmid} (v1-whoami)" in migrated.stdout
     text = description(sim_process, node, vmid)
     assert "app-id: v1-whoami" in text and "my own notes" in text  # the user's text kept
-    history = json.loads(run_cli("history", "--json", env=data).stdout)
+    history = json_lines(run_cli("history", "--json", env=data).stdout)
     assert history[0]["kind"] == "identify" and history[0]["status"] == "succeeded"
 
     plan = json.loads(run_cli("adopt", "--dry-run", "--json", env=second).stdout)
