@@ -98,7 +98,14 @@ async def wait_healthy(
         return True
 
     limit = timeout or containers.health_timeout
-    await containers.until(ctx, services_ready, limit, "services did not become ready", last)
+    await containers.until(
+        ctx,
+        services_ready,
+        limit,
+        "services did not become ready",
+        last,
+        waiting="waiting for the services to be ready",
+    )
     ctx.log("compose: every service is running")
     if port is None:
         return
@@ -116,5 +123,7 @@ async def wait_healthy(
         last[0] = result.stderr.strip() or f"wget exited {result.exit_status}"
         return None
 
-    await containers.until(ctx, port_answers, limit, f"{what} did not answer", last)
+    await containers.until(
+        ctx, port_answers, limit, f"{what} did not answer", last, waiting=f"waiting for {what}"
+    )
     ctx.log(f"{what} answers")

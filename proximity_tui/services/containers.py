@@ -23,6 +23,7 @@ from proximity_tui.errors import (
     ProxmoxTimeout,
 )
 from proximity_tui.proxmox.exec_base import FOREVER
+from proximity_tui.services.heartbeat import HEARTBEAT_EVERY, Heartbeat
 from proximity_tui.services.identity import app_id_of
 from proximity_tui.services.network import NetworkPlan, dhcp_silence
 
@@ -95,6 +96,8 @@ class Containers:
         self.health_timeout = health_timeout
         self.stop_timeout = stop_timeout
         self.poll = poll
+        #: Seconds between two heartbeat lines of a long wait (`until`, `when_free`).
+        self.heartbeat = HEARTBEAT_EVERY
 
     # --- tasks ---
 
@@ -130,7 +133,8 @@ class Containers:
                 return True if guest is not None and guest.running else None
 
             with contextlib.suppress(ProxmoxTimeout):
-                await self.until(ctx, running, starting, f"CT {vmid} started")
+                waiting = f"waiting for CT {vmid} to start"
+                await self.until(ctx, running, starting, f"CT {vmid} started", waiting=waiting)
         guest = await self.status(node, vmid)
         if guest is not None and guest.running:
             ctx.log(f"CT {vmid} is already running")
@@ -193,8 +197,10 @@ class Containers:
         simulator models it: pvesim/ops_create.py clone_ct). A refusal created nothing, so
         trying again is safe (destroy uses it too); a lost answer (a timeout) is not retried."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + min(self.task_timeout, 60.0)
+        limit = min(self.task_timeout, 60.0)
+        deadline = loop.time() + limit
         delay = 0.05
+        heartbeat: Heartbeat | None = None
         while True:
             try:
                 return await call()
@@ -202,7 +208,11 @@ class Containers:
                 busy = any(m in exc.pve_message for m in BUSY_MESSAGES)
                 if not busy or isinstance(exc, ProxmoxTimeout) or loop.time() >= deadline:
                     raise
-                ctx.log(f"{what} is busy ({exc.pve_message}); trying again", level="warning")
+                if heartbeat is None:  # one line when first refused, then a heartbeat
+                    ctx.log(f"{what} is busy ({exc.pve_message}); trying again", level="warning")
+                    waiting = f"waiting for {what} to be free"
+                    heartbeat = Heartbeat(ctx, waiting, limit, self.heartbeat, loop.time())
+                heartbeat.beat(loop.time(), exc.pve_message)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 1.0)
 
@@ -265,7 +275,13 @@ class Containers:
         async def address() -> str | None:
             return await self.address(node, vmid)
 
-        ip = await self.until(ctx, address, timeout, f"CT {vmid} got no IPv4 address")
+        ip = await self.until(
+            ctx,
+            address,
+            timeout,
+            f"CT {vmid} got no IPv4 address",
+            waiting=f"waiting for CT {vmid}'s IPv4 address",
+        )
         ctx.log(f"eth0: {ip}")
         return ip
 
@@ -381,16 +397,28 @@ class Containers:
 
     # --- helpers ---
 
-    async def until(self, ctx, probe, timeout: float, what: str, last: list[str] | None = None):
-        """Call `probe` until it returns a value, with a deadline; never a fixed sleep."""
+    async def until(
+        self,
+        ctx,
+        probe,
+        timeout: float,
+        what: str,
+        last: list[str] | None = None,
+        *,
+        waiting: str,
+    ):
+        """Call `probe` until it returns a value, with a deadline; never a fixed sleep. While it
+        waits, a heartbeat line says so ("waiting for X: attempt 6, 10s of 30s")."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         interval = min(self.poll, 0.05)
+        heartbeat = Heartbeat(ctx, waiting, timeout, self.heartbeat, loop.time())
         while True:
             ctx.check_cancelled()
             value = await probe()
             if value is not None:
                 return value
+            heartbeat.beat(loop.time(), last[0] if last else None)
             if loop.time() >= deadline:
                 detail = f": {last[0]}" if last and last[0] else ""
                 raise WaitTimeout(f"{what} within {timeout:g}s{detail}")

@@ -335,7 +335,8 @@ async def _to_template(
         return None
 
     what = f"turning CT {vmid} into a template did not finish"
-    await containers.until(ctx, done, containers.task_timeout, what)
+    waiting = f"waiting for CT {vmid} to become a template"
+    await containers.until(ctx, done, containers.task_timeout, what, waiting=waiting)
     ctx.log(f"CT {vmid} is now a template")
 
 

@@ -130,3 +130,25 @@ def test_a_second_operation_on_a_busy_app_fails_at_once(sim, services, faults, h
         services.call(services.apps.start_app(app.id))
     gate.open()
     assert first.result(timeout=30).status == "stopped"
+
+
+def test_a_long_health_check_says_it_is_waiting(sim, services, faults, hostname):
+    """The health check's heartbeat reaches the operation's events (what the CLI prints live and
+    the progress screen shows) and its journal; every poll here is a heartbeat (`heartbeat` 0)."""
+    apps = services.apps
+    app = services.call(apps.deploy_app("whoami", hostname))
+    apps.containers.heartbeat = 0.0
+    heard: list[str] = []
+    unsubscribe = apps.events.subscribe(lambda e: heard.append(e.message))
+    faults.add(FaultRule(command=r"wget .*/health", exit_status=4, stderr="refused", times=2))
+    try:
+        services.call(apps.update_app(app.id))
+    finally:
+        unsubscribe()
+    waiting = "… waiting for http://127.0.0.1:80/health: attempt"
+    beats = [m for m in heard if m.startswith(waiting)]
+    assert len(beats) == 2  # the two refusals; the third look answered
+    for n, line in enumerate(beats, 1):
+        assert line.startswith(f"{waiting} {n}, ") and line.endswith("s (refused)")
+    op = services.call(apps.operation(services.call(apps.operations(app_id=app.id))[0].id))
+    assert op.kind == "update" and [e.message for e in op.events if e.message in beats] == beats
