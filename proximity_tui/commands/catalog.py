@@ -82,9 +82,14 @@ def _load() -> CatalogService:
 def _deployed(args: argparse.Namespace) -> dict[str, list[str]]:
     """Entry ref -> the hostnames of the apps deployed from it (the catalog screen's answer)."""
     from proximity_tui.commands.common import database_path
+    from proximity_tui.errors import StoreError
     from proximity_tui.services.catalog.deployed import deployed_in_database
 
-    return deployed_in_database(database_path(args))
+    try:
+        return deployed_in_database(database_path(args))
+    except StoreError as exc:  # the catalog is readable without the database: say so, go on
+        print(f"proximity-tui: warning: deployed counts unknown: {exc}", file=sys.stderr)
+        return {}
 
 
 def run_list(args: argparse.Namespace) -> int:

@@ -193,3 +193,17 @@ def test_sources_add_list_filter_show_lint_remove(tmp_path):
     removed = run(data, "source", "remove", "mine")
     assert removed.returncode == 0 and "removed source mine" in removed.stdout
     assert run(data, "show", "mine/wiki").returncode == 2
+
+
+def test_the_deployed_counts_never_create_or_need_the_database(tmp_path):
+    """`catalog` reads its deployed column from the database when there is one: none is created
+    for it, and one it cannot use leaves the listing whole, with one warning line."""
+    listed = run(tmp_path, "--search", "whoami", "--json")
+    assert listed.returncode == 0 and json_lines(listed.stdout)[0]["deployed"] == 0
+    assert not (tmp_path / "proximity.db").exists()
+    (tmp_path / "proximity.db").write_text("not a database")
+    broken = run(tmp_path, "--search", "whoami")
+    assert broken.returncode == 0 and broken.stdout.splitlines()[1].startswith("whoami ")
+    assert broken.stderr.startswith("proximity-tui: warning: deployed counts unknown: ")
+    assert broken.stderr.count("\n") == 1
+    assert (tmp_path / "proximity.db").read_text() == "not a database"
