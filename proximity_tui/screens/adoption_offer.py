@@ -18,6 +18,8 @@ Answer = Literal["adopt", "later", "never"]
 
 
 class AdoptionOfferScreen(ModalScreen[str]):
+    # The note wraps inside the dialog (a Label is as wide as its text otherwise: cut off).
+    DEFAULT_CSS = "AdoptionOfferScreen .note { width: 1fr; }"
     BINDINGS = [
         Binding("escape", "answer('later')", "Not now"),
         Binding("y", "answer('adopt')", "Adopt", show=False),
@@ -37,8 +39,8 @@ class AdoptionOfferScreen(ModalScreen[str]):
                 yield Static("\n".join(f"• {line}" for line in self.lines), markup=False)
             yield Label(
                 "Their app rows are rebuilt from the identity in each CT's description; "
-                "environment values only the old database held stay unknown (App detail → "
-                "Environment re-enters or re-generates them).",
+                "environment values only the old database held stay unknown (e on the App "
+                "detail re-enters or re-generates them).",
                 classes="note",
                 markup=False,
             )

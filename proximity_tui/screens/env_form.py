@@ -27,6 +27,7 @@ class EnvFormScreen(ModalScreen[Answer | None]):
     EnvFormScreen .env-row Input { width: 1fr; }
     EnvFormScreen .env-row Label { margin: 1 1 0 2; }
     EnvFormScreen #items { max-height: 20; }
+    EnvFormScreen #dialog > .note { width: 1fr; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
