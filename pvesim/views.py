@@ -77,25 +77,24 @@ def _membership(node: Node, entry: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in entry.items() if k not in LIVE_STATS} | {"status": "offline"}
 
 
+def _figures(node: Node, now: float) -> dict[str, Any]:
+    """What `/nodes` and `/cluster/resources` both say of a node."""
+    return {
+        "status": "online",
+        "cpu": round(node.cpu, 6),
+        "maxcpu": node.maxcpu,
+        "mem": node.mem,
+        "maxmem": node.maxmem,
+        "uptime": int(now - node.boot_time),
+        "level": "",
+    }
+
+
 def resource_node(node: Node, now: float) -> dict[str, Any]:
-    return _membership(
-        node,
-        {
-            "id": f"node/{node.name}",
-            "type": "node",
-            "node": node.name,
-            "status": "online",
-            "cpu": round(node.cpu, 6),
-            "maxcpu": node.maxcpu,
-            "mem": node.mem,
-            "maxmem": node.maxmem,
-            "disk": node.rootfs_total // 5,
-            "maxdisk": node.rootfs_total,
-            "uptime": int(now - node.boot_time),
-            "level": "",
-            "cgroup-mode": 2,
-        },
-    )
+    entry = {"id": f"node/{node.name}", "type": "node", "node": node.name, **_figures(node, now)}
+    entry.update(disk=node.rootfs_total // 5, maxdisk=node.rootfs_total)
+    entry["cgroup-mode"] = 2
+    return _membership(node, entry)
 
 
 #: What pve-manager `PVE/API2Tools.pm` extract_node_stats leaves out without Sys.Audit.
@@ -122,20 +121,8 @@ def resource_storage(node: Node, s: Storage) -> dict[str, Any]:
 
 
 def node_entry(node: Node, now: float, fingerprint: str) -> dict[str, Any]:
-    return _membership(
-        node,
-        {
-            "node": node.name,
-            "status": "online",
-            "cpu": round(node.cpu, 6),
-            "maxcpu": node.maxcpu,
-            "mem": node.mem,
-            "maxmem": node.maxmem,
-            "uptime": int(now - node.boot_time),
-            "level": "",
-            "ssl_fingerprint": fingerprint,
-        },
-    )
+    entry = {"node": node.name, **_figures(node, now), "ssl_fingerprint": fingerprint}
+    return _membership(node, entry)
 
 
 def version(rel: Release) -> dict[str, Any]:
