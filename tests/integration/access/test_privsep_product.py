@@ -99,3 +99,32 @@ async def test_hidden_ct_is_not_missing_but_a_destroyed_one_is(sim, tmp_path, se
         assert again.apps[kept.id].status == "running"
     finally:
         services.close(wait=30)
+
+
+async def test_the_doctor_names_what_update_really_needs(sim, tmp_path, setup_config):
+    """Update writes the identity block into `description` (VM.Config.Options, pve-container
+    check_ct_modify_config_perm): without it the update's rewrite is refused, and the doctor
+    says so under update (not only under deploy); start/stop, which do not need it, stay ok."""
+    config, names = setup_config
+    services = build_services(_settings(config, tmp_path))
+    try:
+        await services.run(services.connect(monitor=False))
+        app = await services.run(services.apps.deploy_app("whoami", "ps-opts"))
+        _drop_privilege(sim, names.role, "VM.Config.Options")
+
+        def edit():  # someone edited the block away: the update puts it back, if it may
+            sim.state.find_ct(app.vmid).config["description"] = "notes"
+
+        sim.call(edit)
+        await services.run(services.apps.update_app(app.id))
+        ops = await services.run(services.apps.operations(app_id=app.id))
+        events = (await services.run(services.apps.operation(ops[0].id))).events
+        assert ops[0].kind == "update"
+        assert any("could not update the CT's identity block" in e.message for e in events)
+        checks = {c.name: c for c in (await services.run(services.doctor())).checks}
+        update = checks["permissions: update"]
+        assert update.status == "fail" and "VM.Config.Options" in update.detail
+        assert "VM.Config.Options" in checks["permissions: restore"].detail
+        assert checks["permissions: start/stop"].status == "ok"
+    finally:
+        services.close(wait=30)
