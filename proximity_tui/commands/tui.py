@@ -17,6 +17,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from proximity_tui.commands.common import settings_from_args
+from proximity_tui.services.heartbeat import HEARTBEAT_MARK
 
 if TYPE_CHECKING:
     from proximity_tui.services.bootstrap import Services
@@ -116,7 +117,7 @@ def _close_after_quit(services: Services) -> None:
     # SIGCONT, and that handler (restarting a UI that is gone) would break the wait below.
     for sig in (signal.SIGCONT, signal.SIGTSTP):
         signal.signal(sig, signal.SIG_DFL)
-    from proximity_tui.services.events import FINISHED
+    from proximity_tui.services.events import FINISHED, LOG, STEP_STARTED
 
     running = set(services.apps.running_operations())
     ended: dict[int, Any] = {}
@@ -127,9 +128,16 @@ def _close_after_quit(services: Services) -> None:
             "(Ctrl-C cancels them: they roll back)"
         )
 
-        def remember(event: Any) -> None:  # on the service loop: only store it
-            if event.kind == FINISHED and event.op_id in running:
+        def remember(event: Any) -> None:  # on the service loop: store it, or one short line
+            if event.op_id not in running:
+                return
+            if event.kind == FINISHED:
                 ended[event.op_id] = event
+            elif event.kind == STEP_STARTED or (
+                event.kind == LOG and event.message.startswith(HEARTBEAT_MARK)
+            ):
+                # The wait is not silent: each step it reaches, and the long waits' heartbeat.
+                _say(f"proximity-tui: {_name(event)}: {event.message.removeprefix(HEARTBEAT_MARK)}")
 
         unsubscribe = services.apps.events.subscribe(remember)
     try:
@@ -148,12 +156,16 @@ def _close_after_quit(services: Services) -> None:
         _say(_ended_line(op_id, event))
 
 
+def _name(event: Any) -> str:
+    """ "deploy of web": the operation an event belongs to."""
+    return f"{event.operation} of {event.hostname or event.app_id or f'operation #{event.op_id}'}"
+
+
 def _ended_line(op_id: int, event: Any) -> str:
     if event is None:
         return f"proximity-tui: operation #{op_id} did not end before the program stopped"
-    name = event.hostname or event.app_id or f"operation #{op_id}"
     status = (event.status or "ended").replace("_", " ")
-    text = f"proximity-tui: {event.operation} of {name} {status}"
+    text = f"proximity-tui: {_name(event)} {status}"
     return text + (f": {event.message}" if event.status != "succeeded" and event.message else "")
 
 

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 
 #: Seconds between two heartbeat lines of one wait.
 HEARTBEAT_EVERY = 5.0
+#: How a heartbeat line starts (quitting the dashboard repeats these lines on the terminal).
+HEARTBEAT_MARK = "… "
 
 
 class Heartbeat:
@@ -35,6 +37,8 @@ class Heartbeat:
             return False
         self._said = now
         of = f" of {self.timeout:g}s" if self.timeout else ""
-        line = f"… {self.waiting}: attempt {self.attempts}, {now - self.start:.0f}s{of}"
+        line = (
+            f"{HEARTBEAT_MARK}{self.waiting}: attempt {self.attempts}, {now - self.start:.0f}s{of}"
+        )
         self.ctx.log(line + (f" ({last})" if last else ""))
         return True

@@ -55,3 +55,26 @@ def test_a_failed_deploy_is_reported_with_its_cause(
     err = capsys.readouterr().err
     assert f"proximity-tui: deploy of {hostname} failed: " in err
     assert "startup for container failed" in err
+
+
+def test_the_wait_after_quitting_is_not_silent(
+    sim, faults, tmp_path, hostname, capsys, restore_signals, monkeypatch
+):
+    """Each step the operation reaches, and its long waits' heartbeat, get a line while quitting
+    waits for it (a health check used to mean 30 s without a word)."""
+    from pvesim.faults import FaultRule
+
+    services = make_services(sim, tmp_path)
+    services.apps.containers.heartbeat = 0.0  # every look is a heartbeat here: no timing
+    faults.add(FaultRule(command=r"wget .*/health", exit_status=4, stderr="refused", times=1))
+    gate = faults.hold(task="vzstart")
+    services.call(services.apps.start_deploy("whoami", hostname))
+    assert gate.wait_until(lambda g: g.arrived == 1)
+    _hold_until_closing(services, gate, monkeypatch)
+    _close_after_quit(services)
+    lines = capsys.readouterr().err.splitlines()
+    name = f"proximity-tui: deploy of {hostname}"
+    assert f"{name}: Check the app answers" in lines
+    waiting = f"{name}: waiting for http://127.0.0.1:80/health: attempt 1, "
+    assert any(line.startswith(waiting) and line.endswith("(refused)") for line in lines)
+    assert lines[-1] == f"{name} succeeded"
