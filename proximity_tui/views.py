@@ -91,6 +91,8 @@ class StatusSnapshot:
     error: str | None = None
     #: When the last successful refresh happened (None: never).
     last_success: datetime | None = None
+    #: After a failed refresh: seconds until the monitor tries again (the stale banner's countdown).
+    retry_in: float | None = None
     #: Per app id, recent CPU fractions and memory bytes (oldest first), for sparklines: read on
     #: demand from the monitor (`history.HistoryBook`), so it is current, not frozen at the tick.
     history: Mapping[str, tuple[tuple[float, ...], tuple[int, ...]]] = field(default_factory=dict)

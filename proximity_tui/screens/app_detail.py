@@ -35,6 +35,7 @@ from proximity_tui.screens.app_detail_info import (
     unknown_values,
 )
 from proximity_tui.screens.apps_rows import doing_word
+from proximity_tui.screens.key_hints import REVEAL_KEY
 from proximity_tui.screens.live import LiveScreen
 from proximity_tui.widgets.cluster_header import ClusterHeader
 from proximity_tui.widgets.column_fit import Flex
@@ -80,7 +81,7 @@ class AppDetailScreen(LiveScreen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         # The current tab's keys first, so the footer shows them even at 80 columns.
-        Binding("v", "reveal", "Reveal secrets", id="detail.reveal"),
+        Binding(REVEAL_KEY, "reveal", "Reveal secrets", id="detail.reveal"),
         Binding("e", "env", "Unknown values", id="detail.env"),
         Binding("f", "follow", "Follow logs", id="detail.follow"),
         slash_binding("search", "Search logs", "detail.search"),
@@ -96,6 +97,9 @@ class AppDetailScreen(LiveScreen):
         # The App's mode keys, repeated so that the footer can leave them out.
         *(Binding(k, f"app.mode('{m}')", m.title()) for k, m in MODE_KEYS),
         Binding("down,j", "enter_pane", "Into the tab", show=False),
+        # Tabs by key wherever the focus is (not 1-4: the number row switches mode)
+        Binding("left_square_bracket", "step_tab(-1)", "Previous tab", show=False),
+        Binding("right_square_bracket", "step_tab(1)", "Next tab", show=False),
     ]
 
     def __init__(self, app_id: str, *, tab: str | None = None) -> None:
@@ -423,6 +427,12 @@ class AppDetailScreen(LiveScreen):
 
     def action_act(self, name: str) -> None:
         self.papp.actions.request(name, [self.app_id])
+
+    def action_step_tab(self, step: int) -> None:
+        tabs = [pane.id for pane in self.query(TabPane) if pane.id]
+        current = self.query_one(TabbedContent).active
+        at = tabs.index(current) if current in tabs else 0
+        self.action_show_tab(tabs[(at + step) % len(tabs)])
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab

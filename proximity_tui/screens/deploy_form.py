@@ -26,8 +26,10 @@ from proximity_tui.screens.deploy_plan import (
     plan_text,
     resource_problems,
 )
+from proximity_tui.screens.key_hints import REVEAL_KEY
 from proximity_tui.services.catalog.lint import unprivileged_risks
 from proximity_tui.services.validation import RESERVED_HOSTNAMES
+from proximity_tui.widgets.lower_input import LowerInput
 
 if TYPE_CHECKING:
     from proximity_tui.app import ProximityApp
@@ -77,7 +79,7 @@ class DeployFormScreen(ModalScreen[int | None]):
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+r", "reveal", "Reveal secrets"),
+        Binding(REVEAL_KEY, "reveal", "Reveal secrets"),
         Binding("ctrl+s", "deploy", "Deploy"),
         Binding("f1", "app.help", "Help"),  # `?` types into the text fields...
         Binding("question_mark", "app.help", "Help", show=False),  # ...and helps elsewhere
@@ -117,7 +119,7 @@ class DeployFormScreen(ModalScreen[int | None]):
             yield Label(f"Deploy {entry.name}", id="title", markup=False)
             with VerticalScroll(id="form-body"):
                 yield Label("Hostname", classes="field")
-                yield Input(value=default_hostname(entry.id), id="hostname", compact=True)
+                yield LowerInput(value=default_hostname(entry.id), id="hostname", compact=True)
                 yield Label("", id="hostname-problem", classes="problem", markup=False)
                 yield Label("Node  (memory free now)", classes="field")
                 # A real option, not Select's blank prompt: the blank could be picked again.
@@ -159,7 +161,8 @@ class DeployFormScreen(ModalScreen[int | None]):
                 yield Static("", id="network-problem", classes="problems", markup=False)
                 if entry.env:
                     yield Label(
-                        "Settings  (* required; secrets generated, ctrl+r reveals)", id="settings"
+                        f"Settings  (* required; secrets generated, {REVEAL_KEY} reveals)",
+                        id="settings",
                     )
                     for var in entry.env:
                         mark = " *" if var.required else ""

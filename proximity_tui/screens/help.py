@@ -26,6 +26,8 @@ NAMES = {
     "f1": "F1",
     "colon": ":",
     "f5": "F5",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
 }
 #: Screens by class name, as the user knows them (a screen may also set `HELP_TITLE`).
 TITLES = {
@@ -51,7 +53,7 @@ EXTRA: dict[str, list[tuple[str, str]]] = {
         ("← →", "Categories / entries"),
         ("✔ ✖ ⚠", "Fits on a node now / fits on none / has warnings"),
     ],
-    "AppDetailScreen": [("tab", "Next pane; ← → on the tab bar switch tabs")],
+    "AppDetailScreen": [("tab", "Next pane ([ and ] switch tabs from anywhere)")],
     "OperationsScreen": [("enter", "Open the operation's steps and log")],
     "DeployFormScreen": [("tab", "Next field"), ("enter", "Deploy (in a text field)")],
 }

@@ -22,6 +22,11 @@ _MODIFIER = re.compile(
 )
 _SILENT = {"escape", "tab", "shift+tab"}
 
+#: Reveal secrets, the same key in the deploy form and App detail. A ctrl key because the form's
+#: text fields take letters; not ctrl+v (paste) nor ctrl+e (end of line) in a field, nor ctrl+r
+#: (restore in App detail); ctrl+t is no terminal's or tmux's by default.
+REVEAL_KEY = "ctrl+t"
+
 
 class KeyHints:
     #: Seconds after a hint during which no other one is shown.

@@ -300,6 +300,7 @@ class StatusMonitor:
             orphans=previous.orphans if previous else (),
             error=error,
             last_success=self._last_success,
+            retry_in=self.current_interval,  # already the longer wait after this failure
             history=previous.history if previous else {},
             changed=frozenset(apps) if previous and previous.ok else frozenset(),
         )

@@ -51,7 +51,7 @@ async def test_form_masks_secrets_and_enforces_minimums(world):
         form = await open_form(pilot, "Gitea")
         secret = form.query_one("#env-DB_PASSWORD", Input)
         assert secret.password and len(secret.value) >= 16  # generated, masked
-        await pilot.press("ctrl+r")
+        await pilot.press("ctrl+t")  # the reveal key of App detail too
         assert not secret.password
         assert form.query_one("#hostname", Input).value == "gitea"
         assert form.plan is not None and form.plan.steps

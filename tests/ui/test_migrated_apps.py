@@ -1,7 +1,7 @@
 """Apps migrated from Proximity v1 in the dashboard (issue 15, points 4 and 9): the delete
 confirmation names a CT that is not tagged `proximity` (adopted with --adopt-untagged: the
 simulator's pre-existing CT 104 `media`, which Proximity never created), and a viewer's Settings
-tab never shows a migrated secret (nor does `v` reveal it)."""
+tab never shows a migrated secret (nor does ctrl+t reveal it)."""
 
 from __future__ import annotations
 
@@ -80,7 +80,7 @@ async def test_a_viewer_never_sees_a_migrated_secret(world):
         shown = str(text.render())
         assert f"DB_PASSWORD={MASK}" in shown and "TZ=UTC" in shown
         assert "hunter2-secret" not in shown
-        await pilot.press("v")  # reveal: refused for a viewer
+        await pilot.press("ctrl+t")  # reveal: refused for a viewer
         await wait_for(
             pilot, lambda: any("reveal" in n.message for n in app._notifications), timeout=30
         )
