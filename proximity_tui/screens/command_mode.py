@@ -113,8 +113,9 @@ class CommandModeScreen(ModalScreen[Command | None]):
     """
     BINDINGS = [
         Binding("escape", "close", "Close"),
-        # Priority: Tab would otherwise move the focus (the App's own priority Tab).
-        Binding("tab", "complete", "Complete", priority=True),
+        # Not priority: it must act after the characters typed before it (a burst `ca⏎`) reached
+        # the field. The App's priority Tab (focus) is off on this screen (`check_action`).
+        Binding("tab", "complete", "Complete"),
     ]
     HELP_TITLE = "Command mode"
 

@@ -80,6 +80,11 @@ async def test_colon_typed_in_one_burst_lands_in_the_prompt(world):
         for key, char in [("colon", ":"), *((c, c) for c in "catalog"), ("enter", "\r")]:
             app.post_message(events.Key(key, char))  # no wait in between: one burst
         await on_screen(pilot, CatalogScreen)
+        # Tab completes what was typed before it in the same burst
+        for key, char in [("colon", ":"), *((c, c) for c in "oper"), ("tab", "\t")]:
+            app.post_message(events.Key(key, char))
+        prompt = await on_screen(pilot, CommandModeScreen)
+        await wait_for(pilot, lambda: prompt.query_one(Input).value == "operations")
 
 
 async def test_unknown_command_says_the_close_match_and_stays(world):
