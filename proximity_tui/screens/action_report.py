@@ -44,6 +44,8 @@ def failure_text(label: str, hostname: str, exc: BaseException) -> str:
     status = getattr(exc, "status", None)
     undo_errors = getattr(exc, "undo_errors", None) or []
     why = describe_error(exc)
+    if status == "rolled_back" and getattr(exc, "cancelled", False):
+        return f"{label} {hostname} cancelled and rolled back (nothing changed)"
     if status == "rolled_back":
         return f"{label} {hostname} failed and was rolled back (nothing changed): {why}"
     if undo_errors:

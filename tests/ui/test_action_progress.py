@@ -133,3 +133,31 @@ async def test_restore_from_the_detail_opens_its_progress_and_escape_returns_the
         await wait_for(pilot, lambda: any(backup.volid in t for t in _toasts(app)))
         await pilot.press("escape")
         assert await on_screen(pilot, AppDetailScreen) is detail
+
+
+async def test_cancelled_update_reads_cancelled_and_rolled_back_in_its_toast_too(world):
+    from textual.widgets import Button
+
+    from proximity_tui.screens.deploy_progress import CancelOperationConfirm
+
+    services = world.services(1)
+    app = make_app(services, services.settings)
+    gate = world.sim.faults.hold(command=r"compose .* pull")
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        progress = await _start_update(pilot, app)
+        await wait_for(pilot, lambda: gate.arrived == 1)  # held in its pull step
+        await pilot.press("ctrl+c")
+        confirm = await on_screen(pilot, CancelOperationConfirm)
+        assert {str(b.label) for b in confirm.query(Button)} == {
+            "Keep updating",
+            "Cancel the update",
+        }
+        confirm.query_one("#confirm", Button).press()
+        await wait_for(pilot, lambda: progress.status != "running")
+        gate.open()  # the abandoned pull may end now
+        assert progress.status == "rolled_back"
+        result = _result(progress)
+        assert result.startswith(f"↺ Update of {world.host(0)} cancelled at step")
+        assert "rolled back" in result
+        cancelled = f"Update {world.host(0)} cancelled and rolled back (nothing changed)"
+        await wait_for(pilot, lambda: cancelled in _toasts(app))
