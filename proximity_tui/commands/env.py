@@ -13,7 +13,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from proximity_tui.commands.common import print_json, print_table
+from proximity_tui.commands.common import print_json_lines, print_table
 
 if TYPE_CHECKING:
     from proximity_tui.services.operations.environment import EnvValue
@@ -110,27 +110,23 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _show(hostname: str, vmid: int, values: list[EnvValue], args: argparse.Namespace) -> None:
-    if args.json:
-        print_json(
-            {
-                "app": hostname,
-                "vmid": vmid,
-                "values": [
-                    {"name": v.name, "secret": v.secret, "known": v.known,
-                     "can_generate": v.generated}
-                    for v in values
-                ],
-            }
-        )  # fmt: skip
-        return
+    """One object per variable (`--json`: JSON lines), the table's headers being its keys."""
     rows = [
-        [v.name, "secret" if v.secret else "", "known" if v.known else "UNKNOWN",
-         "--generate" if v.generated else "--set"]
+        {"app": hostname, "vmid": vmid, "name": v.name, "secret": v.secret, "known": v.known,
+         "can_generate": v.generated}
         for v in values
     ]  # fmt: skip
-    print_table(("name", "kind", "state", "how"), rows, empty=f"{hostname} declares no variable")
+    if args.json:
+        print_json_lines(rows)
+        return
+    columns = ("name", "secret", "known", "can_generate")
+    yes = {True: "yes", False: "no"}
+    print_table(
+        columns,
+        [[r["name"], *(yes[r[c]] for c in columns[1:])] for r in rows],
+        empty=f"{hostname} declares no variable",
+    )
     unknown = [v.name for v in values if not v.known]
     if unknown:
-        print(
-            f"{len(unknown)} value{'s' if len(unknown) != 1 else ''} unknown: {', '.join(unknown)}"
-        )
+        plural = "s" if len(unknown) != 1 else ""
+        print(f"{len(unknown)} value{plural} unknown: {', '.join(unknown)}")

@@ -27,9 +27,12 @@ def test_env_lists_sets_from_stdin_and_generates(sim_process, tmp_path):
 
     listed = run_cli("env", "env-me", env=second)
     assert listed.returncode == 0, listed.stderr
-    assert "UNKNOWN" in listed.stdout and "2 values unknown" in listed.stdout
-    report = json.loads(run_cli("env", "env-me", "--json", env=second).stdout)
-    states = {v["name"]: (v["known"], v["can_generate"]) for v in report["values"]}
+    assert listed.stdout.split()[:4] == ["name", "secret", "known", "can_generate"]
+    assert "2 values unknown: ADMIN_TOKEN, SIGNUPS_ALLOWED" in listed.stdout
+    lines = run_cli("env", "env-me", "--json", env=second).stdout.splitlines()
+    report = [json.loads(line) for line in lines]  # JSON lines: one object per variable
+    assert {(v["app"], v["vmid"]) for v in report} == {("env-me", report[0]["vmid"])}
+    states = {v["name"]: (v["known"], v["can_generate"]) for v in report}
     assert states == {"ADMIN_TOKEN": (False, True), "SIGNUPS_ALLOWED": (False, False)}
 
     # Bad input: exit 2, one line, nothing changed.
