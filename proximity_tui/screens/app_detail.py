@@ -1,9 +1,9 @@
 """One app: status, links, figures with sparklines, settings, backups, operations and logs.
 
 Logs stream from the service loop (`app_logs` with `on_line`) into a bounded buffer that the UI
-drains once per message; the view keeps at most `LOG_LINES` lines and `/` narrows them. Each
-stream has its own buffer, so lines of a stopped stream never reach the view (turning follow on
-clears the view and reloads once: `docker compose logs -f` replays the tail).
+drains once per message; the view keeps at most `LOG_LINES` lines, `/` searches and `&` filters
+them. Each stream has its own buffer, so lines of a stopped stream never reach the view (turning
+follow on clears the view and reloads once: `docker compose logs -f` replays the tail).
 
 Below `COMPACT_HEIGHT` rows the summary is short, so the tabs keep most of the screen.
 """
@@ -39,7 +39,8 @@ from proximity_tui.screens.key_hints import REVEAL_KEY
 from proximity_tui.screens.live import LiveScreen
 from proximity_tui.widgets.cluster_header import ClusterHeader
 from proximity_tui.widgets.column_fit import Flex
-from proximity_tui.widgets.filter_input import FilterInput, slash_binding, typing
+from proximity_tui.widgets.filter_input import typing
+from proximity_tui.widgets.follow_log import FollowLog
 from proximity_tui.widgets.footer_fit import MODE_KEYS, fit_footer
 from proximity_tui.widgets.format import (
     human_bytes,
@@ -49,6 +50,7 @@ from proximity_tui.widgets.format import (
 )
 from proximity_tui.widgets.lazy_cell import LazyCell
 from proximity_tui.widgets.live_table import LiveTable
+from proximity_tui.widgets.log_search_input import LogSearchInput, log_search_bindings
 from proximity_tui.widgets.metric_sparkline import MetricSparkline
 from proximity_tui.widgets.stale_banner import StaleBanner
 from proximity_tui.widgets.status_badge import operation_text, status_text
@@ -84,7 +86,8 @@ class AppDetailScreen(LiveScreen):
         Binding(REVEAL_KEY, "reveal", "Reveal secrets", id="detail.reveal"),
         Binding("e", "env", "Unknown values", id="detail.env"),
         Binding("f", "follow", "Follow logs", id="detail.follow"),
-        slash_binding("search", "Search logs", "detail.search"),
+        *log_search_bindings("search", "filter", "detail"),
+        Binding("w", "wrap", "Wrap log lines", show=False),  # the log's own `w`, from the tab bar
         # Not r / x: those differ from Restart (R) and Stop (X) only by case.
         Binding("ctrl+r", "restore", "Restore backup", id="detail.restore"),
         Binding("delete", "delete_backup", "Delete backup", id="detail.delete_backup"),
@@ -116,6 +119,7 @@ class AppDetailScreen(LiveScreen):
         self.lines: deque[str] = deque(maxlen=LOG_LINES)
         self._buffer = LineBuffer(LOG_LINES)
         self._log_loaded = False  # a line arrived or the stream ended
+        self._log_error: str | None = None  # why the stream failed (the pane stays empty)
         self._stop: threading.Event | None = None
         self._footer_hidden: frozenset[str] | None = None
 
@@ -143,7 +147,7 @@ class AppDetailScreen(LiveScreen):
                 ops.flex = DETAIL_OPS_FLEX  # an error keeps whole words, not cut at the edge
                 yield ops
             with TabPane("Logs", id="logs"):
-                yield FilterInput("#log-view", placeholder="search the logs…")
+                yield LogSearchInput("#log-view")
                 yield Static("", id="log-status")
                 yield LogView(id="log-view")
         yield Footer()
@@ -289,6 +293,10 @@ class AppDetailScreen(LiveScreen):
         self.refresh_bindings()
 
     def _log_status(self) -> None:
+        if self._log_error is not None:
+            error = f"docker compose logs · {self._log_error}"
+            self.query_one("#log-status", Static).update(Text(error, "red"))
+            return
         if not self._log_loaded:
             mode = "loading logs…"
         elif self.follow and self._follow_ended:
@@ -299,7 +307,11 @@ class AppDetailScreen(LiveScreen):
             mode = "no log lines · f follows"
         else:
             mode = f"last {LOG_TAIL} lines · f follows"
-        self.query_one("#log-status", Static).update(f"docker compose logs · {mode}")
+        shown = self.query_one(LogView).status()  # wrap, search
+        self.query_one("#log-status", Static).update(f"docker compose logs · {mode} · {shown}")
+
+    def on_follow_log_state_changed(self, _: FollowLog.StateChanged) -> None:
+        self._log_status()
 
     def _start_logs(self) -> None:
         """(Re)load from scratch: the view is cleared, so no line is ever shown twice."""
@@ -311,6 +323,7 @@ class AppDetailScreen(LiveScreen):
         self.lines.clear()
         self.query_one(LogView).show([])
         self._log_loaded = False
+        self._log_error = None
         self._log_status()
         self._stream_logs(self._stop, self._buffer, self.follow)
 
@@ -331,8 +344,8 @@ class AppDetailScreen(LiveScreen):
                 self.notify(f"Logs: {exc}", severity="error", markup=False)
                 if buffer is self._buffer:  # say why the pane stays empty
                     self._log_loaded = True
-                    status = Text(f"docker compose logs · {one_line(str(exc), 120)}", "red")
-                    self.query_one("#log-status", Static).update(status)
+                    self._log_error = one_line(str(exc), 120)
+                    self._log_status()
                     return
         if buffer is self._buffer:
             self._drain()
@@ -353,10 +366,7 @@ class AppDetailScreen(LiveScreen):
         if not self._log_loaded:
             self._log_loaded = True
             self._log_status()
-        if self.search:
-            lines = [line for line in lines if self.search in line.lower()]
-        if lines:
-            self.query_one(LogView).add(lines)
+        self.query_one(LogView).add(lines)  # it searches and filters them too
 
     def action_follow(self) -> None:
         self.follow = not self.follow
@@ -369,19 +379,24 @@ class AppDetailScreen(LiveScreen):
 
     def action_search(self) -> None:
         self.query_one(TabbedContent).active = "logs"
-        self.query_one("#logs FilterInput", FilterInput).open()
+        self.query_one(LogSearchInput).open_as(filtering=False)
+
+    def action_filter(self) -> None:
+        self.query_one(TabbedContent).active = "logs"
+        self.query_one(LogSearchInput).open_as(filtering=True)
+
+    def action_wrap(self) -> None:
+        self.query_one(LogView).action_toggle_wrap()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if isinstance(event.input, FilterInput):
+        if isinstance(event.input, LogSearchInput):  # it searches the log itself
             event.stop()
             self.search = event.value.strip().lower()
-            shown = [line for line in self.lines if self.search in line.lower()]
-            self.query_one(LogView).show(shown)
 
     # --- actions ----------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "search" and typing(self):
+        if action in ("search", "filter") and typing(self):
             return False
         view = self.view
         if action == "act":
@@ -395,7 +410,7 @@ class AppDetailScreen(LiveScreen):
             if not self.services.can_change or tab != "backups":
                 return False
             return True if self._selected_backup() else None
-        if action in ("follow", "search"):
+        if action in ("follow", "search", "filter", "wrap"):
             return tab == "logs"
         if action == "env":
             unknown = view is not None and bool(unknown_values(view))
@@ -407,8 +422,8 @@ class AppDetailScreen(LiveScreen):
         return True
 
     def action_back(self) -> None:
-        search = self.query_one("#logs FilterInput", FilterInput)
-        if search.display or self.search:  # the first Escape clears the search, the next leaves
+        search = self.query_one(LogSearchInput)
+        if search.active:  # the first Escape clears the search, the next leaves
             search.action_clear_filter()
             return
         self.dismiss()

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual.events import Resize
 
-from proximity_tui.text import printable_lines
+from proximity_tui.widgets.follow_log import FollowLog
 from proximity_tui.widgets.format import (
     human_bytes,
     local_time,
@@ -15,11 +14,9 @@ from proximity_tui.widgets.format import (
     percent,
     plural,
     uptime,
-    wrap_line,
 )
-from proximity_tui.widgets.safe_text import SafeLog
 from proximity_tui.widgets.status_badge import doing_label, status_text
-from proximity_tui.widgets.vim_keys import SCROLL_KEYS, VimScroll
+from proximity_tui.widgets.vim_keys import VimScroll
 
 if TYPE_CHECKING:
     from proximity_tui.views import AppView
@@ -137,35 +134,8 @@ class PaneScroll(VimScroll):
     """A tab's text, focusable and scrolled with the arrows or j/k."""
 
 
-class LogView(SafeLog):
-    """The log lines, wrapped to the width (re-wrapped on resize); arrows or j/k scroll."""
-
-    BINDINGS = SCROLL_KEYS
+class LogView(FollowLog):
+    """The log lines, wrapped to the width by default (`w` toggles); arrows or j/k scroll."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_lines=LOG_LINES, **kwargs)
-        self._raw: list[str] = []
-        self._wrapped_at = 0
-
-    def _wrap_width(self) -> int:
-        return max(self.size.width - 2, 0)  # room for the vertical scrollbar
-
-    def _wrapped(self, lines: list[str]) -> list[str]:
-        width = self._wrap_width()
-        return [piece for line in lines for piece in wrap_line(line, width)]
-
-    def show(self, lines: list[str]) -> None:
-        self._raw = [printable_lines(line) for line in lines[-LOG_LINES:]]
-        self._wrapped_at = self._wrap_width()
-        self.clear()
-        self.write_lines(self._wrapped(self._raw))
-
-    def add(self, lines: list[str]) -> None:
-        lines = [printable_lines(line) for line in lines]  # wrapped as they will be shown
-        self._raw.extend(lines)
-        del self._raw[:-LOG_LINES]
-        self.write_lines(self._wrapped(lines))
-
-    def on_resize(self, _: Resize) -> None:
-        if self._wrap_width() != self._wrapped_at:
-            self.show(self._raw)
+        super().__init__(max_lines=LOG_LINES, wrap=True, **kwargs)

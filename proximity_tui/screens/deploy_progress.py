@@ -22,8 +22,11 @@ from textual.widgets import Button, Footer, Label, ProgressBar, Static
 from proximity_tui.screens.confirm import ConfirmScreen
 from proximity_tui.screens.live import LiveScreen
 from proximity_tui.widgets.cluster_header import ClusterHeader
+from proximity_tui.widgets.filter_input import typing
 from proximity_tui.widgets.follow_log import FollowLog
+from proximity_tui.widgets.footer_fit import MODE_KEYS, Tiers, fit_footer
 from proximity_tui.widgets.format import human_duration
+from proximity_tui.widgets.log_search_input import LogSearchInput, log_search_bindings
 from proximity_tui.widgets.step_checklist import StepChecklist
 
 if TYPE_CHECKING:
@@ -32,6 +35,9 @@ if TYPE_CHECKING:
     from proximity_tui.services.events import OperationEvent
 
 LOG_LINES = 2000
+#: At this width and below the step list hides (the log gets the width); `s` shows it again.
+STEPS_HIDE_WIDTH = 80
+_FOOTER_HIDES: Tiers = ((100, frozenset(k for k, _ in MODE_KEYS)), (float("inf"), frozenset()))
 
 STARTED = "started"
 STEP_STARTED = "step_started"
@@ -81,7 +87,12 @@ class DeployProgressScreen(LiveScreen):
         Binding("ctrl+c", "cannot_cancel", "Cancel (not possible now)", show=False, priority=True),
         Binding("enter", "open_app", "Open app"),
         Binding("enter", "cannot_open", "Open app (not available)", show=False),
+        Binding("s", "toggle_steps", "Steps"),
+        *log_search_bindings("log_search", "log_filter", "progress"),
+        # The App's mode keys, repeated so that a narrow footer can leave them out.
+        *(Binding(k, f"app.mode('{m}')", m.title()) for k, m in MODE_KEYS),
     ]
+    AUTO_FOCUS = "#log"  # w, n, N, G are the log's keys
 
     def __init__(self, op_id: int) -> None:
         super().__init__()
@@ -102,6 +113,8 @@ class DeployProgressScreen(LiveScreen):
         self._step_started: dict[str, datetime] = {}
         self._seen: set[int] = set()
         self._timer: Timer | None = None
+        self._steps_shown: bool | None = None  # None: by the width
+        self._footer_hidden: frozenset[str] | None = None
 
     def compose(self) -> ComposeResult:
         yield ClusterHeader(self.papp.current_mode)
@@ -114,6 +127,8 @@ class DeployProgressScreen(LiveScreen):
                     yield ProgressBar(total=100, show_eta=False, id="bar")
                     yield Label("", id="elapsed")
                 yield Static("", id="result", markup=False)
+                yield Static("", id="log-status", markup=False)
+                yield LogSearchInput("#log")
                 yield FollowLog(max_lines=LOG_LINES, id="log", auto_scroll=True)
         yield Footer()
 
@@ -130,7 +145,26 @@ class DeployProgressScreen(LiveScreen):
 
     def on_resize(self) -> None:
         # Wide enough for the longest step title and its duration when the terminal allows.
-        self.query_one("#steps-pane").styles.width = 50 if self.size.width >= 110 else 42
+        self._footer_hidden = fit_footer(self, _FOOTER_HIDES, self.size.width, self._footer_hidden)
+        pane = self.query_one("#steps-pane")
+        pane.styles.width = 50 if self.size.width >= 110 else 42
+        shown = self._steps_shown
+        pane.display = self.size.width > STEPS_HIDE_WIDTH if shown is None else shown
+
+    def action_toggle_steps(self) -> None:
+        self._steps_shown = not self.query_one("#steps-pane").display
+        self.on_resize()
+
+    def action_log_search(self) -> None:
+        self.query_one(LogSearchInput).open_as(filtering=False)
+
+    def action_log_filter(self) -> None:
+        self.query_one(LogSearchInput).open_as(filtering=True)
+
+    def on_follow_log_state_changed(self, event: FollowLog.StateChanged) -> None:
+        log = self.query_one(FollowLog)
+        follow = "following" if log.following else "paused · G follows"
+        self.query_one("#log-status", Static).update(f"Output · {follow} · {log.status()}")
 
     def _use_plan(self) -> None:
         """Every step of the operation, the pending ones too (the live context knows them once
@@ -333,6 +367,8 @@ class DeployProgressScreen(LiveScreen):
         return self.kind != "deploy" or (self.status == "succeeded" and view.status == "running")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("log_search", "log_filter"):
+            return not typing(self)
         running = self.status == "running"
         if action == "cancel_op":
             return running and self.services.can_change
@@ -350,7 +386,11 @@ class DeployProgressScreen(LiveScreen):
 
     async def action_back(self) -> None:
         # The app list, as the spec says, when the screen came from the deploy form (Catalog);
-        # opened from Apps or Operations it returns there.
+        # opened from Apps or Operations it returns there. The first Escape clears a search.
+        search = self.query_one(LogSearchInput)
+        if search.active:
+            search.action_clear_filter()
+            return
         self.dismiss()
         if self.papp.current_mode == "catalog":
             await self.papp.switch_mode("apps")

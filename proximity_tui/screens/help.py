@@ -21,6 +21,7 @@ NAMES = {
     "question_mark": "?",
     "space": "space",
     "slash": "/",
+    "ampersand": "&",
     "escape": "esc",
     "enter": "enter",
     "f1": "F1",
@@ -41,6 +42,11 @@ TITLES = {
 }
 #: Textual's bindings, not ours: focus cycling and copying selected text.
 INTERNAL = {"app.focus_next", "app.focus_previous", "screen.copy_text", "help_quit"}
+#: The log's keys that the footer leaves out (`FollowLog`; `w` and `/` are in the footer).
+LOG_KEYS = [
+    ("n N", "Next, previous match of a / search (holds the log still)"),
+    ("G", "Log: to the end, following again"),
+]
 #: Keys a screen's widgets handle (so not in its bindings), by screen class name.
 EXTRA: dict[str, list[tuple[str, str]]] = {
     "AppsScreen": [
@@ -53,7 +59,8 @@ EXTRA: dict[str, list[tuple[str, str]]] = {
         ("← →", "Categories / entries"),
         ("✔ ✖ ⚠", "Fits on a node now / fits on none / has warnings"),
     ],
-    "AppDetailScreen": [("tab", "Next pane ([ and ] switch tabs from anywhere)")],
+    "AppDetailScreen": [("tab", "Next pane ([ and ] switch tabs from anywhere)"), *LOG_KEYS],
+    "DeployProgressScreen": LOG_KEYS,
     "OperationsScreen": [("enter", "Open the operation's steps and log")],
     "DeployFormScreen": [("tab", "Next field"), ("enter", "Deploy (in a text field)")],
 }

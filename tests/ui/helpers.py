@@ -91,3 +91,14 @@ async def through_progress(pilot, status: str = "succeeded"):
     await pilot.press("escape")
     await wait_for(pilot, lambda: pilot.app.screen is not progress)
     return progress
+
+
+async def detail_logs(pilot, world, monkeypatch, app_logs):
+    """App detail's Logs tab of app 0, its lines from `app_logs` (in place of the service's)."""
+    from proximity_tui.screens.app_detail import AppDetailScreen
+    from proximity_tui.screens.apps import AppsScreen
+
+    await on_screen(pilot, AppsScreen)
+    monkeypatch.setattr(pilot.app.services.apps, "app_logs", app_logs)
+    pilot.app.open_app(world.app_id(0), tab="logs")
+    return await on_screen(pilot, AppDetailScreen)

@@ -12,7 +12,7 @@ from textual.widgets import Static
 from proximity_tui.app import make_app
 from proximity_tui.screens.app_detail import AppDetailScreen, LogView
 from proximity_tui.screens.apps import AppsScreen
-from tests.ui.helpers import on_screen, wait_for
+from tests.ui.helpers import detail_logs, on_screen, wait_for
 
 
 def _status(detail) -> str:
@@ -28,9 +28,11 @@ async def test_logs_follow_and_search(world):
         detail = await on_screen(pilot, AppDetailScreen)
         await wait_for(pilot, lambda: len(detail.lines) > 0, timeout=20)
         word = detail.lines[0].split()[0]
-        await pilot.press("slash", *word)
+        await pilot.press("ampersand", *word)  # & filters (/ highlights: test_log_search.py)
         assert detail.search == word.lower()
-        shown = detail.query_one("#log-view").lines
+        log = detail.query_one(LogView)
+        await wait_for(pilot, lambda: log.search_term == word.lower() and log.filtering)
+        shown = log.lines
         assert shown and all(word.lower() in line.lower() for line in shown)
         await pilot.press("escape")
         await pilot.press("f")  # follow: the stream is restarted, following
@@ -76,10 +78,7 @@ async def test_loading_state_then_long_lines_wrap_at_80_columns(world, monkeypat
 
     app = make_app(services, services.settings)
     async with app.run_test(size=(80, 24)) as pilot:
-        await on_screen(pilot, AppsScreen)
-        monkeypatch.setattr(services.apps, "app_logs", slow_logs)
-        app.open_app(world.app_id(0), tab="logs")
-        detail = await on_screen(pilot, AppDetailScreen)
+        detail = await detail_logs(pilot, world, monkeypatch, slow_logs)
         await wait_for(pilot, lambda: "loading logs…" in _status(detail))
         release.set()
         await wait_for(pilot, lambda: detail._log_loaded and len(detail.lines) == 2, timeout=10)
