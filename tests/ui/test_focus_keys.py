@@ -18,8 +18,7 @@ def _edge(widget) -> str:
 
 
 async def test_the_focused_form_field_has_an_edge_of_its_own_shape(world):
-    world.services(0)
-    services = world.made[-1]
+    services = world.services(0)
     app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
         form = await open_form(pilot, "whoami")
@@ -37,8 +36,7 @@ async def test_the_focused_form_field_has_an_edge_of_its_own_shape(world):
 
 
 async def test_a_typed_hostname_is_lower_cased_as_typed(world):
-    world.services(0)
-    services = world.made[-1]
+    services = world.services(0)
     app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
         form = await open_form(pilot, "whoami")

@@ -34,8 +34,7 @@ async def test_q_closes_the_detail_then_quits_from_the_list(world):
 
 
 async def test_q_is_a_character_in_the_deploy_form(world):
-    world.services(0)
-    services = world.made[-1]
+    services = world.services(0)
     app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
         form = await open_form(pilot, "whoami")
