@@ -329,6 +329,17 @@ class ProximityApp(App[int]):
                 return
         self._notify_apps(changed, removed)
 
+    def _handle_exception(self, error: Exception) -> None:
+        # Quitting while a screen is still being built: Textual prunes its widgets (deepest
+        # first) while the screen's on_mount may still look them up. That NoMatches is the
+        # teardown's, not a fault to end the session with a traceback; any other error, or one
+        # while running, still does.
+        from textual.css.query import NoMatches
+
+        if isinstance(error, NoMatches) and not self._running:
+            return
+        super()._handle_exception(error)
+
     def on_unmount(self) -> None:
         self.peers.stop()
         for unsubscribe in self._unsubscribe:
