@@ -29,6 +29,7 @@ async def ask_clone(app: ProximityApp, source: AppView) -> tuple[str, str] | Non
             value=f"{source.hostname}-copy",
             check=check_hostname,
             confirm_label="Clone",
+            lower=True,
         )
     )
     if not new:

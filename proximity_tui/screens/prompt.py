@@ -1,4 +1,5 @@
-"""Ask for one value (a new hostname), validated as it is typed by an async check."""
+"""Ask for one value (a new hostname), validated as it is typed by an async check; `lower`
+lower-cases it as it is typed (a hostname, as the deploy form and the CLI do)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label
+
+from proximity_tui.widgets.lower_input import LowerInput
 
 Check = Callable[[str], Awaitable[str | None]]
 
@@ -25,6 +28,7 @@ class PromptScreen(ModalScreen[str | None]):
         value: str = "",
         check: Check | None = None,
         confirm_label: str = "OK",
+        lower: bool = False,
     ) -> None:
         super().__init__()
         self.title_text = title
@@ -32,6 +36,7 @@ class PromptScreen(ModalScreen[str | None]):
         self.value = value
         self.check = check
         self.confirm_label = confirm_label
+        self.lower = lower
         self.problem: str | None = None
         self._checked = ""
 
@@ -41,7 +46,8 @@ class PromptScreen(ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Label(self.title_text, id="title", markup=False)
             yield Label(self.label, markup=False)
-            yield Input(value=self.value, id="value")
+            field = LowerInput if self.lower else Input
+            yield field(value=self.value.lower() if self.lower else self.value, id="value")
             yield Label("", id="problem", classes="problem", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")

@@ -144,6 +144,23 @@ async def test_clone_asks_for_a_valid_new_hostname(world):
         assert app.apps[world.app_id(9)].node == app.apps[world.app_id(1)].node
 
 
+async def test_clone_lower_cases_the_new_hostname_as_typed(world):
+    services = world.services(1)
+    app = make_app(services, services.settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _apps(pilot)
+        _move_to(app, world.app_id(0))
+        await pilot.press("C")
+        prompt = await on_screen(pilot, PromptScreen)
+        field = prompt.query_one(Input)
+        field.value = ""
+        await pilot.press(*world.host(9).upper())  # as the CLI lower-cases --hostname
+        await wait_for(pilot, lambda: field.value == world.host(9))
+        await wait_for(pilot, lambda: prompt._checked == world.host(9) and prompt.problem is None)
+        await pilot.press("escape")
+        await on_screen(pilot, AppsScreen)
+
+
 async def test_clone_dialog_offers_the_nodes_and_says_why_one_cannot_take_it(world):
     services = world.services(1)
     source = services.call(services.apps.get_app(world.app_id(0)))
