@@ -301,6 +301,8 @@ class AppDetailScreen(LiveScreen):
             mode = "loading logs…"
         elif self.follow and self._follow_ended:
             mode = "following · the stream ended (restart?), resumes when the app runs · f stops"
+        elif self.follow and not self.query_one(LogView).following:
+            mode = "following · paused · f or G resumes"
         elif self.follow:
             mode = "following · f stops"
         elif not self.lines:
@@ -369,6 +371,12 @@ class AppDetailScreen(LiveScreen):
         self.query_one(LogView).add(lines)  # it searches and filters them too
 
     def action_follow(self) -> None:
+        log = self.query_one(LogView)
+        if self.follow and not log.following and not self._follow_ended:
+            # Following but the view is held (n/N on a match, or scrolled up): resume, as G does.
+            self.action_show_tab("logs")
+            log.action_follow_end()
+            return
         self.follow = not self.follow
         self.action_show_tab("logs")
         if self.follow:

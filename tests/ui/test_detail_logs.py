@@ -145,3 +145,30 @@ async def test_following_resumes_after_the_app_restarts(world):
         await wait_for(pilot, lambda: detail._log_loaded and not detail._follow_ended, timeout=30)
         assert detail.follow and "following · f stops" in _status(detail)
         await wait_for(pilot, lambda: len(detail.lines) > 0, timeout=30)
+
+
+async def test_f_resumes_a_follow_paused_on_a_search_match(world):
+    """n holds the view on a match while the stream follows: f resumes (as G does), a second f
+    stops following."""
+    services = world.services(1)
+    app = make_app(services, services.settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await on_screen(pilot, AppsScreen)
+        app.open_app(world.app_id(0), tab="logs")
+        detail = await on_screen(pilot, AppDetailScreen)
+        await wait_for(pilot, lambda: detail._log_loaded and len(detail.lines) > 0, timeout=20)
+        await pilot.press("f")
+        log = detail.query_one(LogView)
+        await wait_for(pilot, lambda: detail._log_loaded and len(log.lines) > 0, timeout=20)
+        word = log.lines[0].split()[0]
+        await pilot.press("slash", *word)
+        await wait_for(pilot, lambda: log.search_term == word.lower() and log.matches)
+        await pilot.press("enter", "n")
+        await wait_for(pilot, lambda: not log.following)
+        await wait_for(pilot, lambda: "paused · f or G resumes" in _status(detail))
+        await pilot.press("f")
+        await wait_for(pilot, lambda: log.following)
+        assert detail.follow and "following · f stops" in _status(detail)
+        assert detail._stop is not None and not detail._stop.is_set()  # the stream still runs
+        await pilot.press("f")
+        assert not detail.follow and detail._stop.is_set()
