@@ -24,7 +24,7 @@ from proximity_tui.screens.live import LiveScreen
 from proximity_tui.widgets.cluster_header import ClusterHeader
 from proximity_tui.widgets.filter_input import typing
 from proximity_tui.widgets.follow_log import FollowLog
-from proximity_tui.widgets.footer_fit import MODE_KEYS, Tiers, fit_footer
+from proximity_tui.widgets.footer_fit import MODE_KEYS, Tiers, fit_footer, fit_labels
 from proximity_tui.widgets.format import human_duration
 from proximity_tui.widgets.log_search_input import LogSearchInput, log_search_bindings
 from proximity_tui.widgets.step_checklist import StepChecklist
@@ -38,6 +38,10 @@ LOG_LINES = 2000
 #: At this width and below the step list hides (the log gets the width); `s` shows it again.
 STEPS_HIDE_WIDTH = 80
 _FOOTER_HIDES: Tiers = ((100, frozenset(k for k, _ in MODE_KEYS)), (float("inf"), frozenset()))
+#: Below this width a running operation's footer says Cancel and Back, so that `? Help` (which
+#: gives the long labels) still fits at 80 columns beside Wrap, Steps and Search.
+SHORT_LABELS_BELOW = 100
+_SHORT_LABELS = {"cancel_op": "Cancel", "back": "Back"}
 
 STARTED = "started"
 STEP_STARTED = "step_started"
@@ -80,9 +84,15 @@ class DeployProgressScreen(LiveScreen):
     # Pairs on one key: check_action enables one of each pair, so the footer offers only what
     # applies now and a key never falls through to the App (ctrl+c there is the quit prompt).
     BINDINGS = [
-        Binding("escape", "back", "Back (keeps running)"),
+        Binding("escape", "back", "Back (keeps running)", tooltip="Back (keeps running)"),
         Binding("escape", "back_done", "Back"),
-        Binding("ctrl+c", "cancel_op", "Cancel (rolls back)", priority=True),
+        Binding(
+            "ctrl+c",
+            "cancel_op",
+            "Cancel (rolls back)",
+            tooltip="Cancel (rolls back)",
+            priority=True,
+        ),
         # Hidden from the footer; the help overlay lists them with these descriptions.
         Binding("ctrl+c", "cannot_cancel", "Cancel (not possible now)", show=False, priority=True),
         Binding("enter", "open_app", "Open app"),
@@ -115,6 +125,7 @@ class DeployProgressScreen(LiveScreen):
         self._timer: Timer | None = None
         self._steps_shown: bool | None = None  # None: by the width
         self._footer_hidden: frozenset[str] | None = None
+        self._short_labels: bool | None = None
 
     def compose(self) -> ComposeResult:
         yield ClusterHeader(self.papp.current_mode)
@@ -146,6 +157,10 @@ class DeployProgressScreen(LiveScreen):
     def on_resize(self) -> None:
         # Wide enough for the longest step title and its duration when the terminal allows.
         self._footer_hidden = fit_footer(self, _FOOTER_HIDES, self.size.width, self._footer_hidden)
+        short = self.size.width < SHORT_LABELS_BELOW
+        if short != self._short_labels:
+            self._short_labels = short
+            fit_labels(self, _SHORT_LABELS, short)
         pane = self.query_one("#steps-pane")
         pane.styles.width = 50 if self.size.width >= 110 else 42
         shown = self._steps_shown

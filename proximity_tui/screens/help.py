@@ -123,7 +123,9 @@ class HelpScreen(ModalScreen[None]):
             ):
                 continue
             seen.add(key)
-            rows.append((key_name(key), binding.description or binding.action, active.enabled))
+            # A footer label shortened for a narrow terminal keeps its long one as the tooltip.
+            label = binding.tooltip or binding.description or binding.action
+            rows.append((key_name(key), label, active.enabled))
         for key, description in EXTRA.get(type(under).__name__, []):
             if key not in seen:
                 rows.append((key, description, True))

@@ -2,12 +2,13 @@
 
 Textual's Footer cuts off whatever does not fit, so at 80 columns a screen with many keys would
 show half a label and hide the rest. A screen names tiers: (below this width, keys to leave out);
-`?` still lists every key.
+`?` still lists every key. `fit_labels` shortens some labels instead (the long one is kept as the
+binding's tooltip, which the help overlay shows).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -30,3 +31,18 @@ def fit_footer(screen: Any, tiers: Tiers, width: int, current: frozenset[str] | 
     if screen.is_mounted:  # from compose, the footer's first build reads them anyway
         screen.refresh_bindings()
     return hidden
+
+
+def fit_labels(screen: Any, short: Mapping[str, str], narrow: bool) -> None:
+    """Label the bindings of the actions in `short` (action -> short label) with it when
+    `narrow`, else with their long label: their `tooltip` (set it to the description)."""
+    bindings = screen._bindings.key_to_bindings
+    for key, group in bindings.items():
+        bindings[key] = [
+            replace(b, description=short[b.action] if narrow else b.tooltip)
+            if b.action in short
+            else b
+            for b in group
+        ]
+    if screen.is_mounted:
+        screen.refresh_bindings()

@@ -3,7 +3,8 @@ that follow the operation's state, a cancelled deploy read as cancelled, one lin
 
 from __future__ import annotations
 
-from textual.widgets import Button, Label
+from textual.widgets import Button, Footer, Label
+from textual.widgets._footer import FooterKey
 
 from proximity_tui.app import make_app
 from proximity_tui.screens.app_detail import AppDetailScreen
@@ -179,3 +180,37 @@ async def test_help_lists_the_progress_keys_by_name(world):
         descriptions = [d for _key, d, _on in HelpScreen._rows(progress)]
         assert not [d for d in descriptions if d.startswith(("cannot_", "back_done"))]
         assert "Cancel (not possible now)" in descriptions and "Back" in descriptions
+
+
+async def test_the_footer_at_80_columns_keeps_help_while_an_operation_runs(world):
+    """Cancel, Back, Steps, Wrap and Search fit beside `? Help` at 80 columns (short labels);
+    the help overlay and a wide footer still say what cancelling and leaving do."""
+    from proximity_tui.screens.help import HelpScreen
+
+    services = world.services(0)
+    app = make_app(services, services.settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        progress, gate = await held_deploy(pilot, world)
+
+        def shown(width: int) -> dict[str, str]:
+            keys = list(progress.query_one(Footer).query(FooterKey))
+            if not keys or not all(k.region.width > 0 for k in keys):
+                return {}
+            return {k.key: k.description for k in keys if k.region.right <= width}
+
+        try:
+            wanted = {"ctrl+c", "escape", "question_mark", "slash", "w", "s"}
+            await wait_for(pilot, lambda: wanted <= set(shown(80)))
+            assert (shown(80)["ctrl+c"], shown(80)["escape"]) == ("Cancel", "Back")
+            await pilot.press("question_mark")
+            help_ = await on_screen(pilot, HelpScreen)
+            labels = {label for _, label, _ in help_.rows}
+            assert {"Cancel (rolls back)", "Back (keeps running)"} <= labels
+            await pilot.press("escape")
+            await on_screen(pilot, DeployProgressScreen)
+            await pilot.resize_terminal(140, 30)
+            await wait_for(pilot, lambda: shown(140).get("ctrl+c") == "Cancel (rolls back)")
+            assert shown(140)["escape"] == "Back (keeps running)"
+        finally:
+            gate.open()
+        await wait_for(pilot, lambda: progress.status != "running", timeout=30)
