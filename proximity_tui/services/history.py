@@ -73,10 +73,16 @@ class HistoryBook(Mapping[str, tuple[tuple[float, ...], tuple[int, ...]]]):
         with self._lock:
             apps, size = self._apps, self.size
             for app_id, cpu, mem in zip(ids, cpus, mems, strict=True):
-                history = apps.get(app_id)
-                if history is None:
-                    history = apps[app_id] = History(size)
-                history.add(cpu, mem)
+                h = apps.get(app_id)
+                if h is None:
+                    h = apps[app_id] = History(size)
+                # History.add inlined: one method call less per app and tick (5,000 at 5,000 CTs)
+                pos = h.pos
+                h.cpu[pos] = cpu
+                h.mem[pos] = mem
+                h.pos = pos + 1 if pos + 1 < size else 0
+                if h.count < size:
+                    h.count += 1
 
     def forget(self, app_id: str) -> None:
         with self._lock:

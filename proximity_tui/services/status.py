@@ -239,7 +239,8 @@ class StatusMonitor:
             guests = self._overlay(guests)
             guests += await self._judge(guests)
             snapshot = await asyncio.to_thread(self._apply, guests, now, busy)
-            settle_gc()  # the first full tick made what start-up keeps (no-op after that)
+            # The first full tick made what start-up keeps; the threshold follows the app count.
+            settle_gc(len(snapshot.apps))
         self.latest = snapshot
         self.snapshots.publish(snapshot)
         return snapshot
@@ -357,8 +358,11 @@ class StatusMonitor:
                 # A CT whose figures did not move keeps its LiveStatus object (pvestatd updates
                 # them every 10 s; the tick runs every 3 s), so the comparison below is `is`.
                 figures = guest.__dict__
-                same = seen_guests.get(vmid) == figures
-                live = seen_lives[vmid] if same else live_status(guest)
+                before = seen_guests.get(vmid)
+                if before == figures:
+                    live = seen_lives[vmid]
+                else:
+                    live = live_status(guest, before, seen_lives.get(vmid))
                 guests_now[vmid] = figures
                 lives_now[vmid] = live
                 ids.append(app_id)

@@ -25,3 +25,20 @@ def test_the_book_reads_on_demand_and_forgets():
     assert book["a"] == ((0.2, 0.3), (2, 3)) and book.get("b") is None
     book.forget("a")
     assert len(book) == 0
+
+
+def test_add_many_is_add_point_by_point():
+    """The tick's batch append (`add_many`, the ring write inlined) ends where `add` does."""
+    from proximity_tui.services.history import HistoryBook
+
+    one, many = HistoryBook(3), HistoryBook(3)
+    for tick in range(5):
+        ids = ["a", "b"] if tick % 2 else ["a"]
+        cpus = [tick / 10] * len(ids)
+        mems = [tick * 2**30 + i for i in range(len(ids))]
+        for app_id, cpu, mem in zip(ids, cpus, mems, strict=True):
+            one.add(app_id, cpu, mem)
+        many.add_many(ids, cpus, mems)
+    assert dict(many) == dict(one)
+    assert many["a"] == ((0.2, 0.3, 0.4), (2 * 2**30, 3 * 2**30, 4 * 2**30))
+    assert many["b"] == ((0.1, 0.3), (2**30 + 1, 3 * 2**30 + 1))

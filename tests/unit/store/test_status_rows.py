@@ -83,3 +83,37 @@ def test_with_live_is_replace_of_live_and_busy():
     idle = with_live(view, live)
     assert idle == dataclasses.replace(view, live=live, busy_op=None, busy_kind=None)
     assert view.busy_op == 3 and view.live is None  # the original is left as it was
+
+
+def test_live_status_reuses_last_ticks_tags_only_while_they_are_the_same():
+    from proximity_tui.proxmox.models import Guest
+    from proximity_tui.services.status_rows import live_status
+
+    before = Guest(vmid=7, name="web", node="pve1", type="lxc", status="running", tags=["a"])
+    last = live_status(before)
+    moved = Guest(
+        vmid=7, name="web", node="pve1", type="lxc", status="running", cpu=0.5, tags=["a"]
+    )
+    live = live_status(moved, before.__dict__, last)
+    assert live.tags is last.tags and live.cpu == 0.5
+    retagged = Guest(vmid=7, name="web", node="pve1", type="lxc", status="running", tags=["a", "b"])
+    assert live_status(retagged, before.__dict__, last).tags == ("a", "b")
+
+
+def test_the_young_gc_threshold_follows_the_app_count_upwards_only(monkeypatch):
+    import gc
+
+    from proximity_tui.services import status_rows
+
+    monkeypatch.setattr(status_rows, "_settled", True)  # no freeze of the test process
+    saved = gc.get_threshold()
+    try:
+        gc.set_threshold(700, saved[1], saved[2])
+        status_rows.settle_gc(10)
+        assert gc.get_threshold()[0] == status_rows.GC_GEN0
+        status_rows.settle_gc(5000)
+        assert gc.get_threshold() == (5000 * status_rows.GC_GEN0_PER_APP, saved[1], saved[2])
+        status_rows.settle_gc(10)  # apps removed: the threshold stays
+        assert gc.get_threshold()[0] == 5000 * status_rows.GC_GEN0_PER_APP
+    finally:
+        gc.set_threshold(*saved)
