@@ -121,12 +121,14 @@ async def _undo_creation(deps: OperationDeps, ctx, op: OperationRecord, undone: 
         return
     await _unfinished_base(deps, ctx, state, undone)
     if vmid and node and (state.get("create_requested") or state.get("clone_requested")):
-        node = await _where(deps, vmid, node)
+        # Only a clone's CT can be elsewhere than the node recorded (a create's is made there).
+        moved = bool(state.get("clone_requested"))
+        node = await _where(deps, vmid, node) if moved else node
         guest = await deps.containers.status(node, vmid)
         if guest is not None and guest.lock:
             # A task may still hold it (creating); wait for the lock to clear, boundedly.
             await _wait_unlocked(deps, node, vmid)
-            node = await _where(deps, vmid, node)
+            node = await _where(deps, vmid, node) if moved else node
         if await deps.containers.owned_by(node, vmid, app_id, op.hostname):
             await deps.containers.destroy(ctx, node, vmid)
             undone.append(f"destroyed CT {vmid} on {node}")
