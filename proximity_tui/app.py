@@ -64,23 +64,39 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _styled_now(screen: Screen) -> Screen:
+    """A mode's new screen, marked as styled with the current stylesheet.
+
+    Textual re-parses the whole stylesheet twice when a mode's first screen is created (once in
+    `_init_mode`, once in `switch_mode`) because a new screen's update count is never current.
+    Neither parse is needed: the screen is not mounted yet, and mounting it applies the
+    stylesheet to its widgets (adding their DEFAULT_CSS). A theme change still refreshes it.
+    With 1,000 apps that is a tenth of the start-up's CPU (BENCHMARKS.md, start to Apps)."""
+    screen._css_update_count = screen.app._css_update_count
+    return screen
+
+
 # Screens the first frame does not need are imported when first opened (start-up time).
 def _catalog_screen() -> Screen:
     from proximity_tui.screens.catalog import CatalogScreen
 
-    return CatalogScreen()
+    return _styled_now(CatalogScreen())
+
+
+def _apps_screen() -> Screen:
+    return _styled_now(AppsScreen())
 
 
 def _operations_screen() -> Screen:
     from proximity_tui.screens.operations import OperationsScreen
 
-    return OperationsScreen()
+    return _styled_now(OperationsScreen())
 
 
 class ProximityApp(App[int]):
     TITLE = "Proximity"
     CSS_PATH = "app.tcss"
-    MODES = {"catalog": _catalog_screen, "apps": AppsScreen, "operations": _operations_screen}
+    MODES = {"catalog": _catalog_screen, "apps": _apps_screen, "operations": _operations_screen}
     COMMANDS = App.COMMANDS | set(PALETTE_PROVIDERS)
 
     BINDINGS = [

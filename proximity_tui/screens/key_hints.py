@@ -11,7 +11,7 @@ import re
 import time
 from typing import TYPE_CHECKING
 
-from textual.widgets import Input, TextArea
+from proximity_tui.widgets.filter_input import typing
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -40,7 +40,7 @@ class KeyHints:
         """`key` reached the App and no binding or handler took it."""
         if key in _SILENT or _MODIFIER.fullmatch(key):
             return
-        if isinstance(self.app.screen.focused, Input | TextArea):
+        if typing(self.app.screen):  # the field owns its keys
             return
         now = time.monotonic()
         if now - self._last < self.quiet:

@@ -6,6 +6,8 @@ the list; `Escape` clears the filter and returns to the list. The screen passes 
 
 from __future__ import annotations
 
+import sys
+
 from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import Input
@@ -21,9 +23,13 @@ def slash_binding(action: str, description: str, binding_id: str) -> Binding:
 
 def typing(screen: Widget) -> bool:
     """A text field has focus: `/` is a character there, not the filter key."""
-    from textual.widgets import TextArea
-
-    return isinstance(screen.screen.focused, Input | TextArea)
+    focused = screen.screen.focused
+    if isinstance(focused, Input):
+        return True
+    # Not imported here: TextArea brings tree-sitter, and the footer asks this before the first
+    # paint. Until a screen that shows one has imported it, no focused widget can be a TextArea.
+    text_area = sys.modules.get("textual.widgets._text_area")
+    return text_area is not None and isinstance(focused, text_area.TextArea)
 
 
 class FilterInput(Input):
