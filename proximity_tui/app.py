@@ -10,6 +10,7 @@ UI; screens never hold the only reference to an operation.
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 from collections.abc import Callable, Iterable
 from contextlib import suppress
@@ -166,6 +167,7 @@ class ProximityApp(App[int]):
         #: Whether the first full list arrived (the mode keys wait for it).
         self._loaded = False
         self._build_after_paint = False
+        self._gc_paused = False
         self._save_theme = False
         if settings.ui.theme in self.available_themes:
             self.theme = settings.ui.theme
@@ -214,6 +216,7 @@ class ProximityApp(App[int]):
         self.peers.start(self.settings.db_path)
         if self.services is None and self._services_factory is not None:
             if self._preload_db is not None:
+                self._pause_gc()
                 self._preload()  # paint first, build the services right after
             else:
                 self._build_services()
@@ -230,10 +233,25 @@ class ProximityApp(App[int]):
         else:
             self.call_from_thread(self._build_services)
 
+    def _pause_gc(self) -> None:
+        """No garbage collection until the first paint: filling the table makes tens of thousands
+        of objects (cells, rows, views), and the collector ran over them again and again during
+        the start, about a tenth of its CPU (BENCHMARKS.md, start to Apps). Nothing of it is
+        garbage yet; the collector resumes when the services start to build, or on unmount."""
+        if gc.isenabled():
+            gc.disable()
+            self._gc_paused = True
+
+    def _resume_gc(self) -> None:
+        if self._gc_paused:
+            self._gc_paused = False
+            gc.enable()
+
     @work(thread=True, group="build-services", exit_on_error=False)
     def _build_services(self) -> None:
         from proximity_tui.errors import ProximityError
 
+        self._resume_gc()
         assert self._services_factory is not None
         try:
             services = self._services_factory()
@@ -357,6 +375,7 @@ class ProximityApp(App[int]):
         super()._handle_exception(error)
 
     def on_unmount(self) -> None:
+        self._resume_gc()  # the table was never painted
         self.peers.stop()
         for unsubscribe in self._unsubscribe:
             unsubscribe()

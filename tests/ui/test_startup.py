@@ -3,6 +3,8 @@ table measurement agrees with DataTable's own."""
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from rich.text import Text
 from textual.app import App
@@ -45,11 +47,13 @@ async def test_apps_painted_from_the_database_before_the_services(world):
     def factory():
         from proximity_tui.services.bootstrap import build_services
 
+        collecting.append(gc.isenabled())
         services = build_services(settings)
         services.call(services.connect(monitor=False))
         built.append(services)
         return services
 
+    collecting: list[bool] = []
     app = make_app(None, settings, services_factory=factory, preload_db=settings.db_path)
     try:
         async with app.run_test(size=(120, 40)) as pilot:
@@ -64,6 +68,9 @@ async def test_apps_painted_from_the_database_before_the_services(world):
                 lambda: any("3 nodes" in str(w.render()) for w in screen.query("#info")),
                 timeout=15,
             )
+        # The collector, paused for the first paint, runs again from the services' build on.
+        assert collecting == [True]
+        assert gc.isenabled()
     finally:
         for services in built:
             services.close(wait=10)
