@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 
 #: Called with each new log line, in order, exactly once (may be a coroutine function).
 LogCallback = Callable[[str], Awaitable[Any] | Any]
+#: Called after each look that found the task still running (the caller's heartbeat: a task
+#: that writes nothing for minutes, a full clone or a backup, would leave a silent log).
+PollCallback = Callable[[], Any]
 
 ERROR_PREFIX = "TASK ERROR: "
 LOG_PAGE = 500
@@ -76,13 +79,15 @@ async def wait_task(
     poll_start: float = 0.05,
     poll_max: float = 1.5,
     stop_on_timeout: bool = True,
+    on_poll: PollCallback | None = None,
 ) -> TaskStatus:
     """Wait until the task stops; return its status if it succeeded, raise otherwise.
 
     Polls fast at first (tasks at time scale 0, or quick ones, end in milliseconds) and backs
     off to `poll_max`. Raises `TaskFailed` (message: the last `TASK ERROR:` line),
     `ProxmoxTimeout` after `timeout` seconds (stopping the task unless told not to), or
-    `OperationCancelled` once `cancel` is set (the task is stopped first).
+    `OperationCancelled` once `cancel` is set (the task is stopped first). `on_poll` is called
+    after every look that finds the task still running.
     """
     task = Upid.parse(upid)
     call = f"task {task.label}"
@@ -99,6 +104,8 @@ async def wait_task(
             await cursor.pump()
         if not status.running:
             break
+        if on_poll is not None:
+            on_poll()
         remaining = deadline - loop.time()
         if remaining <= 0:
             stopped = stop_on_timeout and await _stop(client, upid)

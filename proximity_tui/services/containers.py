@@ -23,6 +23,7 @@ from proximity_tui.errors import (
     ProxmoxTimeout,
 )
 from proximity_tui.proxmox.exec_base import FOREVER
+from proximity_tui.proxmox.upid import Upid
 from proximity_tui.services.heartbeat import HEARTBEAT_EVERY, Heartbeat
 from proximity_tui.services.identity import app_id_of
 from proximity_tui.services.network import NetworkPlan, dhcp_silence
@@ -102,11 +103,23 @@ class Containers:
     # --- tasks ---
 
     async def task(self, ctx: OperationContext, upid: str, *, timeout: float | None = None) -> None:
+        """Wait for the task, its log lines into the operation's log, and a heartbeat line
+        while it writes none ("… waiting for task vzclone 105 on pve1: attempt 9, 12s of 600s")."""
+        loop = asyncio.get_running_loop()
+        limit = timeout or self.task_timeout
+        waiting = f"waiting for task {Upid.parse(upid).label}"
+        heartbeat = Heartbeat(ctx, waiting, limit, self.heartbeat, loop.time())
+
+        def on_log(line: str) -> None:
+            heartbeat.heard(loop.time())
+            ctx.log(line)
+
         await self.client.wait_task(
             upid,
-            timeout=timeout or self.task_timeout,
-            on_log=ctx.log,
+            timeout=limit,
+            on_log=on_log,
             cancel=ctx.cancel_event,
+            on_poll=lambda: heartbeat.beat(loop.time()),
         )
 
     async def status(self, node: str, vmid: int) -> Guest | None:

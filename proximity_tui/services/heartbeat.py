@@ -29,6 +29,11 @@ class Heartbeat:
         self.start = self._said = now
         self.attempts = 0
 
+    def heard(self, now: float) -> None:
+        """The awaited thing said something itself at `now` (a task's log line): the next
+        heartbeat line is due `every` seconds after it."""
+        self._said = now
+
     def beat(self, now: float, last: str | None = None) -> bool:
         """One more attempt failed at `now` (loop time); says so when the last line is `every`
         seconds old. Returns whether it did."""

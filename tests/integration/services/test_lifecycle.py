@@ -3,6 +3,8 @@ checking the database after every step."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from proximity_tui.errors import BusyError, ProximityError
@@ -152,3 +154,34 @@ def test_a_long_health_check_says_it_is_waiting(sim, services, faults, hostname)
         assert line.startswith(f"{waiting} {n}, ") and line.endswith("s (refused)")
     op = services.call(apps.operation(services.call(apps.operations(app_id=app.id))[0].id))
     assert op.kind == "update" and [e.message for e in op.events if e.message in beats] == beats
+
+
+def test_a_long_silent_proxmox_task_says_it_is_waiting(sim, services, faults, hostname):
+    """A task that writes no log line while it runs (a clone held before its body) gets
+    heartbeat lines in the operation's log; every look is one here (`heartbeat` 0)."""
+    apps = services.apps
+    app = services.call(apps.deploy_app("whoami", hostname))
+    apps.containers.heartbeat = 0.0
+    waiting = f"… waiting for task vzclone {app.vmid} on {app.node}: attempt"
+    heard: list[str] = []
+    two_beats = threading.Event()
+
+    def hear(event) -> None:
+        heard.append(event.message)
+        if sum(m.startswith(waiting) for m in heard) >= 2:
+            two_beats.set()
+
+    unsubscribe = apps.events.subscribe(hear)
+    gate = faults.hold(task="vzclone")
+    try:
+        clone = services.runtime.submit(apps.clone_app(app.id, f"{hostname}-copy"))
+        assert gate.wait_until(lambda g: g.arrived == 1)
+        assert two_beats.wait(60)  # held: no line from the task, yet the log says it waits
+        gate.open()
+        assert clone.result(timeout=60).hostname == f"{hostname}-copy"
+    finally:
+        gate.open()
+        unsubscribe()
+    beats = [m for m in heard if m.startswith(waiting)]
+    assert beats[0].startswith(f"{waiting} 1, ") and beats[1].startswith(f"{waiting} 2, ")
+    assert all(m.endswith(f"s of {apps.containers.task_timeout:g}s") for m in beats)
