@@ -25,6 +25,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 
+from proximity_tui import glyphs
 from proximity_tui.messages import (
     AppsLoaded,
     EventBuffer,
@@ -92,6 +93,20 @@ def _operations_screen() -> Screen:
     from proximity_tui.screens.operations import OperationsScreen
 
     return _styled_now(OperationsScreen())
+
+
+#: Key symbols Textual (or a binding) shows, as words for the ASCII mode.
+KEY_WORDS = {
+    "⏎": "enter",
+    "⇥": "tab",
+    "␣": "space",
+    "⌫": "bksp",
+    "⎋": "esc",
+    "↑": "up",
+    "↓": "down",
+    "←": "left",
+    "→": "right",
+}
 
 
 class ProximityApp(App[int]):
@@ -475,6 +490,14 @@ class ProximityApp(App[int]):
         self.refresh_status()
         if self.snapshot is not None and not self.snapshot.ok:
             self.notify("Asking Proxmox again now…", timeout=3)
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Textual shows some keys as symbols (⏎ ⇥ ␣ arrows); the ASCII mode names them, so a
+        footer on the Proxmox console never reads `? Open` beside `? Help`."""
+        shown = super().get_key_display(binding)
+        if glyphs.is_ascii():
+            shown = "".join(KEY_WORDS.get(c, c) for c in shown)
+        return shown
 
     async def _on_key(self, event: events.Key) -> None:
         # Textual's App._on_key (not run as well: handlers run along the MRO unless prevented),

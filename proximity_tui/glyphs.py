@@ -152,6 +152,7 @@ def utf8_locale(environ: Mapping[str, str]) -> bool:
 #: Characters the product or Textual draws, by hand; the rest follow `_by_name`.
 _MAP = {
     **dict.fromkeys("●•◉⬤∙", "*"),
+    **dict.fromkeys("◆◇♦", "#"),  # the brand
     **dict.fromkeys("○◯◦⭘", "o"),
     **dict.fromkeys("◐◑◒◓", "~"),
     **dict.fromkeys("✔✓√", "+"),
