@@ -124,7 +124,9 @@ def run() -> list[dict[str, Any]]:
         (work / "none.toml").write_text("")
         env = {**os.environ, "PROXIMITY_DATA_DIR": str(work / "data"),
                "PROXIMITY_CONFIG": str(work / "none.toml")}  # fmt: skip
-        migrate = ["-m", "proximity_tui", "migrate", str(source), "--db"]
+        # No Proxmox here either: the command must be told to adopt unchecked (it refuses to
+        # guess without credentials), as the in-process runs above are.
+        migrate = ["-m", "proximity_tui", "migrate", str(source), "--adopt-untagged", "--db"]
         cli_first_s = _median_s(lambda i: _cli([*migrate, str(work / f"cli{i}.db")], env))
         cli_rerun_s = _median_s(lambda _: _cli([*migrate, str(work / "cli0.db")], env))
         code = (
