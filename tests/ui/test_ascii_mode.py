@@ -55,6 +55,11 @@ async def test_apps_catalog_detail_and_deploy_progress_draw_only_ascii(world):
         await wait_for(pilot, lambda: world.app_id(1) in row_keys(app))
         text = assert_ascii(app, "apps")
         assert "* running" in text  # the running badge, from the ASCII table
+        # Seen in tmux on TERM=linux: the footer read `? Open` beside `? Help` (⏎ has no ASCII
+        # form) and the header `? Proximity`.
+        lines = text.splitlines()
+        assert lines[0].lstrip().startswith("# Proximity")
+        assert "enter Open" in lines[-1] and "? Open" not in lines[-1]
         assert app.theme == "ansi-dark" and app.ansi_color
 
         await pilot.press("enter")
@@ -110,19 +115,3 @@ async def test_no_color_still_removes_colour_in_the_mode(world, monkeypatch):
         assert app.no_color
         text = assert_ascii(app, "catalog without colour")
         assert "All (" in text
-
-
-async def test_keys_and_the_brand_are_words_not_question_marks(world):
-    """Seen in tmux on TERM=linux: the footer read `? Open` beside `? Help` (⏎ has no ASCII
-    form) and the header `? Proximity`."""
-    services = world.services(0)
-    services.call(services.apps.deploy_app("whoami", world.host(1)))
-    services.settings.ui.ascii = True
-    app = make_app(services, services.settings)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await on_screen(pilot, AppsScreen)
-        await wait_for(pilot, lambda: world.app_id(1) in row_keys(app))
-        text = assert_ascii(app, "apps")
-        lines = text.splitlines()
-        assert lines[0].lstrip().startswith("# Proximity")
-        assert "enter Open" in lines[-1] and "? Open" not in lines[-1]
