@@ -34,6 +34,9 @@ def assert_ascii(terminal: Terminal, where: str) -> None:
 
 def test_the_linux_console_with_a_c_locale_shows_only_ascii(terminal):
     terminal.wait("2 Apps", "DEMO", "whoami", "* running")
+    # Both seeds running: Enter on a row still deploying opens its progress, not its detail
+    # (a full run saw the Uptime Kuma seed still deploying under load).
+    terminal.wait_line(lambda line: "status" in line and "* running" in line)
     assert_ascii(terminal, "apps")
     terminal.keys("Enter")
     terminal.wait("Settings", "Operations", "VMID")
