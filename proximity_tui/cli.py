@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "catalog",
     "sim",
     "lifecycle",
+    "observe",
     "doctor",
     "setup",
     "adopt",

@@ -1,17 +1,12 @@
 """One app: status, links, figures with sparklines, settings, backups, operations and logs.
 
-Logs stream from the service loop (`app_logs` with `on_line`) into a bounded buffer that the UI
-drains once per message; the view keeps at most `LOG_LINES` lines, `/` searches and `&` filters
-them. Each stream has its own buffer, so lines of a stopped stream never reach the view (turning
-follow on clears the view and reloads once: `docker compose logs -f` replays the tail).
+The Logs tab is its own pane (`app_detail_logs.LogsPane`); this screen binds its keys.
 
 Below `COMPACT_HEIGHT` rows the summary is short, so the tabs keep most of the screen.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import deque
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -21,12 +16,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
-from proximity_tui.messages import LineBuffer, LogLinesArrived
 from proximity_tui.screens.actions import ACTIONS
 from proximity_tui.screens.app_detail_info import (
-    LOG_LINES,
     LogView,
     PaneScroll,
     dates_text,
@@ -34,20 +27,15 @@ from proximity_tui.screens.app_detail_info import (
     summary_text,
     unknown_values,
 )
+from proximity_tui.screens.app_detail_logs import LogsPane
 from proximity_tui.screens.apps_rows import doing_word
 from proximity_tui.screens.key_hints import REVEAL_KEY
 from proximity_tui.screens.live import LiveScreen
 from proximity_tui.widgets.cluster_header import ClusterHeader
 from proximity_tui.widgets.column_fit import Flex
 from proximity_tui.widgets.filter_input import typing
-from proximity_tui.widgets.follow_log import FollowLog
 from proximity_tui.widgets.footer_fit import MODE_KEYS, fit_footer
-from proximity_tui.widgets.format import (
-    human_bytes,
-    human_duration,
-    local_time,
-    one_line,
-)
+from proximity_tui.widgets.format import human_bytes, human_duration, local_time, one_line
 from proximity_tui.widgets.lazy_cell import LazyCell
 from proximity_tui.widgets.live_table import LiveTable
 from proximity_tui.widgets.log_search_input import LogSearchInput, log_search_bindings
@@ -63,9 +51,6 @@ if TYPE_CHECKING:
     from proximity_tui.services.events import OperationEvent
     from proximity_tui.views import AppView, BackupView, StatusSnapshot
 
-LOG_TAIL = 200
-#: After a follow stream ended by itself, look again this often (the app may be running already).
-FOLLOW_RETRY_SECONDS = 3.0
 COMPACT_HEIGHT = 32
 
 
@@ -110,22 +95,16 @@ class AppDetailScreen(LiveScreen):
         self.app_id = app_id
         self.initial_tab = tab or "settings"
         self.revealed: dict[str, str] = {}
-        self.follow = False
-        #: The follow stream ended by itself (compose logs -f exits when the app restarts or
-        #: stops): it resumes once the app runs again.
-        self._follow_ended = False
-        self.search = ""
         self.backups: list[BackupView] = []
-        self.lines: deque[str] = deque(maxlen=LOG_LINES)
-        self._buffer = LineBuffer(LOG_LINES)
-        self._log_loaded = False  # a line arrived or the stream ended
-        self._log_error: str | None = None  # why the stream failed (the pane stays empty)
-        self._stop: threading.Event | None = None
         self._footer_hidden: frozenset[str] | None = None
 
     @property
     def view(self) -> AppView | None:
         return self.papp.apps.get(self.app_id)
+
+    @property
+    def logs(self) -> LogsPane:
+        return self.query_one(LogsPane)
 
     def compose(self) -> ComposeResult:
         yield ClusterHeader(self.papp.current_mode)
@@ -146,10 +125,7 @@ class AppDetailScreen(LiveScreen):
                 ops = LiveTable(id="ops-table", cursor_type="row", zebra_stripes=True)
                 ops.flex = DETAIL_OPS_FLEX  # an error keeps whole words, not cut at the edge
                 yield ops
-            with TabPane("Logs", id="logs"):
-                yield LogSearchInput("#log-view")
-                yield Static("", id="log-status")
-                yield LogView(id="log-view")
+            yield LogsPane(self.app_id)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -165,11 +141,7 @@ class AppDetailScreen(LiveScreen):
         self.load_backups()
         self.load_operations()
         if self.initial_tab == "logs":
-            self._start_logs()
-
-    def on_unmount(self) -> None:
-        if self._stop is not None:
-            self._stop.set()
+            self.logs.start()
 
     # --- live data --------------------------------------------------------------------------
 
@@ -213,19 +185,7 @@ class AppDetailScreen(LiveScreen):
     def apps_applied(self, changed: set[str], removed: set[str]) -> None:
         if self.app_id in changed or self.app_id in removed:
             self._render_view()
-            self._resume_follow()
-
-    def _resume_follow(self) -> None:
-        """Follow again after the stream ended by itself, once the app is up and idle."""
-        view = self.view
-        if (
-            self._follow_ended
-            and self.follow
-            and view is not None
-            and view.status == "running"
-            and view.busy_op is None
-        ):
-            self._start_logs()
+            self.logs.resume_follow()
 
     def operation_events(self, events: list[OperationEvent]) -> None:
         mine = [e for e in events if e.app_id == self.app_id and e.kind == "finished"]
@@ -288,102 +248,13 @@ class AppDetailScreen(LiveScreen):
     # --- logs -------------------------------------------------------------------------------
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        if event.pane.id == "logs" and self._stop is None:
-            self._start_logs()
+        if event.pane.id == "logs" and not self.logs.started:
+            self.logs.start()
         self.refresh_bindings()
 
-    def _log_status(self) -> None:
-        if self._log_error is not None:
-            error = f"docker compose logs · {self._log_error}"
-            self.query_one("#log-status", Static).update(Text(error, "red"))
-            return
-        if not self._log_loaded:
-            mode = "loading logs…"
-        elif self.follow and self._follow_ended:
-            mode = "following · the stream ended (restart?), resumes when the app runs · f stops"
-        elif self.follow and not self.query_one(LogView).following:
-            mode = "following · paused · f or G resumes"
-        elif self.follow:
-            mode = "following · f stops"
-        elif not self.lines:
-            mode = "no log lines · f follows"
-        else:
-            mode = f"last {LOG_TAIL} lines · f follows"
-        shown = self.query_one(LogView).status()  # wrap, search
-        self.query_one("#log-status", Static).update(f"docker compose logs · {mode} · {shown}")
-
-    def on_follow_log_state_changed(self, _: FollowLog.StateChanged) -> None:
-        self._log_status()
-
-    def _start_logs(self) -> None:
-        """(Re)load from scratch: the view is cleared, so no line is ever shown twice."""
-        if self._stop is not None:
-            self._stop.set()
-        self._stop = threading.Event()
-        self._follow_ended = False
-        self._buffer = LineBuffer(LOG_LINES)  # the old stream keeps writing to its own
-        self.lines.clear()
-        self.query_one(LogView).show([])
-        self._log_loaded = False
-        self._log_error = None
-        self._log_status()
-        self._stream_logs(self._stop, self._buffer, self.follow)
-
-    @work(group="detail-logs", exclusive=True, exit_on_error=False)
-    async def _stream_logs(self, stop: threading.Event, buffer: LineBuffer, follow: bool) -> None:
-        def on_line(line: str) -> None:  # service thread: buffer, then one message
-            if not stop.is_set() and buffer.add(line):
-                self.post_message(LogLinesArrived())
-
-        try:
-            await self.services.run(
-                self.services.apps.app_logs(
-                    self.app_id, tail=LOG_TAIL, follow=follow, on_line=on_line, stop=stop
-                )
-            )
-        except Exception as exc:
-            if not stop.is_set():
-                self.notify(f"Logs: {exc}", severity="error", markup=False)
-                if buffer is self._buffer:  # say why the pane stays empty
-                    self._log_loaded = True
-                    self._log_error = one_line(str(exc), 120)
-                    self._log_status()
-                    return
-        if buffer is self._buffer:
-            self._drain()
-            self._log_loaded = True
-            if follow and not stop.is_set():  # ended by itself: say so, and resume when it runs
-                self._follow_ended = True
-                self.set_timer(FOLLOW_RETRY_SECONDS, self._resume_follow)
-            self._log_status()
-
-    def on_log_lines_arrived(self, _: LogLinesArrived) -> None:
-        self._drain()
-
-    def _drain(self) -> None:
-        lines = self._buffer.drain()
-        if not lines:
-            return
-        self.lines.extend(lines)
-        if not self._log_loaded:
-            self._log_loaded = True
-            self._log_status()
-        self.query_one(LogView).add(lines)  # it searches and filters them too
-
     def action_follow(self) -> None:
-        log = self.query_one(LogView)
-        if self.follow and not log.following and not self._follow_ended:
-            # Following but the view is held (n/N on a match, or scrolled up): resume, as G does.
-            self.action_show_tab("logs")
-            log.action_follow_end()
-            return
-        self.follow = not self.follow
         self.action_show_tab("logs")
-        if self.follow:
-            self._start_logs()
-        elif self._stop is not None:  # keep what is shown; just stop the stream
-            self._stop.set()
-            self._log_status()
+        self.logs.toggle_follow()
 
     def action_search(self) -> None:
         self.query_one(TabbedContent).active = "logs"
@@ -395,11 +266,6 @@ class AppDetailScreen(LiveScreen):
 
     def action_wrap(self) -> None:
         self.query_one(LogView).action_toggle_wrap()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if isinstance(event.input, LogSearchInput):  # it searches the log itself
-            event.stop()
-            self.search = event.value.strip().lower()
 
     # --- actions ----------------------------------------------------------------------------
 

@@ -359,7 +359,7 @@ async def test_logs_key_opens_the_detail_on_its_logs(world):
         await pilot.press("L")
         detail = await on_screen(pilot, AppDetailScreen)
         assert detail.app_id == world.app_id(1)
-        await wait_for(pilot, lambda: len(detail.lines) > 0)
+        await wait_for(pilot, lambda: len(detail.logs.lines) > 0)
 
 
 async def test_vim_keys_move_the_cursor(world):

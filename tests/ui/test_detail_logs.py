@@ -26,20 +26,22 @@ async def test_logs_follow_and_search(world):
         await on_screen(pilot, AppsScreen)
         app.open_app(world.app_id(0), tab="logs")
         detail = await on_screen(pilot, AppDetailScreen)
-        await wait_for(pilot, lambda: len(detail.lines) > 0, timeout=20)
-        word = detail.lines[0].split()[0]
+        logs = detail.logs
+        await wait_for(pilot, lambda: len(logs.lines) > 0, timeout=20)
+        word = logs.lines[0].split()[0]
         await pilot.press("ampersand", *word)  # & filters (/ highlights: test_log_search.py)
-        assert detail.search == word.lower()
+        assert logs.search == word.lower()
         log = detail.query_one(LogView)
         await wait_for(pilot, lambda: log.search_term == word.lower() and log.filtering)
         shown = log.lines
         assert shown and all(word.lower() in line.lower() for line in shown)
         await pilot.press("escape")
         await pilot.press("f")  # follow: the stream is restarted, following
-        assert detail.follow
+        assert logs.follow
+        stream = logs._stop
         await pilot.press("escape")  # leaving stops the stream
         await on_screen(pilot, AppsScreen)
-        assert detail._stop is not None and detail._stop.is_set()
+        assert stream is not None and stream.is_set()
 
 
 async def test_follow_toggles_never_duplicate_lines(world):
@@ -49,18 +51,19 @@ async def test_follow_toggles_never_duplicate_lines(world):
         await on_screen(pilot, AppsScreen)
         app.open_app(world.app_id(0), tab="logs")
         detail = await on_screen(pilot, AppDetailScreen)
-        await wait_for(pilot, lambda: detail._log_loaded and len(detail.lines) > 0, timeout=20)
+        logs = detail.logs
+        await wait_for(pilot, lambda: logs._log_loaded and len(logs.lines) > 0, timeout=20)
         log = detail.query_one(LogView)
         before = list(log.lines)
         assert len(before) == len(set(before)) > 0
         for _ in range(2):  # on, off, on, off: the follow replays the tail into a cleared view
             await pilot.press("f")
-            assert detail.follow
+            assert logs.follow
             await wait_for(pilot, lambda: len(log.lines) >= len(before), timeout=20)
             await wait_for(pilot, lambda: "following" in _status(detail))
             assert all(log.lines.count(line) == 1 for line in before)
             await pilot.press("f")
-            assert not detail.follow
+            assert not logs.follow
             assert all(log.lines.count(line) == 1 for line in before)
         assert len(log.lines) == len(before)
 
@@ -79,9 +82,10 @@ async def test_loading_state_then_long_lines_wrap_at_80_columns(world, monkeypat
     app = make_app(services, services.settings)
     async with app.run_test(size=(80, 24)) as pilot:
         detail = await detail_logs(pilot, world, monkeypatch, slow_logs)
+        logs = detail.logs
         await wait_for(pilot, lambda: "loading logs…" in _status(detail))
         release.set()
-        await wait_for(pilot, lambda: detail._log_loaded and len(detail.lines) == 2, timeout=10)
+        await wait_for(pilot, lambda: logs._log_loaded and len(logs.lines) == 2, timeout=10)
         await wait_for(pilot, lambda: "loading" not in _status(detail))
         log = detail.query_one(LogView)
         assert log.size.width <= 80
@@ -97,16 +101,17 @@ async def test_log_search_escape_clears_then_leaves(world):
         await on_screen(pilot, AppsScreen)
         app.open_app(world.app_id(0), tab="logs")
         detail = await on_screen(pilot, AppDetailScreen)
-        await wait_for(pilot, lambda: len(detail.lines) > 0, timeout=20)
-        word = detail.lines[-1].split()[-1][:4]
+        logs = detail.logs
+        await wait_for(pilot, lambda: len(logs.lines) > 0, timeout=20)
+        word = logs.lines[-1].split()[-1][:4]
         await pilot.press("slash", *word, "enter")
-        assert detail.search == word.lower()
+        assert logs.search == word.lower()
         assert app.focused is detail.query_one(LogView)
         await pilot.press("escape")  # clears the search, stays on the screen
         assert app.screen is detail
-        assert detail.search == ""
+        assert logs.search == ""
         assert not detail.query_one("#logs FilterInput").display
-        assert len(detail.query_one(LogView).lines) == len(detail.lines)
+        assert len(detail.query_one(LogView).lines) == len(logs.lines)
         await pilot.press("escape")  # now leaves
         await on_screen(pilot, AppsScreen)
 
@@ -119,7 +124,8 @@ async def test_logs_of_a_stopped_app_say_why_they_are_empty(world):
         await on_screen(pilot, AppsScreen)
         app.open_app(world.app_id(0), tab="logs")
         detail = await on_screen(pilot, AppDetailScreen)
-        await wait_for(pilot, lambda: detail._log_loaded, timeout=20)
+        logs = detail.logs
+        await wait_for(pilot, lambda: logs._log_loaded, timeout=20)
         await pilot.pause()
         assert "loading" not in _status(detail)
         assert "need it running" in _status(detail)
@@ -134,17 +140,18 @@ async def test_following_resumes_after_the_app_restarts(world):
         await on_screen(pilot, AppsScreen)
         app.open_app(world.app_id(0), tab="logs")
         detail = await on_screen(pilot, AppDetailScreen)
-        await wait_for(pilot, lambda: detail._log_loaded, timeout=20)
+        logs = detail.logs
+        await wait_for(pilot, lambda: logs._log_loaded, timeout=20)
         await pilot.press("f")
-        await wait_for(pilot, lambda: detail._log_loaded and "following" in _status(detail))
-        first_stream = detail._stop
+        await wait_for(pilot, lambda: logs._log_loaded and "following" in _status(detail))
+        first_stream = logs._stop
         await services.run(services.apps.restart_app(world.app_id(0)))
         app.refresh_status()
         # A new stream was started by itself (no key pressed), and it is following.
-        await wait_for(pilot, lambda: detail._stop is not first_stream, timeout=30)
-        await wait_for(pilot, lambda: detail._log_loaded and not detail._follow_ended, timeout=30)
-        assert detail.follow and "following · f stops" in _status(detail)
-        await wait_for(pilot, lambda: len(detail.lines) > 0, timeout=30)
+        await wait_for(pilot, lambda: logs._stop is not first_stream, timeout=30)
+        await wait_for(pilot, lambda: logs._log_loaded and not logs._follow_ended, timeout=30)
+        assert logs.follow and "following · f stops" in _status(detail)
+        await wait_for(pilot, lambda: len(logs.lines) > 0, timeout=30)
 
 
 async def test_f_resumes_a_follow_paused_on_a_search_match(world):
@@ -156,10 +163,11 @@ async def test_f_resumes_a_follow_paused_on_a_search_match(world):
         await on_screen(pilot, AppsScreen)
         app.open_app(world.app_id(0), tab="logs")
         detail = await on_screen(pilot, AppDetailScreen)
-        await wait_for(pilot, lambda: detail._log_loaded and len(detail.lines) > 0, timeout=20)
+        logs = detail.logs
+        await wait_for(pilot, lambda: logs._log_loaded and len(logs.lines) > 0, timeout=20)
         await pilot.press("f")
         log = detail.query_one(LogView)
-        await wait_for(pilot, lambda: detail._log_loaded and len(log.lines) > 0, timeout=20)
+        await wait_for(pilot, lambda: logs._log_loaded and len(log.lines) > 0, timeout=20)
         word = log.lines[0].split()[0]
         await pilot.press("slash", *word)
         await wait_for(pilot, lambda: log.search_term == word.lower() and log.matches)
@@ -168,7 +176,7 @@ async def test_f_resumes_a_follow_paused_on_a_search_match(world):
         await wait_for(pilot, lambda: "paused · f or G resumes" in _status(detail))
         await pilot.press("f")
         await wait_for(pilot, lambda: log.following)
-        assert detail.follow and "following · f stops" in _status(detail)
-        assert detail._stop is not None and not detail._stop.is_set()  # the stream still runs
+        assert logs.follow and "following · f stops" in _status(detail)
+        assert logs._stop is not None and not logs._stop.is_set()  # the stream still runs
         await pilot.press("f")
-        assert not detail.follow and detail._stop.is_set()
+        assert not logs.follow and logs._stop.is_set()

@@ -105,15 +105,16 @@ async def test_detail_logs_search_highlights_filter_filters_w_wraps(world, monke
     app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40)) as pilot:
         detail = await detail_logs(pilot, world, monkeypatch, some_logs)
-        await wait_for(pilot, lambda: detail._log_loaded and len(detail.lines) == 60)
+        logs = detail.logs
+        await wait_for(pilot, lambda: logs._log_loaded and len(logs.lines) == 60)
         log = detail.query_one(LogView)
         await wait_for(pilot, lambda: "· wrap" in _status(detail))
         word = "FAILED"
         having = [line for line in lines if "failed" in line]
 
         await pilot.press("slash", *word, "enter")  # highlights: every line still shown
-        assert detail.search == word.lower()
-        assert len(log.lines) >= len(detail.lines)
+        assert logs.search == word.lower()
+        assert len(log.lines) >= len(logs.lines)
         await wait_for(pilot, lambda: f"/{word.lower()} " in _status(detail))
         assert len(log.matches) == len(having) == 9
         assert f"/{len(having)}" in _status(detail)
@@ -123,7 +124,7 @@ async def test_detail_logs_search_highlights_filter_filters_w_wraps(world, monke
         await wait_for(pilot, lambda: "&failed 9 matches" in _status(detail))
 
         await pilot.press("escape")
-        assert detail.search == "" and log.search_term == ""
+        assert logs.search == "" and log.search_term == ""
         await pilot.press("w")  # the log has focus: its own w
         await wait_for(pilot, lambda: "· no wrap" in _status(detail))
         detail.query_one("#detail-tabs Tabs").focus()
