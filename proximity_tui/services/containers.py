@@ -23,6 +23,7 @@ from proximity_tui.errors import (
     ProxmoxTimeout,
 )
 from proximity_tui.proxmox.exec_base import FOREVER
+from proximity_tui.proxmox.tasks import next_pause
 from proximity_tui.proxmox.upid import Upid
 from proximity_tui.services.heartbeat import HEARTBEAT_EVERY, Heartbeat
 from proximity_tui.services.identity import app_id_of
@@ -423,9 +424,10 @@ class Containers:
         """Call `probe` until it returns a value, with a deadline; never a fixed sleep. While it
         waits, a heartbeat line says so ("waiting for X: attempt 6, 10s of 30s")."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        begun = loop.time()
+        deadline = begun + timeout
         interval = min(self.poll, 0.05)
-        heartbeat = Heartbeat(ctx, waiting, timeout, self.heartbeat, loop.time())
+        heartbeat = Heartbeat(ctx, waiting, timeout, self.heartbeat, begun)
         while True:
             ctx.check_cancelled()
             value = await probe()
@@ -437,10 +439,11 @@ class Containers:
                 raise WaitTimeout(f"{what} within {timeout:g}s{detail}")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(ctx.cancel_event.wait(), interval)
-            # At most 1 s between looks: each is a `pct exec` (a Perl start on the node), but a
-            # coarser step adds its whole length to what the user waits for. Growing by half
-            # (not doubling) sees a wait end within half of its length, not all of it.
-            interval = min(interval * 1.5, self.poll * 4)
+            # Every `poll` (0.25 s) for the first seconds (tasks.next_pause: leases, app starts
+            # and Docker's first health probe end there), then growing by half to at most 1 s:
+            # each look is a `pct exec` or an API call, and a coarser step adds its whole
+            # length to what the user waits for.
+            interval = next_pause(interval, loop.time() - begun, self.poll * 4, growth=1.5)
 
     async def _cancellable(self, ctx: OperationContext, coro):
         """Await a command; if the operation is cancelled meanwhile, abandon it at once."""

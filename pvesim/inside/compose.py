@@ -16,8 +16,9 @@ from typing import Any
 import yaml
 
 from . import images
-from .docker import Healthcheck, PortBinding
+from .docker import PortBinding
 from .fs import norm
+from .health import Healthcheck
 
 FILE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 TOP_LEVEL = {"version", "name", "services", "networks", "volumes", "configs", "secrets", "include"}
@@ -353,18 +354,20 @@ def _service(name: str, svc: Any, declared_volumes: dict, workdir: str) -> Servi
             )
         )
     hc_raw = svc.get("healthcheck")
-    healthcheck = Healthcheck() if info is not None and info.healthcheck else None
+    image_health = info.image_health if info is not None else None
+    healthcheck = image_health
     if isinstance(hc_raw, dict):
         test = hc_raw.get("test")
         if hc_raw.get("disable") or test == ["NONE"]:
             healthcheck = None
-        else:
+        else:  # unset fields are 0: the image's value, else Docker's default (health.py)
             healthcheck = Healthcheck(
-                interval=_duration(hc_raw.get("interval"), 30.0),
-                timeout=_duration(hc_raw.get("timeout"), 30.0),
-                retries=int(hc_raw.get("retries", 3)),
+                interval=_duration(hc_raw.get("interval"), 0.0),
+                timeout=_duration(hc_raw.get("timeout"), 0.0),
+                retries=int(hc_raw.get("retries", 0)),
                 start_period=_duration(hc_raw.get("start_period"), 0.0),
-            )
+                start_interval=_duration(hc_raw.get("start_interval"), 0.0),
+            ).over(image_health)
     deps_raw = svc.get("depends_on") or {}
     if isinstance(deps_raw, list):
         depends = {str(d): "service_started" for d in deps_raw}

@@ -1,8 +1,9 @@
 """The Docker engine inside a CT: daemon, images, containers, networks and volumes.
 
 States are computed lazily from the clock (no background tasks): a container with a healthcheck
-reports `starting` until its first check passes (the check interval, scaled by the time scale),
-a crashing image exits shortly after each start and, with a restart policy, keeps `restarting`.
+reports `starting` until the first probe that finds the app answering (probes run when Docker
+runs them, see `health.py`; durations scaled by the time scale), a crashing image exits shortly
+after each start and, with a restart policy, keeps `restarting`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import image_io, images
+from .health import Healthcheck
 
 if TYPE_CHECKING:
     from .container import ContainerInside
@@ -29,14 +31,6 @@ class PortBinding:
     published: int | None = None
     host_ip: str = ""  # "" binds 0.0.0.0 and ::
     protocol: str = "tcp"
-
-
-@dataclass
-class Healthcheck:
-    interval: float = 30.0
-    timeout: float = 30.0
-    retries: int = 3
-    start_period: float = 0.0
 
 
 @dataclass
@@ -251,10 +245,9 @@ class DockerEngine:
         hc = box.healthcheck
         elapsed = self.inside.now() - box.started
         if self.inside.is_unhealthy(box.image):
-            limit = hc.start_period + hc.interval * max(1, hc.retries)
-            return "unhealthy" if elapsed >= self.inside.scaled(limit) else "starting"
+            return "unhealthy" if elapsed >= self.inside.scaled(hc.unhealthy_at()) else "starting"
         info = images.lookup(box.image)
-        first = max(hc.interval, info.ready_after if info else 2.0)
+        first = hc.healthy_at(info.ready_after if info else 2.0)
         return "healthy" if elapsed >= self.inside.scaled(first) else "starting"
 
     def status(self, box: Box) -> str:

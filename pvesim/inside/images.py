@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from .health import Healthcheck
+
 MiB = 1024 * 1024
 
 
@@ -20,12 +22,19 @@ class ImageInfo:
     ports: tuple[int, ...]
     mem_mb: int = 80
     title: str = ""
-    #: The image's own HEALTHCHECK (compose's `healthcheck:` overrides it).
-    healthcheck: bool = False
+    #: The image's own HEALTHCHECK: True for one with the Dockerfile defaults, or its settings
+    #: (compose's `healthcheck:` overrides them field by field, see `health.py`).
+    healthcheck: bool | Healthcheck = False
     #: Seconds between start and accepting connections.
     ready_after: float = 2.0
     #: Compressed size in MB (pull time and `docker images`).
     size_mb: int = 60
+
+    @property
+    def image_health(self) -> Healthcheck | None:
+        if isinstance(self.healthcheck, Healthcheck):
+            return self.healthcheck
+        return Healthcheck() if self.healthcheck else None
 
 
 _T = ImageInfo
@@ -52,8 +61,16 @@ KNOWN: dict[str, ImageInfo] = {
     ),
     "adminer": _T("app", (8080,), 20, "Adminer", size_mb=40),
     "vaultwarden/server": _T("vaultwarden", (80,), 30, "Vaultwarden Web", True, size_mb=80),
+    # louislam/uptime-kuma docker/dockerfile: `HEALTHCHECK --interval=60s --timeout=30s
+    # --start-period=180s --retries=5 CMD extra/healthcheck`.
     "louislam/uptime-kuma": _T(
-        "node", (3001,), 110, "Uptime Kuma", True, size_mb=180, ready_after=4
+        "node",
+        (3001,),
+        110,
+        "Uptime Kuma",
+        Healthcheck(interval=60, timeout=30, retries=5, start_period=180),
+        size_mb=180,
+        ready_after=4,
     ),
     "grafana/grafana": _T("grafana", (3000,), 90, "Grafana", size_mb=170, ready_after=4),
     "prom/prometheus": _T("go", (9090,), 70, "Prometheus", size_mb=110),
@@ -183,7 +200,9 @@ KNOWN: dict[str, ImageInfo] = {
     "stirlingtools/stirling-pdf": _T(
         "java", (8080,), 400, "Stirling PDF", size_mb=500, ready_after=10
     ),
-    "traefik/whoami": _T("go", (80,), 5, "whoami", size_mb=4),
+    # traefik/whoami app.go: main() calls http.ListenAndServe at once (no set-up, no
+    # HEALTHCHECK in its Dockerfile): it answers as soon as nginx does.
+    "traefik/whoami": _T("go", (80,), 5, "whoami", size_mb=4, ready_after=0.5),
     "hello-world": _T("hello", (), 1, size_mb=1),
     "alpine": _T("shell", (), 1, size_mb=4),
     "busybox": _T("shell", (), 1, size_mb=2),

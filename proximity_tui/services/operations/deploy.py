@@ -290,9 +290,10 @@ def _network(deps: OperationDeps, job: DeployJob) -> NetworkPlan:
 
 
 async def _wait_network(deps: OperationDeps, job: DeployJob, ctx: OperationContext) -> None:
-    job.address = await deps.containers.wait_network(
+    lease = deps.containers.wait_network(
         ctx, job.node, job.vmid, _network(deps, job), deps.settings.dhcp_timeout
     )
+    job.address = await deploy_clone.while_growing(deps, job, ctx, lease)
 
 
 async def _docker(deps: OperationDeps, job: DeployJob, ctx: OperationContext) -> None:

@@ -1,9 +1,12 @@
 """A deploy on a node with a Docker-ready base (`docker_base.py`) clones it instead of creating a
-CT: the clone call, then the app's own settings on the copy (the clone has the base's)."""
+CT: the clone call, then the app's own settings on the copy (the clone has the base's), and its
+disk grown to the app's size while it waits for its address."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import asyncio
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from proximity_tui.services import docker_base
 from proximity_tui.services.containers import TAG
@@ -13,6 +16,9 @@ if TYPE_CHECKING:
     from proximity_tui.services.operations.context import OperationContext
     from proximity_tui.services.operations.deploy_request import DeployJob
     from proximity_tui.services.operations.shape import OperationDeps
+
+A = TypeVar("A")
+B = TypeVar("B")
 
 
 async def clone_call(
@@ -62,8 +68,42 @@ async def fit_clone(
     await deps.client.set_ct_config(job.node, job.vmid, **changes)
     if tag_by_pct:
         await deps.exec.pct(job.node, "set", str(job.vmid), "-tags", TAG)
-    assert job.base is not None
-    if job.disk > job.base.size_gb:
-        upid = await deps.client.resize_ct(job.node, job.vmid, "rootfs", f"{job.disk}G")
-        await deps.containers.task(ctx, upid)
     ctx.log(f"CT {job.vmid}: {job.cores} core(s), {job.memory} MB, {job.disk} GB, {net.bridge}")
+
+
+async def while_growing(
+    deps: OperationDeps, job: DeployJob, ctx: OperationContext, lease: Awaitable[str]
+) -> str:
+    """The CT's address (`lease`); a clone whose root disk is smaller than the app asked for
+    grows meanwhile (both take seconds). The first failure ends the wait, the other is dropped."""
+    if not needs_growing(job):
+        return await lease
+    address, _ = await both(lease, grow_disk(deps, job, ctx))
+    return address
+
+
+def needs_growing(job: DeployJob) -> bool:
+    """The clone's root disk is the base's (`BASE_DISK_GB`): smaller than the app asked for."""
+    return job.base is not None and job.disk > job.base.size_gb
+
+
+async def grow_disk(deps: OperationDeps, job: DeployJob, ctx: OperationContext) -> None:
+    """Grow the clone's root disk to the app's size while it boots. On a running CT Proxmox
+    resizes online (pve-container `API2/LXC.pm` resize_vm: `resize2fs` on the mounted file
+    system, no `e2fsck`), so the resize runs beside the wait for the DHCP lease instead of
+    before the start; it only holds the config lock file, which nothing in that wait takes."""
+    upid = await deps.client.resize_ct(job.node, job.vmid, "rootfs", f"{job.disk}G")
+    await deps.containers.task(ctx, upid)
+    ctx.log(f"root disk grown to {job.disk} GB")
+
+
+async def both(first: Awaitable[A], second: Awaitable[B]) -> tuple[A, B]:
+    """Both results, or the first exception either raises (the other is cancelled)."""
+    one, two = asyncio.ensure_future(first), asyncio.ensure_future(second)
+    try:
+        await asyncio.wait({one, two}, return_when=asyncio.FIRST_EXCEPTION)
+        return one.result(), two.result()
+    finally:
+        for task in (one, two):
+            task.cancel()
+        await asyncio.gather(one, two, return_exceptions=True)

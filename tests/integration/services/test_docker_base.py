@@ -114,19 +114,38 @@ def test_an_outdated_base_is_rebuilt_and_the_old_one_removed(sim, services, host
     "rule",
     [
         FaultRule(task="vzclone", task_error="clone failed: disk full"),
+        FaultRule(task="resize", task_error="resize2fs: No space left on device"),
         FaultRule(command=r"compose .* pull", exit_status=18, stderr="manifest unknown"),
     ],
-    ids=["clone", "compose"],
+    ids=["clone", "resize", "compose"],
 )
 def test_a_failed_clone_deploy_leaves_no_orphan(sim, services, faults, hostname, rule):
     services.call(services.apps.deploy_app("whoami", hostname, node=NODE))
     [(base_vmid, _)] = _bases(sim)
     faults.add(rule)
-    with pytest.raises(ProximityError):
-        services.call(services.apps.deploy_app("whoami", hostname + "b", node=NODE))
+    with pytest.raises(ProximityError):  # disk=2: larger than the base's, the clone grows
+        services.call(services.apps.deploy_app("whoami", hostname + "b", node=NODE, disk=2))
     assert guests_named(sim, hostname + "b") == []
     assert [vmid for vmid, _ in _bases(sim)] == [base_vmid]  # the base stays, intact
     assert {a.hostname for a in services.call(services.apps.list_apps())} == {hostname}
+
+
+def test_a_clone_grows_its_disk_while_it_boots(sim, services, faults, hostname):
+    """The resize runs online, beside the wait for the lease (API2/LXC.pm resize_vm on a
+    running CT), not before the start: held, it finds the CT running and the deploy waiting."""
+    services.call(services.apps.deploy_app("whoami", hostname, node=NODE))  # the base exists
+    gate = faults.hold(task="resize")
+    deploy = services.runtime.submit(
+        services.apps.deploy_app("whoami", hostname + "g", node=NODE, disk=3)
+    )
+    assert gate.wait_until(lambda g: g.holding == 1, timeout=60)
+    [guest] = guests_named(sim, hostname + "g")
+    assert guest.status == "running" and guest.config["rootfs"].endswith("size=1G")
+    assert not deploy.done()
+    gate.open()
+    assert deploy.result(timeout=120).status == "running"
+    [guest] = guests_named(sim, hostname + "g")
+    assert guest.config["rootfs"].endswith("size=3G")
 
 
 def test_a_failed_base_build_leaves_neither_base_nor_app(sim, services, faults, hostname):

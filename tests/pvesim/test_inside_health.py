@@ -1,0 +1,64 @@
+"""When Docker probes a HEALTHCHECK (moby daemon/health.go), hence when a container is healthy."""
+
+from __future__ import annotations
+
+import pytest
+from inside_helpers import sh, web_up
+
+from pvesim.inside import ContainerInside
+from pvesim.inside.health import Healthcheck
+
+KUMA = Healthcheck(interval=60, timeout=30, retries=5, start_period=180)
+
+
+@pytest.mark.parametrize(
+    ("check", "ready", "healthy"),
+    [
+        (Healthcheck(), 0.5, 30.0),  # no start period: the first probe after the interval
+        (Healthcheck(interval=10), 12.0, 20.0),  # then every interval
+        (KUMA, 4.0, 5.0),  # a start period: probes every start interval (5 s) meanwhile
+        (KUMA, 11.0, 15.0),
+        (KUMA, 0.0, 5.0),  # the first probe is never at the start itself
+        (Healthcheck(start_period=12, interval=60), 20.0, 75.0),  # 5, 10, 15 then 15 + 60
+        (Healthcheck(start_period=10, start_interval=2), 3.0, 4.0),
+    ],
+)
+def test_probe_schedule(check: Healthcheck, ready: float, healthy: float):
+    assert check.healthy_at(ready) == healthy
+
+
+def test_unhealthy_counts_failures_from_the_end_of_the_start_period():
+    assert Healthcheck().unhealthy_at() == 90.0  # 30, 60, 90: three failing probes
+    assert KUMA.unhealthy_at() == 180.0 + 4 * 60.0  # 180 is the first counted of five
+
+
+def test_compose_fields_inherit_the_images():
+    mine = Healthcheck(interval=10).over(KUMA)
+    assert mine == Healthcheck(interval=10, timeout=30, retries=5, start_period=180)
+    assert Healthcheck(interval=10).over(None) == Healthcheck(interval=10)
+
+
+async def test_the_images_own_healthcheck_turns_healthy_at_its_first_start_probe():
+    """uptime-kuma answers 4 s after its start; Docker 28 probes at 5 s (start interval): healthy
+    then, not after its 60 s interval. A compose `start_interval` moves that probe."""
+    now = [1_700_000_000.0]
+    ct = ContainerInside(124, clock=lambda: now[0], time_scale=0)
+    compose = b"""services:
+  kuma:
+    image: louislam/uptime-kuma:1
+  slow:
+    image: louislam/uptime-kuma:1
+    healthcheck:
+      start_interval: 7s
+"""
+    assert (await web_up(ct, compose)).status == 0
+    ct.time_scale = 1.0
+    kuma, slow = ct.docker.boxes["app-kuma-1"], ct.docker.boxes["app-slow-1"]
+    now[0] += 4.9
+    assert (ct.docker.health(kuma), ct.docker.health(slow)) == ("starting", "starting")
+    now[0] += 0.2
+    assert (ct.docker.health(kuma), ct.docker.health(slow)) == ("healthy", "starting")
+    now[0] += 2
+    assert ct.docker.health(slow) == "healthy"
+    ps = await sh(ct, "docker ps --format '{{.Status}}'")
+    assert "(healthy)" in ps.out and "starting" not in ps.out
