@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 
 from proximity_tui.errors import ConflictError, NotFoundError
 from proximity_tui.secret_names import with_secret_names
+from proximity_tui.store import app_rows
 from proximity_tui.store import repositories as repo
 from proximity_tui.store.db import Database
 from proximity_tui.store.models import Address, App, Backup, utcnow
@@ -104,8 +105,8 @@ class AppRecords:
 
     async def hostname_taken(self, hostname: str) -> bool:
         def work() -> bool:
-            with self.db.session(readonly=True) as s:
-                return repo.hostname_taken(s, hostname)
+            with self.db.raw_read() as conn:
+                return app_rows.hostname_taken(conn, hostname)
 
         return await asyncio.to_thread(work)
 
@@ -138,13 +139,12 @@ class AppRecords:
         """The values of the app's secret variables (none when there is no such app)."""
 
         def work() -> list[str]:
-            with self.db.session(readonly=True) as s:
-                app = repo.get_app(s, app_id)
-                if app is None:
-                    return []
-                names = (app.config or {}).get("secret_names") or ()
-                env = app.environment or {}
-                return [str(env[n]) for n in names if env.get(n)]
+            with self.db.raw_read() as conn:
+                found = app_rows.config_and_environment(conn, app_id)
+            if found is None:
+                return []
+            config, env = found
+            return [str(env[n]) for n in config.get("secret_names") or () if env.get(n)]
 
         return await asyncio.to_thread(work)
 
@@ -159,21 +159,21 @@ class AppRecords:
 
     # --- writing ---
 
-    async def reserve(self, **fields: Any) -> AppView:
+    async def reserve(self, **fields: Any) -> None:
         """Insert the app row; its unique hostname and lxc_id make concurrent deploys safe.
 
         Raises `ConflictError` saying which of the two is taken."""
 
-        def work() -> AppView:
-            with self.db.session() as s:
-                if repo.hostname_taken(s, fields["hostname"]):
+        def work() -> None:
+            with self.db.raw_write() as conn:
+                if app_rows.hostname_taken(conn, fields["hostname"]):
                     raise ConflictError(f"hostname {fields['hostname']!r} is already taken")
-                if repo.vmid_taken(s, fields["lxc_id"]):
+                if app_rows.vmid_taken(conn, fields["lxc_id"]):
                     raise VmidTaken(fields["lxc_id"])
-                return to_view(repo.add_app(s, **fields))
+                app_rows.add_app(conn, self.db.codec, fields)
 
         try:
-            return await asyncio.to_thread(work)
+            await asyncio.to_thread(work)
         except ConflictError as exc:
             if isinstance(exc, VmidTaken):
                 raise
@@ -275,22 +275,17 @@ class AppRecords:
 
     async def set_status(
         self, app_id: str, status: str, *, reason: str | None = None, **changes: Any
-    ) -> AppView:
+    ) -> None:
         """Change the status (and other columns / `config` keys given as `config=`) at once."""
 
-        def work() -> AppView:
-            with self.db.session() as s:
-                app = repo.set_app_status(s, app_id, status, reason=reason)
-                config_changes = changes.pop("config", None)
-                for key, value in changes.items():
-                    setattr(app, key, value)
-                if config_changes:
-                    app.config = {**(app.config or {}), **config_changes}
-                app.updated_at = utcnow()
-                s.flush()
-                return to_view(app)
+        def work() -> None:
+            with self.db.raw_write() as conn:
+                if not app_rows.set_status(
+                    conn, self.db.codec, app_id, status, reason=reason, **changes
+                ):
+                    raise NotFoundError("app", app_id)
 
-        return await asyncio.to_thread(work)
+        await asyncio.to_thread(work)
 
     async def set_environment(self, app_id: str, values: dict[str, str]) -> None:
         """Record environment values (one transaction): they join the row's environment and

@@ -270,10 +270,12 @@ class AppService(AdminOps):
         await self.execute(ctx, spec)
         return ctx
 
-    async def execute(self, ctx: OperationContext, spec: OperationSpec) -> None:
-        """Run the steps and finish the operation (`shape.run_spec`); release the locks."""
+    async def execute(self, ctx: OperationContext, spec: OperationSpec) -> OperationContext:
+        """Run the steps and finish the operation (`shape.run_spec`); release the locks.
+        Returns the finished context (a failure raises instead)."""
         try:
             await run_spec(ctx, spec, self.journal.mask)
+            return ctx
         finally:
             for key in ctx.state.get("locks", ()):
                 if self._locks.get(key) == ctx.op_id:
@@ -356,7 +358,9 @@ class AppService(AdminOps):
     async def _deployed(self, op_id: int) -> AppView:
         task = self._tasks.get(op_id)
         if task is not None:
-            await task
+            ctx = await task  # a failure raises the pipeline's `StepFailed` here
+            if ctx.status == "succeeded" and ctx.app_id:  # as the journal now says: no read
+                return await self.get_app(ctx.app_id)
         op = await self.operation(op_id, events=False)
         if op.status != "succeeded":
             raise ProximityError(op.error or f"deploy {op.status}")

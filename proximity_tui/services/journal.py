@@ -12,8 +12,7 @@ import builtins
 import os
 import socket
 import threading
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Session
 from proximity_tui.errors import NotFoundError
 from proximity_tui.secret_names import is_secret_name
 from proximity_tui.services import log_redaction
+from proximity_tui.store import journal_rows
 from proximity_tui.store import repositories as repo
 from proximity_tui.store.db import Database
 from proximity_tui.store.models import EVENT_LEVELS, FINISHED_STATUSES, Operation, OperationEvent
@@ -169,19 +169,34 @@ class Journal:
 
         Pass `session` to write inside the caller's transaction instead of a new one.
         """
-        with self._session(session) as s:
-            op = repo.create_operation(
-                s,
-                kind,
-                app_id=app_id,
-                hostname=hostname,
-                user_id=user_id,
-                parameters=self.redact(dict(parameters or {})),
-                step=step,
-                pid=self.pid,
-                host=self.host,
-            )
-            return op.id
+        params = self.redact(dict(parameters or {}))
+        if session is None:
+            with self.db.raw_write() as conn:
+                return journal_rows.add_operation(
+                    conn,
+                    self.db.codec,
+                    kind,
+                    app_id=app_id,
+                    hostname=hostname,
+                    user_id=user_id,
+                    parameters=params,
+                    step=step,
+                    pid=self.pid,
+                    host=self.host,
+                )
+        op = repo.create_operation(
+            session,
+            kind,
+            app_id=app_id,
+            hostname=hostname,
+            user_id=user_id,
+            parameters=params,
+            step=step,
+            pid=self.pid,
+            host=self.host,
+        )
+        session.flush()
+        return op.id
 
     def event(
         self,
@@ -213,8 +228,20 @@ class Journal:
     ) -> int:
         """Several events in one transaction: mappings with step, message and optionally level,
         kind, progress, ts. Returns how many were written."""
+        rows = self._rows(items)
+        if session is None:
+            with self.db.raw_write() as conn:
+                return journal_rows.add_events(conn, self.db.codec, op_id, rows)
+        count = repo.add_operation_events(session, op_id, rows)
+        started = [r["step"] for r in rows if r.get("kind") == "step_started" and r.get("step")]
+        if started:
+            repo.set_operation_step(session, op_id, started[-1])
+        session.flush()
+        return count
+
+    def _rows(self, items: Iterable[Mapping[str, Any]]) -> builtins.list[dict[str, Any]]:
+        """Events as written: level checked, message masked and cut."""
         rows = []
-        current_step = None
         for item in items:
             level = item.get("level", "info")
             if level not in EVENT_LEVELS:
@@ -222,13 +249,7 @@ class Journal:
             row = dict(item)
             row["message"] = self._text(item.get("message", "")) or ""
             rows.append(row)
-            if item.get("kind") == "step_started" and item.get("step"):
-                current_step = item["step"]
-        with self._session(session) as s:
-            count = repo.add_operation_events(s, op_id, rows)
-            if current_step is not None:
-                repo.set_operation_step(s, op_id, current_step)
-        return count
+        return rows
 
     def finish(
         self,
@@ -238,37 +259,44 @@ class Journal:
         error: str | None = None,
         result: Mapping[str, Any] | None = None,
         step: str | None = None,
+        events: Iterable[Mapping[str, Any]] = (),
         session: Session | None = None,
     ) -> bool:
         """Close a running operation. False (and nothing changed) if it was already finished,
-        so that crash recovery never overwrites an outcome a live owner wrote."""
+        so that crash recovery never overwrites an outcome a live owner wrote. `events` (the
+        operation's last ones, as `events()` takes them) are written in the same transaction,
+        whatever the outcome."""
         if status not in FINISHED_STATUSES:
             raise ValueError(f"{status!r} is not a final status ({', '.join(FINISHED_STATUSES)})")
-        with self._session(session) as s:
-            op = s.get(Operation, op_id)
-            if op is None:
-                raise NotFoundError("operation", op_id)
-            if op.status != "running":
-                return False
-            repo.finish_operation(
-                s,
-                op_id,
-                status,
-                error=self._text(error),
-                result=self.redact(dict(result)) if result is not None else None,
-                step=step,
-            )
-            return True
+        error = self._text(error)
+        events = self._rows(events)
+        redacted = self.redact(dict(result)) if result is not None else None
+        if session is None:
+            with self.db.raw_write() as conn:
+                done = journal_rows.finish(
+                    conn, self.db.codec, op_id, status, error=error, result=redacted, step=step
+                )
+                if not done and not journal_rows.exists(conn, op_id):
+                    raise NotFoundError("operation", op_id)
+                journal_rows.add_events(conn, self.db.codec, op_id, events)
+                return done
+        op = session.get(Operation, op_id)
+        if op is None:
+            raise NotFoundError("operation", op_id)
+        done = op.status == "running"
+        if done:
+            repo.finish_operation(session, op_id, status, error=error, result=redacted, step=step)
+        repo.add_operation_events(session, op_id, events)
+        session.flush()
+        return done
 
     def save_state(self, op_id: int, state: Mapping[str, Any]) -> None:
         """Keep a running operation's resumable state (`result["state"]`), for crash recovery.
 
         Written before each risky action, so a later process knows what to undo."""
-        with self.db.session() as s:
-            op = s.get(Operation, op_id)
-            if op is None:
+        with self.db.raw_write() as conn:
+            if not journal_rows.set_state(conn, self.db.codec, op_id, self.redact(dict(state))):
                 raise NotFoundError("operation", op_id)
-            op.result = {**(op.result or {}), "state": self.redact(dict(state))}
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -331,15 +359,6 @@ class Journal:
             for op in self.running()
             if op.host == self.host and op.pid is not None and not _alive(op.pid)
         ]
-
-    @contextmanager
-    def _session(self, session: Session | None) -> Iterator[Session]:
-        if session is not None:
-            yield session
-            session.flush()
-        else:
-            with self.db.session() as s:
-                yield s
 
 
 def _alive(pid: int) -> bool:

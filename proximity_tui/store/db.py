@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from proximity_tui.errors import ConflictError, StoreError
 from proximity_tui.files import private_dir, replace_private
+from proximity_tui.store.plain_sql import Codec
 
 #: The newest schema revision (a test checks it against Alembic's own head).
 HEAD_REVISION = "0004"
@@ -44,6 +45,7 @@ class Database:
             bind=engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
         )
         self._read = sessionmaker(bind=engine, expire_on_commit=False)
+        self._codec: Codec | None = None
 
     @classmethod
     def open(cls, path: str | Path) -> Database:
@@ -88,6 +90,45 @@ class Database:
                     raise translate_error(error, self.path) from error
                 raise
 
+    @contextmanager
+    def raw_write(self) -> Iterator[sqlite3.Connection]:
+        """A pooled connection's plain sqlite3 connection inside `BEGIN IMMEDIATE`, committed
+        when the block ends and rolled back if it raises (errors translated as `session()`'s).
+        For the few hot writes that are plain SQL (`plain_sql`)."""
+        fairy = self.engine.raw_connection()  # the pool's: the PRAGMAs of `_on_connect` hold
+        try:
+            conn: sqlite3.Connection = fairy.driver_connection  # type: ignore[assignment]
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+        except sqlite3.Error as error:
+            raise translate_error(error, self.path) from error
+        finally:
+            fairy.close()  # back to the pool
+
+    @contextmanager
+    def raw_read(self) -> Iterator[sqlite3.Connection]:
+        """A pooled connection's plain sqlite3 connection for one read statement (autocommit:
+        a single statement sees one snapshot), errors translated as `session()`'s."""
+        fairy = self.engine.raw_connection()
+        try:
+            yield fairy.driver_connection  # type: ignore[misc]
+        except sqlite3.Error as error:
+            raise translate_error(error, self.path) from error
+        finally:
+            fairy.close()
+
+    @property
+    def codec(self) -> Codec:
+        """Column values as this engine stores them, for `plain_sql`."""
+        if self._codec is None:
+            self._codec = Codec(self.engine.dialect)
+        return self._codec
+
     def revision(self) -> str | None:
         """The schema revision stored in the file (None for a new or foreign file)."""
         try:
@@ -115,10 +156,11 @@ class Database:
         return f"Database({str(self.path)!r})"
 
 
-def translate_error(error: exc.DBAPIError, path: Path) -> Exception:
-    """SQLAlchemy's error without the statement and parameters it quotes (they may hold secrets)."""
-    cause = str(error.orig)
-    if isinstance(error, exc.IntegrityError):
+def translate_error(error: exc.DBAPIError | sqlite3.Error, path: Path) -> Exception:
+    """The database's error without the statement and parameters SQLAlchemy quotes (they may
+    hold secrets): SQLAlchemy's, or sqlite3's own (`raw_write`)."""
+    cause = str(error.orig if isinstance(error, exc.DBAPIError) else error)
+    if isinstance(error, exc.IntegrityError | sqlite3.IntegrityError):
         return ConflictError(cause)
     if "locked" in cause or "busy" in cause:
         return StoreError(f"database {path} is busy (another process holds it): {cause}")

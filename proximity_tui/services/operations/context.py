@@ -4,14 +4,14 @@
 and returns an `OperationContext`. Everything the operation reports goes through `emit()`: secrets
 registered with the journal are masked first, then the event is published to subscribers at once
 and written to `operation_events` in batches from a worker thread (the service loop never waits
-on SQLite per line). `finish()` flushes and closes the row. The context also keeps the
-operation's resumable state (`save_state`) in the row, which crash recovery reads.
+on SQLite per line). `finish()` writes what is pending, the final row and the last event in one
+transaction. The context also keeps the operation's resumable state (`save_state`) in the row,
+which crash recovery reads.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import socket
 from collections.abc import Iterable
@@ -85,7 +85,7 @@ class OperationContext:
         self._step_share = 0.0
         self._pending: list[dict[str, Any]] = []
         self._flusher: asyncio.Task[None] | None = None
-        self._flush_now = asyncio.Event()
+        self._writing = False
         #: Contexts live on the service loop; `cancel()` may come from any thread.
         self._loop = asyncio.get_running_loop()
         #: Every event so far, for a screen that opens after the operation started.
@@ -127,6 +127,7 @@ class OperationContext:
         duration,
         *,
         publish: bool = True,
+        queue: bool = True,
         extra: dict[str, Any] | None = None,
     ) -> ev.OperationEvent:
         event = ev.OperationEvent(
@@ -148,38 +149,44 @@ class OperationContext:
             del self.history[1000:2000]
         if publish:
             self._ops.hub.publish(event)
-        self._pending.append(
-            {
-                "ts": event.ts,
-                "step": event.step,
-                "level": level,
-                "kind": kind,
-                "message": event.message,
-                "progress": progress,
-            }
-        )
+        if not queue:  # the caller writes it itself
+            return event
+        self._pending.append(_row(event))
         if self._flusher is None or self._flusher.done():
-            self._flush_now.clear()
             self._flusher = self._loop.create_task(self._flush_later())
         return event
 
     async def _flush_later(self) -> None:
         # Output lines come in bursts: gather them for a moment so a burst is one transaction,
-        # unless a step boundary asks for the journal to be current now (`flush`).
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._flush_now.wait(), FLUSH_DELAY)
+        # unless a step boundary writes them first (`flush`, which cancels this sleep).
+        await asyncio.sleep(FLUSH_DELAY)
         await self._flush()
 
     async def _flush(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending, []
-            await asyncio.to_thread(self._ops.journal.events, self.op_id, batch)
+        self._writing = True  # from here on the flusher is not cancelled (`_settle`)
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, []
+                await asyncio.to_thread(self._ops.journal.events, self.op_id, batch)
+        finally:
+            self._writing = False
+
+    async def _settle(self) -> None:
+        """Until no write of this context is in flight; what is pending stays pending. A
+        flusher still gathering lines is cancelled (the caller writes them, without waking
+        it); one already writing is waited for."""
+        flusher = self._flusher
+        if flusher is None or flusher.done():
+            return
+        if not self._writing:
+            flusher.cancel()
+        await asyncio.wait({flusher})
+        if not flusher.cancelled():
+            flusher.result()  # a failed write fails the step that needed it (as it did)
 
     async def flush(self) -> None:
         """Write every event so far now (step boundaries, the end)."""
-        self._flush_now.set()
-        while self._flusher is not None and not self._flusher.done():
-            await asyncio.shield(self._flusher)
+        await self._settle()
         if self._pending:
             await self._flush()
 
@@ -245,20 +252,41 @@ class OperationContext:
         level = "info" if status == "succeeded" else "error"
         # The app's URL rides on the last event: a notification can offer it without a lookup.
         extra = {"url": self.state["url"]} if self.state.get("url") else None
-        await self.flush()
         full = {"state": dict(self.state), **(result or {})}
         if self.plan:  # a progress screen opened after the end lists the steps never reached too
             full["plan"] = [list(step) for step in self.plan]
-        # The row is final before anyone hears FINISHED: a listener that reloads the journal on it
+        event = self._record(
+            ev.FINISHED, message or status, None, level, None, status, None, publish=False,
+            extra=extra, queue=False,
+        )  # fmt: skip
+        # One transaction: the events still pending, the row made final, FINISHED itself. The
+        # row is final before anyone hears FINISHED: a listener that reloads the journal on it
         # (the detail screen's Operations tab) must not read `running` and keep it for good.
+        await self._settle()
+        last, self._pending = [*self._pending, _row(event)], []
         await asyncio.to_thread(
-            self._ops.journal.finish, self.op_id, status, error=error, result=full, step=self.step
+            self._ops.journal.finish,
+            self.op_id,
+            status,
+            error=error,
+            result=full,
+            step=self.step,
+            events=last,
         )
-        await self.emit(
-            ev.FINISHED, message or status, level=level, status=status, progress=None, extra=extra
-        )
-        await self.flush()
+        self._ops.hub.publish(event)
         self._ops.live.pop(self.op_id, None)
+
+
+def _row(event: ev.OperationEvent) -> dict[str, Any]:
+    """An event as the journal writes it."""
+    return {
+        "ts": event.ts,
+        "step": event.step,
+        "level": event.level,
+        "kind": event.kind,
+        "message": event.message,
+        "progress": event.progress,
+    }
 
 
 def process_identity() -> tuple[int, str]:

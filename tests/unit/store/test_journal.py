@@ -133,3 +133,94 @@ def test_orphaned_operations_are_those_whose_process_died(db, journal):
     orphans = [op.id for op in journal.orphaned()]
     assert orphan in orphans
     assert mine not in orphans and elsewhere not in orphans
+
+
+def _stored(db, op_id):
+    """The operation's row and its events as SQLite holds them (text, not Python objects)."""
+    import sqlite3
+
+    con = sqlite3.connect(db.path)
+    try:
+        op = con.execute(
+            "SELECT kind, app_id, hostname, user_id, parameters, status, step, error, result, "
+            "pid, host, typeof(started_at), length(started_at), length(finished_at) "
+            "FROM operations WHERE id = ?",
+            (op_id,),
+        ).fetchone()
+        events = con.execute(
+            "SELECT step, level, kind, message, progress, typeof(ts), length(ts) "
+            "FROM operation_events WHERE operation_id = ? ORDER BY id",
+            (op_id,),
+        ).fetchall()
+    finally:
+        con.close()
+    return op, events
+
+
+def test_the_plain_sql_writes_store_what_the_orm_stores(db, journal):
+    """Start, events, state and finish go through plain SQL (`journal_rows`) on their own and
+    through the ORM inside a caller's transaction: the file holds the same text either way."""
+    params = {"cores": 2, "environment": {"TZ": "UTC"}, "ports": [80, 443]}
+    items = [
+        {"step": "create", "message": "Create", "kind": "step_started", "progress": 0.25},
+        {"step": "create", "message": "héllo", "level": "warning"},
+    ]
+    last = [{"step": "create", "message": "deployed", "kind": "finished"}]
+    ids = []
+    for joined in (False, True):
+        if joined:
+            with db.session() as s:
+                op = journal.start("deploy", app_id="a", hostname="h", parameters=params,
+                                   user_id=None, session=s)  # fmt: skip
+                journal.events(op, items, session=s)
+        else:
+            op = journal.start("deploy", app_id="a", hostname="h", parameters=params)
+            journal.events(op, items)
+        journal.save_state(op, {"vmid": 101, "reserved": True})
+        if joined:
+            with db.session() as s:
+                journal.finish(op, "failed", error="boom", result={"state": {"vmid": 101}},
+                               events=last, session=s)  # fmt: skip
+        else:
+            journal.finish(op, "failed", error="boom", result={"state": {"vmid": 101}}, events=last)
+        ids.append(op)
+    plain, orm = (_stored(db, op) for op in ids)
+    assert plain == orm
+    assert plain[0][6] == "create" and plain[0][8] == '{"state": {"vmid": 101}}'
+    record = journal.get(ids[0])
+    assert record.started_at.tzinfo is not None and record.finished_at >= record.started_at
+    assert [e.kind for e in record.events] == ["step_started", "log", "finished"]
+
+
+def test_saved_state_keeps_the_rest_of_the_result(journal):
+    op = journal.start("deploy")
+    journal.save_state(op, {"vmid": 101})
+    journal.save_state(op, {"vmid": 101, "reserved": True, "password": "x"})
+    assert journal.get(op).result == {"state": {"vmid": 101, "reserved": True, "password": MASK}}
+    with pytest.raises(NotFoundError):
+        journal.save_state(999, {"vmid": 1})
+
+
+def test_finish_writes_its_last_events_whatever_the_outcome(journal):
+    op = journal.start("deploy")
+    assert journal.finish(op, "succeeded", events=[{"step": "x", "message": "done"}]) is True
+    assert journal.finish(op, "interrupted", events=[{"step": "x", "message": "late"}]) is False
+    record = journal.get(op)
+    assert record.status == "succeeded"
+    assert [e.message for e in record.events] == ["done", "late"]
+    with pytest.raises(NotFoundError):
+        journal.finish(999, "failed", events=[{"step": "x", "message": "lost"}])
+    with pytest.raises(ValueError, match="level"):  # checked before anything is written
+        journal.finish(op, "failed", events=[{"step": "x", "message": "y", "level": "debug"}])
+
+
+def test_a_failed_plain_write_changes_nothing_and_says_why(db, journal):
+    from proximity_tui.errors import ConflictError
+
+    op = journal.start("deploy")
+    with pytest.raises(ConflictError, match="FOREIGN KEY"):  # no such operation: nothing kept
+        journal.events(op + 1, [{"step": "x", "message": "orphan"}])
+    with pytest.raises(RuntimeError), db.raw_write() as conn:
+        conn.execute("UPDATE operations SET step = 'half' WHERE id = ?", (op,))
+        raise RuntimeError("the block fails")
+    assert journal.get(op).step is None and journal.get(op).events == ()
