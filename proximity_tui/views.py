@@ -20,13 +20,15 @@ TRANSITIONAL = ("deploying", "updating", "removing")
 
 @dataclass(frozen=True)
 class LiveStatus:
-    """What Proxmox said about one container at the last tick."""
+    """What Proxmox said about one container at the last tick. Its fields are those of the
+    listing's `Guest` (proxmox/models.py), under the same names: the status tick builds it on
+    the guest's own `__dict__`, no copy (5,000 a tick at 5,000 containers)."""
 
     vmid: int
     node: str
     status: str  # running | stopped | ... as Proxmox reports it
     cpu: float = 0.0  # fraction of the CT's cores, 0..1
-    cores: float = 0.0
+    maxcpu: float = 0.0  # the CT's cores (PVE's name)
     mem: int = 0
     maxmem: int = 0
     disk: int = 0
@@ -37,6 +39,12 @@ class LiveStatus:
     lock: str | None = None
     name: str = ""
     tags: tuple[str, ...] = ()
+    type: str = "lxc"
+    template: bool = False
+
+    @property
+    def cores(self) -> float:
+        return self.maxcpu
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from proximity_tui.services.containers import TAG
 from proximity_tui.services.events import Hub, utcnow
 from proximity_tui.services.history import HistoryBook
 from proximity_tui.services.operations.pipeline import describe
-from proximity_tui.services.status_rows import AppRows, live_status, same_live, settle_gc
+from proximity_tui.services.status_rows import AppRows, Slot, live_status, settle_gc
 from proximity_tui.store.models import App
 from proximity_tui.views import AppView, LiveStatus, OrphanView, StatusSnapshot
 
@@ -109,10 +109,10 @@ class StatusMonitor:
         self.ticks = 0
         self._views: dict[str, AppView] = {}
         self._rows = AppRows()  # the light apps query, re-read when the table changed
-        # Last tick's guest (its __dict__) and LiveStatus per vmid: two dicts, not a dict of
-        # pairs (5,000 tuples a tick more for the garbage collector to walk).
-        self._seen_guests: dict[int, dict] = {}
-        self._seen_lives: dict[int, LiveStatus] = {}
+        # Per app id what the tick keeps between ticks (figures, LiveStatus, published view),
+        # and the same slots in the apps rows' order.
+        self._slots: dict[str, Slot] = {}
+        self._order: list[Slot] = []
         self._stamps: dict[str, datetime | None] = {}
         self._history = HistoryBook(history)
         self._last_success: datetime | None = None
@@ -236,16 +236,18 @@ class StatusMonitor:
             self.current_interval = self.interval
             self._last_success = now
             busy = dict(self.busy()) if self.busy is not None else {}
-            guests = self._overlay(guests)
-            guests += await self._judge(guests)
-            snapshot = await asyncio.to_thread(self._apply, guests, now, busy)
+            # One vmid index of the CTs, for the judging of absent apps and the diff.
+            listed = {g.vmid: g for g in self._overlay(guests) if g.type == "lxc"}
+            for seen in await self._judge(listed):
+                listed[seen.vmid] = seen
+            snapshot = await asyncio.to_thread(self._diff, listed, now, busy)
             # The first full tick made what start-up keeps; the threshold follows the app count.
             settle_gc(len(snapshot.apps))
         self.latest = snapshot
         self.snapshots.publish(snapshot)
         return snapshot
 
-    async def _judge(self, guests: list[Guest]) -> list[Guest]:
+    async def _judge(self, listed: Mapping[int, Guest]) -> list[Guest]:
         """Ask `status/current` about apps the listing left out, before calling them missing.
 
         `/cluster/resources` silently drops every guest the caller lacks VM.Audit on (pve-manager
@@ -258,13 +260,14 @@ class StatusMonitor:
         and says why, asked again after HIDDEN_HOLD s. Returns the guests that answered."""
         if self._known is None:
             self._known = await asyncio.to_thread(self._read_known)
-        listed = {g.vmid for g in guests if g.type == "lxc"}
         now = time.monotonic()
+        # Usually every app is listed: a subset test (C-level, no set built) says so.
+        absent = () if self._known.keys() <= listed.keys() else self._known.keys() - listed.keys()
         ask = [
             (vmid, node)
-            for vmid, (node, status) in self._known.items()
+            for vmid, (node, status) in (self._known.items() if absent else ())
             if status in ("running", "stopped")
-            and vmid not in listed
+            and vmid in absent
             and self._hidden.get(vmid, 0.0) <= now
         ]
         self._pending = {vmid for vmid, _ in ask[PROBES_PER_TICK:]}
@@ -312,8 +315,17 @@ class StatusMonitor:
         now: datetime,
         busy: Mapping[str, tuple[int, str]] | None = None,
     ) -> StatusSnapshot:
-        """Runs in a worker thread: diff, one write transaction, the snapshot."""
-        by_vmid = {g.vmid: g for g in guests if g.type == "lxc"}
+        """The tick's diff of a listing (the tick itself calls `_diff` with its index)."""
+        return self._diff({g.vmid: g for g in guests if g.type == "lxc"}, now, busy)
+
+    def _diff(
+        self,
+        by_vmid: dict[int, Guest],
+        now: datetime,
+        busy: Mapping[str, tuple[int, str]] | None = None,
+    ) -> StatusSnapshot:
+        """Runs in a worker thread: diff, one write transaction, the snapshot. `by_vmid`: the
+        listing's CTs by vmid."""
         moment = time.monotonic()
         hidden = {v for v, until in self._hidden.items() if until > moment} | self._pending
         with self.records.db.session(readonly=True) as s:
@@ -339,61 +351,51 @@ class StatusMonitor:
             self._known = {vmid: (node, status) for _, vmid, status, _, node in rows}
             self._vmids = frozenset(self._known)
             self._refresh_views(rows)
+            self._bind_slots(rows)
             self._rows_seen = rows
 
         previous = self.latest.apps if self.latest is not None else {}
+        prev = previous.get
         apps: dict[str, AppView] = {}
-        changed: set[str] = set()
+        changed: list[str] = []
         # The history's points as three columns (no tuple per app for the collector to walk).
         ids: list[str] = []
         cpus: list[float] = []
         mems: list[int] = []
-        seen_guests, seen_lives = self._seen_guests, self._seen_lives
-        guests_now: dict[int, dict] = {}
-        lives_now: dict[int, LiveStatus] = {}
-        for app_id, vmid, _status, _, _node in rows:
-            guest = listed(vmid)
-            live = None
-            if guest is not None:
-                # A CT whose figures did not move keeps its LiveStatus object (pvestatd updates
-                # them every 10 s; the tick runs every 3 s), so the comparison below is `is`.
-                figures = guest.__dict__
-                before = seen_guests.get(vmid)
-                if before == figures:
-                    live = seen_lives[vmid]
-                else:
-                    live = live_status(guest, before, seen_lives.get(vmid))
-                guests_now[vmid] = figures
-                lives_now[vmid] = live
-                ids.append(app_id)
-                cpus.append(live.cpu)
-                mems.append(live.mem)
-            view = self._views[app_id]
-            if guest is None and vmid in hidden and view.status in MONITORED:
-                view = replace(view, reason=hidden_reason(vmid))
-            old = previous.get(app_id)
+        for slot in self._order:
+            app_id = slot.app_id
+            guest = listed(slot.vmid)
             working = busy.get(app_id) if busy else None
-            if (
-                old is not None
-                and not old.stale
-                and same_live(old.live, live)
-                and old.updated_at == view.updated_at
-                and old.status == view.status
-                and old.busy_op == (working[0] if working else None)
-                and old.busy_kind == (working[1] if working else None)
-                and old.reason == view.reason
-            ):
-                apps[app_id] = old
+            if guest is None:
+                apps[app_id] = gone = self._absent(slot, prev(app_id), working, hidden)
+                if gone is not prev(app_id):
+                    changed.append(app_id)
+                continue
+            # A CT whose figures did not move keeps its LiveStatus and, while its row and busy
+            # pair are the same too, the very AppView published last tick (pvestatd updates the
+            # figures every 10 s; the tick runs every 3 s).
+            figures = guest.__dict__
+            out: AppView | None = slot.out
+            if figures != slot.figures:  # stops at `cpu` for a CT that moved (Guest.from_api)
+                slot.live = live = live_status(guest)
+                slot.figures = figures
+                out = None
             else:
-                apps[app_id] = with_live(view, live, working)
-                changed.add(app_id)
+                live = slot.live  # type: ignore[assignment]
+            ids.append(app_id)
+            cpus.append(live.cpu)
+            mems.append(live.mem)
+            if out is None or working != slot.work or prev(app_id) is not out:
+                out = slot.out = with_live(slot.view, live, working)
+                slot.work = working
+                changed.append(app_id)
+            apps[app_id] = out
         self._history.add_many(ids, cpus, mems)
-        self._seen_guests, self._seen_lives = guests_now, lives_now
-        unknown = by_vmid.keys() - self._vmids  # C-level; usually empty
+        unknown = by_vmid.keys() - self._vmids  # C-level: the CTs no app knows (few)
         orphans = tuple(
             OrphanView(vmid=g.vmid, node=g.node, name=g.name, status=g.status)
-            for g in (by_vmid.values() if unknown else ())
-            if g.vmid in unknown and TAG in g.tags
+            for g in sorted((by_vmid[v] for v in unknown), key=lambda g: g.vmid)
+            if TAG in g.tags
         )
         return StatusSnapshot(
             taken_at=now,
@@ -403,8 +405,49 @@ class StatusMonitor:
             last_success=now,
             history=self._history,
             changed=frozenset(changed),
-            removed=frozenset(set(previous) - set(apps)),
+            removed=frozenset(previous.keys() - apps.keys()),
         )
+
+    def _absent(
+        self,
+        slot: Slot,
+        old: AppView | None,
+        working: tuple[int, str] | None,
+        hidden: set[int],
+    ) -> AppView:
+        """The view of an app whose CT the listing left out (rare): no live figures, and why
+        when Proxmox hides the CT from us; last snapshot's view when nothing differs."""
+        slot.figures = slot.live = None
+        view = slot.view
+        if slot.vmid in hidden and view.status in MONITORED:
+            view = replace(view, reason=hidden_reason(slot.vmid))
+        if not (
+            old is not None
+            and not old.stale
+            and old.live is None
+            and old.updated_at == view.updated_at
+            and old.status == view.status
+            and (old.busy_op, old.busy_kind) == (working or (None, None))
+            and old.reason == view.reason
+        ):
+            old = with_live(view, None, working)
+        slot.out, slot.work = old, working
+        return old
+
+    def _bind_slots(self, rows) -> None:
+        """One slot per app row, in the rows' order, bound to its (possibly re-read) view."""
+        slots, order = self._slots, []
+        for app_id, vmid, *_ in rows:
+            view = self._views[app_id]
+            slot = slots.get(app_id)
+            if slot is None:
+                slot = slots[app_id] = Slot(app_id, vmid, view)
+            else:
+                slot.bind(vmid, view)
+            order.append(slot)
+        for gone in slots.keys() - self._views.keys():
+            del slots[gone]
+        self._order = order
 
     def _refresh_views(self, rows) -> None:
         """Re-read full rows only for apps that are new or whose row changed."""

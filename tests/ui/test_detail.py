@@ -232,13 +232,13 @@ async def test_one_core_is_singular(world):
         detail = await on_screen(pilot, AppDetailScreen)
         await wait_for(pilot, lambda: detail.view.live is not None)
         view = dataclasses.replace(
-            detail.view, live=dataclasses.replace(detail.view.live, cores=1.0)
+            detail.view, live=dataclasses.replace(detail.view.live, maxcpu=1.0)
         )
         assert not detail.query_one("#dates").display  # tall enough: dates in the summary
         assert "of 1 core" in summary_text(view).plain
         assert "1 cores" not in summary_text(view).plain
         assert "1 cores" not in summary_text(view, compact=True).plain
-        two = dataclasses.replace(view, live=dataclasses.replace(view.live, cores=2.0))
+        two = dataclasses.replace(view, live=dataclasses.replace(view.live, maxcpu=2.0))
         assert "of 2 cores" in summary_text(two).plain
         # shrinking the terminal switches to the compact layout
         await pilot.resize_terminal(80, 24)

@@ -94,7 +94,7 @@ def test_guest_from_cluster_resources_row():
             "lock": "",
         }
     )
-    assert guest.vmid == 101 and guest.running and guest.tags == ["proximity", "web"]
+    assert guest.vmid == 101 and guest.running and guest.tags == ("proximity", "web")
     assert guest.template is False and guest.lock is None and guest.maxmem == 512 * 1024**2
 
 
