@@ -40,7 +40,9 @@ class World:
             overrides={
                 "ui.read_only": read_only or None,
                 "deploy.health_timeout": 2.0,
-                "deploy.task_timeout": 30.0,
+                # A limit for the stuck only: tests hold steps at gates while they walk the
+                # screens, which on a loaded machine can take longer than 30 s.
+                "deploy.task_timeout": 600.0,
                 # The screens' flows hold or fail a deploy at its Docker install (`apk add`):
                 # the create path. The base path has its own tests (test_prepare_palette.py,
                 # tests/integration/services/test_docker_base.py).
@@ -84,6 +86,21 @@ def quick_form(monkeypatch):
     from proximity_tui.screens.deploy_form import DeployFormScreen
 
     monkeypatch.setattr(DeployFormScreen, "debounce", 0.01)
+
+
+@pytest.fixture(autouse=True)
+def every_notification(monkeypatch):
+    """A toast leaves `app._notifications` when it expires (seconds); on a loaded machine a test
+    may look later than that. Every notification the app raised is kept for `said(app)`."""
+    from textual.notifications import Notifications
+
+    add = Notifications.add
+
+    def recording_add(self, notification):
+        self.__dict__.setdefault("said", []).append(notification)
+        return add(self, notification)
+
+    monkeypatch.setattr(Notifications, "add", recording_add)
 
 
 @pytest.fixture

@@ -20,6 +20,12 @@ async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 30.0) 
         await pilot.pause(0.02)
 
 
+def said(app) -> list:
+    """Every notification `app` raised, expired toasts too (kept by conftest's
+    `every_notification`), oldest first."""
+    return list(app._notifications.__dict__.get("said", []))
+
+
 def table(app, selector: str = "#apps-table") -> DataTable:
     return app.screen.query_one(selector, DataTable)
 

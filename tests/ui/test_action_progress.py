@@ -15,13 +15,13 @@ from proximity_tui.services.operations.shape import titles
 from proximity_tui.services.operations.update import _steps as update_table
 from proximity_tui.widgets.follow_log import FollowLog
 from proximity_tui.widgets.step_checklist import StepChecklist
-from tests.ui.helpers import on_screen, table, wait_for
+from tests.ui.helpers import on_screen, said, table, wait_for
 
 UPDATE_STEPS = titles(update_table(()))
 
 
 def _toasts(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    return [str(n.message) for n in said(app)]
 
 
 def _result(progress) -> str:

@@ -8,7 +8,7 @@ from proximity_tui.screens.adoption_offer import AdoptionOfferScreen
 from proximity_tui.screens.apps import AppsScreen
 from proximity_tui.screens.confirm import ConfirmScreen
 from proximity_tui.store import repositories as repo
-from tests.ui.helpers import on_screen, table, wait_for
+from tests.ui.helpers import on_screen, said, table, wait_for
 
 
 def _forget(services, app_id: str) -> int:
@@ -24,7 +24,7 @@ def _cluster(services) -> str:
 
 
 def _messages(app) -> list[str]:
-    return [n.message for n in app._notifications]
+    return [n.message for n in said(app)]
 
 
 async def test_orphan_rows_are_offered_for_adoption_and_adopted_after_confirming(world):

@@ -15,7 +15,7 @@ from proximity_tui.screens.apps import AppsScreen
 from proximity_tui.screens.choices import ChoicesScreen
 from proximity_tui.screens.confirm import ConfirmScreen
 from proximity_tui.screens.prompt import PromptScreen
-from tests.ui.helpers import cell, on_screen, row_keys, table, through_progress, wait_for
+from tests.ui.helpers import cell, on_screen, row_keys, said, table, through_progress, wait_for
 
 
 async def _apps(pilot) -> AppsScreen:
@@ -28,7 +28,7 @@ def _move_to(app, key: str) -> None:
 
 
 def _messages(app) -> list[str]:
-    return [n.message for n in app._notifications]
+    return [n.message for n in said(app)]
 
 
 async def test_stop_and_start_from_keys_update_the_row(world):

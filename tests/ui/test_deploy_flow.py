@@ -9,7 +9,7 @@ from proximity_tui.app import make_app
 from proximity_tui.screens.apps import AppsScreen
 from proximity_tui.screens.deploy_progress import DeployProgressScreen
 from proximity_tui.widgets.step_checklist import StepChecklist
-from tests.ui.helpers import cell, held_deploy, on_screen, open_form, wait_for
+from tests.ui.helpers import cell, held_deploy, on_screen, open_form, said, wait_for
 
 
 async def test_deploy_from_catalog_to_running_app(world):
@@ -30,7 +30,7 @@ async def test_deploy_from_catalog_to_running_app(world):
         await wait_for(pilot, lambda: progress.url is not None)
         assert progress.url.startswith("http://")
         # The "deploy finished" notification offers the URL too (read off the FINISHED event).
-        await wait_for(pilot, lambda: any(progress.url in n.message for n in app._notifications))
+        await wait_for(pilot, lambda: any(progress.url in n.message for n in said(app)))
         await pilot.press("escape", "2")
         apps = await on_screen(pilot, AppsScreen)
         await wait_for(pilot, lambda: world.app_id(0) in apps._shown)
@@ -60,7 +60,7 @@ async def test_failed_deploy_shows_step_and_cleanup_and_list_stays_clean(world):
         states = {s.name: s.state for s in progress.query_one(StepChecklist).steps}
         assert states["compose"] == "failed" and states["create"] == "rolled_back"
         assert states["health"] == "pending"
-        assert any("Deploy failed" in (n.title or "") for n in app._notifications)
+        assert any("Deploy failed" in (n.title or "") for n in said(app))
         await pilot.press("escape", "2")
         apps = await on_screen(pilot, AppsScreen)
         assert apps._shown == {}

@@ -13,7 +13,7 @@ from proximity_tui.screens.catalog import CatalogScreen
 from proximity_tui.screens.deploy_progress import CancelOperationConfirm, DeployProgressScreen
 from proximity_tui.services.operations.deploy import deploy_steps
 from proximity_tui.widgets.step_checklist import StepChecklist
-from tests.ui.helpers import held_deploy, on_screen, wait_for
+from tests.ui.helpers import held_deploy, on_screen, said, wait_for
 
 
 def _footer_actions(screen) -> set[str]:
@@ -22,7 +22,7 @@ def _footer_actions(screen) -> set[str]:
 
 
 def _toasts(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    return [str(n.message) for n in said(app)]
 
 
 async def test_escape_from_a_deploy_started_in_the_catalog_lands_on_the_app_list(world):

@@ -11,7 +11,7 @@ from proximity_tui.screens.app_detail import AppDetailScreen
 from proximity_tui.screens.env_form import EnvFormScreen
 from proximity_tui.store import repositories as repo
 from tests.integration.services.conftest import inside
-from tests.ui.helpers import on_screen, wait_for
+from tests.ui.helpers import on_screen, said, wait_for
 
 
 def _adopted_vaultwarden(world):
@@ -62,7 +62,7 @@ async def test_unknown_values_are_entered_and_generated_from_the_detail(world):
         assert env["SIGNUPS_ALLOWED"] == "false" and len(env["ADMIN_TOKEN"]) == 48
         await wait_for(pilot, lambda: "unknown" not in summary())
         await wait_for(pilot, lambda: detail.check_action("env", ()) is False)
-        shown = [n.message for n in app._notifications]
+        shown = [n.message for n in said(app)]
         assert any("set ADMIN_TOKEN, SIGNUPS_ALLOWED" in m for m in shown)
         assert not any(env["ADMIN_TOKEN"] in m for m in shown)
     text = inside(world.sim, view.vmid).read_file(f"/opt/proximity/{view.hostname}/.env")
@@ -82,7 +82,7 @@ async def test_an_empty_form_and_a_viewer_change_nothing(world):
         await on_screen(pilot, EnvFormScreen)
         await pilot.click("#save")  # nothing typed: said, and the form stays
         await wait_for(pilot, lambda: any("Nothing entered" in n.message
-                                          for n in app._notifications))  # fmt: skip
+                                          for n in said(app)))  # fmt: skip
         assert isinstance(app.screen, EnvFormScreen)
         await pilot.press("escape")
         await on_screen(pilot, AppDetailScreen)

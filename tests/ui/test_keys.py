@@ -11,11 +11,11 @@ from proximity_tui.screens.app_detail import AppDetailScreen
 from proximity_tui.screens.apps import AppsScreen
 from proximity_tui.screens.confirm import ConfirmScreen
 from proximity_tui.screens.deploy_progress import DeployProgressScreen
-from tests.ui.helpers import held_deploy, on_screen, open_form, wait_for
+from tests.ui.helpers import held_deploy, on_screen, open_form, said, wait_for
 
 
 def _messages(app) -> list[str]:
-    return [n.message for n in app._notifications]
+    return [n.message for n in said(app)]
 
 
 async def test_q_closes_the_detail_then_quits_from_the_list(world):

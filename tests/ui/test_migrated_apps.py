@@ -16,7 +16,7 @@ from proximity_tui.screens.confirm import ConfirmScreen
 from proximity_tui.services.app_records import MASK
 from proximity_tui.services.migration.adoption import Adoption
 from proximity_tui.services.migration.apply import migrate_file
-from tests.ui.helpers import on_screen, table, wait_for
+from tests.ui.helpers import on_screen, said, table, wait_for
 
 
 def _migrate(world, guests, *entries, username=None):
@@ -81,7 +81,5 @@ async def test_a_viewer_never_sees_a_migrated_secret(world):
         assert f"DB_PASSWORD={MASK}" in shown and "TZ=UTC" in shown
         assert "hunter2-secret" not in shown
         await pilot.press("ctrl+t")  # reveal: refused for a viewer
-        await wait_for(
-            pilot, lambda: any("reveal" in n.message for n in app._notifications), timeout=30
-        )
+        await wait_for(pilot, lambda: any("reveal" in n.message for n in said(app)), timeout=30)
         assert "hunter2-secret" not in str(text.render())

@@ -20,7 +20,7 @@ from proximity_tui.screens.catalog import CatalogScreen
 from proximity_tui.screens.peers import PeerWatch
 from proximity_tui.services.presence import Presence, presence_dir
 from proximity_tui.widgets.cluster_header import ClusterHeader
-from tests.ui.helpers import on_screen, wait_for
+from tests.ui.helpers import on_screen, said, wait_for
 
 HOLDER = (
     "import sys; from pathlib import Path; from proximity_tui.services.presence import Presence;"
@@ -69,7 +69,7 @@ async def test_header_says_another_dashboard_has_the_database_open(world):
                 return str(label.render()) if label.display else ""
 
             await wait_for(pilot, lambda: badge() == "2 DASHBOARDS")
-            assert any("Another Proximity dashboard" in n.message for n in app._notifications)
+            assert any("Another Proximity dashboard" in n.message for n in said(app))
             await pilot.press("2")  # every mode's header says it
             apps = app.screen
             await wait_for(pilot, lambda: apps.query_one("#peers", Label).display)

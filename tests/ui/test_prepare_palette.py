@@ -8,7 +8,7 @@ from proximity_tui.providers import NodesProvider
 from proximity_tui.screens.apps import AppsScreen
 from proximity_tui.screens.catalog import CatalogScreen
 from proximity_tui.services.docker_base import BASE_TAG
-from tests.ui.helpers import on_screen, wait_for
+from tests.ui.helpers import on_screen, said, wait_for
 
 
 def _bases(sim, node: str) -> list[int]:
@@ -33,7 +33,7 @@ async def test_the_palette_prepares_a_node(world):
         assert hits and hits[0].text == "Prepare Docker-ready base on pve3"
         hits[0].command()
         await app.workers.wait_for_complete()
-        notes = [n.message for n in app._notifications]
+        notes = [n.message for n in said(app)]
         assert any("Docker-ready base of pve3: CT" in m for m in notes), notes
     assert _bases(world.sim, "pve3")
 

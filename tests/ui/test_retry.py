@@ -12,7 +12,7 @@ from proximity_tui.errors import ProximityError
 from proximity_tui.screens.deploy_form import DeployFormScreen
 from proximity_tui.screens.deploy_progress import DeployProgressScreen
 from proximity_tui.screens.operations import OperationsScreen
-from tests.ui.helpers import on_screen, table, wait_for
+from tests.ui.helpers import on_screen, said, table, wait_for
 
 
 def _fail_next_docker_install(world) -> None:
@@ -76,6 +76,11 @@ async def test_r_on_a_deploy_given_values_opens_the_form(world):
         await pilot.press("r")
         form = await on_screen(pilot, DeployFormScreen)
         assert form.entry.id == "grafana"
-        said = [str(n.message) for n in app._notifications]
-        assert any("was given ADMIN_USER" in m and "enter them again" in m for m in said), said
+        await wait_for(
+            pilot,
+            lambda: any(
+                "was given ADMIN_USER" in str(n.message) and "enter them again" in str(n.message)
+                for n in said(app)
+            ),
+        )
     assert len(services.call(services.apps.operations())) == 1  # nothing started

@@ -6,11 +6,11 @@ with a deploy held at a simulator gate; the real SIGHUP path: reliability/test_s
 from __future__ import annotations
 
 from proximity_tui.app import make_app
-from tests.ui.helpers import held_deploy, wait_for
+from tests.ui.helpers import held_deploy, said, wait_for
 
 
 def _away(app) -> list[str]:
-    return [str(n.message) for n in app._notifications if n.title == "While you were away"]
+    return [str(n.message) for n in said(app) if n.title == "While you were away"]
 
 
 async def test_the_next_start_says_once_how_operations_left_running_ended(world):
