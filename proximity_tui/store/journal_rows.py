@@ -92,12 +92,11 @@ def finish(
 ) -> bool:
     """Close a running operation (as `repositories.finish_operation`); False when it is not
     running (it may not exist: the caller tells the two apart with `exists`)."""
-    c = OPERATIONS.c
     params = (
         status,
-        codec.bind(c.finished_at, utcnow()),
+        codec.bind(OPERATIONS, "finished_at", utcnow()),
         error,
-        codec.bind(c.result, dict(result) if result is not None else None),
+        codec.bind(OPERATIONS, "result", dict(result) if result is not None else None),
         step,
         op_id,
     )

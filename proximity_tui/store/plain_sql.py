@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table
+from sqlalchemy import Column, Table
 from sqlalchemy.engine import Dialect
 
 Processor = Callable[[Any], Any]
@@ -29,36 +29,58 @@ class Codec:
 
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
-        self._procs: dict[ColumnElement[Any], Processor | None] = {}
+        self._tables: dict[Table, dict[str, _Column]] = {}
 
-    def bind(self, column: ColumnElement[Any], value: Any) -> Any:
-        """`value` as the ORM would bind it (None stays NULL)."""
-        if value is None:
-            return None
-        try:
-            proc = self._procs[column]
-        except KeyError:
-            proc = self._procs[column] = column.type.dialect_impl(self.dialect).bind_processor(
-                self.dialect
-            )
-        return proc(value) if proc is not None else value
+    def _columns(self, table: Table) -> dict[str, _Column]:
+        found = self._tables.get(table)
+        if found is None:
+            found = self._tables[table] = {c.key: _Column(c, self.dialect) for c in table.c}
+        return found
+
+    def bind(self, table: Table, key: str, value: Any) -> Any:
+        """`value` as the ORM would bind it for the column `key` of `table` (None stays NULL)."""
+        return self._columns(table)[key].bind(value)
 
     def row(
         self, table: Table, values: Mapping[str, Any], *, onupdate: bool = False
     ) -> tuple[tuple[str, ...], list[Any]]:
         """The columns a write of `values` sets (those given, and the defaults the ORM adds:
         insert defaults, or with `onupdate` update defaults) and their bound values."""
-        unknown = set(values) - set(table.c.keys())
+        cols = self._columns(table)
+        unknown = [k for k in values if k not in cols]
         if unknown:
             raise ValueError(f"no column {', '.join(sorted(unknown))} in {table.name}")
         full = dict(values)
-        for column in table.c:
-            default = column.onupdate if onupdate else column.default
-            if column.key in full or default is None or not hasattr(default, "arg"):
-                continue
-            arg = default.arg
-            full[column.key] = arg(None) if getattr(default, "is_callable", False) else arg
-        return tuple(full), [self.bind(table.c[k], v) for k, v in full.items()]
+        for key, col in cols.items():
+            default = col.onupdate if onupdate else col.default
+            if default is not None and key not in full:
+                full[key] = default()
+        return tuple(full), [cols[k].bind(v) for k, v in full.items()]
+
+
+class _Column:
+    """One column's bind processor and defaults (callables), found once per dialect."""
+
+    def __init__(self, column: Column[Any], dialect: Dialect) -> None:
+        self.proc = column.type.dialect_impl(dialect).bind_processor(dialect)
+        self.default = _default(column.default)
+        self.onupdate = _default(column.onupdate)
+
+    def bind(self, value: Any) -> Any:
+        if value is None or self.proc is None:
+            return value
+        return self.proc(value)
+
+
+def _default(default: Any) -> Callable[[], Any] | None:
+    """A column default as a function of nothing (SQLAlchemy wraps callables to take its
+    execution context, which none of ours reads); None for none or a server-side one."""
+    if default is None or not hasattr(default, "arg"):
+        return None
+    arg = default.arg
+    if getattr(default, "is_callable", False):
+        return lambda: arg(None)
+    return lambda: arg
 
 
 # Only the schema's own table and column names go into the text (`table.c[k]` raises for any

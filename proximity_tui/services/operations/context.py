@@ -84,8 +84,12 @@ class OperationContext:
         self._step_base = 0.0
         self._step_share = 0.0
         self._pending: list[dict[str, Any]] = []
-        self._flusher: asyncio.Task[None] | None = None
-        self._writing = False
+        #: Writes this context's events in order: whoever holds it takes the pending batch.
+        self._write_lock = asyncio.Lock()
+        #: Set while output lines wait FLUSH_DELAY to be written together; then `_writer` writes.
+        self._timer: asyncio.TimerHandle | None = None
+        self._writer: asyncio.Task[None] | None = None
+        self._write_error: BaseException | None = None
         #: Contexts live on the service loop; `cancel()` may come from any thread.
         self._loop = asyncio.get_running_loop()
         #: Every event so far, for a screen that opens after the operation started.
@@ -152,43 +156,39 @@ class OperationContext:
         if not queue:  # the caller writes it itself
             return event
         self._pending.append(_row(event))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = self._loop.create_task(self._flush_later())
+        if self._timer is None:
+            self._timer = self._loop.call_later(FLUSH_DELAY, self._flush_later)
         return event
 
-    async def _flush_later(self) -> None:
-        # Output lines come in bursts: gather them for a moment so a burst is one transaction,
-        # unless a step boundary writes them first (`flush`, which cancels this sleep).
-        await asyncio.sleep(FLUSH_DELAY)
-        await self._flush()
+    def _flush_later(self) -> None:
+        # Output lines come in bursts: a burst waits FLUSH_DELAY to be one transaction, unless
+        # a step boundary writes it first (`flush`, which cancels this timer).
+        self._timer = None
+        self._writer = self._loop.create_task(self._flush())  # referenced until it ends
+        self._writer.add_done_callback(self._written)
+
+    def _written(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            self._write_error = task.exception()  # raised by the next `flush` (a step's start)
 
     async def _flush(self) -> None:
-        self._writing = True  # from here on the flusher is not cancelled (`_settle`)
-        try:
+        async with self._write_lock:  # after a write in flight: batches stay in order
             while self._pending:
                 batch, self._pending = self._pending, []
                 await asyncio.to_thread(self._ops.journal.events, self.op_id, batch)
-        finally:
-            self._writing = False
 
-    async def _settle(self) -> None:
-        """Until no write of this context is in flight; what is pending stays pending. A
-        flusher still gathering lines is cancelled (the caller writes them, without waking
-        it); one already writing is waited for."""
-        flusher = self._flusher
-        if flusher is None or flusher.done():
-            return
-        if not self._writing:
-            flusher.cancel()
-        await asyncio.wait({flusher})
-        if not flusher.cancelled():
-            flusher.result()  # a failed write fails the step that needed it (as it did)
+    def _stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
     async def flush(self) -> None:
         """Write every event so far now (step boundaries, the end)."""
-        await self._settle()
-        if self._pending:
-            await self._flush()
+        self._stop_timer()
+        if self._write_error is not None:  # a batch written in the background was lost
+            error, self._write_error = self._write_error, None
+            raise error
+        await self._flush()
 
     # --- steps (called by pipeline.run_steps) ---
 
@@ -262,17 +262,18 @@ class OperationContext:
         # One transaction: the events still pending, the row made final, FINISHED itself. The
         # row is final before anyone hears FINISHED: a listener that reloads the journal on it
         # (the detail screen's Operations tab) must not read `running` and keep it for good.
-        await self._settle()
-        last, self._pending = [*self._pending, _row(event)], []
-        await asyncio.to_thread(
-            self._ops.journal.finish,
-            self.op_id,
-            status,
-            error=error,
-            result=full,
-            step=self.step,
-            events=last,
-        )
+        self._stop_timer()
+        async with self._write_lock:
+            last, self._pending = [*self._pending, _row(event)], []
+            await asyncio.to_thread(
+                self._ops.journal.finish,
+                self.op_id,
+                status,
+                error=error,
+                result=full,
+                step=self.step,
+                events=last,
+            )
         self._ops.hub.publish(event)
         self._ops.live.pop(self.op_id, None)
 
