@@ -10,7 +10,6 @@ UI; screens never hold the only reference to an operation.
 from __future__ import annotations
 
 import asyncio
-import gc
 import signal
 from collections.abc import Callable, Iterable
 from contextlib import suppress
@@ -42,6 +41,7 @@ from proximity_tui.screens.key_hints import KeyHints
 from proximity_tui.screens.navigation import Navigator
 from proximity_tui.screens.notices import Notices
 from proximity_tui.screens.peers import PeerWatch
+from proximity_tui.screens.startup import Startup
 from proximity_tui.screens.theme_store import ThemeStore
 from proximity_tui.text import printable, printable_lines
 from proximity_tui.widgets import ascii_display, safe_text
@@ -149,13 +149,12 @@ class ProximityApp(App[int]):
     ) -> None:
         safe_text.install()  # no outside text reaches the terminal raw (widgets/safe_text.py)
         super().__init__()
-        #: Database to paint the apps from before the services exist (see `store/quick_read.py`).
-        self._preload_db = preload_db
         #: None until built (the Apps table may be painted from the database before that).
         self.services: Services | None = services
         self.settings = settings
         self.clock: Clock = clock or utc_now
-        self._services_factory = services_factory
+        #: Paints from the database first, then builds the services (`screens/startup.py`).
+        self.startup = Startup(self, services_factory, preload_db)
         self._handle_sighup = handle_sighup
         #: The apps as last known (database + monitor), by id.
         self.apps: dict[str, AppView] = {}
@@ -181,8 +180,6 @@ class ProximityApp(App[int]):
         self._unsubscribe: list[Callable[[], None]] = []
         #: Whether the first full list arrived (the mode keys wait for it).
         self._loaded = False
-        self._build_after_paint = False
-        self._gc_paused = False
         self._save_theme = False
         if settings.ui.theme in self.available_themes:
             self.theme = settings.ui.theme
@@ -216,80 +213,22 @@ class ProximityApp(App[int]):
 
     # --- start-up ---------------------------------------------------------------------------
 
-    def get_default_screen(self):
-        from proximity_tui.screens.starting import StartingScreen
-
-        px = self.settings.proxmox
-        where = "the demo cluster" if self.settings.demo else f"{px.host}:{px.port}"
-        return StartingScreen(where)
+    def get_default_screen(self) -> Screen:
+        return self.startup.default_screen()
 
     def on_mount(self) -> None:
         if self._handle_sighup:
             with suppress(NotImplementedError, RuntimeError, ValueError):
                 asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hang_up)
         self._save_theme = True
-        self.peers.start(self.settings.db_path)
-        if self.services is None and self._services_factory is not None:
-            if self._preload_db is not None:
-                self._pause_gc()
-                self._preload()  # paint first, build the services right after
-            else:
-                self._build_services()
-        elif self.services is not None:
-            self._subscribe(self.services)
-
-    @work(thread=True, group="preload", exit_on_error=False)
-    def _preload(self) -> None:
-        from proximity_tui.store.quick_read import read_apps
-
-        apps = read_apps(self._preload_db)
-        if apps:
-            self.post_message(AppsLoaded(apps, preliminary=True))
-        else:
-            self.call_from_thread(self._build_services)
-
-    def _pause_gc(self) -> None:
-        """No garbage collection until the first paint: filling the table makes tens of thousands
-        of objects (cells, rows, views), and the collector ran over them again and again during
-        the start, about a tenth of its CPU (BENCHMARKS.md, start to Apps). Nothing of it is
-        garbage yet; the collector resumes when the services start to build, or on unmount."""
-        if gc.isenabled():
-            gc.disable()
-            self._gc_paused = True
-
-    def _resume_gc(self) -> None:
-        if self._gc_paused:
-            self._gc_paused = False
-            gc.enable()
-
-    @work(thread=True, group="build-services", exit_on_error=False)
-    def _build_services(self) -> None:
-        from proximity_tui.errors import ProximityError
-
-        self._resume_gc()
-        assert self._services_factory is not None
-        try:
-            services = self._services_factory()
-        except ProximityError as exc:
-            self.startup_error = exc
-            self.call_from_thread(self.exit, None, 1)
-            return
-        except Exception as exc:  # still one line for the CLI, with the real cause
-            self.startup_error = ProximityError(f"cannot start: {type(exc).__name__}: {exc}")
-            self.call_from_thread(self.exit, None, 1)
-            return
-        self.services = services
-        self.post_message(ServicesReady())
+        self.startup.begin()
 
     async def on_services_ready(self, _: ServicesReady) -> None:
-        from proximity_tui.widgets.cluster_header import ClusterHeader
+        await self.startup.services_ready()
 
-        # Painted before the services existed; a modal may be on top of the screen that has one.
-        for screen in self.screen_stack:
-            for header in screen.query(ClusterHeader):
-                await header.recompose()
-        self._subscribe(self.ready_services)
-        self._auto_doctor()
+    def table_painted(self) -> None:
+        """The apps screen painted its table for the first time."""
+        self.startup.table_painted()
 
     # --- host check (doctor) ----------------------------------------------------------------
 
@@ -317,7 +256,7 @@ class ProximityApp(App[int]):
         return await services.run(services.doctor())
 
     @work(group="auto-doctor", exit_on_error=False)
-    async def _auto_doctor(self) -> None:
+    async def auto_doctor(self) -> None:
         """At start, show the checklist only when something the product needs fails."""
         try:
             report = await self._run_doctor()
@@ -326,7 +265,7 @@ class ProximityApp(App[int]):
         if not report.ok:
             self.action_doctor(report)
 
-    def _subscribe(self, services: Services) -> None:
+    def subscribe(self, services: Services) -> None:
         self._unsubscribe.append(services.monitor.snapshots.subscribe(self._snapshot_from_thread))
         self._unsubscribe.append(services.apps.events.subscribe(self._event_from_thread))
         self.snapshot = services.monitor.latest
@@ -334,12 +273,6 @@ class ProximityApp(App[int]):
         for note in getattr(services, "recovery_notes", ()):  # what start-up recovery did (or not)
             self.notify(note, title="Interrupted operation", severity="warning", timeout=20)
         self.notices.while_away()
-
-    def table_painted(self) -> None:
-        """The apps screen painted its table for the first time."""
-        if self._build_after_paint:
-            self._build_after_paint = False
-            self._build_services()
 
     def _snapshot_from_thread(self, snapshot: StatusSnapshot) -> None:
         self.post_message(SnapshotArrived(snapshot))
@@ -365,10 +298,7 @@ class ProximityApp(App[int]):
         changed = {i for i, a in fresh.items() if self.apps.get(i) != a}
         self.apps = fresh
         if message.preliminary:
-            # The services' imports and connection start once the table is on screen
-            # (`table_painted`): started earlier, they would slow that first frame down.
-            self._build_after_paint = True
-            await self.switch_mode("apps")
+            await self.startup.apps_preloaded()
             return
         if not self._loaded:
             self._loaded = True
@@ -390,7 +320,7 @@ class ProximityApp(App[int]):
         super()._handle_exception(error)
 
     def on_unmount(self) -> None:
-        self._resume_gc()  # the table was never painted
+        self.startup.resume_gc()  # the table was never painted
         self.peers.stop()
         for unsubscribe in self._unsubscribe:
             unsubscribe()

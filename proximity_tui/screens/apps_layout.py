@@ -71,8 +71,10 @@ class AppsLayout(_Host):
         sizes = widths(self.compact)
         if isinstance(table, LiveTable):
             table.flex = FLEX
+        # Text, not str: DataTable would parse a str label as markup, and Rich's markup
+        # importing its emoji table (3,600 names) is a few ms of every start.
         for key, label in columns(self.compact):
-            table.add_column(label, key=key, width=sizes.get(key))
+            table.add_column(Text(label), key=key, width=sizes.get(key))
 
     def _cells(self, values: tuple) -> list[LazyCell]:
         return [render_cell(column, values[i]) for i, column in layout(self.compact)]

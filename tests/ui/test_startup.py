@@ -4,16 +4,20 @@ table measurement agrees with DataTable's own."""
 from __future__ import annotations
 
 import gc
+import threading
 
 import pytest
 from rich.text import Text
 from textual.app import App
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Label
 from textual.widgets.data_table import DuplicateKey
 
 from proximity_tui.app import make_app
 from proximity_tui.screens.apps import AppsScreen
+from proximity_tui.screens.catalog import CatalogScreen
+from proximity_tui.screens.starting import StartingScreen
 from proximity_tui.store.quick_read import read_apps
+from proximity_tui.views import AppView
 from proximity_tui.widgets.live_table import LiveTable
 from tests.ui.helpers import on_screen, row_keys, wait_for
 
@@ -28,6 +32,15 @@ def test_preload_reads_what_the_services_list(world):
     assert [tuple(getattr(a, f) for f in FIELDS) for a in preloaded] == [
         tuple(getattr(a, f) for f in FIELDS) for a in listed
     ]
+    # Built without the dataclass's __init__: the same views it would build, each with its own
+    # mutable defaults.
+    built = [
+        AppView(**{f: getattr(a, f) for f in FIELDS}, owner=None, created_at=None, updated_at=None)
+        for a in preloaded
+    ]
+    assert preloaded == built
+    assert [vars(a) for a in preloaded] == [vars(b) for b in built]
+    assert preloaded[0].ports is not preloaded[1].ports
 
 
 def test_preload_gives_up_quietly(tmp_path):
@@ -68,10 +81,46 @@ async def test_apps_painted_from_the_database_before_the_services(world):
                 lambda: any("3 nodes" in str(w.render()) for w in screen.query("#info")),
                 timeout=15,
             )
+            # Textual's blank default screen stood until the table came: the starting screen
+            # (its LoadingIndicator repainting 16 times a second) was never built.
+            stacks = app._screen_stacks.values()
+            assert not any(isinstance(s, StartingScreen) for stack in stacks for s in stack)
         # The collector, paused for the first paint, runs again from the services' build on.
         assert collecting == [True]
         assert gc.isenabled()
     finally:
+        for services in built:
+            services.close(wait=10)
+
+
+async def test_nothing_to_paint_shows_the_starting_screen_then_the_services(world):
+    """No database yet (a first start): the starting screen says where it connects while the
+    services build, then the dashboard opens."""
+    settings = world.settings()
+    assert not settings.db_path.exists()
+    release = threading.Event()
+    built = []
+
+    def factory():
+        from proximity_tui.services.bootstrap import build_services
+
+        assert release.wait(30)
+        services = build_services(settings)
+        services.call(services.connect(monitor=False))
+        built.append(services)
+        return services
+
+    app = make_app(None, settings, services_factory=factory, preload_db=settings.db_path)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            starting = await on_screen(pilot, StartingScreen)
+            label = str(starting.query_one(Label).render())
+            assert f"connecting to {settings.proxmox.host}:{settings.proxmox.port}" in label
+            release.set()
+            await wait_for(pilot, lambda: app.services is not None, timeout=15)
+            await on_screen(pilot, CatalogScreen)  # no apps yet: the catalog
+    finally:
+        release.set()
         for services in built:
             services.close(wait=10)
 
