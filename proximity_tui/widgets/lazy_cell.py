@@ -17,10 +17,16 @@ class LazyCell:
     __slots__ = ("plain", "style", "justify", "cell_len", "_text")
 
     def __init__(self, plain: str, style: str = "", justify: str | None = None) -> None:
-        self.plain = printable(plain)  # stored text (names, URLs) may hold escapes
+        # Stored text (names, URLs) may hold escapes. Printable ASCII (nearly every cell) is
+        # as wide as it is long and has nothing to escape: 10,000 cells at start skip both.
+        if plain.isascii() and plain.isprintable():
+            self.plain = plain
+            self.cell_len = len(plain)
+        else:
+            self.plain = printable(plain)
+            self.cell_len = cell_len(self.plain)  # what is drawn: the escapes, not the controls
         self.style = style
         self.justify = justify
-        self.cell_len = cell_len(plain)
         self._text: Text | None = None
 
     def __rich__(self) -> Text:
