@@ -173,13 +173,18 @@ class LiveTable(VimDataTable):
                 self.cursor_foreground_priority == "css",
                 self.cursor_background_priority == "css",
             )
-            pre = base_style + Style.from_meta({"row": row_index, "column": column_index})
-            pre += component
+            # DataTable adds the cell's meta (row, column: for the mouse) first and the other
+            # styles to it; a meta style is new for every cell, so each of those additions
+            # missed Rich's cache and hashed a new style. The same styles, the meta added last
+            # (it holds no colour or attribute): the rest repeats from cell to cell and is cached.
+            meta = Style.from_meta({"row": row_index, "column": column_index})
+            pre = base_style + component
             room = inner - cell.cell_len
             left = pad + (room if cell.justify == "right" else 0)
             right = pad + (0 if cell.justify == "right" else room)
-            text_style = pre + Style.parse(cell.style) + post if cell.style else pre + post
             edge = pre + post
+            text_style = (pre + Style.parse(cell.style) + post if cell.style else edge) + meta
+            edge += meta
             segments = [Segment(" " * left, edge)] if left else []
             if cell.plain:
                 segments.append(Segment(cell.plain, text_style))
