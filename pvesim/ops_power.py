@@ -176,7 +176,12 @@ class PowerOps(OpsBase):
         inside = _inside_to_notify(g)
         if inside is not None:
             inside.broken_runc = self.profile.runc_broken
-            inside.on_start(ip, features=parse_features(g.config.get("features")), hostname=g.name)
+            inside.on_start(
+                ip,
+                features=parse_features(g.config.get("features")),
+                hostname=g.name,
+                net_after=DHCP_SECONDS if dhcp else 0.0,
+            )
         if ip is None:
             return
         if not dhcp:

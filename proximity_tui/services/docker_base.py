@@ -36,8 +36,8 @@ if TYPE_CHECKING:
 
 BASE_TAG = "proximity-base"
 #: Bumped whenever what a base holds changes (the install commands, the checks): older bases
-#: are rebuilt.
-RECIPE = 1
+#: are rebuilt. 2: dockerd starts at boot without waiting for the network (`DOCKER_AT_BOOT`).
+RECIPE = 2
 #: GiB of the base's root disk; a clone grows it to the app's size (`PUT .../resize`).
 BASE_DISK_GB = 1
 HEADER = "Proximity TUI Docker-ready base: a template deploys clone (not an app)"
@@ -50,6 +50,13 @@ VERSIONS = (
     "cat /etc/alpine-release && docker version --format '{{.Server.Version}}' "
     "&& docker compose version --short"
 )
+#: Alpine's docker init script says `need sysfs cgroups net` (aports community/docker/
+#: docker.initd), so a clone's dockerd would start only after the DHCP lease and the deploy
+#: would wait for both in turn. dockerd needs no network to start (only a pull does, and the
+#: deploy pulls after the lease): `rc_need="!net"` in its conf.d drops that need (OpenRC
+#: rc-functions.sh `_depend`, librc-depend.c "Remove our dependency if instructed"), and the
+#: daemon starts while the lease comes.
+DOCKER_AT_BOOT = "echo 'rc_need=\"!net\"' >> /etc/conf.d/docker"
 _LINE = re.compile(r"^([a-z][a-z-]*): (.*)$")
 
 
@@ -285,6 +292,7 @@ async def build(
         await containers.start(ctx, node, vmid)
         await containers.wait_network(ctx, node, vmid, net, deps.settings.dhcp_timeout)
         await containers.install_docker(ctx, node, vmid)
+        await containers.sh(ctx, node, vmid, DOCKER_AT_BOOT, quiet=True)
         facts = await _versions(containers, ctx, node, vmid)
         facts = {
             "os-template": os_template,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 from . import image_io, images
 from .commands import COMMANDS, available, path_of
-from .docker import DockerEngine
+from .docker import DAEMON_START_SECONDS, DockerEngine
 from .fs import MemoryFS
 from .net import NetError
 from .shell import Flavor, Io, Shell, Stdin
@@ -187,9 +188,18 @@ class ContainerInside:
     # --- lifecycle hooks (called by the cluster state) -------------------------------------------
 
     def on_start(
-        self, ip: str | None, *, features: dict[str, str] | None = None, hostname: str | None = None
+        self,
+        ip: str | None,
+        *,
+        features: dict[str, str] | None = None,
+        hostname: str | None = None,
+        net_after: float | None = None,
     ) -> None:
-        """The CT booted: hostname written, docker started if enabled, apps with a restart policy back."""  # noqa: E501
+        """The CT booted: hostname written, docker started if enabled, apps with a restart policy
+        back. OpenRC starts dockerd only once the network is up (Alpine aports
+        `community/docker/docker.initd`: `need sysfs cgroups net`): `net_after` simulated
+        seconds after this boot (the DHCP lease), then it takes `DAEMON_START_SECONDS` to
+        answer. None: the CT booted before this inside was made; its daemon answers at once."""
         self.ip = ip
         if features is not None:
             self.features = dict(features)
@@ -198,8 +208,23 @@ class ContainerInside:
         self.fs.write("/etc/hostname", f"{self.hostname}\n".encode())
         self.booted = True
         docker_enabled = "docker" in self.enabled and "docker-engine" in self.packages
-        if docker_enabled and self.docker.start_daemon(self.features) is None:
+        if net_after is not None and not self._docker_needs_net():
+            net_after = 0.0
+        after = 0.0 if net_after is None else self.scaled(net_after + DAEMON_START_SECONDS)
+        if docker_enabled and self.docker.start_daemon(self.features, after=after) is None:
             self.docker.boot()
+
+    def _docker_needs_net(self) -> bool:
+        """Whether OpenRC waits for `net` before dockerd: its `need net` stays unless
+        `/etc/conf.d/docker` removes it with `rc_need="!net"` (OpenRC sh/rc-functions.sh
+        `_depend` adds `rc_need` to the script's needs; src/librc/librc-depend.c drops a
+        dependency written with a leading `!`)."""
+        path = "/etc/conf.d/docker"
+        if not self.fs.exists(path):
+            return True
+        text = self.fs.read(path).decode(errors="replace")
+        found = re.findall(r'^\s*rc_need="?([^"\n]*)"?', text, flags=re.M)
+        return not any("!net" in words.split() for words in found)
 
     def on_stop(self) -> None:
         """The CT shut down: every app and the daemon stop."""
@@ -323,6 +348,7 @@ class ContainerInside:
         fs.write("/etc/os-release", text.encode())
         if self.ostype == "alpine":
             fs.mkdir("/etc/apk")
+            fs.mkdir("/etc/conf.d")  # OpenRC's service settings (the template ships openrc)
             fs.write("/etc/alpine-release", f"{full}\n".encode())
             fs.write(
                 "/etc/apk/repositories",

@@ -23,6 +23,8 @@ SOCKET_ERROR = (
 )
 RESTARTING_POLICIES = ("always", "unless-stopped", "on-failure")
 CRASH_AFTER = 1.5
+#: Seconds from OpenRC starting dockerd to its socket answering (as `service docker start`).
+DAEMON_START_SECONDS = 1.5
 
 
 @dataclass
@@ -122,15 +124,22 @@ class DockerEngine:
         self.networks: set[str] = set()
         self.volumes: set[str] = set()
         self._next_port = 32768
+        #: When a daemon started at boot answers (None: at once); see `start_daemon`.
+        self.up_at: float | None = None
 
     # --- daemon ------------------------------------------------------------------------------
 
     @property
     def running(self) -> bool:
-        return self.daemon == "running"
+        """The daemon answers (one started at boot only once `up_at` has come)."""
+        if self.daemon != "running":
+            return False
+        return self.up_at is None or self.inside.now() >= self.up_at
 
-    def start_daemon(self, features: dict[str, str]) -> str | None:
-        """Starts dockerd; returns its fatal log line when the CT cannot run Docker."""
+    def start_daemon(self, features: dict[str, str], *, after: float = 0.0) -> str | None:
+        """Starts dockerd, answering `after` seconds from now (already scaled); returns its
+        fatal log line when the CT cannot run Docker."""
+        self.up_at = self.inside.now() + after if after > 0 else None
         error = None
         if features.get("nesting") != "1":
             error = (
@@ -164,7 +173,8 @@ class DockerEngine:
         self.daemon = "stopped"
 
     def boot(self) -> None:
-        """After the daemon starts: containers whose restart policy says so come back."""
+        """After the daemon starts: containers whose restart policy says so come back (when the
+        daemon answers)."""
         for box in self.boxes.values():
             policy = box.restart
             if (
@@ -174,7 +184,7 @@ class DockerEngine:
                 and box.exit_code not in (0,)
                 and not box.user_stopped
             ):
-                self.start(box)
+                self.start(box, at=self.up_at)
 
     # --- images ------------------------------------------------------------------------------
 
@@ -203,8 +213,8 @@ class DockerEngine:
         self.boxes[box.name] = box
         return box
 
-    def start(self, box: Box) -> None:
-        now = self.inside.now()
+    def start(self, box: Box, *, at: float | None = None) -> None:
+        now = self.inside.now() if at is None else at
         box.state = "running"
         box.started = now
         box.exit_code = 0
@@ -312,6 +322,7 @@ class DockerEngine:
             "networks": sorted(self.networks),
             "volumes": sorted(self.volumes),
             "next_port": self._next_port,
+            "up_in": None if self.up_at is None else max(0.0, self.up_at - now),
         }
 
     def load(self, d: dict[str, Any]) -> None:
@@ -322,6 +333,8 @@ class DockerEngine:
         self.networks = set(d["networks"])
         self.volumes = set(d["volumes"])
         self._next_port = d["next_port"]
+        up_in = d.get("up_in")
+        self.up_at = None if up_in is None else now + up_in
 
 
 def _iso(now: float) -> str:

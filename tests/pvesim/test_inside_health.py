@@ -62,3 +62,38 @@ async def test_the_images_own_healthcheck_turns_healthy_at_its_first_start_probe
     assert ct.docker.health(slow) == "healthy"
     ps = await sh(ct, "docker ps --format '{{.Status}}'")
     assert "(healthy)" in ps.out and "starting" not in ps.out
+
+
+@pytest.mark.parametrize(
+    ("conf_d", "answers_after"),
+    [
+        (None, 3.5),  # `need net`: the 2 s lease, then the daemon's 1.5 s start
+        ('DOCKER_OPTS=""\nrc_need="!net"\n', 1.5),  # the need dropped: it starts at boot
+    ],
+)
+async def test_docker_at_boot_waits_for_the_network_unless_told_not_to(conf_d, answers_after):
+    """Alpine's docker init script needs `net` (aports docker.initd); `rc_need="!net"` in its
+    conf.d removes that need (OpenRC librc-depend.c)."""
+    now = [1_700_000_000.0]
+    ct = ContainerInside(125, clock=lambda: now[0], time_scale=0)
+    assert (await web_up(ct)).status == 0  # docker installed, enabled, an app with a policy
+    if conf_d is not None:
+        assert (await sh(ct, f"printf '{conf_d}' > /etc/conf.d/docker")).status == 0
+    ct.on_stop()
+    ct.time_scale = 1.0
+    features = {"nesting": "1", "keyctl": "1"}
+    ct.on_start("10.10.0.42", features=features, net_after=2.0)
+    now[0] += answers_after - 0.1
+    assert not ct.docker.running
+    assert (await sh(ct, "docker info")).status == 1
+    now[0] += 0.2
+    assert ct.docker.running
+    assert (await sh(ct, "docker info >/dev/null")).status == 0
+
+
+async def test_a_ct_booted_before_its_inside_was_made_has_docker_at_once():
+    ct = ContainerInside(126, time_scale=1.0)
+    ct.enabled.add("docker")
+    ct.packages.update({"docker-engine", "docker-cli"})
+    ct.on_start("10.10.0.43", features={"nesting": "1", "keyctl": "1"})
+    assert ct.docker.running

@@ -62,6 +62,9 @@ def test_first_deploy_builds_the_base_and_the_second_clones_it(sim, services, ho
     for key in ("alpine: 3.", "docker: 2", "compose: 2", "os-template: alpine-3.", "lxc-pve: 6"):
         assert key in description
     assert first.vmid != base_vmid
+    # Its dockerd starts at boot, beside the DHCP lease, not after it (DOCKER_AT_BOOT).
+    openrc = sim.call(lambda: sim.state.guests[base_vmid].inside.fs.read("/etc/conf.d/docker"))
+    assert 'rc_need="!net"' in openrc.decode().splitlines()
 
     creates = _requests(sim, "POST /nodes/{node}/lxc")
     logs.clear()
