@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import re
 import threading
 import time
 from collections.abc import Sequence
@@ -158,12 +159,18 @@ def is_retryable(exc: BaseException) -> bool:
     )
 
 
+#: One segment that `quote` below would leave as it is (no `/`, nothing to escape).
+_PLAIN = re.compile(r"[A-Za-z0-9:@!$'()*+,;=\-._~]+")
+
+
 def _segment(part: str | int) -> str:
     """One value of an API path, percent-encoded. A `/` stays a `/`: volume ids contain one
     (`local:backup/vzdump-...`) and PVE routes the rest of the path to `{volume}` on purpose
     (its `fragmentDelimiter`); empty, `.` and `..` components are refused so that nothing can
     climb out of the path it belongs to."""
     text = str(part)
+    if _PLAIN.fullmatch(text) and text not in (".", ".."):  # most are (ids, UPIDs): kept whole
+        return text
     pieces = text.split("/")
     if any(p in ("", ".", "..") for p in pieces):
         raise ValidationError(f"invalid path segment {text!r} in a Proxmox API call")

@@ -95,6 +95,13 @@ def test_path_segments_stay_segments():
     for bad in ("", ".", "..", "local:backup/../../etc", "/abs", "a//b"):
         with pytest.raises(ValidationError):
             _segment(bad)
+    # Kept whole without quoting exactly when quoting would keep it whole.
+    from urllib.parse import quote
+
+    for text in ("pve1", "a-b_c.d~e", "x:y@z!$'()*+,;=", "é", "a b", "a%20", "...", "a/b", "-"):
+        assert _segment(text) == "/".join(
+            quote(p, safe=":@!$'()*+,;=-._~") for p in text.split("/")
+        ), text
 
 
 def _session(**kw):
