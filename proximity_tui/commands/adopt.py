@@ -53,10 +53,8 @@ def run_adopt(args: argparse.Namespace) -> int:
             "--catalog-id and --untagged adopt only the CTs you name: give their VMIDs",
             field="vmid",
         )
-    services = open_services(args)
+    services = open_services(args, change=None if args.dry_run else "adopt")
     try:
-        if not args.dry_run:  # refused before anything is read, like every change
-            services.apps.require_change("adopt")
         plan = services.call(
             services.apps.plan_adoption(
                 catalog_id=args.catalog_id,

@@ -36,8 +36,16 @@ def host_settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def open_services(args: argparse.Namespace, *, monitor: bool = False) -> Services:
-    """Build and connect the services; recovery notes go to stderr. Close them when done."""
+def open_services(
+    args: argparse.Namespace, *, monitor: bool = False, change: str | None = None
+) -> Services:
+    """Build and connect the services; recovery notes go to stderr. Close them when done.
+    `change` names what the command will change: a read-only session or a viewer is refused
+    before any connection (seconds on a slow host, and an unreachable one would hide why)."""
+    if change is not None:
+        from proximity_tui.commands.common import require_change_for
+
+        require_change_for(args, change)
     if getattr(args, "demo", False):
         from proximity_tui.demo import build_demo_services
 

@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     given = read_values(args.set)
     on_line = {item.partition("=")[0] for item in args.set if "=" in item}
     generate = tuple(dict.fromkeys(args.generate))
-    services = open_services(args)
+    services = open_services(args, change="set environment values" if given or generate else None)
     try:
         app = services.call(services.apps.find_app(args.app))
         if not given and not generate:

@@ -176,7 +176,7 @@ def run_deploy(args: argparse.Namespace) -> int:
     from proximity_tui.commands.connect import open_services
 
     env = parse_env(args.env)
-    services = open_services(args)
+    services = open_services(args, change="deploy")
     try:
         if not args.env_extra:
             _refuse_undeclared(env, services.catalog.get(args.catalog_id))
@@ -238,10 +238,18 @@ def _refuse_undeclared(env: dict[str, str], entry: Any) -> None:
         )
 
 
+#: what each simple command changes (the services' wording), for the refusal before connecting
+CHANGES = {
+    "start": "start", "stop": "stop", "restart": "restart", "update": "update",
+    "backup": "backup", "clone": "clone", "restore": "restore",
+}  # fmt: skip
+
+
 def run_simple(args: argparse.Namespace) -> int:
     from proximity_tui.commands.connect import open_services
 
-    services = open_services(args)
+    dry_run = args.action == "update" and args.dry_run
+    services = open_services(args, change=None if dry_run else CHANGES.get(args.action))
     try:
         printer = Printer(args.json)
         app = services.call(services.apps.find_app(args.app))
@@ -291,7 +299,7 @@ def _show_images(services: Services, printer: Printer, app: Any, dry_run: bool) 
 def run_delete(args: argparse.Namespace) -> int:
     from proximity_tui.commands.connect import open_services
 
-    services = open_services(args)
+    services = open_services(args, change="delete")
     try:
         app = services.call(services.apps.find_app(args.app))
         untagged = services.call(services.apps.untagged_container(app.id))
@@ -315,7 +323,7 @@ def run_delete(args: argparse.Namespace) -> int:
 def run_prepare(args: argparse.Namespace) -> int:
     from proximity_tui.commands.connect import open_services
 
-    services = open_services(args)
+    services = open_services(args, change="prepare nodes")
     try:
         printer = Printer(args.json)
         result = _run_operation(
@@ -331,10 +339,12 @@ def run_prepare(args: argparse.Namespace) -> int:
 
 
 def run_destroy_orphan(args: argparse.Namespace) -> int:
+    from proximity_tui.commands.common import require_change_for
     from proximity_tui.commands.connect import open_services
     from proximity_tui.services.validation import check_vmid
 
     vmid = check_vmid(args.vmid)
+    require_change_for(args, "destroy containers")  # before asking a question it would refuse
     _confirm(args.yes, f"Destroy CT {vmid} and its disk? Type {vmid} to confirm: ", str(vmid))
     services = open_services(args)
     try:

@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     if not op.isdigit():
         raise ValidationError(f"OP must be an operation id, got {args.op!r}", field="op")
     env = parse_env(args.env)
-    services = open_services(args)
+    services = open_services(args, change="retry deploys")
     try:
         plan = services.call(services.apps.retry_plan(int(op)))
         if not args.json:

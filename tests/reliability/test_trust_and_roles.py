@@ -165,10 +165,21 @@ def _files(root: Path) -> dict[str, tuple[int, bytes]]:
     }
 
 
+def _closed_port() -> int:
+    """A loopback port nothing listens on (bound, then closed: connecting there is refused)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def test_read_only_and_viewers_change_nothing_through_the_command_line(sim_process, tmp_path):
     """Issue 8, point 8 and issue 15, points 2 and 3: every change the command line offers,
     in read-only mode (as the admin) and as a viewer (also claiming another name through
-    LOGNAME/USER), is refused in one line and changes nothing: no row, no file, no backup."""
+    LOGNAME/USER), is refused in one line and changes nothing: no row, no file, no backup.
+    The refusal comes before any connection: the refused commands run with a config whose API
+    and SSH ports nothing listens on (a command that connected first would say so instead)."""
     data = tmp_path / "data"
     env = sim_process.env(data)
     # An app to refuse changes to, recorded the cheap way (its CT need not exist: nothing may
@@ -212,6 +223,16 @@ def test_read_only_and_viewers_change_nothing_through_the_command_line(sim_proce
             _files(tmp_path),  # backups of apps.json, the database, the user catalog
         )
 
+    cut = config_data(sim_process.config)  # the same host on ports nothing listens on
+    nodes = {node: f"127.0.0.1:{_closed_port()}" for node in cut["ssh"]["nodes"]}
+    offline = write_config(
+        tmp_path / "offline.toml",
+        {
+            "proxmox": {**cut["proxmox"], "port": _closed_port()},
+            "ssh": {**cut["ssh"], "nodes": nodes},
+        },
+    )
+    env = {**env, "PROXIMITY_CONFIG": str(offline)}
     before = snapshot()
     # Read-only mode is checked first, so it answers for itself whatever the role (here: admin).
     results = run_all({f"read-only {' '.join(c)}": (("--read-only", *c), env) for c in changes})
@@ -231,7 +252,8 @@ def test_read_only_and_viewers_change_nothing_through_the_command_line(sim_proce
     assert not (data / "catalog").exists()
     listed = run_cli("apps", "--json", env=faked)  # reading is still allowed
     assert listed.returncode == 0 and json_lines(listed.stdout)[0]["hostname"] == "roles"
-    dry = run_cli("--read-only", "migrate", str(more), "--dry-run", env=faked)
+    online = {**faked, "PROXIMITY_CONFIG": str(sim_process.config)}  # a dry run reads the tags
+    dry = run_cli("--read-only", "migrate", str(more), "--dry-run", env=online)
     assert dry.returncode == 0 and "created" in dry.stdout  # a dry run writes nothing: allowed
     assert snapshot() == before
 
