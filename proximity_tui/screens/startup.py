@@ -1,14 +1,13 @@
 """How the dashboard starts: the Apps table painted from the database first, everything else after.
 
-With a database to read (`preload_db`), the first frame is the Apps table: a thread started with
-the App reads the apps through `store/quick_read` (plain `sqlite3`, read-only) while Textual
-starts and shows its blank default screen, and the table is painted from that read. Only once
-that frame is written (`table_painted`) do the services start building and connecting in a
-thread (SQLAlchemy, proxmoxer, asyncssh, the TLS and SSH set-up) and the look for other
-dashboards begins: started earlier, they would compete for the CPU with the first paint (on a
-busy machine, most of all). The starting screen ("connecting to …") is shown only when there is
-nothing to paint: no database, no apps, or one the read gives up on (a database locked for over
-half a second).
+With a database to read (`preload_db`), the first frame is the Apps table: a thread reads the
+apps through `store/quick_read` (plain `sqlite3`, read-only) while the App shows Textual's blank
+default screen, and the table is painted from that read. Only once that frame is written
+(`table_painted`) do the services start building and connecting in a thread (SQLAlchemy,
+proxmoxer, asyncssh, the TLS and SSH set-up) and the look for other dashboards begins: started
+earlier, they would compete for the CPU with the first paint (on a busy machine, most of all).
+The starting screen ("connecting to …") is shown only when there is nothing to paint: no
+database, no apps, or one the read gives up on (a database locked for over half a second).
 
 The collector is paused until the first paint (`pause_gc`): filling the table makes tens of
 thousands of objects (cells, rows, views), and it ran over them again and again during the start,
@@ -19,7 +18,6 @@ collector resumes when the services start to build, or on unmount.
 from __future__ import annotations
 
 import gc
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,7 +29,6 @@ from proximity_tui.messages import AppsLoaded, ServicesReady
 if TYPE_CHECKING:
     from proximity_tui.app import ProximityApp
     from proximity_tui.services.bootstrap import Services
-    from proximity_tui.views import AppView
 
 
 class Startup:
@@ -47,13 +44,6 @@ class Startup:
         self._preload_db = preload_db
         self._build_after_paint = False
         self._gc_paused = False
-        #: The database read, started with the App (before it runs): it overlaps Textual's own
-        #: start (driver, stylesheet, first screen) instead of following it.
-        self._read: threading.Thread | None = None
-        self._apps: list[AppView] | None = None
-        if self._preloading:
-            self._read = threading.Thread(target=self._read_apps, name="preload", daemon=True)
-            self._read.start()
 
     @property
     def _preloading(self) -> bool:
@@ -87,19 +77,14 @@ class Startup:
             if self._factory is not None:
                 self._build_services()
 
-    def _read_apps(self) -> None:
+    def _preload(self) -> None:
+        """A thread worker: the read, then the paint from it (or the services' start)."""
         from proximity_tui.store.quick_read import read_apps
 
         try:
-            self._apps = read_apps(self._preload_db)
+            apps = read_apps(self._preload_db)
         except Exception:  # noqa: BLE001 - a fast path only: the services will read the apps
-            self._apps = None
-
-    def _preload(self) -> None:
-        """A thread worker: waits for the read, then paints from it (or starts the services)."""
-        assert self._read is not None
-        self._read.join()
-        apps = self._apps
+            apps = None
         if apps:
             self.app.post_message(AppsLoaded(apps, preliminary=True))
         else:
