@@ -77,7 +77,7 @@ def delete_on_a_terminal(app: str, typed: str, env) -> tuple[int, str]:
 
 def test_only_tagged_containers_are_adopted(sim_process, tmp_path):
     before = containers(sim_process)
-    assert before[102] == ("pihole", ["dns", "infra"]) and before[104][1] == []
+    assert before[102] == ("pihole", ("dns", "infra")) and before[104][1] == ()
 
     # A CT we did create (deployed from another data directory), then an apps.json naming it,
     # the untagged ones, one whose name is not the entry's, and one the cluster does not hold.
