@@ -99,6 +99,8 @@ class Replayer:
     async def connect(self, nodes: set[str]) -> None:
         import asyncssh
 
+        from proximity_tui.proxmox.exec_ssh import PREFERRED_CIPHERS
+
         for node in nodes - set(self.conns):
             self.conns[node] = await asyncssh.connect(
                 self.info.host,
@@ -106,6 +108,7 @@ class Replayer:
                 username=self.info.ssh_user,
                 client_keys=[self.info.ssh_key_path],
                 known_hosts=None,  # loopback simulator; its host key is pinned by our client
+                encryption_algs=PREFERRED_CIPHERS,  # our client's ciphers: the same floor
             )
 
     async def close(self) -> None:

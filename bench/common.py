@@ -284,6 +284,9 @@ def raw_proxmoxer(info: SimInfo) -> Any:
     pinned = _pinned_session(info.fingerprint)
     session = api._store["session"]  # proxmoxer's own session: mount the pinning adapter on it
     session.mount("https://", pinned.get_adapter("https://"))
+    # Our client ignores proxy variables (proxmox/session.py); a baseline that read them on every
+    # request would be slower than the floor it stands for.
+    session.trust_env = False
     return api
 
 
