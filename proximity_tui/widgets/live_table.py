@@ -6,6 +6,7 @@ large part of the first paint. Our cells are one-line `Text`, whose width is `ce
 subclass computes that directly and leaves everything else (labels, auto-height rows, other
 renderables) to DataTable. It overrides a private method of the pinned Textual (8.2.8); a test
 checks the widths it computes against DataTable's own, so an upgrade that changes it fails loudly.
+It repaints only the rows whose cells changed (`live_table_paint.CheapRepaint`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from textual.widgets.data_table import ColumnKey, DuplicateKey, Row, RowKey
 
 from proximity_tui.widgets.column_fit import Flex, elide, fit_widths
 from proximity_tui.widgets.lazy_cell import LazyCell
+from proximity_tui.widgets.live_table_paint import CheapRepaint
 from proximity_tui.widgets.vim_keys import VimDataTable
 
 #: Cache sizes (Textual's defaults: 10,000 cells, 1,000 rows and lines): room for a 200x100
@@ -35,7 +37,7 @@ CELL_CACHE = 4000
 LINE_CACHE = 400
 
 
-class LiveTable(VimDataTable):
+class LiveTable(CheapRepaint, VimDataTable):
     class ColumnsFitted(Message):
         """The flexible columns' widths changed (what is elided may have changed)."""
 
@@ -133,6 +135,21 @@ class LiveTable(VimDataTable):
         column_key = self._column_locations.get_key(column_index)
         if row_key is None or column_key is None:  # no such cell: DataTable's own answer
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        # Looked up first: most cells of a repainted line did not change. DataTable keys the
+        # cells it draws itself the same way: the same cell in the same state, the same lines.
+        key = (
+            row_key,
+            column_key,
+            base_style,
+            cursor,
+            hover,
+            self._show_hover_cursor,
+            self._update_count,
+            self._pseudo_class_state,
+        )
+        lines = self._cell_render_cache.get(key)
+        if lines is not None:
+            return lines
         row = self.rows.get(row_key)
         cell = self._data.get(row_key, {}).get(column_key)
         pad = self.cell_padding
@@ -150,48 +167,36 @@ class LiveTable(VimDataTable):
             or column_index < self.fixed_columns
         ):
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        key = (
-            row_key,
-            column_key,
-            base_style,
-            cursor,
+        component, post = self._get_styles_to_render_cell(
+            False,
+            False,
+            False,
             hover,
+            cursor,
+            self.show_cursor,
             self._show_hover_cursor,
-            self._update_count,
-            self._pseudo_class_state,
+            self.cursor_foreground_priority == "css",
+            self.cursor_background_priority == "css",
         )
-        lines = self._cell_render_cache.get(key)
-        if lines is None:
-            component, post = self._get_styles_to_render_cell(
-                False,
-                False,
-                False,
-                hover,
-                cursor,
-                self.show_cursor,
-                self._show_hover_cursor,
-                self.cursor_foreground_priority == "css",
-                self.cursor_background_priority == "css",
-            )
-            # DataTable adds the cell's meta (row, column: for the mouse) first and the other
-            # styles to it; a meta style is new for every cell, so each of those additions
-            # missed Rich's cache and hashed a new style. The same styles, the meta added last
-            # (it holds no colour or attribute): the rest repeats from cell to cell and is cached.
-            meta = Style.from_meta({"row": row_index, "column": column_index})
-            pre = base_style + component
-            room = inner - cell.cell_len
-            left = pad + (room if cell.justify == "right" else 0)
-            right = pad + (0 if cell.justify == "right" else room)
-            edge = pre + post
-            text_style = (pre + Style.parse(cell.style) + post if cell.style else edge) + meta
-            edge += meta
-            segments = [Segment(" " * left, edge)] if left else []
-            if cell.plain:
-                segments.append(Segment(cell.plain, text_style))
-            if right:
-                segments.append(Segment(" " * right, edge))
-            lines = [segments]
-            self._cell_render_cache[key] = lines
+        # DataTable adds the cell's meta (row, column: for the mouse) first and the other
+        # styles to it; a meta style is new for every cell, so each of those additions
+        # missed Rich's cache and hashed a new style. The same styles, the meta added last
+        # (it holds no colour or attribute): the rest repeats from cell to cell and is cached.
+        meta = Style.from_meta({"row": row_index, "column": column_index})
+        pre = base_style + component
+        room = inner - cell.cell_len
+        left = pad + (room if cell.justify == "right" else 0)
+        right = pad + (0 if cell.justify == "right" else room)
+        edge = pre + post
+        text_style = (pre + Style.parse(cell.style) + post if cell.style else edge) + meta
+        edge += meta
+        segments = [Segment(" " * left, edge)] if left else []
+        if cell.plain:
+            segments.append(Segment(cell.plain, text_style))
+        if right:
+            segments.append(Segment(" " * right, edge))
+        lines = [segments]
+        self._cell_render_cache[key] = lines
         return lines
 
     def visible_rows(self) -> range:
