@@ -32,6 +32,8 @@ class CheapRepaint(DataTable):
         #: Cells (and their rows) updated since the last repaint: their cached renders are stale.
         self._touched: set[tuple[RowKey, ColumnKey]] = set()
         self._touched_rows: set[RowKey] = set()
+        #: (update counter, row key -> its line): see `_line_of`.
+        self._row_lines: tuple[int, dict[RowKey, int]] | None = None
         #: What every line of the repaint under way shares (None outside one).
         self._paint_memo: dict[Any, Any] | None = None
 
@@ -73,7 +75,20 @@ class CheapRepaint(DataTable):
         self._touched.add((row_key, column_key))
         self._touched_rows.add(row_key)
         if fresh:  # one repaint region per row, however many of its cells change
-            self.refresh_row(self.get_row_index(row_key))
+            y = self._line_of(row_key)
+            width = max(self.size.width, self.virtual_size.width)
+            self._refresh_region(Region(0, y, width, 1))
+
+    def _line_of(self, row_key: RowKey) -> int:
+        """The table line (header included) a one-line row is drawn on. DataTable's own
+        `_get_row_region` adds up the heights of every row above: this indexes the lines once
+        per layout of the rows (DataTable's update counter)."""
+        lines = self._row_lines
+        if lines is None or lines[0] != self._update_count:
+            top = self.header_height if self.show_header else 0
+            where = {key: top + y for y, (key, offset) in enumerate(self._y_offsets) if not offset}
+            lines = self._row_lines = (self._update_count, where)
+        return lines[1][row_key]
 
     def _forget_touched(self) -> None:
         """Drop the cached renders of the cells updated since the last repaint (the caches are
@@ -82,7 +97,7 @@ class CheapRepaint(DataTable):
         rows, self._touched_rows = self._touched_rows, set()
         where = self._row_locations.get
         indices = {i for i in (where(row) for row in rows) if i is not None}
-        lines = {self._get_row_region(index).y for index in indices}  # one line per row
+        lines = {self._line_of(row) for row in rows if row in self._row_locations}
         caches: list[tuple[LRUCache[Any, Any], Callable[[Any], bool]]] = [
             (self._cell_render_cache, lambda k: (k[0], k[1]) in touched),
             (self._row_render_cache, lambda k: k[0] in rows),
