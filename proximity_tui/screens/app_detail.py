@@ -31,6 +31,7 @@ from proximity_tui.screens.app_detail_logs import LogsPane
 from proximity_tui.screens.apps_rows import doing_word
 from proximity_tui.screens.key_hints import REVEAL_KEY
 from proximity_tui.screens.live import LiveScreen
+from proximity_tui.screens.watching import WatchesFigures
 from proximity_tui.widgets.cluster_header import ClusterHeader
 from proximity_tui.widgets.column_fit import Flex
 from proximity_tui.widgets.filter_input import typing
@@ -64,7 +65,7 @@ _FOOTER_HIDES = (
 )
 
 
-class AppDetailScreen(LiveScreen):
+class AppDetailScreen(WatchesFigures, LiveScreen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         # The current tab's keys first, so the footer shows them even at 80 columns.

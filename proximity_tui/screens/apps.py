@@ -33,6 +33,7 @@ from proximity_tui.screens.apps_rows import (
     widths,
 )
 from proximity_tui.screens.live import LiveScreen
+from proximity_tui.screens.watching import WatchesFigures
 from proximity_tui.widgets.cluster_header import ClusterHeader
 from proximity_tui.widgets.filter_input import FilterInput, slash_binding, typing
 from proximity_tui.widgets.footer_fit import MODE_KEYS
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
 ORPHAN_PREFIX = "orphan:"
 
 
-class AppsScreen(AppsLayout, AppsSorting, LiveScreen):
+class AppsScreen(AppsLayout, AppsSorting, WatchesFigures, LiveScreen):
     BINDINGS = [
         Binding("enter", "open", "Open", id="apps.open", key_display="⏎"),
         *(

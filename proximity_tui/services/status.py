@@ -45,6 +45,10 @@ log = logging.getLogger(__name__)
 #: Slowest polling while Proxmox fails: one cheap GET, and the stale banner clears within this
 #: many seconds once Proxmox answers again.
 MAX_INTERVAL = 15.0
+#: Seconds between ticks while nobody watches the figures (the terminal lost focus, or no screen
+#: showing them is up): pvestatd's round, the pace /cluster/resources changes at on a real host
+#: (pve-manager PVE/Service/pvestatd.pm: `my $updatetime = 10`).
+RELAXED_INTERVAL = 10.0
 #: Seconds what an operation saw (`confirm`) wins over a listing that still shows the old state:
 #: two pvestatd rounds and a tick.
 CONFIRM_HOLD = 25.0
@@ -106,6 +110,8 @@ class StatusMonitor:
         self.snapshots: Hub[StatusSnapshot] = Hub()
         self.latest: StatusSnapshot | None = None
         self.current_interval = interval
+        #: Nobody watches the figures: tick every RELAXED_INTERVAL s at most (see `relax`).
+        self.relaxed = False
         self.ticks = 0
         self._views: dict[str, AppView] = {}
         self._rows = AppRows()  # the light apps query, re-read when the table changed
@@ -160,6 +166,19 @@ class StatusMonitor:
         """Ask for a tick as soon as possible (thread-safe)."""
         if self._loop is not None and self._wake is not None:
             self._loop.call_soon_threadsafe(self._wake.set)
+
+    def relax(self, relaxed: bool) -> None:
+        """Thread-safe. Relaxed, the monitor waits at least RELAXED_INTERVAL s between ticks
+        (asked ticks, `refresh_now` and `fresh`, still come at once); back to normal, it ticks
+        now, so whoever looks again sees current figures."""
+        was, self.relaxed = self.relaxed, relaxed
+        if was and not relaxed:
+            self.refresh_now()
+
+    def pause(self) -> float:
+        """Seconds until the next tick nobody asked for."""
+        wait = self.current_interval
+        return max(wait, RELAXED_INTERVAL) if self.relaxed else wait
 
     async def fresh(self, timeout: float = 10.0) -> None:
         """Ask for a tick now and wait until a tick that started after this call has published
@@ -220,7 +239,7 @@ class StatusMonitor:
                     if not waiter.done():
                         waiter.set_result(None)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.current_interval)
+                await asyncio.wait_for(self._wake.wait(), self.pause())
 
     # --- one tick ---
 
