@@ -171,7 +171,8 @@ class AppsScreen(AppsLayout, AppsSorting, WatchesFigures, LiveScreen):
     ) -> None:
         touched = self._sync_orphans(snapshot)
         self._show_stale(snapshot)
-        self.apps_applied(changed | touched, removed)
+        if changed or touched or removed:  # most ticks between pvestatd rounds change nothing
+            self.apps_applied(changed | touched, removed)
 
     def apps_applied(self, changed: set[str], removed: set[str]) -> None:
         if not self.is_current:
