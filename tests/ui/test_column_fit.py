@@ -14,6 +14,7 @@ import pytest
 
 from proximity_tui.app import make_app
 from proximity_tui.screens.apps import AppsScreen
+from proximity_tui.screens.catalog import CatalogScreen
 from proximity_tui.screens.operations import OperationsScreen
 from proximity_tui.services.operations.pipeline import StepFailed
 from proximity_tui.widgets.column_fit import Flex, elide, fit_widths
@@ -109,6 +110,7 @@ async def test_operations_error_keeps_whole_words(world, width):
     error = " ".join(services.call(services.apps.operations())[0].error.split())
     app = make_app(services, services.settings)
     async with app.run_test(size=(width, 24)) as pilot:
+        await on_screen(pilot, CatalogScreen)  # no app: the first screen
         await pilot.press("3")
         screen = await on_screen(pilot, OperationsScreen)
         await wait_for(pilot, lambda: screen._shown)

@@ -9,6 +9,7 @@ import pytest
 
 from proximity_tui.app import make_app
 from proximity_tui.errors import ProximityError
+from proximity_tui.screens.catalog import CatalogScreen
 from proximity_tui.screens.deploy_form import DeployFormScreen
 from proximity_tui.screens.deploy_progress import DeployProgressScreen
 from proximity_tui.screens.operations import OperationsScreen
@@ -34,6 +35,7 @@ async def test_r_retries_a_failed_deploy_with_the_same_settings(world):
     [failed] = services.call(services.apps.operations())
     app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await on_screen(pilot, CatalogScreen)  # no app: the first screen
         await pilot.press("3")
         screen = await on_screen(pilot, OperationsScreen)
         await wait_for(pilot, lambda: str(failed.id) in screen._shown)
@@ -69,6 +71,7 @@ async def test_r_on_a_deploy_given_values_opens_the_form(world):
     [failed] = services.call(services.apps.operations())
     app = make_app(services, services.settings)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await on_screen(pilot, CatalogScreen)  # no app: the first screen
         await pilot.press("3")
         screen = await on_screen(pilot, OperationsScreen)
         await wait_for(pilot, lambda: str(failed.id) in screen._shown)
