@@ -169,32 +169,15 @@ class Journal:
 
         Pass `session` to write inside the caller's transaction instead of a new one.
         """
-        params = self.redact(dict(parameters or {}))
+        fields: dict[str, Any] = {
+            "app_id": app_id, "hostname": hostname, "user_id": user_id,
+            "parameters": self.redact(dict(parameters or {})), "step": step,
+            "pid": self.pid, "host": self.host,
+        }  # fmt: skip
         if session is None:
             with self.db.raw_write() as conn:
-                return journal_rows.add_operation(
-                    conn,
-                    self.db.codec,
-                    kind,
-                    app_id=app_id,
-                    hostname=hostname,
-                    user_id=user_id,
-                    parameters=params,
-                    step=step,
-                    pid=self.pid,
-                    host=self.host,
-                )
-        op = repo.create_operation(
-            session,
-            kind,
-            app_id=app_id,
-            hostname=hostname,
-            user_id=user_id,
-            parameters=params,
-            step=step,
-            pid=self.pid,
-            host=self.host,
-        )
+                return journal_rows.add_operation(conn, self.db.codec, kind, **fields)
+        op = repo.create_operation(session, kind, **fields)
         session.flush()
         return op.id
 

@@ -108,25 +108,24 @@ class CheapRepaint(DataTable):
             for key in [k for k in cache.keys() if stale(k)]:  # noqa: SIM118 - not a dict
                 cache.discard(key)
 
-    @property
-    def rich_style(self) -> Style:
+    def _memoised(self, name: str, compute: Callable[[], Any]) -> Any:
+        """`compute()` once per repaint (while a memo is open), else every time."""
         memo = self._paint_memo
         if memo is None:
-            return super().rich_style
-        style = memo.get("rich_style")
-        if style is None:
-            style = memo["rich_style"] = super().rich_style
-        return style
+            return compute()
+        if name not in memo:
+            memo[name] = compute()
+        return memo[name]
+
+    @property
+    def rich_style(self) -> Style:
+        return self._memoised("rich_style", lambda: super(CheapRepaint, self).rich_style)
 
     @property
     def background_colors(self) -> tuple[Color, Color]:
-        memo = self._paint_memo
-        if memo is None:
-            return super().background_colors
-        colors = memo.get("background_colors")
-        if colors is None:
-            colors = memo["background_colors"] = super().background_colors
-        return colors
+        return self._memoised(
+            "background_colors", lambda: super(CheapRepaint, self).background_colors
+        )
 
     def _get_row_style(self, row_index: int, base_style: Style) -> Style:
         memo = self._paint_memo
