@@ -218,15 +218,22 @@ class ApiServer:
             node=params_in_path.get("node"),
             vmid=int(vmid) if vmid and vmid.isdigit() else None,
         )
+        # pveproxy reads the whole request, body included, before it handles it (pve-http-server
+        # src/PVE/APIServer/AnyEvent.pm: unshift_read_header, then unshift_read(chunk => $len)
+        # before handle_request), and the handler, once running, ends whether or not the client
+        # still waits. So a call held or delayed here is read first and carried out even when
+        # its client gave up: an answer lost, not a call.
+        body = await request.read()
         gate = self.faults.gate_of(rule)
         if gate is not None:
             async with gate.hold():  # a test facility: the call waits until the test opens it
-                return await self._answer(request, method, sub, match, rule)
-        return await self._answer(request, method, sub, match, rule)
+                return await self._answer(request, body, method, sub, match, rule)
+        return await self._answer(request, body, method, sub, match, rule)
 
     async def _answer(
         self,
         request: web.Request,
+        body: bytes,
         method: str,
         sub: str,
         match: Match | None,
@@ -240,7 +247,6 @@ class ApiServer:
         if rule is not None and rule.http_status:
             message = rule.message or _DEFAULT_FAULT_MESSAGES.get(rule.http_status, "fault")
             return error_response(rule.http_status, message)
-        body = await request.read()
         if method in ("GET", "DELETE", "HEAD") and body:
             # answered by the HTTP layer itself, before any API handling: no JSON body
             return error_response(501, f"Unexpected content for method '{method}'", body=False)

@@ -20,6 +20,7 @@ from proximity_tui.services.app_records import AppRecords
 from proximity_tui.services.app_service_admin import AdminOps
 from proximity_tui.services.containers import Containers, app_compose_file
 from proximity_tui.services.image_plan import ImageChange, image_changes
+from proximity_tui.services.late_effects import LateEffects
 from proximity_tui.services.operations import (
     backups,
     clone,
@@ -101,6 +102,7 @@ class AppService(AdminOps):
         self.monitor: StatusMonitor | None = None
         self._locks: dict[str, int] = {}
         self._tasks: dict[int, asyncio.Task[Any]] = {}
+        self.late = LateEffects(self)
 
     def deps(self) -> OperationDeps:
         """What the operations may use (read afresh: a test may swap the acting user)."""
@@ -280,6 +282,8 @@ class AppService(AdminOps):
             for key in ctx.state.get("locks", ()):
                 if self._locks.get(key) == ctx.op_id:
                     del self._locks[key]
+            if ctx.state.get("late"):  # a call whose answer was lost may still act
+                self.late.watch_from(ctx.op_id, ctx.state)
             # Whoever awaited this operation sees the container as it is now, not as the last
             # tick before the operation saw it (a restarted app listed as stopped until the next).
             await asyncio.shield(self.monitor_fresh(ctx.app_id))

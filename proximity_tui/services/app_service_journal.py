@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from proximity_tui.services import events as ev
     from proximity_tui.services.journal import Journal
+    from proximity_tui.services.late_effects import LateEffects
     from proximity_tui.services.operations.context import Operations
     from proximity_tui.views import OperationView
 
@@ -22,6 +23,7 @@ class JournalViews:
         journal: Journal
         ops: Operations
         _tasks: dict[int, asyncio.Task[Any]]
+        late: LateEffects
 
     async def operations(
         self, *, limit: int = 500, app_id: str | None = None
@@ -83,8 +85,9 @@ class JournalViews:
         return await self.operation(op_id)
 
     async def wait_idle(self, timeout: float | None = None) -> bool:
-        """Wait until no operation started here is running; False if some still run."""
-        tasks = set(self._tasks.values())
+        """Wait until no operation started here is running (a late-effects sweep included);
+        False if some still run."""
+        tasks = set(self._tasks.values()) | self.late.running()
         if not tasks:
             return True
         _done, pending = await asyncio.wait(tasks, timeout=timeout)

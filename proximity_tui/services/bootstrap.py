@@ -214,6 +214,8 @@ def build_services(settings: Settings, *, simulator: Stoppable | None = None) ->
     monitor = StatusMonitor(client, apps.records, interval=settings.ui.refresh_seconds)
     apps.monitor = monitor
     monitor.busy = apps.busy_apps  # each snapshot says which apps an operation is working on
+    # After a refresh, look for what a call whose answer was lost did late (late_effects.py).
+    monitor.snapshots.subscribe(lambda snapshot: apps.late.poke() if snapshot.ok else None)
     return Services(
         settings=settings,
         runtime=runtime,

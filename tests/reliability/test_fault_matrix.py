@@ -285,8 +285,11 @@ def run_cell(world: World, row: Row, kind: str) -> str:
     # A failed start/stop records the CT's status as read right after the failure; when Proxmox
     # acted after our timeout the status changes later, and the next refresh (which the monitor
     # runs every few seconds) records it. So the world is checked as of that refresh: statuses
-    # that refreshes own must agree with the CTs; everything else must already be right.
+    # that refreshes own must agree with the CTs; everything else must already be right. What a
+    # call carried out late made (a CT, a snapshot, an archive) is found by the late-effects
+    # sweep after a refresh; this session reads the watch another one left in the journal.
     services.call(services.monitor.tick())
+    services.call(services.apps.late.sweep(reload=True))
     assert world_problems(sim, db_path, ignore_vmids=world.baseline) == []
     apps_after = app_rows(db_path)
     if row.op == "deploy" and expected != "succeeded" and row.undo_fault is None:

@@ -2,8 +2,10 @@
 deploy or a clone asked for may appear only after the caller gave up, and the rollback must still
 find and destroy it rather than leave an orphan.
 
-The simulator cannot lose an answer on purpose (its `delay` faults mostly drop the late request),
-so here, and only here, the client is wrapped: the create/clone call raises a timeout at once, as
+The simulator loses answers too (a call held at a gate past the client's timeout is carried out
+when the gate opens: the fault matrix's API-timeout cells, whose late effects the late-effects
+watch handles after the operation). Here the effect must land *during* the rollback's watch, on an
+event inside it, so the client is wrapped: the create/clone call raises a timeout at once, as
 if the answer had been lost, and the real call is carried out on an event, not on a clock: when
 the rollback looks at the new CT a second time (the first look found nothing), before that look
 is answered. The client's timeout is long, so the rollback's watch (twice the timeout, see

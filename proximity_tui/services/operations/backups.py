@@ -1,6 +1,7 @@
 """Backups: vzdump to a storage that accepts them, restore over the container, delete.
 
-Each backup is recorded with its volid, size and time once Proxmox confirms the archive exists;
+Each backup is recorded with its volid, size and time once Proxmox confirms the archive exists
+(or, when the vzdump call's answer was lost, once the archive turns up: late_effects.py);
 restore stops the container, restores the archive over it (same vmid), starts it again if it was
 running and re-reads its status.
 """
@@ -12,8 +13,10 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from proximity_tui.errors import HostNotReady, NotFoundError, ValidationError
+from proximity_tui.services.containers import uncertain
 from proximity_tui.services.identity import keep_current
 from proximity_tui.services.operations.host_check import ensure_docker_runs
+from proximity_tui.services.operations.late import expect_late
 from proximity_tui.services.operations.lifecycle import RECORD_STOPPED, START, mark_error
 from proximity_tui.services.operations.shape import OperationDeps, OperationSpec, StepDef, bind
 
@@ -81,7 +84,16 @@ async def _vzdump(deps: OperationDeps, job: Backup, ctx: OperationContext) -> No
     before = {v.volid for v in await deps.client.backups(app.node, storage, app.vmid)}
     mode = job.mode or "snapshot"
     ctx.log(f"vzdump CT {app.vmid} to {storage} ({mode} mode, zstd)")
-    await deps.containers.task(ctx, await deps.client.vzdump(app.node, app.vmid, storage, mode))
+    try:
+        upid = await deps.client.vzdump(app.node, app.vmid, storage, mode)
+    except BaseException as exc:
+        if uncertain(exc):  # the archive may still come: recorded then (late_effects.py)
+            expect_late(
+                ctx, "backup", node=app.node, vmid=app.vmid, app_id=app.id,
+                hostname=app.hostname, storage=storage, before=sorted(before),
+            )  # fmt: skip
+        raise
+    await deps.containers.task(ctx, upid)
     new = [
         v for v in await deps.client.backups(app.node, storage, app.vmid) if v.volid not in before
     ]

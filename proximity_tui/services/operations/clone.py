@@ -18,7 +18,6 @@ from proximity_tui.services.compose_health import wait_healthy
 from proximity_tui.services.containers import (
     app_compose_file,
     compose_file,
-    late_grace,
     uncertain,
 )
 from proximity_tui.services.identity import Identity, description_for, from_app
@@ -26,6 +25,7 @@ from proximity_tui.services.network import copy_plan, plan_from_record
 from proximity_tui.services.operations import vmids
 from proximity_tui.services.operations.deploy import candidates
 from proximity_tui.services.operations.host_check import ensure_docker_runs
+from proximity_tui.services.operations.late import appears_or_watch
 from proximity_tui.services.operations.lifecycle import app_url
 from proximity_tui.services.operations.shape import (
     OperationDeps,
@@ -193,8 +193,12 @@ def identity(deps: OperationDeps, job: Clone) -> Identity:
 async def _destroy_copy(deps: OperationDeps, job: Clone, ctx: OperationContext) -> str | None:
     vmid = ctx.state.get("vmid")
     try:
-        if vmid and ctx.state.get("clone_uncertain"):
-            await deps.containers.appears(job.target, vmid, late_grace(deps.client))
+        if (
+            vmid
+            and ctx.state.get("clone_uncertain")
+            and not await appears_or_watch(deps, ctx, job.target, vmid, job.new_id, job.hostname)
+        ):
+            return None
         if not vmid or not await deps.containers.owned_by(
             job.target, vmid, job.new_id, job.hostname
         ):

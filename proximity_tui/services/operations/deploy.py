@@ -31,7 +31,6 @@ from proximity_tui.services.containers import (
     TAG,
     compose_dir,
     compose_file,
-    late_grace,
     uncertain,
 )
 from proximity_tui.services.identity import Identity, description_for
@@ -43,6 +42,7 @@ from proximity_tui.services.operations.deploy_request import (
     validate_request,
 )
 from proximity_tui.services.operations.host_check import ensure_docker_runs
+from proximity_tui.services.operations.late import appears_or_watch
 from proximity_tui.services.operations.shape import (
     OperationDeps,
     OperationSpec,
@@ -266,12 +266,14 @@ def identity(deps: OperationDeps, job: DeployJob) -> Identity:
 async def _destroy(deps: OperationDeps, job: DeployJob, ctx: OperationContext) -> str | None:
     if not job.vmid or not job.node:
         return None
+    # Tagged only after the create (see `_create`), or still with the base's tag right after a
+    # clone: its hostname identifies it meanwhile.
+    name = job.hostname if ctx.state.get("tag_by_pct") or ctx.state.get("cloned") else None
     try:
-        if ctx.state.get("create_uncertain"):
-            await deps.containers.appears(job.node, job.vmid, late_grace(deps.client))
-        # Tagged only after the create (see `_create`), or still with the base's tag right
-        # after a clone: its hostname identifies it meanwhile.
-        name = job.hostname if ctx.state.get("tag_by_pct") or ctx.state.get("cloned") else None
+        if ctx.state.get("create_uncertain") and not await appears_or_watch(
+            deps, ctx, job.node, job.vmid, job.app_id, name
+        ):
+            return None
         if not await deps.containers.owned_by(job.node, job.vmid, job.app_id, name):
             return None
         await deps.containers.destroy(ctx, job.node, job.vmid)

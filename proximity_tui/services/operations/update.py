@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING
 
 from proximity_tui.errors import NotFoundError
 from proximity_tui.services.compose_health import wait_healthy
-from proximity_tui.services.containers import ROLLBACK_START_WAIT, app_compose_file
+from proximity_tui.services.containers import ROLLBACK_START_WAIT, app_compose_file, uncertain
 from proximity_tui.services.identity import keep_current
 from proximity_tui.services.image_plan import ImageChange, read_compose, retag
 from proximity_tui.services.operations.backups import backup_storage
 from proximity_tui.services.operations.host_check import ensure_docker_runs
+from proximity_tui.services.operations.late import expect_late
 from proximity_tui.services.operations.pipeline import StepFailed, describe
 from proximity_tui.services.operations.shape import OperationDeps, OperationSpec, StepDef, bind
 from proximity_tui.services.storage_caps import rootfs_caps
@@ -46,7 +47,13 @@ async def _point(deps: OperationDeps, app: AppView, ctx: OperationContext) -> No
         state["result"] = {"method": "snapshot", "storage": caps.storage}
         ctx.log(f"rollback point: snapshot {snapname} ({caps} can snapshot)")
         await ctx.save_state(snapshot=snapname, node=node, vmid=vmid, method="snapshot")
-        await deps.containers.task(ctx, await deps.client.create_snapshot(node, vmid, snapname))
+        try:
+            upid = await deps.client.create_snapshot(node, vmid, snapname)
+        except BaseException as exc:
+            if uncertain(exc):  # the snapshot may still come: the undo leaves it to the watch
+                state["snapshot_uncertain"] = True
+            raise
+        await deps.containers.task(ctx, upid)
         return
     storage = await backup_storage(deps, node)
     state["result"] = {"method": "backup", "storage": caps.storage, "backup_storage": storage}
@@ -73,6 +80,11 @@ async def _rollback(deps: OperationDeps, app: AppView, ctx: OperationContext) ->
     node, vmid, snapname = app.node, app.vmid, snapshot_name(ctx)
     names = {s.name for s in await deps.client.snapshots(node, vmid)}
     if snapname not in names:
+        if ctx.state.get("snapshot_uncertain"):  # removed if Proxmox still takes it
+            expect_late(
+                ctx, "snapshot", node=node, vmid=vmid, app_id=app.id, hostname=app.hostname,
+                name=snapname,
+            )  # fmt: skip
         await deps.records.set_status(app.id, "running")
         return None
     ctx.log(f"rolling CT {vmid} back to {snapname}", level="warning")
