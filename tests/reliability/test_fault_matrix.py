@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +38,13 @@ from tests.reliability.matrix_spec import (
     render,
     rules_for,
 )
-from tests.reliability.world import app_rows, proximity_vmids, sim_backups, world_problems
+from tests.reliability.world import (
+    app_rows,
+    proximity_vmids,
+    sim_backups,
+    wait_sim_idle,
+    world_problems,
+)
 
 DOC = REPO / "docs" / "reliability.md"
 TEMPLATE = "alpine-3.22-default_20250617_amd64.tar.xz"
@@ -124,18 +129,6 @@ def _drop_backups(services: Services, sim, volids: set[str]) -> None:
             services.call(services.client.wait_task(upid))
 
 
-def _wait_idle(sim, timeout: float = 30.0) -> None:
-    """Until no task runs in the simulator (what a call let go late set off has ended)."""
-
-    def running() -> bool:
-        return any(t.status == "running" for t in sim.state.tasks.tasks.values())
-
-    end = time.monotonic() + timeout
-    while sim.call(running):
-        assert time.monotonic() < end, "a simulator task never ended"
-        time.sleep(0.01)
-
-
 class Armer:
     """Arms the cell's fault when its step (or operation) starts and removes it when it ends."""
 
@@ -180,7 +173,7 @@ class Armer:
         self.sim.faults.clear()  # opens every gate
         for gate in self.gates:
             assert gate.wait_until(Gate.settled), f"{gate.name}: a held call never ended"
-        _wait_idle(self.sim)
+        wait_sim_idle(self.sim)
 
 
 def _prepare(services, row: Row, hostname: str) -> tuple[str | None, str | None]:

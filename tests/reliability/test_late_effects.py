@@ -14,7 +14,7 @@ import pytest
 from proximity_tui.errors import ProximityError
 from proximity_tui.services.late_effects import LATE_HORIZON
 from tests.reliability.conftest import make_services
-from tests.reliability.world import sim_backups
+from tests.reliability.world import sim_backups, wait_sim_idle
 
 #: The client's limit: the call is held until after it, whatever the machine's speed.
 TIMEOUT = 3.0
@@ -25,18 +25,6 @@ def services(sim, tmp_path):
     svc = make_services(sim, tmp_path, **{"proxmox.timeout": TIMEOUT, "deploy.base": False})
     yield svc
     svc.close(wait=30)
-
-
-def _idle(sim) -> None:
-    """Until no simulator task runs (what the late call set off has ended)."""
-
-    def running() -> bool:
-        return any(t.status == "running" for t in sim.state.tasks.tasks.values())
-
-    end = time.monotonic() + 60
-    while sim.call(running):
-        assert time.monotonic() < end, "a simulator task never ended"
-        time.sleep(0.01)
 
 
 def test_a_backup_made_after_its_call_timed_out_is_recorded_after_the_next_refresh(sim, services):
@@ -51,7 +39,7 @@ def test_a_backup_made_after_its_call_timed_out_is_recorded_after_the_next_refre
 
     gate.open()  # Proxmox answers nobody, but carries the call out
     assert gate.wait_until(lambda g: g.settled())
-    _idle(sim)
+    wait_sim_idle(sim, 60)
     made = set(sim_backups(sim)) - before
     assert len(made) == 1
 

@@ -11,6 +11,7 @@ checks against the simulator's guests and the database file.
 from __future__ import annotations
 
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -161,3 +162,15 @@ def world_problems(sim, db_path: Path, *, ignore_vmids: set[int] = frozenset()) 
 def proximity_vmids(sim) -> set[int]:
     """CTs tagged `proximity` right now (the simulator's own seed guests, before a test)."""
     return {v for v, ct in sim_containers(sim).items() if TAG in ct.tags}
+
+
+def wait_sim_idle(sim, timeout: float = 30.0) -> None:
+    """Until no task runs in the simulator (what a call let go late set off has ended)."""
+
+    def running() -> bool:
+        return any(t.status == "running" for t in sim.state.tasks.tasks.values())
+
+    end = time.monotonic() + timeout
+    while sim.call(running):
+        assert time.monotonic() < end, "a simulator task never ended"
+        time.sleep(0.01)
