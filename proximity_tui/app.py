@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sys
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from datetime import UTC, datetime
@@ -35,13 +36,12 @@ from proximity_tui.messages import (
 from proximity_tui.providers import PALETTE_PROVIDERS
 from proximity_tui.screens.actions import ActionRunner
 from proximity_tui.screens.apps import AppsScreen
-from proximity_tui.screens.command_mode import CommandModeScreen, run_command
 from proximity_tui.screens.connect_app import ConnectApp, make_connect_app
 from proximity_tui.screens.key_hints import KeyHints
 from proximity_tui.screens.navigation import Navigator
 from proximity_tui.screens.notices import Notices
 from proximity_tui.screens.peers import PeerWatch
-from proximity_tui.screens.startup import Startup
+from proximity_tui.screens.startup import SCREENS_CSS, Startup
 from proximity_tui.screens.theme_store import ThemeStore
 from proximity_tui.text import printable, printable_lines
 from proximity_tui.widgets import ascii_display, safe_text
@@ -93,6 +93,13 @@ def _operations_screen() -> Screen:
     from proximity_tui.screens.operations import OperationsScreen
 
     return _styled_now(OperationsScreen())
+
+
+def _prompt_open(screen: Screen) -> bool:
+    """Whether `screen` is the `:` prompt. Its module is imported on the first `:` (start-up
+    time), so while it is not imported there is no prompt."""
+    module = sys.modules.get("proximity_tui.screens.command_mode")
+    return module is not None and isinstance(screen, module.CommandModeScreen)
 
 
 #: Key symbols Textual (or a binding) shows, as words for the ASCII mode.
@@ -155,6 +162,8 @@ class ProximityApp(App[int]):
         self.clock: Clock = clock or utc_now
         #: Paints from the database first, then builds the services (`screens/startup.py`).
         self.startup = Startup(self, services_factory, preload_db)
+        if not self.startup.preloading:  # else read once the Apps table is painted
+            self.css_path.append(SCREENS_CSS)
         self._handle_sighup = handle_sighup
         #: The apps as last known (database + monitor), by id.
         self.apps: dict[str, AppView] = {}
@@ -408,11 +417,13 @@ class ProximityApp(App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "command_mode":  # a character in a text field, and one prompt at a time
-            return not typing(self.screen) and not isinstance(self.screen, CommandModeScreen)
+            return not typing(self.screen) and not _prompt_open(self.screen)
         # Tab completes in the prompt (its own binding); elsewhere it moves the focus
-        return not (action == "focus_next" and isinstance(self.screen, CommandModeScreen))
+        return not (action == "focus_next" and _prompt_open(self.screen))
 
     async def action_command_mode(self) -> None:
+        from proximity_tui.screens.command_mode import CommandModeScreen, run_command
+
         # awaited: the prompt has focus before the next key of a burst is handed on
         await self.push_screen(CommandModeScreen(), partial(run_command, self))
 

@@ -43,6 +43,8 @@ class ConfigError(ProximityError):
 
 @dataclass
 class ProxmoxSettings:
+    """`[proxmox]`: the API endpoint, the credentials and how its certificate is verified."""
+
     host: str = "127.0.0.1"
     port: int = 8006
     user: str = "root@pam"
@@ -81,6 +83,8 @@ class SshSettings:
 
 @dataclass
 class DeploySettings:
+    """`[deploy]`: where and how new containers are made."""
+
     #: A template file name to pin; empty: the newest Alpine on the node, else in its index.
     template: str = ""
     template_storage: str = "local"
@@ -114,6 +118,8 @@ class DeploySettings:
 
 @dataclass
 class UiSettings:
+    """`[ui]`: the dashboard's look and habits."""
+
     theme: str = "textual-dark"
     refresh_seconds: float = 3.0
     read_only: bool = False
@@ -137,6 +143,8 @@ SECTIONS: dict[str, type] = {
 
 @dataclass
 class Settings:
+    """Everything the product reads from its config file, the environment and the command line."""
+
     proxmox: ProxmoxSettings = field(default_factory=ProxmoxSettings)
     ssh: SshSettings = field(default_factory=SshSettings)
     deploy: DeploySettings = field(default_factory=DeploySettings)

@@ -34,9 +34,17 @@ def _escape(match: re.Match[str]) -> str:
     return repr(match.group())[1:-1]
 
 
+# Every character of _UNSAFE (and tab, newline, CR) is one `str.isprintable()` refuses
+# (categories Cc, Cf, Cs, Zl, Zp, Cn: `tests/unit/test_text.py`), so a printable string has
+# nothing to escape. Most strings are (Rich calls `printable_lines` for every `Text` made: see
+# `widgets/safe_text.py`): they are returned as they are, without the regular expression.
+
+
 def printable(value: Any) -> str:
     """`value` as one line of inert text: every control character shown as its escape."""
     text = "" if value is None else str(value)
+    if text.isprintable():
+        return text
     return _IN_LINE.sub(_escape, text)
 
 
@@ -44,6 +52,8 @@ def printable_lines(value: Any) -> str:
     """Like `printable`, keeping line breaks and tabs (logs, multi-line messages).
     A CRLF line end is a line end; a lone CR (which would overwrite the line) is escaped."""
     text = "" if value is None else str(value)
+    if text.isprintable():
+        return text
     if "\r" in text:
         text = text.replace("\r\n", "\n")
     return _IN_BLOCK.sub(_escape, text)

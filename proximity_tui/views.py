@@ -49,6 +49,8 @@ class LiveStatus:
 
 @dataclass(frozen=True)
 class AppView:
+    """One deployed app as the UI shows it: its record, with its live status when known."""
+
     id: str
     catalog_id: str
     name: str
@@ -112,6 +114,8 @@ class StatusSnapshot:
 
 @dataclass(frozen=True)
 class NodeChoice:
+    """A node the deploy form offers, with what is known of its room."""
+
     name: str
     online: bool
     #: None: unknown (Proxmox withholds node figures from a token without Sys.Audit).
@@ -124,6 +128,8 @@ class NodeChoice:
 
 @dataclass(frozen=True)
 class DeployPlan:
+    """What a deploy would do (the form's preview), and what would stop it."""
+
     catalog_id: str
     hostname: str
     node: str
@@ -142,6 +148,8 @@ class DeployPlan:
 
 @dataclass(frozen=True)
 class ClusterInfo:
+    """The cluster the dashboard is connected to (the header's line)."""
+
     name: str
     host: str
     nodes: tuple[NodeChoice, ...]
@@ -152,6 +160,8 @@ class ClusterInfo:
 
 @dataclass(frozen=True)
 class OperationEventView:
+    """One journal line of an operation."""
+
     ts: datetime
     step: str | None
     level: str
@@ -162,6 +172,8 @@ class OperationEventView:
 
 @dataclass(frozen=True)
 class OperationView:
+    """An operation (deploy, update, backup, ...) as its journal records it."""
+
     id: int
     kind: str
     app_id: str | None
@@ -185,6 +197,8 @@ class OperationView:
 
 @dataclass(frozen=True)
 class BackupView:
+    """A backup of an app, as recorded."""
+
     id: int
     app_id: str
     volid: str

@@ -24,10 +24,10 @@ from proximity_tui.screens.actions import ACTIONS
 from proximity_tui.screens.apps_layout import AppsLayout, AppsSorting
 from proximity_tui.screens.apps_rows import (
     COMPACT_BELOW,
+    cell_maker,
     hint_text,
     layout,
     orphan_row,
-    render_cell,
     row_values,
     sort_value,
     widths,
@@ -84,6 +84,8 @@ class AppsScreen(AppsLayout, AppsSorting, WatchesFigures, LiveScreen):
         #: A narrow terminal's table (see apps_rows); chosen before the first paint.
         self.compact = False
         self._footer_hidden: frozenset[str] | None = None
+        #: Makes the cells, sharing those that repeat from row to row (apps_rows.cell_maker).
+        self._cell = cell_maker()
 
     def compose(self) -> ComposeResult:
         yield ClusterHeader("apps")
@@ -235,7 +237,7 @@ class AppsScreen(AppsLayout, AppsSorting, WatchesFigures, LiveScreen):
         for i, column in layout(self.compact):
             if old[i] != values[i]:
                 grow = column not in sizes
-                table.update_cell(key, column, render_cell(column, values[i]), update_width=grow)
+                table.update_cell(key, column, self._cell(column, values[i]), update_width=grow)
         self._shown[key] = values
 
     def _redraw_visible(self) -> None:

@@ -8,6 +8,7 @@ the keys that fit, most used first (`?` lists them all).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -23,7 +24,6 @@ from proximity_tui.screens.apps_rows import (
     VMID_INDEX,
     columns,
     layout,
-    render_cell,
     widths,
 )
 from proximity_tui.widgets.footer_fit import fit_footer
@@ -52,6 +52,7 @@ if TYPE_CHECKING:
         _shown: dict[str, tuple]
         _outdated: set[str]
         _footer_hidden: frozenset[str] | None
+        _cell: Callable[[str, Any], LazyCell]
 
         def _values(self, key: str) -> tuple: ...
         def _wanted_ids(self) -> list[str]: ...
@@ -77,7 +78,8 @@ class AppsLayout(_Host):
             table.add_column(Text(label), key=key, width=sizes.get(key))
 
     def _cells(self, values: tuple) -> list[LazyCell]:
-        return [render_cell(column, values[i]) for i, column in layout(self.compact)]
+        cell = self._cell
+        return [cell(column, values[i]) for i, column in layout(self.compact)]
 
     def on_resize(self, event: events.Resize) -> None:
         compact = event.size.width < COMPACT_BELOW

@@ -8,6 +8,7 @@ highlighted app), names are cut and Memory reads `210M/512M`, so a row fits 80 c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from proximity_tui.screens.actions import ACTIONS
@@ -161,6 +162,33 @@ def render_cell(column: str, value: Any) -> LazyCell:
     if column == "url":
         return LazyCell(str(value), "underline" if value.startswith("http") else "dim")
     return LazyCell(str(value))
+
+
+#: Columns whose cells repeat from row to row (the mark, a status, a node, `-`).
+SHARED = frozenset({"mark", "status", "node", "cpu", "mem", "uptime"})
+#: At most this many shared cells are kept (live figures make new ones at every tick).
+SHARED_MAX = 4096
+
+
+def cell_maker() -> Callable[[str, Any], LazyCell]:
+    """`render_cell`, with one cell per (column, value) of the SHARED columns for every row
+    that shows it: a table of 1,000 apps has 6,000 such cells and only a few dozen distinct
+    ones. A cell is never changed once made (an update replaces it), so sharing is safe. One
+    maker per screen: the glyphs a status is drawn with are chosen once per app."""
+    memo: dict[tuple[str, Any], LazyCell] = {}
+
+    def cell(column: str, value: Any) -> LazyCell:
+        if column not in SHARED:
+            return render_cell(column, value)
+        key = (column, value)
+        found = memo.get(key)
+        if found is None:
+            if len(memo) >= SHARED_MAX:
+                memo.clear()
+            found = memo[key] = render_cell(column, value)
+        return found
+
+    return cell
 
 
 def sort_value(column: str | None, view: AppView | None, orphan: OrphanView | None) -> tuple:

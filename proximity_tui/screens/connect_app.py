@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 class ConnectApp(App["Services | str | None"]):
     """Exits with the built services (connected), `"demo"` (start the demo) or None (quit)."""
 
-    CSS_PATH = "../app.tcss"
+    CSS_PATH = ["../app.tcss", "../screens.tcss"]
 
     def __init__(self, settings: Settings) -> None:
         safe_text.install()

@@ -9,6 +9,11 @@ earlier, they would compete for the CPU with the first paint (on a busy machine,
 The starting screen ("connecting to …") is shown only when there is nothing to paint: no
 database, no apps, or one the read gives up on (a database locked for over half a second).
 
+The stylesheet read at start (`app.tcss`) holds what that frame and a dialog need; the other
+screens' layout (`screens.tcss`, two thirds of it) is read right after the first paint, before
+any other screen can be shown (parsing it was a few ms of every start). Without a paint from the
+database both are read at start, in the same order.
+
 The collector is paused until the first paint (`pause_gc`): filling the table makes tens of
 thousands of objects (cells, rows, views), and it ran over them again and again during the start,
 about a tenth of its CPU (BENCHMARKS.md, start to Apps). Nothing of it is garbage yet; the
@@ -30,6 +35,9 @@ if TYPE_CHECKING:
     from proximity_tui.app import ProximityApp
     from proximity_tui.services.bootstrap import Services
 
+#: The layout of the screens other than Apps; it follows `app.tcss`.
+SCREENS_CSS = Path(__file__).resolve().parent.parent / "screens.tcss"
+
 
 class Startup:
     def __init__(
@@ -46,13 +54,14 @@ class Startup:
         self._gc_paused = False
 
     @property
-    def _preloading(self) -> bool:
+    def preloading(self) -> bool:
+        """The Apps table is painted from the database before the services exist."""
         return (
             self.app.services is None and self._factory is not None and self._preload_db is not None
         )
 
     def default_screen(self) -> Screen:
-        if self._preloading:
+        if self.preloading:
             return Screen(id="_default")  # Textual's own: the Apps table replaces it at once
         return self._starting_screen()
 
@@ -69,7 +78,7 @@ class Startup:
         if app.services is not None:
             app.peers.start(app.settings.db_path)
             app.subscribe(app.services)
-        elif self._preloading:
+        elif self.preloading:
             self._pause_gc()
             app.run_worker(self._preload, thread=True, group="preload", exit_on_error=False)
         else:
@@ -91,6 +100,7 @@ class Startup:
             self.app.call_from_thread(self._nothing_to_paint)
 
     def _nothing_to_paint(self) -> None:
+        self._read_screens_css()
         self.app.push_screen(self._starting_screen())
         self._after_first_paint()
 
@@ -106,8 +116,21 @@ class Startup:
             self._after_first_paint()
 
     def _after_first_paint(self) -> None:
+        self._read_screens_css()
         self.app.peers.start(self.app.settings.db_path)
         self._build_services()
+
+    def _read_screens_css(self) -> None:
+        """Add `screens.tcss` to the stylesheet (once): only it is parsed (Textual keeps the
+        other sources' rules), and the widgets already mounted are styled again, as Textual
+        does when a screen brings its own CSS."""
+        app = self.app
+        if app.stylesheet.has_source(str(SCREENS_CSS)):
+            return
+        app.css_path.append(SCREENS_CSS)  # read again with the others (CSS live reload)
+        app.stylesheet.read(SCREENS_CSS)
+        app.stylesheet.parse()
+        app.stylesheet.update(app)
 
     def _pause_gc(self) -> None:
         if gc.isenabled():

@@ -94,18 +94,27 @@ class LiveTable(CheapRepaint, VimDataTable):
         DataTable.add_row re-validates the cursor, bumps its update counter and asks for an idle
         check on every row: for 1,000 rows that is a good part of the first paint. This does the
         same bookkeeping per row and those three once (a test holds it to add_row's result)."""
-        was_empty = self.row_count == 0
+        index = self.row_count
+        was_empty = index == 0
         columns = self.ordered_columns
+        keys = [column.key for column in columns]
+        locations, data, table_rows, new_rows = (
+            self._row_locations,
+            self._data,
+            self.rows,
+            self._new_rows,
+        )
         for key, cells in rows:
             row_key = RowKey(key)
-            if row_key in self._row_locations:
+            if row_key in locations:
                 raise DuplicateKey(f"The row key {row_key!r} already exists.")
-            if len(cells) > len(columns):
+            if len(cells) > len(keys):
                 raise ValueError("More values provided than there are columns.")
-            self._row_locations[row_key] = self.row_count
-            self._data[row_key] = {column.key: cell for column, cell in zip_longest(columns, cells)}
-            self.rows[row_key] = Row(row_key, 1, None, False)
-            self._new_rows.add(row_key)
+            locations[row_key] = index
+            index += 1
+            data[row_key] = dict(zip_longest(keys, cells))
+            table_rows[row_key] = Row(row_key, 1, None, False)
+            new_rows.add(row_key)
         if not rows:
             return
         self._require_update_dimensions = True
@@ -208,7 +217,9 @@ class LiveTable(CheapRepaint, VimDataTable):
         rows = list(new_rows)
         plain = True
         columns = self.ordered_columns
+        keys = [c.key for c in columns]
         widths = [c.content_width for c in columns]
+        one_line = (Text, LazyCell)
         for row_key in rows:
             row_index = self._row_locations.get(row_key)
             row = self.rows.get(row_key)
@@ -218,12 +229,15 @@ class LiveTable(CheapRepaint, VimDataTable):
                 plain = False
                 break
             cells = self._data.get(row_key, {})
-            for i, column in enumerate(columns):
-                cell = cells.get(column.key)
-                if not isinstance(cell, Text | LazyCell) or "\n" in cell.plain:
+            # A row's cells are kept in column order (add_row, add_column): read them so when
+            # they are, without hashing a ColumnKey (a Python `__hash__`) for each of 10,000.
+            line = cells.values() if list(cells) == keys else [cells.get(k) for k in keys]
+            for i, cell in enumerate(line):
+                if not isinstance(cell, one_line) or "\n" in cell.plain:
                     plain = False
                     break
-                widths[i] = max(widths[i], cell.cell_len)
+                if cell.cell_len > widths[i]:
+                    widths[i] = cell.cell_len
             if not plain:
                 break
         if not plain:

@@ -16,6 +16,7 @@ from proximity_tui.app import make_app
 from proximity_tui.screens.apps import AppsScreen
 from proximity_tui.screens.catalog import CatalogScreen
 from proximity_tui.screens.starting import StartingScreen
+from proximity_tui.screens.startup import SCREENS_CSS
 from proximity_tui.store.quick_read import read_apps
 from proximity_tui.views import AppView
 from proximity_tui.widgets.live_table import LiveTable
@@ -85,6 +86,11 @@ async def test_apps_painted_from_the_database_before_the_services(world):
             # (its LoadingIndicator repainting 16 times a second) was never built.
             stacks = app._screen_stacks.values()
             assert not any(isinstance(s, StartingScreen) for stack in stacks for s in stack)
+            # The other screens' layout, read after the first paint, styles them.
+            assert app.stylesheet.has_source(str(SCREENS_CSS))
+            await pilot.press("1")
+            catalog = await on_screen(pilot, CatalogScreen)
+            assert str(catalog.query_one("#categories").styles.width) == "24"
         # The collector, paused for the first paint, runs again from the services' build on.
         assert collecting == [True]
         assert gc.isenabled()
@@ -118,7 +124,8 @@ async def test_nothing_to_paint_shows_the_starting_screen_then_the_services(worl
             assert f"connecting to {settings.proxmox.host}:{settings.proxmox.port}" in label
             release.set()
             await wait_for(pilot, lambda: app.services is not None, timeout=15)
-            await on_screen(pilot, CatalogScreen)  # no apps yet: the catalog
+            catalog = await on_screen(pilot, CatalogScreen)  # no apps yet: the catalog
+            assert str(catalog.query_one("#categories").styles.width) == "24"  # screens.tcss
     finally:
         release.set()
         for services in built:

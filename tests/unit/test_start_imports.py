@@ -25,6 +25,8 @@ HEAVY = (
     "proximity_tui.services.bootstrap",
     "proximity_tui.catalog",
     "textual.widgets._text_area",
+    # the `:` prompt: imported on the first `:` (its dataclass and screen cost a few ms)
+    "proximity_tui.screens.command_mode",
 )
 
 START_PATH = (
