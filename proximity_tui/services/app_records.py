@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-from collections.abc import Iterable
+import sqlite3
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import select, update
@@ -24,9 +26,21 @@ from proximity_tui.store.models import Address, App, Backup, utcnow
 from proximity_tui.views import AppView, BackupView
 
 MASK = "********"
+#: Another write made inside a records method's transaction (it commits with the row or not).
+RowWrite = Callable[[sqlite3.Connection], None]
 
 
 def to_view(app: App) -> AppView:
+    return _view(app, app.owner.username if app.owner is not None else None)
+
+
+def _row_view(row: dict[str, Any]) -> AppView:
+    """A plain read's row (`app_rows.get`) as the services show it."""
+    return _view(SimpleNamespace(**row), row["owner"])
+
+
+def _view(app: App | SimpleNamespace, owner: str | None) -> AppView:
+    """An app row (the ORM's, or a plain read's columns as attributes) as the services show it."""
     config = dict(app.config or {})
     secrets = tuple(config.get("secret_names") or ())
     env = {k: (MASK if k in secrets else str(v)) for k, v in (app.environment or {}).items()}
@@ -39,7 +53,7 @@ def to_view(app: App) -> AppView:
         node=app.node,
         vmid=app.lxc_id,
         url=app.url,
-        owner=app.owner.username if app.owner is not None else None,
+        owner=owner,
         created_at=app.created_at,
         updated_at=app.updated_at,
         ports=dict(app.ports or {}),
@@ -80,11 +94,13 @@ class AppRecords:
         return await asyncio.to_thread(self._list)
 
     def _get(self, app_id: str) -> AppView:
-        with self.db.session(readonly=True) as s:
-            app = repo.get_app(s, app_id)
-            if app is None:
-                raise NotFoundError("app", app_id)
-            return to_view(app)
+        # Plain SQL (`app_rows.get`): a deploy ends by reading its app, and an ORM session
+        # costs about a millisecond around this one-row read.
+        with self.db.raw_read() as conn:
+            row = app_rows.get(conn, self.db.codec, app_id)
+        if row is None:
+            raise NotFoundError("app", app_id)
+        return _row_view(row)
 
     async def get(self, app_id: str) -> AppView:
         return await asyncio.to_thread(self._get, app_id)
@@ -104,11 +120,12 @@ class AppRecords:
         return await asyncio.to_thread(work)
 
     async def hostname_taken(self, hostname: str) -> bool:
-        def work() -> bool:
-            with self.db.raw_read() as conn:
-                return app_rows.hostname_taken(conn, hostname)
+        return await asyncio.to_thread(self.hostname_in_use, hostname)
 
-        return await asyncio.to_thread(work)
+    def hostname_in_use(self, hostname: str) -> bool:
+        """`hostname_taken`, synchronously: for a caller already in a worker thread."""
+        with self.db.raw_read() as conn:
+            return app_rows.hostname_taken(conn, hostname)
 
     async def secret(self, app_id: str, name: str) -> str:
         def work() -> str:
@@ -137,16 +154,19 @@ class AppRecords:
 
     async def secret_values(self, app_id: str) -> builtins.list[str]:
         """The values of the app's secret variables (none when there is no such app)."""
+        return await asyncio.to_thread(self.stored_secrets, [app_id])
 
-        def work() -> list[str]:
+    def stored_secrets(self, app_ids: Iterable[str]) -> builtins.list[str]:
+        """`secret_values` of several apps, synchronously: for a caller already in a worker
+        thread (`Operations.begin` reads them where it writes the operation's row)."""
+        out: list[str] = []
+        for app_id in app_ids:
             with self.db.raw_read() as conn:
                 found = app_rows.config_and_environment(conn, app_id)
-            if found is None:
-                return []
-            config, env = found
-            return [str(env[n]) for n in config.get("secret_names") or () if env.get(n)]
-
-        return await asyncio.to_thread(work)
+            if found is not None:
+                config, env = found
+                out += [str(env[n]) for n in config.get("secret_names") or () if env.get(n)]
+        return out
 
     async def vmids_from(self, vmid: int) -> set[int]:
         """Every vmid an app row holds, from `vmid` up."""
@@ -159,8 +179,9 @@ class AppRecords:
 
     # --- writing ---
 
-    async def reserve(self, **fields: Any) -> None:
+    async def reserve(self, *, also: RowWrite | None = None, **fields: Any) -> None:
         """Insert the app row; its unique hostname and lxc_id make concurrent deploys safe.
+        `also` writes in the same transaction (the operation's saved state).
 
         Raises `ConflictError` saying which of the two is taken."""
 
@@ -171,6 +192,8 @@ class AppRecords:
                 if app_rows.vmid_taken(conn, fields["lxc_id"]):
                     raise VmidTaken(fields["lxc_id"])
                 app_rows.add_app(conn, self.db.codec, fields)
+                if also is not None:
+                    also(conn)
 
         try:
             await asyncio.to_thread(work)
@@ -274,18 +297,31 @@ class AppRecords:
         return await asyncio.to_thread(work)
 
     async def set_status(
-        self, app_id: str, status: str, *, reason: str | None = None, **changes: Any
-    ) -> None:
-        """Change the status (and other columns / `config` keys given as `config=`) at once."""
+        self,
+        app_id: str,
+        status: str,
+        *,
+        reason: str | None = None,
+        also: RowWrite | None = None,
+        view: bool = False,
+        **changes: Any,
+    ) -> AppView | None:
+        """Change the status (and other columns / `config` keys given as `config=`) at once;
+        `also` writes in the same transaction (the operation's saved state). With `view`, the
+        app as this transaction left it is returned (a deploy's end needs no second read)."""
 
-        def work() -> None:
+        def work() -> AppView | None:
             with self.db.raw_write() as conn:
                 if not app_rows.set_status(
                     conn, self.db.codec, app_id, status, reason=reason, **changes
                 ):
                     raise NotFoundError("app", app_id)
+                if also is not None:
+                    also(conn)
+                row = app_rows.get(conn, self.db.codec, app_id) if view else None
+            return None if row is None else _row_view(row)
 
-        await asyncio.to_thread(work)
+        return await asyncio.to_thread(work)
 
     async def set_environment(self, app_id: str, values: dict[str, str]) -> None:
         """Record environment values (one transaction): they join the row's environment and

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from proximity_tui.errors import BusyError, ProximityError
@@ -239,17 +240,17 @@ class AppService(AdminOps):
         try:
             # A process that did not deploy these apps never registered their secrets: do it
             # now, so that a command that prints one is masked in the journal and the events.
-            known: list[str] = []
-            for key in {k for k in (app_id, *lock) if k is not None}:
-                if not str(key).startswith("hostname:"):
-                    known += await self.records.secret_values(str(key))
+            keys = {str(k) for k in (app_id, *lock) if k is not None}
+            apps = sorted(k for k in keys if not k.startswith("hostname:"))
             ctx = await self.ops.begin(
                 kind,
                 user_id=self.user.id,
                 app_id=app_id,
                 hostname=spec.hostname,
                 parameters=spec.parameters,
-                secrets=[*spec.secrets, *known],
+                secrets=spec.secrets,
+                stored_secrets=partial(self.records.stored_secrets, apps),
+                check=spec.check,
             )
         except BaseException:
             for key in lock:
@@ -364,6 +365,8 @@ class AppService(AdminOps):
         if task is not None:
             ctx = await task  # a failure raises the pipeline's `StepFailed` here
             if ctx.status == "succeeded" and ctx.app_id:  # as the journal now says: no read
+                if ctx.app_view is not None:  # the row as the record step left it
+                    return self._merge([ctx.app_view])[0]
                 return await self.get_app(ctx.app_id)
         op = await self.operation(op_id, events=False)
         if op.status != "succeeded":

@@ -19,12 +19,15 @@ doctor's Docker-in-LXC check: Docker in the base was verified under another cont
 from __future__ import annotations
 
 import asyncio
+import inspect
 import re
 import weakref
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from proximity_tui.errors import ProximityError, ProxmoxError, ValidationError
+from proximity_tui.services.overlap import in_order
 
 if TYPE_CHECKING:
     from proximity_tui.proxmox.client import ProxmoxClient
@@ -158,6 +161,10 @@ async def node_lxc_pve(client: ProxmoxClient, node: str) -> str | None:
 _locks: weakref.WeakKeyDictionary[Any, dict[str, asyncio.Lock]] = weakref.WeakKeyDictionary()
 
 
+async def _ready(choice: TemplateChoice | Awaitable[TemplateChoice]) -> TemplateChoice:
+    return await choice if inspect.isawaitable(choice) else choice
+
+
 def node_lock(node: str) -> asyncio.Lock:
     per_loop = _locks.setdefault(asyncio.get_running_loop(), {})
     return per_loop.setdefault(node, asyncio.Lock())
@@ -168,25 +175,29 @@ async def ensure(
     ctx: OperationContext,
     node: str,
     storage: str,
-    choice: TemplateChoice,
+    choice: TemplateChoice | Awaitable[TemplateChoice],
     net: NetworkPlan,
     *,
     rebuild: bool = False,
 ) -> tuple[Base | None, str]:
     """The node's current base (built now if it has none, or `rebuild`), and the OS template's
     volume when it had to be made sure of. (None, volume): the storage cannot hold a template,
-    deploy the old way. Two operations on a node wait for one build."""
+    deploy the old way. Two operations on a node wait for one build. `choice` may still be
+    being resolved: the node's bases are read meanwhile."""
     async with node_lock(node):
-        base, outdated = await current_base(deps, ctx, node, choice.name)
+        found = await in_order(_ready(choice), survey(deps, node))
+        chosen: TemplateChoice = found[0]
+        lxc_pve, bases = found[1]
+        base, outdated = judge(ctx, bases, chosen.name, lxc_pve)
         if base is not None and not rebuild:
             ctx.log(f"Docker-ready base: {base.summary()}")
             return base, ""
         if base is not None:
             outdated.append(base)
-        volid = await os_template_volid(deps, ctx, node, choice)
+        volid = await os_template_volid(deps, ctx, node, chosen)
         if not await can_template(deps, ctx, node, storage):
             return None, volid
-        base = await build(deps, ctx, node, storage, choice.name, volid, net)
+        base = await build(deps, ctx, node, storage, chosen.name, volid, net)
         await retire(deps, ctx, outdated)
         return base, volid
 
@@ -222,13 +233,18 @@ async def can_template(deps: OperationDeps, ctx: OperationContext, node: str, st
     return False
 
 
-async def current_base(
-    deps: OperationDeps, ctx: OperationContext, node: str, os_template: str
+async def survey(deps: OperationDeps, node: str) -> tuple[str | None, list[Base]]:
+    """The node's lxc-pve and its bases, read at once (neither needs the other)."""
+    lxc_pve, bases = await in_order(node_lxc_pve(deps.client, node), find_bases(deps.client, node))
+    return lxc_pve, bases
+
+
+def judge(
+    ctx: OperationContext, bases: list[Base], os_template: str, lxc_pve: str | None
 ) -> tuple[Base | None, list[Base]]:
-    """The newest current base on `node`, and the outdated ones (each named in the log)."""
-    lxc_pve = await node_lxc_pve(deps.client, node)
+    """The newest current base among `bases`, and the outdated ones (each named in the log)."""
     current, outdated = None, []
-    for base in await find_bases(deps.client, node):
+    for base in bases:
         reasons = base.outdated(os_template, lxc_pve)
         if not reasons and current is None:
             current = base

@@ -11,6 +11,7 @@ from __future__ import annotations
 import builtins
 import os
 import socket
+import sqlite3
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -278,8 +279,13 @@ class Journal:
 
         Written before each risky action, so a later process knows what to undo."""
         with self.db.raw_write() as conn:
-            if not journal_rows.set_state(conn, self.db.codec, op_id, self.redact(dict(state))):
-                raise NotFoundError("operation", op_id)
+            self.save_state_in(conn, op_id, state)
+
+    def save_state_in(self, conn: sqlite3.Connection, op_id: int, state: Mapping[str, Any]) -> None:
+        """`save_state` inside a transaction the caller holds (`Database.raw_write`): the state
+        commits, or not, with the caller's own write (`OperationContext.save_state_with`)."""
+        if not journal_rows.set_state(conn, self.db.codec, op_id, self.redact(dict(state))):
+            raise NotFoundError("operation", op_id)
 
     # --- reading ------------------------------------------------------------------------------
 

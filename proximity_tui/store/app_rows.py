@@ -19,6 +19,26 @@ from proximity_tui.store.plain_sql import Codec
 APPS = cast(Table, App.__table__)
 
 
+#: An app row with its owner's name, as `repositories.get_app` loads it (owner joined).
+_GET = (
+    "SELECT {cols}, users.username FROM apps LEFT JOIN users ON users.id = apps.owner_id "
+    "WHERE apps.id = ?"
+)
+
+
+def get(conn: sqlite3.Connection, codec: Codec, app_id: str) -> dict[str, Any] | None:
+    """The app's columns as the ORM loads them (times aware UTC, JSON decoded) and `owner`
+    (the owner's username, or None); None when there is no such app."""
+    keys = [c.key for c in APPS.c]
+    cols = ", ".join(f"apps.{APPS.c[k].name}" for k in keys)
+    row = conn.execute(_GET.format(cols=cols), (app_id,)).fetchone()  # noqa: S608 - names only
+    if row is None:
+        return None
+    out = {k: codec.result(APPS, k, v) for k, v in zip(keys, row, strict=False)}
+    out["owner"] = row[-1]
+    return out
+
+
 def hostname_taken(conn: sqlite3.Connection, hostname: str) -> bool:
     row = conn.execute("SELECT 1 FROM apps WHERE hostname = ? LIMIT 1", (hostname,)).fetchone()
     return row is not None

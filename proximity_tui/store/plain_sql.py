@@ -41,6 +41,10 @@ class Codec:
         """`value` as the ORM would bind it for the column `key` of `table` (None stays NULL)."""
         return self._columns(table)[key].bind(value)
 
+    def result(self, table: Table, key: str, value: Any) -> Any:
+        """A stored value of the column `key` as the ORM would load it (None stays None)."""
+        return self._columns(table)[key].load(value)
+
     def row(
         self, table: Table, values: Mapping[str, Any], *, onupdate: bool = False
     ) -> tuple[tuple[str, ...], list[Any]]:
@@ -62,7 +66,9 @@ class _Column:
     """One column's bind processor and defaults (callables), found once per dialect."""
 
     def __init__(self, column: Column[Any], dialect: Dialect) -> None:
-        self.proc = column.type.dialect_impl(dialect).bind_processor(dialect)
+        impl = column.type.dialect_impl(dialect)
+        self.proc = impl.bind_processor(dialect)
+        self.result = impl.result_processor(dialect, None)
         self.default = _default(column.default)
         self.onupdate = _default(column.onupdate)
 
@@ -70,6 +76,11 @@ class _Column:
         if value is None or self.proc is None:
             return value
         return self.proc(value)
+
+    def load(self, value: Any) -> Any:
+        if value is None or self.result is None:
+            return value
+        return self.result(value)
 
 
 def _default(default: Any) -> Callable[[], Any] | None:

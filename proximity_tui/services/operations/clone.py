@@ -92,10 +92,13 @@ def _row(deps: OperationDeps, job: Clone, environment: dict[str, str], vmid: int
 
 async def _reserve(deps: OperationDeps, job: Clone, ctx: OperationContext) -> None:
     environment = await deps.records.environment(job.source.id)
-    vmid = await vmids.reserve_row(
-        deps.client, deps.records, ctx, lambda vmid: _row(deps, job, environment, vmid)
+    await vmids.reserve_row(
+        deps.client,
+        deps.records,
+        ctx,
+        lambda vmid: _row(deps, job, environment, vmid),
+        lambda vmid: {"vmid": vmid, "node": job.target, "reserved": True},
     )
-    await ctx.save_state(vmid=vmid, node=job.target, reserved=True)
     net = copy_plan(deps.settings, job.source.config.get("network"))
     if net is not None:  # the copy would keep the source's static address: a new one
         address = await deps.records.reserve_address(job.new_id, candidates(net))

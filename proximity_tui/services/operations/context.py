@@ -14,8 +14,10 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+import sqlite3
+from collections.abc import Awaitable, Callable, Iterable
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from proximity_tui.errors import OperationCancelled
 from proximity_tui.services import events as ev
@@ -23,7 +25,12 @@ from proximity_tui.services import events as ev
 if TYPE_CHECKING:
     from proximity_tui.services.journal import Journal
     from proximity_tui.services.operations.pipeline import Step
+    from proximity_tui.views import AppView
 
+
+T = TypeVar("T")
+#: Writes the operation's saved state inside a transaction its caller holds.
+StateWrite = Callable[[sqlite3.Connection], None]
 
 #: Seconds output lines wait to be written together (a step boundary writes at once).
 FLUSH_DELAY = 0.25
@@ -47,19 +54,29 @@ class Operations:
         hostname: str | None = None,
         parameters: dict[str, Any] | None = None,
         secrets: Iterable[str] = (),
+        stored_secrets: Callable[[], Iterable[str]] | None = None,
+        check: Callable[[], None] | None = None,
     ) -> OperationContext:
+        """`check` (an input check that raises on bad input) and `stored_secrets` (more secrets
+        from the database) run in the worker thread that writes the row, before it: one hop."""
         # Registered before anything is written or published: the journal masks them everywhere.
         for value in secrets:
             self.journal.register_secret(value)
-        params = self.journal.redact(dict(parameters or {}))
-        op_id = await asyncio.to_thread(
-            self.journal.start,
-            kind,
-            app_id=app_id,
-            hostname=hostname,
-            user_id=user_id,
-            parameters=params,
-        )
+
+        def start() -> int:
+            if check is not None:
+                check()
+            for value in stored_secrets() if stored_secrets is not None else ():
+                self.journal.register_secret(value)
+            return self.journal.start(
+                kind,
+                app_id=app_id,
+                hostname=hostname,
+                user_id=user_id,
+                parameters=self.journal.redact(dict(parameters or {})),
+            )
+
+        op_id = await asyncio.to_thread(start)
         ctx = OperationContext(self, op_id, kind, app_id=app_id, hostname=hostname)
         self.live[op_id] = ctx
         await ctx.emit(ev.STARTED, f"{kind} {hostname or app_id or ''}".strip())
@@ -98,6 +115,9 @@ class OperationContext:
         #: lists the steps still to come too.
         self.plan: list[tuple[str, str]] = []
         self.status = "running"
+        #: The app as the operation left it, when a step read it back in its last write (a
+        #: deploy's record step): whoever awaited the operation shows it without a read.
+        self.app_view: AppView | None = None
 
     # --- reporting ---
 
@@ -223,6 +243,18 @@ class OperationContext:
         """Persist facts crash recovery needs *before* the action that depends on them."""
         self.state.update(values)
         await asyncio.to_thread(self._ops.journal.save_state, self.op_id, dict(self.state))
+
+    async def save_state_with(
+        self, write: Callable[[StateWrite], Awaitable[T]], **values: Any
+    ) -> T:
+        """`save_state(**values)` in the same transaction as a database write of the step's
+        own: `write` is given the state's writer and passes it on (`AppRecords.reserve(also=)`,
+        `set_status(also=)`), so the app row and the facts recovery reads about it commit
+        together, in one thread hop. `self.state` takes the values once that write returned."""
+        state = {**self.state, **values}
+        out = await write(partial(self._ops.journal.save_state_in, op_id=self.op_id, state=state))
+        self.state.update(values)
+        return out
 
     def cancel(self, reason: str = "cancelled") -> None:
         """Ask the operation to stop (it rolls back). Safe from any thread."""

@@ -51,6 +51,7 @@ from proximity_tui.services.operations.shape import (
     hostname_conflict,
     titles,
 )
+from proximity_tui.services.overlap import beside, in_order
 from proximity_tui.services.templates import pinned_template, resolve_template
 
 if TYPE_CHECKING:
@@ -99,8 +100,11 @@ async def _place(deps: OperationDeps, job: DeployJob, ctx: OperationContext) -> 
             field="memory",
         )
     job.node = chosen.node
-    await ensure_docker_runs(deps, ctx, job.node)  # before anything is created
-    storages = await deps.client.storages_accepting(job.node, "rootdir")
+    # The Docker check comes before anything is created; the storages are read beside it.
+    _, storages = await in_order(
+        ensure_docker_runs(deps, ctx, job.node),
+        deps.client.storages_accepting(job.node, "rootdir"),
+    )
     names = [st.storage for st in storages]
     wanted = deps.settings.storage
     if not names:
@@ -111,9 +115,14 @@ async def _place(deps: OperationDeps, job: DeployJob, ctx: OperationContext) -> 
 
 
 async def _reserve(deps: OperationDeps, job: DeployJob, ctx: OperationContext) -> None:
-    vmid = await vmids.reserve_row(deps.client, deps.records, ctx, partial(_row, deps, job))
+    vmid = await vmids.reserve_row(
+        deps.client,
+        deps.records,
+        ctx,
+        partial(_row, deps, job),
+        lambda vmid: {"app_id": job.app_id, "vmid": vmid, "node": job.node, "reserved": True},
+    )
     job.vmid = vmid
-    await ctx.save_state(app_id=job.app_id, vmid=vmid, node=job.node, reserved=True)
     ctx.log(f"app {job.app_id} reserved with vmid {vmid}")
     net = job.network
     if net is not None and net.static:
@@ -174,15 +183,18 @@ async def _unreserve(deps: OperationDeps, job: DeployJob, ctx: OperationContext)
 
 async def _template(deps: OperationDeps, job: DeployJob, ctx: OperationContext) -> None:
     pinned = pinned_template(job.entry.template, DEFAULT_TEMPLATE, deps.settings.template)
-    choice = await resolve_template(deps.client, job.node, pinned)
-    job.template = choice.name
     if not deps.settings.base:
+        choice = await resolve_template(deps.client, job.node, pinned)
+        job.template = choice.name
         job.template_volid = await docker_base.os_template_volid(deps, ctx, job.node, choice)
         return
-    # The node's Docker-ready base is a template too: found, or built by this deploy.
-    job.base, job.template_volid = await docker_base.ensure(
-        deps, ctx, job.node, job.storage, choice, _network(deps, job)
-    )
+    # The node's Docker-ready base is a template too: found, or built by this deploy. It is
+    # looked up while the OS template is resolved (both only read).
+    async with beside(resolve_template(deps.client, job.node, pinned)) as choosing:
+        job.base, job.template_volid = await docker_base.ensure(
+            deps, ctx, job.node, job.storage, choosing, _network(deps, job)
+        )
+        job.template = choosing.result().name
 
 
 async def _create(deps: OperationDeps, job: DeployJob, ctx: OperationContext) -> None:
@@ -337,18 +349,26 @@ async def _record(deps: OperationDeps, job: DeployJob, ctx: OperationContext) ->
         state = "gone" if guest is None else guest.status
         raise ConflictError(f"CT {job.vmid} is {state}: it stopped before the deploy ended")
     url = job.entry.url(job.address)
-    await deps.records.set_status(
-        job.app_id,
-        "running",
+    config = {
+        "address": job.address,
+        "template": job.template,
+        "network": _network(deps, job).record(),
+    }
+    # The row turns `running` in the transaction that notes it recorded: recovery never finds
+    # a running row its journal does not know about.
+    ctx.app_view = await ctx.save_state_with(
+        lambda also: deps.records.set_status(
+            job.app_id,
+            "running",
+            url=url,
+            environment=job.environment,
+            config=config,
+            also=also,
+            view=True,
+        ),
+        recorded=True,
         url=url,
-        environment=job.environment,
-        config={
-            "address": job.address,
-            "template": job.template,
-            "network": _network(deps, job).record(),
-        },
     )
-    await ctx.save_state(recorded=True, url=url)
     ctx.log(f"{job.entry.name} is running" + (f" at {url}" if url else ""))
 
 
@@ -394,13 +414,11 @@ def deploy_steps() -> list[tuple[str, str]]:
 async def deploy(
     deps: OperationDeps, catalog: CatalogService, request: DeployRequest
 ) -> OperationSpec:
-    """Input errors (bad hostname, unknown entry, missing variable, a hostname an app has) raise
-    here, before anything is recorded; everything later is reported through the operation."""
+    """Input errors (bad hostname, unknown entry, missing variable) raise here; a hostname an
+    app has raises when the operation opens (the spec's `check`, run where the journal row is
+    written, just before it): before anything is recorded either way. Everything later is
+    reported through the operation."""
     job = validate_request(catalog, deps.settings, request)
-    if await deps.records.hostname_taken(job.hostname):
-        raise ValidationError(
-            f"hostname {job.hostname!r} is already used by another app", field="hostname"
-        )
     secret_values = [job.environment[n] for n in job.entry.secret_names() if n in job.environment]
     return OperationSpec(
         "deploy",
@@ -411,4 +429,12 @@ async def deploy(
         parameters=request.parameters(),
         lock=[job.app_id, f"hostname:{job.hostname}"],
         secrets=[*secret_values, *request.environment.values()],
+        check=partial(_hostname_free, deps, job.hostname),
     )
+
+
+def _hostname_free(deps: OperationDeps, hostname: str) -> None:
+    if deps.records.hostname_in_use(hostname):
+        raise ValidationError(
+            f"hostname {hostname!r} is already used by another app", field="hostname"
+        )

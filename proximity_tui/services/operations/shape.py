@@ -17,6 +17,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from proximity_tui.services.operations.pipeline import Step, StepFailed, describe, run_steps
+from proximity_tui.services.overlap import beside
 
 if TYPE_CHECKING:
     from proximity_tui.config import DeploySettings
@@ -105,6 +106,9 @@ class OperationSpec:
     #: Values the journal masks from the start (entered or generated secrets).
     secrets: Sequence[str] = ()
     on_failure: OnFailure | None = None
+    #: An input check that reads the database (a deploy's hostname): it runs in the thread that
+    #: opens the journal row, just before it, and raises on bad input: nothing is recorded.
+    check: Callable[[], None] | None = None
     #: Filled by the steps when the operation has a result besides the app (a backup).
     result: dict[str, Any] = field(default_factory=dict)
 
@@ -146,10 +150,13 @@ async def run_spec(ctx: OperationContext, spec: OperationSpec, mask: Callable[[s
 
 
 async def hostname_conflict(deps: OperationDeps, name: str) -> str | None:
-    """Who already uses the (valid, lower-case) hostname: an app, or any cluster guest."""
-    if await deps.records.hostname_taken(name):
-        return f"hostname {name!r} is already used by another app"
-    for guest in await deps.client.cluster_resources():
+    """Who already uses the (valid, lower-case) hostname: an app, or any cluster guest. The
+    cluster is listed while the database is asked (an app's answer comes first, as it did)."""
+    async with beside(deps.client.cluster_resources()) as listing:
+        if await deps.records.hostname_taken(name):
+            return f"hostname {name!r} is already used by another app"
+        guests = await listing
+    for guest in guests:
         if guest.name.lower() == name:
             return f"hostname {name!r} is already used by {guest.type} {guest.vmid} on {guest.node}"
     return None

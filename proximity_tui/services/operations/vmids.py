@@ -4,6 +4,7 @@ own deploys, and Proxmox confirms a vmid free before a row moves to it."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from proximity_tui.errors import ConflictError
@@ -12,7 +13,7 @@ from proximity_tui.services.app_records import VmidTaken
 if TYPE_CHECKING:
     from proximity_tui.proxmox.client import ProxmoxClient
     from proximity_tui.services.app_records import AppRecords
-    from proximity_tui.services.operations.context import OperationContext
+    from proximity_tui.services.operations.context import OperationContext, StateWrite
 
 VMID_ATTEMPTS = 20
 
@@ -22,17 +23,25 @@ async def reserve_row(
     records: AppRecords,
     ctx: OperationContext,
     make_row: Callable[[int], dict],
+    make_state: Callable[[int], dict],
 ) -> int:
-    """Insert the app row with the next free vmid; its unique lxc_id settles races."""
+    """Insert the app row with the next free vmid; its unique lxc_id settles races. The
+    operation's state (`make_state(vmid)`: what its undo needs) is saved in the same
+    transaction: a row exists exactly when the journal says it was reserved."""
     vmid = await client.next_vmid()
     for _ in range(VMID_ATTEMPTS):
         ctx.check_cancelled()
         try:
-            await records.reserve(**make_row(vmid))
+            row = make_row(vmid)
+            await ctx.save_state_with(partial(_reserve, records, row), **make_state(vmid))
             return vmid
         except VmidTaken:
             vmid = await free_vmid_after(client, records, vmid)
     raise ConflictError("could not reserve a free vmid")
+
+
+async def _reserve(records: AppRecords, row: dict, also: StateWrite) -> None:
+    await records.reserve(**row, also=also)
 
 
 async def move_reservation(

@@ -48,8 +48,8 @@ def test_a_vmid_taken_behind_our_back_moves_the_reservation(sim, services, hostn
     reserve = vmids.reserve_row
     stolen = []
 
-    async def reserve_then_someone_takes_it(client_, records, ctx, make_row):
-        vmid = await reserve(client_, records, ctx, make_row)
+    async def reserve_then_someone_takes_it(client_, records, ctx, make_row, make_state):
+        vmid = await reserve(client_, records, ctx, make_row, make_state)
         upid = await client.create_ct(
             "pve1",
             vmid=vmid,
@@ -66,3 +66,21 @@ def test_a_vmid_taken_behind_our_back_moves_the_reservation(sim, services, hostn
     assert app.status == "running" and app.vmid != stolen[0]
     foreign = guests_named(sim, f"{hostname}-foreign")
     assert [g.vmid for g in foreign] == [stolen[0]]  # theirs, untouched
+
+
+def test_a_hostname_an_app_has_is_bad_input_and_nothing_is_recorded(sim, services, hostname):
+    """The check runs where the operation's row would be written, just before it (one thread
+    hop for both): a taken hostname is refused as bad input, with no journal row and no lock
+    left behind."""
+    import pytest
+
+    from proximity_tui.errors import ValidationError
+
+    services.call(services.apps.deploy_app("whoami", hostname))
+    before = services.journal.list(limit=None)
+    with pytest.raises(ValidationError, match="already used by another app") as caught:
+        services.call(services.apps.deploy_app("whoami", hostname))
+    assert caught.value.field == "hostname"
+    assert services.journal.list(limit=None) == before
+    assert services.apps._locks == {}
+    assert len(services.call(services.apps.list_apps())) == 1

@@ -99,3 +99,28 @@ def test_a_taken_hostname_or_vmid_is_a_conflict(db, app_fields):
         app_rows.add_app(conn, db.codec, _fields(app_fields, 1))
     with db.session(readonly=True) as s:
         assert list(s.scalars(select(App.id))) == ["nginx-web1"]
+
+
+def test_an_app_read_in_plain_sql_is_the_orm_view(db, app_fields):
+    """`AppRecords.get` reads one row in plain SQL (`app_rows.get`): the view is the one the
+    ORM read gives, owner name, aware times, decoded JSON and masked secrets included."""
+    import asyncio
+
+    from proximity_tui.errors import NotFoundError
+    from proximity_tui.services.app_records import AppRecords, to_view
+
+    with db.session() as s:
+        owner = repo.get_or_create_user(s, "alice", default_role="operator")
+        repo.add_app(s, **_fields(app_fields, 1), owner_id=owner.id)
+        repo.add_app(s, **_fields(app_fields, 2))  # no owner
+    records = AppRecords(db)
+    for app_id in ("nginx-web1", "nginx-web2"):
+        with db.session(readonly=True) as s:
+            expected = to_view(repo.get_app(s, app_id))
+        plain = asyncio.run(records.get(app_id))
+        assert plain == expected
+    assert plain.owner is None and expected.environment["PW"] == "********"
+    assert asyncio.run(records.get("nginx-web1")).owner == "alice"
+    assert asyncio.run(records.get("nginx-web1")).created_at.tzinfo is not None
+    with pytest.raises(NotFoundError):
+        asyncio.run(records.get("nope"))
