@@ -53,6 +53,8 @@ async def test_apps_catalog_detail_and_deploy_progress_draw_only_ascii(world):
     async with app.run_test(size=(120, 40)) as pilot:
         await on_screen(pilot, AppsScreen)
         await wait_for(pilot, lambda: world.app_id(1) in row_keys(app))
+        # The footer's bindings are painted a moment after the table (it read blank at load 5).
+        await wait_for(pilot, lambda: "Open" in drawn(app)[0].splitlines()[-1])
         text = assert_ascii(app, "apps")
         assert "* running" in text  # the running badge, from the ASCII table
         # Seen in tmux on TERM=linux: the footer read `? Open` beside `? Help` (⏎ has no ASCII
