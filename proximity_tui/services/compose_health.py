@@ -6,6 +6,7 @@ deploy, clone, update and start end with.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,16 @@ from proximity_tui.errors import ExecError
 if TYPE_CHECKING:
     from proximity_tui.services.containers import Containers
     from proximity_tui.services.operations.context import OperationContext
+
+#: The app's port asked inside the CT: the probe ("$@") every `PORT_PAUSE` s, at most `tries`
+#: times (busybox `sleep` takes fractions); its exit status is the last try's.
+PORT_WAIT = (
+    'i=1; until "$@"; do s=$?; if [ "$i" -ge {tries} ]; then exit $s; fi; '
+    "i=$((i+1)); sleep {pause:g}; done"
+)
+PORT_PAUSE = 0.1
+#: Tries in one look: 5 s of asking, then the look ends (a heartbeat line, a cancel check).
+PORT_TRIES = 50
 
 
 @dataclass(frozen=True)
@@ -116,11 +127,20 @@ async def wait_healthy(
         what = f"http://127.0.0.1:{port}{path}"
         probe = ["wget", "-q", "-O", "/dev/null", what]
 
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+
     async def port_answers() -> bool | None:
-        result = await containers.run(ctx, node, vmid, probe, quiet=True, check=False)
+        # One look is one `pct exec` that asks again inside the CT for a few seconds: the port
+        # opens within a second or two of the start, and a look per `pct exec` saw it a quarter
+        # of a second late (the pause between looks), each costing the node a Perl start-up.
+        tries = max(1, min(PORT_TRIES, int((deadline - loop.time()) / PORT_PAUSE)))
+        script = PORT_WAIT.format(tries=tries, pause=PORT_PAUSE)
+        result = await containers.sh(ctx, node, vmid, script, args=probe, quiet=True, check=False)
         if result.exit_status == 0:
             return True
-        last[0] = result.stderr.strip() or f"wget exited {result.exit_status}"
+        lines = result.stderr.strip().splitlines()  # the last try's words say why
+        last[0] = lines[-1].strip() if lines else f"{probe[0]} exited {result.exit_status}"
         return None
 
     await containers.until(
