@@ -184,7 +184,10 @@ async def ensure(
     volume when it had to be made sure of. (None, volume): the storage cannot hold a template,
     deploy the old way. Two operations on a node wait for one build. `choice` may still be
     being resolved: the node's bases are read meanwhile."""
-    async with node_lock(node):
+    lock = node_lock(node)
+    if lock.locked():  # another operation holds the node (a build takes minutes): a template
+        choice = await _ready(choice)  # that cannot be resolved fails now, not after it
+    async with lock:
         found = await in_order(_ready(choice), survey(deps, node))
         chosen: TemplateChoice = found[0]
         lxc_pve, bases = found[1]
