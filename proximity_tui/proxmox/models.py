@@ -17,6 +17,7 @@ from proximity_tui.proxmox.coerce import (
 
 # Task ids and statuses belong to this vocabulary too; they are defined in `upid.py`.
 from proximity_tui.proxmox.upid import TaskStatus, Upid  # noqa: F401
+from proximity_tui.views import LiveStatus
 
 # --- cluster and nodes --------------------------------------------------------------------------
 
@@ -141,26 +142,15 @@ class NodeCapacity:
 
 
 @dataclass(frozen=True)
-class Guest:
-    """One VM or CT as `/cluster/resources` (or `status/current`) reports it."""
+class Guest(LiveStatus):
+    """One VM or CT as `/cluster/resources` (or `status/current`) reports it. It is the
+    `LiveStatus` the status tick publishes (views.py: its fields, the same names): the tick keeps
+    the listing's guest as the app's live figures, no copy and no second object per CT."""
 
-    vmid: int
-    name: str
-    node: str
-    type: str  # "lxc" | "qemu"
-    status: str
-    cpu: float = 0.0
-    maxcpu: float = 0.0
-    mem: int = 0
-    maxmem: int = 0
-    disk: int = 0
-    maxdisk: int = 0
-    netin: int = 0
-    netout: int = 0
-    uptime: int = 0
-    tags: tuple[str, ...] = ()
-    lock: str | None = None
-    template: bool = False
+    def __post_init__(self) -> None:
+        # A guest built by hand may pass a list: a LiveStatus is frozen and hashable.
+        if self.tags.__class__ is not tuple:
+            object.__setattr__(self, "tags", tuple(self.tags))
 
     @property
     def running(self) -> bool:

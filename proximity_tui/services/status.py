@@ -28,9 +28,15 @@ from proximity_tui.errors import ProxmoxPermissionError
 from proximity_tui.services.app_records import MONITORED, to_view
 from proximity_tui.services.containers import TAG
 from proximity_tui.services.events import Hub, utcnow
-from proximity_tui.services.history import HistoryBook
+from proximity_tui.services.history import History, HistoryBook
 from proximity_tui.services.operations.pipeline import describe
-from proximity_tui.services.status_rows import AppRows, Slot, live_status, settle_gc
+from proximity_tui.services.status_rows import (
+    AppRows,
+    Slot,
+    desired_status,
+    settle_gc,
+    with_live,
+)
 from proximity_tui.store.models import App
 from proximity_tui.views import AppView, LiveStatus, OrphanView, StatusSnapshot
 
@@ -63,33 +69,6 @@ def hidden_reason(vmid: int) -> str:
         f"Proxmox hides CT {vmid} from this token (no VM.Audit on /vms/{vmid}): its status is "
         f"unknown, not missing; grant VM.Audit on it (`proximity-tui doctor` says how)"
     )
-
-
-def with_live(
-    view: AppView, live: LiveStatus | None, busy: tuple[int, str] | None = None
-) -> AppView:
-    """`replace(view, live=live, busy_op=..., busy_kind=...)` at a fraction of the cost (it runs
-    for every changed app on every tick): a shallow copy of the frozen view, no __init__ run."""
-    fields = view.__dict__.copy()  # a copy of the dict (C code), then set as the new one's
-    fields["live"] = live
-    fields["busy_op"], fields["busy_kind"] = busy or (None, None)
-    new = object.__new__(AppView)
-    object.__setattr__(new, "__dict__", fields)
-    return new
-
-
-def desired_status(current: str, guest: Guest | None, hidden: bool = False) -> str:
-    """What the app's stored status should become after this tick (`hidden`: Proxmox would not
-    say whether the CT exists, see `StatusMonitor._judge`)."""
-    if current not in MONITORED:
-        return current  # an operation owns it (deploying, updating, removing) or it is `error`
-    if guest is None:
-        return current if hidden else "missing"
-    if guest.status == "running":
-        return "running"
-    if guest.status == "stopped":
-        return "stopped"
-    return current  # `unknown` (node offline): keep what we knew
 
 
 class StatusMonitor:
@@ -140,6 +119,8 @@ class StatusMonitor:
         #: The rows `_known`, `_vmids` and the views were last derived from, and their vmids.
         self._rows_seen: list | None = None
         self._vmids: frozenset[int] = frozenset()
+        #: The last snapshot `_diff` made (see `ours` there).
+        self._made: StatusSnapshot | None = None
 
     # --- running ---
 
@@ -343,12 +324,39 @@ class StatusMonitor:
         now: datetime,
         busy: Mapping[str, tuple[int, str]] | None = None,
     ) -> StatusSnapshot:
-        """Runs in a worker thread: diff, one write transaction, the snapshot. `by_vmid`: the
-        listing's CTs by vmid."""
+        """Runs in a worker thread: diff, at most one write transaction, the snapshot. `by_vmid`:
+        the listing's CTs by vmid."""
         moment = time.monotonic()
         hidden = {v for v, until in self._hidden.items() if until > moment} | self._pending
+        rows = self._read_rows()
+        changes = self._decide(rows, by_vmid, now, hidden)
+        if changes:
+            rows = self._write(changes, now)
+        rebound = rows is not self._rows_seen  # the same list while the apps table did not change
+        if rebound:
+            self._rebind(rows)
+        return self._publish(by_vmid, now, busy, hidden, rebound)
+
+    def _read_rows(self) -> list:
         with self.records.db.session(readonly=True) as s:
-            rows = self._rows.read(s)
+            return self._rows.read(s)
+
+    def _write(self, changes: list[tuple[str, str]], now: datetime) -> list:
+        self.records.apply_statuses(changes, not_after=now)
+        return self._read_rows()
+
+    def _rebind(self, rows: list) -> None:
+        """The apps rows changed: what is derived from them (full rows re-read where changed)."""
+        self._known = {vmid: (node, status) for _, vmid, status, _, node in rows}
+        self._vmids = frozenset(self._known)
+        self._refresh_views(rows)
+        self._bind_slots(rows)
+        self._rows_seen = rows
+
+    def _decide(
+        self, rows: list, by_vmid: dict[int, Guest], now: datetime, hidden: set[int]
+    ) -> list[tuple[str, str]]:
+        """The stored statuses the listing changes: (app id, new status)."""
         changes = []
         listed = by_vmid.get
         for app_id, vmid, status, updated, _node in rows:
@@ -362,25 +370,29 @@ class StatusMonitor:
             want = desired_status(status, guest, hidden=vmid in hidden)
             if want != status:
                 changes.append((app_id, want))
-        if changes:
-            self.records.apply_statuses(changes, not_after=now)
-            with self.records.db.session(readonly=True) as s:
-                rows = self._rows.read(s)
-        if rows is not self._rows_seen:  # the same list while the apps table did not change
-            self._known = {vmid: (node, status) for _, vmid, status, _, node in rows}
-            self._vmids = frozenset(self._known)
-            self._refresh_views(rows)
-            self._bind_slots(rows)
-            self._rows_seen = rows
+        return changes
 
+    def _publish(
+        self,
+        by_vmid: dict[int, Guest],
+        now: datetime,
+        busy: Mapping[str, tuple[int, str]] | None,
+        hidden: set[int],
+        rebound: bool,
+    ) -> StatusSnapshot:
+        """Each app's view with its live figures, the history's points, orphans: the snapshot.
+        `rebound`: the apps rows changed since the last snapshot."""
+        listed = by_vmid.get
         previous = self.latest.apps if self.latest is not None else {}
         prev = previous.get
+        # The last snapshot is this diff's last one: every slot's `out` is what it published
+        # (after a failed tick, or a snapshot set from outside, each app is compared instead).
+        ours = self.latest is not None and self.latest is self._made
         apps: dict[str, AppView] = {}
         changed: list[str] = []
-        # The history's points as three columns (no tuple per app for the collector to walk).
-        ids: list[str] = []
-        cpus: list[float] = []
-        mems: list[int] = []
+        # The history's points: each app's ring (kept in its slot) and its LiveStatus.
+        rings: list[History] = []
+        points: list[LiveStatus] = []
         for slot in self._order:
             app_id = slot.app_id
             guest = listed(slot.vmid)
@@ -396,27 +408,28 @@ class StatusMonitor:
             figures = guest.__dict__
             out: AppView | None = slot.out
             if figures != slot.figures:  # stops at `cpu` for a CT that moved (Guest.from_api)
-                slot.live = live = live_status(guest)
+                slot.live = live = guest  # a Guest is the LiveStatus (views.py): no copy
                 slot.figures = figures
                 out = None
             else:
                 live = slot.live  # type: ignore[assignment]
-            ids.append(app_id)
-            cpus.append(live.cpu)
-            mems.append(live.mem)
-            if out is None or working != slot.work or prev(app_id) is not out:
+            rings.append(slot.ring)
+            points.append(live)
+            if out is None or working != slot.work or not (ours or prev(app_id) is out):
                 out = slot.out = with_live(slot.view, live, working)
                 slot.work = working
                 changed.append(app_id)
             apps[app_id] = out
-        self._history.add_many(ids, cpus, mems)
+        self._history.add_points(rings, points)
         unknown = by_vmid.keys() - self._vmids  # C-level: the CTs no app knows (few)
         orphans = tuple(
             OrphanView(vmid=g.vmid, node=g.node, name=g.name, status=g.status)
             for g in sorted((by_vmid[v] for v in unknown), key=lambda g: g.vmid)
             if TAG in g.tags
         )
-        return StatusSnapshot(
+        # The same slots as the last snapshot of ours: no app left (no 5,000-key difference).
+        same = ours and not rebound
+        self._made = snapshot = StatusSnapshot(
             taken_at=now,
             ok=True,
             apps=apps,
@@ -424,8 +437,9 @@ class StatusMonitor:
             last_success=now,
             history=self._history,
             changed=frozenset(changed),
-            removed=frozenset(previous.keys() - apps.keys()),
+            removed=frozenset() if same else frozenset(previous.keys() - apps.keys()),
         )
+        return snapshot
 
     def _absent(
         self,
@@ -460,7 +474,7 @@ class StatusMonitor:
             view = self._views[app_id]
             slot = slots.get(app_id)
             if slot is None:
-                slot = slots[app_id] = Slot(app_id, vmid, view)
+                slot = slots[app_id] = Slot(app_id, vmid, view, self._history.ring(app_id))
             else:
                 slot.bind(vmid, view)
             order.append(slot)

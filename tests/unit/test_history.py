@@ -27,18 +27,25 @@ def test_the_book_reads_on_demand_and_forgets():
     assert len(book) == 0
 
 
-def test_add_many_is_add_point_by_point():
-    """The tick's batch append (`add_many`, the ring write inlined) ends where `add` does."""
+def test_add_points_is_add_point_by_point():
+    """The tick's batch append (`add_points` on the rings it keeps, the ring write inlined) ends
+    where `add` does."""
     from proximity_tui.services.history import HistoryBook
+    from proximity_tui.views import LiveStatus
 
     one, many = HistoryBook(3), HistoryBook(3)
     for tick in range(5):
         ids = ["a", "b"] if tick % 2 else ["a"]
-        cpus = [tick / 10] * len(ids)
-        mems = [tick * 2**30 + i for i in range(len(ids))]
-        for app_id, cpu, mem in zip(ids, cpus, mems, strict=True):
-            one.add(app_id, cpu, mem)
-        many.add_many(ids, cpus, mems)
+        points = [
+            LiveStatus(
+                vmid=100 + i, node="pve1", status="running", cpu=tick / 10, mem=tick * 2**30 + i
+            )
+            for i in range(len(ids))
+        ]
+        for app_id, p in zip(ids, points, strict=True):
+            one.add(app_id, p.cpu, p.mem)
+        many.add_points([many.ring(app_id) for app_id in ids], points)
     assert dict(many) == dict(one)
     assert many["a"] == ((0.2, 0.3, 0.4), (2 * 2**30, 3 * 2**30, 4 * 2**30))
     assert many["b"] == ((0.1, 0.3), (2**30 + 1, 3 * 2**30 + 1))
+    assert many.ring("a") is many.ring("a")  # the tick keeps it between ticks
