@@ -85,6 +85,8 @@ class Services:
         nodes = await self.apps.nodes()
         if recover:
             self.recovery_notes = await self.apps.recover()
+            if not monitor:  # a one-shot command sees no refresh: look for late effects here
+                await self.apps.late.sweep(reload=True)
         self.cluster = ClusterInfo(
             name=nodes[0].name if len(nodes) == 1 else f"{len(nodes)}-node cluster",
             host=self.client.host,

@@ -104,6 +104,7 @@ class LateEffects:
                 continue
             if watch.until > time.time():
                 self._watches[key] = watch
+                self._checked = float("-inf")  # a new watch is looked at on the next refresh
 
     def poke(self) -> None:
         """After a status refresh: start a sweep when one is due (cheap when nothing is)."""

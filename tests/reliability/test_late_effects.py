@@ -55,6 +55,30 @@ def test_a_backup_made_after_its_call_timed_out_is_recorded_after_the_next_refre
     services.call(services.apps.delete_app(app.id))
 
 
+def test_the_next_command_records_what_a_command_before_it_left_late(sim, services, tmp_path):
+    """A one-shot command sees no status refresh: the next one looks when it connects (as crash
+    recovery does), reading the watch from the journal."""
+    app = services.call(services.apps.deploy_app("whoami", "late-cli"))
+    before = set(sim_backups(sim))
+    gate = sim.faults.hold(method="POST", path="/nodes/*/vzdump", times=1)
+    with pytest.raises(ProximityError, match="no answer within"):
+        services.call(services.apps.backup_app(app.id))
+    gate.open()
+    assert gate.wait_until(lambda g: g.settled())
+    wait_sim_idle(sim, 60)
+    made = set(sim_backups(sim)) - before
+    assert len(made) == 1
+
+    # The next command: another process on the same database (make_services: no monitor).
+    following = make_services(sim, tmp_path)
+    try:
+        recorded = following.call(following.apps.list_backups(app.id))
+        assert [b.volid for b in recorded] == list(made)
+        following.call(following.apps.delete_app(app.id))
+    finally:
+        following.close(wait=30)
+
+
 def test_expired_and_unreadable_watches_are_dropped(services):
     late = services.apps.late
     item = {"kind": "backup", "node": "pve1", "vmid": 123, "app_id": "x", "storage": "local"}
