@@ -39,11 +39,13 @@ async def in_order(*steps: Awaitable[Any]) -> tuple[Any, ...]:
 async def beside(step: Awaitable[T]) -> AsyncIterator[asyncio.Future[T]]:
     """`step` started now, while the block does something else first; the block awaits it
     where it needs the result. Left unawaited (the block returned or raised first), it is
-    cancelled and its outcome dropped."""
+    cancelled, its cancellation waited for (as `in_order` does) and its outcome dropped."""
     task = asyncio.ensure_future(step)
     try:
         yield task
     finally:
-        task.cancel()  # a no-op once done
-        if task.done() and not task.cancelled():
+        if not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)  # never left running or unheard
+        elif not task.cancelled():
             task.exception()  # retrieved: the block's own outcome came first
