@@ -11,7 +11,9 @@ and handled (operations/late.py) or LATE_HORIZON s have passed since the operati
 - `ct`: a CT a deploy or clone asked for, created after it rolled back: destroyed, if it is still
   ours (our app id in its description) and no app holds its vmid.
 - `snapshot`: an update's rollback snapshot, taken after the update ended: removed.
-- `backup`: a vzdump archive made after its backup failed: recorded as the app's backup.
+- `backup`: a vzdump archive made after its backup (or the update that wanted it as its rollback
+  point) failed: recorded as the app's backup, never deleted, since one a scheduled job made in
+  the same window could not be told apart.
 
 Watches come from the operations this process ran and, every RELOAD_EVERY s, from the journal
 (another process's operation, or this one's before a restart).

@@ -13,6 +13,7 @@ import pytest
 
 from proximity_tui.errors import ProximityError
 from proximity_tui.services.late_effects import LATE_HORIZON
+from pvesim.server import Simulator
 from tests.reliability.conftest import make_services
 from tests.reliability.world import sim_backups, wait_sim_idle
 
@@ -96,3 +97,46 @@ def test_a_session_that_may_not_change_leaves_the_watches_alone(sim, tmp_path):
         assert [w.vmid for w in viewer.apps.late.pending] == [999]
     finally:
         viewer.close(wait=10)
+
+
+@pytest.fixture(scope="module")
+def dir_sim():
+    """A host whose storage cannot snapshot: an update's rollback point is a vzdump backup."""
+    sim = Simulator(nodes=1, time_scale=0.0, seed=43, profiles=["dir-storage"])
+    sim.start()
+    yield sim
+    sim.stop()
+
+
+def test_an_update_rollback_backup_made_after_its_call_timed_out_is_recorded(dir_sim, tmp_path):
+    """Not deleted, though the update would have removed it: an archive a scheduled job made in
+    the same window could not be told apart, and deleting a backup is not undoable."""
+    sim = dir_sim
+    services = make_services(sim, tmp_path, **{"proxmox.timeout": TIMEOUT, "deploy.base": False})
+    try:
+        app = services.call(services.apps.deploy_app("whoami", "late-update"))
+        before = set(sim_backups(sim))
+        gate = sim.faults.hold(method="POST", path="/nodes/*/vzdump", times=1)
+        with pytest.raises(ProximityError, match="no answer within"):
+            services.call(services.apps.update_app(app.id))
+        update = services.call(services.apps.operations(app_id=app.id))[0]
+        assert (update.kind, update.status) == ("update", "failed")  # nothing to put back
+        assert [(w.kind, w.vmid) for w in services.apps.late.pending] == [("backup", app.vmid)]
+        assert services.call(services.apps.list_backups(app.id)) == []
+
+        gate.open()
+        assert gate.wait_until(lambda g: g.settled())
+        wait_sim_idle(sim, 60)
+        made = set(sim_backups(sim)) - before
+        assert len(made) == 1
+
+        services.call(services.apps.late.sweep(reload=True))
+        services.call(services.apps.late.settled())
+        assert [b.volid for b in services.call(services.apps.list_backups(app.id))] == list(made)
+        record = services.call(services.apps.operations(app_id=app.id))[0]
+        assert (record.kind, record.status) == ("record_backup", "succeeded")
+        assert record.parameters["late_of"] == update.id
+        assert services.call(services.apps.get_app(app.id)).status == "running"
+        services.call(services.apps.delete_app(app.id))
+    finally:
+        services.close(wait=30)

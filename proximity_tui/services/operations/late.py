@@ -4,7 +4,8 @@ An operation names the effect it could not see in time (`expect_late`); each eff
 is handled by a journaled operation of its own, started by the late-effects watch
 (`services/late_effects.py`) when it finds the effect: a CT created after its deploy or clone was
 rolled back is destroyed; an update's rollback snapshot taken after the update ended is removed;
-a backup archive made after its backup failed is recorded as the app's backup.
+a backup archive made after its backup (or its update's rollback point) failed is recorded as
+the app's backup.
 """
 
 from __future__ import annotations
