@@ -72,7 +72,9 @@ class CreateOps(TemplateOps):
             )
         return storage
 
-    def _new_disk(self, node: Node, sid: str, vmid: int, size: int, task: Task) -> str:
+    def _new_disk(
+        self, node: Node, sid: str, vmid: int, size: int, task: Task, *, formatted: bool = True
+    ) -> str:
         storage = node.storages[sid]
         n = 0
         while f"{sid}:{disk_name(storage.type, vmid, n)}" in storage.volumes:
@@ -82,9 +84,12 @@ class CreateOps(TemplateOps):
         fmt = "raw"
         storage.volumes[volid] = Volume(volid, "rootdir", size, int(self.now()), fmt, vmid=vmid)
         if storage.type == "lvmthin":
+            task.log(f'  Logical volume "{name}" created.')
+        if storage.type == "lvmthin" and formatted:
+            # A linked clone is a snapshot of the base's file system (pve-storage
+            # LvmThinPlugin.pm clone_image: `lvcreate -s`): no mkfs, unlike a new volume.
             blocks = size // 4096
             task.log(
-                f'  Logical volume "{name}" created.',
                 f"Creating filesystem with {blocks} 4k blocks and {blocks // 4} inodes",
                 "Superblock backups stored on blocks: ",
                 "\t32768, 98304, 163840, 229376, 294912, 819200, 884736",
@@ -316,7 +321,7 @@ class CreateOps(TemplateOps):
             used = src.usage.disk
             if linked:  # a thin snapshot of the base: no data moves (ops_template.py)
                 task.log(f"create linked clone of mount point rootfs ({src_disk})")
-                volid = self._new_disk(node, sid, newid, size, task)
+                volid = self._new_disk(node, sid, newid, size, task, formatted=False)
                 await task.step(LINKED_CLONE_SECONDS)
             else:  # every file of the source is copied (ops_template.FULL_COPY_RATE)
                 task.log(f"create full clone of mountpoint rootfs ({src_disk}{at})")

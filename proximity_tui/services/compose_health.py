@@ -26,6 +26,16 @@ PORT_WAIT = (
 PORT_PAUSE = 0.1
 #: Tries in one look: 5 s of asking, then the look ends (a heartbeat line, a cancel check).
 PORT_TRIES = 50
+#: `compose ps` ("$@") asked again inside the CT every `PORT_PAUSE` s while a service's
+#: healthcheck still says `starting` (Docker's first probe comes 5 s after the start: moby
+#: `daemon/health.go` defaultStartInterval) and none has exited, at most `tries` times; the
+#: last answer is printed and judged by `parse_compose_ps` as a single look's would be.
+PS_WAIT = (
+    'i=1; while :; do out=$("$@") || {{ s=$?; printf "%s\\n" "$out"; exit $s; }}; '
+    'printf %s "$out" | grep -qE \'"State":"(exited|dead)"\' && break; '
+    'printf %s "$out" | grep -qF \'"Health":"starting"\' || break; '
+    '[ "$i" -ge {tries} ] && break; i=$((i+1)); sleep {pause:g}; done; printf "%s\\n" "$out"'
+)
 
 
 @dataclass(frozen=True)
@@ -85,12 +95,20 @@ async def wait_healthy(
     web port answers from inside the CT."""
     last = ["no answer yet"]
 
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + (timeout or containers.health_timeout)
+
+    def tries() -> int:
+        return max(1, min(PORT_TRIES, int((deadline - loop.time()) / PORT_PAUSE)))
+
     async def services_ready() -> bool | None:
         # `-a`: without it compose hides exited containers, and a crash would look like
-        # "still starting" until the timeout.
-        result = await containers.compose(
-            ctx, node, vmid, cfile, "ps", "-a", "--format", "json", quiet=True, check=False
-        )
+        # "still starting" until the timeout. One look asks for a few seconds inside the CT
+        # while a healthcheck is starting: a look per `pct exec` saw `healthy` up to a
+        # quarter of a second late.
+        ps = containers.compose_argv(cfile, "ps", "-a", "--format", "json")
+        script = PS_WAIT.format(tries=tries(), pause=PORT_PAUSE)
+        result = await containers.sh(ctx, node, vmid, script, args=ps, quiet=True, check=False)
         if result.exit_status != 0:
             last[0] = result.stderr.strip() or "compose ps failed"
             return None
@@ -127,15 +145,13 @@ async def wait_healthy(
         what = f"http://127.0.0.1:{port}{path}"
         probe = ["wget", "-q", "-O", "/dev/null", what]
 
-    loop = asyncio.get_running_loop()
     deadline = loop.time() + limit
 
     async def port_answers() -> bool | None:
         # One look is one `pct exec` that asks again inside the CT for a few seconds: the port
         # opens within a second or two of the start, and a look per `pct exec` saw it a quarter
         # of a second late (the pause between looks), each costing the node a Perl start-up.
-        tries = max(1, min(PORT_TRIES, int((deadline - loop.time()) / PORT_PAUSE)))
-        script = PORT_WAIT.format(tries=tries, pause=PORT_PAUSE)
+        script = PORT_WAIT.format(tries=tries(), pause=PORT_PAUSE)
         result = await containers.sh(ctx, node, vmid, script, args=probe, quiet=True, check=False)
         if result.exit_status == 0:
             return True

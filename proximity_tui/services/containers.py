@@ -23,7 +23,7 @@ from proximity_tui.errors import (
     ProxmoxTimeout,
 )
 from proximity_tui.proxmox.exec_base import FOREVER
-from proximity_tui.proxmox.tasks import next_pause
+from proximity_tui.proxmox.tasks import GET_PAUSE, STEADY_PAUSE, next_pause
 from proximity_tui.proxmox.upid import Upid
 from proximity_tui.services.heartbeat import HEARTBEAT_EVERY, Heartbeat
 from proximity_tui.services.identity import app_id_of
@@ -298,6 +298,9 @@ class Containers:
             timeout,
             f"CT {vmid} got no IPv4 address",
             waiting=f"waiting for CT {vmid}'s IPv4 address",
+            # `.../interfaces` is one GET (pve-container `PVE/LXC.pm` get_interfaces: `ip` in the
+            # CT's network namespace); PVE 7's look is a `pct exec`, kept at the steady pause.
+            steady=STEADY_PAUSE if self.client.interfaces_supported is False else GET_PAUSE,
         )
         ctx.log(f"eth0: {ip}")
         return ip
@@ -423,9 +426,11 @@ class Containers:
         last: list[str] | None = None,
         *,
         waiting: str,
+        steady: float = STEADY_PAUSE,
     ):
         """Call `probe` until it returns a value, with a deadline; never a fixed sleep. While it
-        waits, a heartbeat line says so ("waiting for X: attempt 6, 10s of 30s")."""
+        waits, a heartbeat line says so ("waiting for X: attempt 6, 10s of 30s"). `steady`: the
+        pause for the first seconds (`GET_PAUSE` where a look is one API GET, not a `pct exec`)."""
         loop = asyncio.get_running_loop()
         begun = loop.time()
         deadline = begun + timeout
@@ -446,7 +451,9 @@ class Containers:
             # and Docker's first health probe end there), then growing by half to at most 1 s:
             # each look is a `pct exec` or an API call, and a coarser step adds its whole
             # length to what the user waits for.
-            interval = next_pause(interval, loop.time() - begun, self.poll * 4, growth=1.5)
+            interval = next_pause(
+                interval, loop.time() - begun, self.poll * 4, growth=1.5, steady=steady
+            )
 
     async def _cancellable(self, ctx: OperationContext, coro):
         """Await a command; if the operation is cancelled meanwhile, abandon it at once."""

@@ -1,9 +1,10 @@
-"""The health step's look at the app's port: one `pct exec` that asks again inside the CT
-(`compose_health.PORT_WAIT`), run through the simulator's shell over real SSH."""
+"""The health step's looks: one `pct exec` that asks again inside the CT, at the app's port
+(`compose_health.PORT_WAIT`) and at `compose ps` while a healthcheck starts
+(`compose_health.PS_WAIT`), run through the simulator's shell over real SSH."""
 
 from __future__ import annotations
 
-from proximity_tui.services.compose_health import PORT_WAIT
+from proximity_tui.services.compose_health import PORT_WAIT, PS_WAIT
 
 #: A probe that counts its tries in a file and answers from the `answer_at`-th on.
 COUNTING = (
@@ -12,9 +13,19 @@ COUNTING = (
 )
 
 
-def _look(services, app, tries: int, answer_at: int):
-    script = PORT_WAIT.format(tries=tries, pause=0.1)
-    probe = ["sh", "-c", COUNTING, "probe", str(answer_at)]
+#: A `compose ps` stand-in that counts its tries and prints `$2` before the `$1`-th, `$3` from it.
+PS_COUNTING = (
+    'n=$(cat /tmp/tries 2>/dev/null || echo 0); n=$((n+1)); echo "$n" > /tmp/tries; '
+    'if [ "$n" -ge "$1" ]; then echo "$3"; else echo "$2"; fi'
+)
+STARTING = '{"Service":"web","State":"running","Health":"starting"}'
+HEALTHY = '{"Service":"web","State":"running","Health":"healthy"}'
+EXITED = '{"Service":"db","State":"exited","Health":""}'
+
+
+def _look(services, app, tries: int, answer_at: int, wait=PORT_WAIT, probe=None):
+    script = wait.format(tries=tries, pause=0.1)
+    probe = probe or ["sh", "-c", COUNTING, "probe", str(answer_at)]
     services.call(services.exec.run(app.node, app.vmid, ["rm", "-f", "/tmp/tries"], check=False))
     result = services.call(
         services.exec.run(app.node, app.vmid, ["sh", "-c", script, "sh", *probe], check=False)
@@ -36,3 +47,41 @@ def test_a_port_that_never_opens_ends_the_look_with_the_last_tries_words(service
     assert tried == 4  # the look is bounded
     assert result.exit_status == 4  # the probe's own status, not the loop's
     assert result.stderr.strip().splitlines()[-1] == "refused at try 4"
+
+
+def _ps_look(services, app, tries: int, answer_at: int, before: str, after: str):
+    probe = ["sh", "-c", PS_COUNTING, "ps", str(answer_at), before, after]
+    return _look(services, app, tries, answer_at, wait=PS_WAIT, probe=probe)
+
+
+def test_a_healthcheck_that_turns_healthy_during_the_look_is_seen_then(services, hostname):
+    app = services.call(services.apps.deploy_app("whoami", hostname))
+    result, tried = _ps_look(services, app, tries=6, answer_at=3, before=STARTING, after=HEALTHY)
+    assert result.exit_status == 0
+    assert tried == 3  # asked again while `starting`, not after `healthy`
+    assert result.stdout.strip() == HEALTHY  # the last answer, for the product to judge
+
+
+def test_a_ps_look_is_bounded_and_ends_at_once_on_an_exited_service(services, hostname):
+    app = services.call(services.apps.deploy_app("whoami", hostname))
+    result, tried = _ps_look(services, app, tries=4, answer_at=99, before=STARTING, after=HEALTHY)
+    assert (tried, result.exit_status, result.stdout.strip()) == (4, 0, STARTING)
+    crashed = f"{STARTING}\n{EXITED}"
+    result, tried = _ps_look(services, app, tries=9, answer_at=99, before=crashed, after=HEALTHY)
+    assert tried == 1  # a crash is not waited on: the product reports it
+    assert EXITED in result.stdout
+
+
+def test_a_failing_ps_ends_the_look_with_its_status(services, hostname):
+    app = services.call(services.apps.deploy_app("whoami", hostname))
+    failing = ["sh", "-c", "echo 'no such service' >&2; exit 5"]
+    result = services.call(
+        services.exec.run(
+            app.node,
+            app.vmid,
+            ["sh", "-c", PS_WAIT.format(tries=5, pause=0.1), "sh", *failing],
+            check=False,
+        )
+    )
+    assert result.exit_status == 5
+    assert "no such service" in result.stderr

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from proximity_tui.proxmox.tasks import STEADY_FOR, STEADY_PAUSE, next_pause
+from proximity_tui.proxmox.tasks import GET_PAUSE, STEADY_FOR, STEADY_PAUSE, next_pause
 
 
 def looks(wait_end: float, longest: float, growth: float) -> tuple[float, int]:
@@ -38,3 +38,16 @@ def test_a_long_wait_backs_off_to_the_longest_pause():
 def test_a_smaller_longest_pause_is_kept():
     assert next_pause(0.05, 0.1, 0.02) == 0.02
     assert next_pause(0.02, 30.0, 0.02) == 0.02
+
+
+@pytest.mark.parametrize("end", [0.3, 1.5, 2.0, 4.7])
+def test_a_wait_on_api_gets_is_seen_within_the_get_pause(end: float):
+    """A task's status or a CT's interfaces (one GET a look) are looked at every GET_PAUSE."""
+    t, pause, count = 0.0, 0.05, 1
+    while t < end:
+        t += pause
+        count += 1
+        pause = next_pause(pause, t, 1.5, steady=GET_PAUSE)
+    assert end <= t <= end + GET_PAUSE
+    assert count <= end / GET_PAUSE + 6  # about ten looks a second, no more
+    assert next_pause(GET_PAUSE, STEADY_FOR + 1, 1.5, steady=GET_PAUSE) > GET_PAUSE  # backs off
