@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 #: App statuses, as stored. `missing`: the container vanished from Proxmox.
 APP_STATUSES = ("deploying", "running", "stopped", "error", "updating", "removing", "missing")
@@ -77,6 +77,19 @@ class AppView:
     busy_op: int | None = None
     #: Its kind (`restore`, `stop`, ...), so a list can say what is happening.
     busy_kind: str | None = None
+
+    if not TYPE_CHECKING:  # mypy keeps checking attribute names against the fields above
+
+        def __getattr__(self, name: str) -> Any:
+            """A view the status tick made for a CT whose figures moved shares its row's view
+            (`_row`) instead of copying its 21 fields (`status_rows.with_live`): only the
+            fields it sets, and those with a class-level default, are its own. Reads of the
+            other fields land here (Python asks `__getattr__` only when the normal lookup
+            fails, so a full view never does)."""
+            row = self.__dict__.get("_row")
+            if row is None:
+                raise AttributeError(f"'AppView' object has no attribute {name!r}")
+            return getattr(row, name)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from proximity_tui.services.status_rows import AppRows
 from proximity_tui.store import repositories as repo
 
@@ -68,22 +70,44 @@ def test_the_guest_is_its_live_status():
 
 
 def test_with_live_is_replace_of_live_and_busy():
-    """The tick's shortcut for `replace(view, live=..., busy_op=..., busy_kind=...)`."""
+    """The tick's shortcut for `replace(view, live=..., busy_op=..., busy_kind=...)`: a view that
+    shares the row's fields reads, compares and replaces like the full one, field by field."""
     import dataclasses
+    from datetime import UTC, datetime
 
     from proximity_tui.services.status_rows import with_live
     from proximity_tui.views import AppView, LiveStatus
 
-    fields = {f.name: None for f in dataclasses.fields(AppView)}
-    fields.update(id="a1", catalog_id="whoami", name="whoami", hostname="web", status="running")
-    fields.update(node="pve1", vmid=101, busy_op=3, busy_kind="backup")
-    view = AppView(**fields)
+    when = datetime(2026, 1, 2, tzinfo=UTC)
+    view = AppView(
+        id="a1", catalog_id="whoami", name="whoami", hostname="web", status="error", node="pve1",
+        vmid=101, url="http://web", owner="ann", created_at=when, updated_at=when,
+        ports={"http": 80}, volumes=["data"], environment={"A": "1"}, secret_names=("PW",),
+        config={"k": "v"}, reason="why", stale=True, busy_op=3, busy_kind="backup",
+    )  # fmt: skip
+    # Every field differs from its default: a field the shared view got wrong would show.
+    assert all(
+        getattr(view, f.name) not in (None, False, (), {}, [])
+        for f in dataclasses.fields(AppView)
+        if f.name != "live"
+    )
     live = LiveStatus(vmid=101, node="pve1", status="running", cpu=0.5)
     new = with_live(view, live, (7, "restore"))
-    assert new == dataclasses.replace(view, live=live, busy_op=7, busy_kind="restore")
-    idle = with_live(view, live)
-    assert idle == dataclasses.replace(view, live=live, busy_op=None, busy_kind=None)
+    idle = with_live(new, live)  # from a shared view: shares the same row, no chain
+    for got, busy in ((new, (7, "restore")), (idle, (None, None))):
+        want = dataclasses.replace(view, live=live, busy_op=busy[0], busy_kind=busy[1])
+        assert got == want and want == got
+        for f in dataclasses.fields(AppView):
+            assert getattr(got, f.name) == getattr(want, f.name), f.name
+        assert dataclasses.replace(got, stale=False) == dataclasses.replace(want, stale=False)
+        assert dataclasses.asdict(got) == dataclasses.asdict(want)
+        assert repr(got) == repr(want)
+    assert idle.__dict__["_row"] is view
     assert view.busy_op == 3 and view.live is None  # the original is left as it was
+    with pytest.raises(AttributeError):
+        _ = new.no_such_field  # type: ignore[attr-defined]
+    with pytest.raises(AttributeError):
+        _ = view.no_such_field  # type: ignore[attr-defined]
 
 
 def test_the_young_gc_threshold_follows_the_app_count_upwards_only(monkeypatch):
