@@ -56,7 +56,9 @@ class AppRows:
         version = conn.execute("PRAGMA data_version").fetchone()[0]
         stamp = (version, conn.total_changes)
         if self._rows is None or pooled.info.get(self._key) != stamp:
-            self._rows = list(s.execute(ROWS).all())
+            # Plain tuples, not SQLAlchemy `Row`s: the tick unpacks every row each tick (the
+            # status decision), and a tuple unpacks in about half the time of a `Row`.
+            self._rows = [tuple(r) for r in s.execute(ROWS)]
             pooled.info[self._key] = stamp
         return self._rows
 
