@@ -9,10 +9,12 @@ Methods returning a UPID start a task: await it with `wait_task` (see `tasks.py`
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import Any
 
 from proximity_tui.config import ProxmoxSettings
 from proximity_tui.errors import ProxmoxError, ProxmoxParameterError, ValidationError
+from proximity_tui.proxmox import once
 from proximity_tui.proxmox.cluster import ClusterQueries
 from proximity_tui.proxmox.coerce import as_int, check_vmid, to_pve_params
 from proximity_tui.proxmox.models import (
@@ -136,10 +138,14 @@ class ProxmoxClient(ClusterQueries):
         self, method: str, *path: str | int, timeout: float | None = None, **params: Any
     ) -> Any:
         """Any API call, for what the typed methods do not cover (params go through as given)."""
-        return await self._api.request(method, path, to_pve_params(params), timeout=timeout)
+        sent = to_pve_params(params)
+        return await once.answer(
+            method, path, sent, partial(self._api.request, method, path, sent, timeout=timeout)
+        )
 
     async def _get(self, *path: str | int, **params: Any) -> Any:
-        return await self._api.request("GET", path, to_pve_params(params))
+        sent = to_pve_params(params)
+        return await once.answer("GET", path, sent, partial(self._api.request, "GET", path, sent))
 
     async def _post(self, *path: str | int, **params: Any) -> Any:
         return await self._api.request("POST", path, to_pve_params(params))

@@ -65,8 +65,10 @@ class ClusterQueries:
                 f"unknown storage content {content!r} (known: {', '.join(CONTENT_KINDS)})",
                 field="content",
             )
-        found = [s for s in await self.storages(node, content=content) if s.usable]
-        # PVE filters by itself; checking again keeps a lenient server from misleading us.
+        # Filtered here rather than by PVE's `content` parameter, which keeps exactly the storages
+        # whose content list has it (pve-storage `PVE/Storage.pm` storage_info): the one
+        # unfiltered listing then answers every kind an operation asks for (`once.py`).
+        found = [s for s in await self.storages(node) if s.usable]
         return sorted((s for s in found if s.accepts(content)), key=lambda s: -s.avail)
 
     async def templates(self, node: str) -> list[Volume]:

@@ -167,8 +167,15 @@ DEPLOY_ROWS = [
     Row("deploy", "validate", api=("GET", "/cluster/resources")),
     Row("deploy", "place", api=("GET", "/nodes")),
     Row("deploy", "reserve", api=("GET", "/cluster/nextid")),
-    # pve2 has no template cached: the step downloads it (a task).
-    Row("deploy", "template", api=("GET", "/nodes/*/storage"), task="download", node="pve2"),
+    # pve2 has no template cached: the step downloads it (a task). Its first call lists the
+    # templates on the node (the storages were listed by the place step: read once).
+    Row(
+        "deploy",
+        "template",
+        api=("GET", "/nodes/*/storage/*/content"),
+        task="download",
+        node="pve2",
+    ),
     # With an API token, keyctl is set with `pct set` on the node right after the create task.
     Row("deploy", "create", api=("POST", "/nodes/*/lxc"), task="vzcreate", command=r"pct set"),
     Row("deploy", "start", api=STATUS_START, task="vzstart"),

@@ -41,7 +41,8 @@ FIRST_CALLS: dict[str, dict[str, Any]] = {
     "validate": {"method": "GET", "path": "/cluster/resources"},  # the hostname is free
     "place": {"method": "GET", "path": "/nodes"},
     "reserve": {"method": "GET", "path": "/cluster/nextid"},
-    "template": {"method": "GET", "path": "/nodes/*/storage"},
+    # its storages were listed by the place step (read once per operation): its templates
+    "template": {"method": "GET", "path": "/nodes/*/storage/*/content"},
     "create": {"method": "POST", "path": "/nodes/*/lxc"},
     "start": {"method": "POST", "path": "/nodes/*/lxc/*/status/start"},
     "network": {"method": "GET", "path": "/nodes/*/lxc/*/interfaces"},

@@ -67,7 +67,9 @@ CREATE_ATTEMPTS = 5
 
 
 async def _validate(deps: OperationDeps, job: DeployJob, ctx: OperationContext) -> None:
-    problem = await hostname_conflict(deps, job.hostname)
+    # The apps were asked where the row was written (`_hostname_free`); the reserve step's
+    # insert asks again in its transaction: the cluster's guests are what is left to ask.
+    problem = await hostname_conflict(deps, job.hostname, apps_asked=True)
     if problem:
         raise ValidationError(problem, field="hostname")
     ctx.log(

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from proximity_tui.proxmox.once import reads_once
 from proximity_tui.services.operations.pipeline import Step, StepFailed, describe, run_steps
 from proximity_tui.services.overlap import beside
 
@@ -115,7 +116,13 @@ class OperationSpec:
 
 async def run_spec(ctx: OperationContext, spec: OperationSpec, mask: Callable[[str], str]) -> None:
     """Run the steps and finish the operation: `succeeded`, `rolled_back` (a cancellation whose
-    undos all ran), `failed`, or what the spec's `on_failure` says. Re-raises the failure."""
+    undos all ran), `failed`, or what the spec's `on_failure` says. Re-raises the failure. A
+    node's storages and package versions are read once in the run (`proxmox/once.py`)."""
+    with reads_once():
+        await _run_spec(ctx, spec, mask)
+
+
+async def _run_spec(ctx: OperationContext, spec: OperationSpec, mask: Callable[[str], str]) -> None:
     try:
         await run_steps(ctx, spec.steps)
     except StepFailed as failure:
@@ -149,11 +156,15 @@ async def run_spec(ctx: OperationContext, spec: OperationSpec, mask: Callable[[s
         )
 
 
-async def hostname_conflict(deps: OperationDeps, name: str) -> str | None:
+async def hostname_conflict(
+    deps: OperationDeps, name: str, *, apps_asked: bool = False
+) -> str | None:
     """Who already uses the (valid, lower-case) hostname: an app, or any cluster guest. The
-    cluster is listed while the database is asked (an app's answer comes first, as it did)."""
+    cluster is listed while the database is asked (an app's answer comes first, as it did).
+    `apps_asked`: the caller's journal row was written just after the apps were asked (the
+    spec's `check`) and its row insert asks again atomically, so only the cluster is listed."""
     async with beside(deps.client.cluster_resources()) as listing:
-        if await deps.records.hostname_taken(name):
+        if not apps_asked and await deps.records.hostname_taken(name):
             return f"hostname {name!r} is already used by another app"
         guests = await listing
     for guest in guests:
