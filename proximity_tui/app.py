@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from proximity_tui.config import Settings
-    from proximity_tui.screens.live import LiveMixin
+    from proximity_tui.screens.live import LiveMixin, LiveScreen
     from proximity_tui.services.bootstrap import Services
     from proximity_tui.services.doctor import Report
     from proximity_tui.services.events import OperationEvent
@@ -66,7 +66,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _styled_now(screen: Screen) -> Screen:
+def _styled_now(screen: LiveScreen) -> LiveScreen:
     """A mode's new screen, marked as styled with the current stylesheet.
 
     Textual re-parses the whole stylesheet twice when a mode's first screen is created (once in
@@ -75,6 +75,7 @@ def _styled_now(screen: Screen) -> Screen:
     stylesheet to its widgets (adding their DEFAULT_CSS). A theme change still refreshes it.
     With 1,000 apps that is a tenth of the start-up's CPU (BENCHMARKS.md, start to Apps)."""
     screen._css_update_count = screen.app._css_update_count
+    screen.styles_fresh = True  # nor do its first resumes restyle it (LiveScreen)
     return screen
 
 
