@@ -10,7 +10,8 @@ from proximity_tui.screens.choices import Choice, ChoicesScreen
 
 if TYPE_CHECKING:
     from proximity_tui.app import ProximityApp
-    from proximity_tui.views import AppView, NodeChoice
+    from proximity_tui.service_views import NodeChoice
+    from proximity_tui.views import AppView
 
 
 async def ask_clone(app: ProximityApp, source: AppView) -> tuple[str, str] | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from proximity_tui.views import AppView, BackupView
+from proximity_tui.views import AppView
 
 if TYPE_CHECKING:
     from proximity_tui.app import ProximityApp
@@ -58,6 +58,9 @@ def failure_text(label: str, hostname: str, exc: BaseException) -> str:
 def success_text(action: str, past: str, view: AppView, result: object) -> str:
     if action == "clone" and isinstance(result, AppView):
         return f"Cloned {view.hostname} to {result.hostname}"
+    # Imported here: the start-up path imports this module, and needs no backup view.
+    from proximity_tui.service_views import BackupView
+
     if action == "backup" and isinstance(result, BackupView):
         from proximity_tui.widgets.format import human_bytes
 

@@ -49,8 +49,9 @@ from proximity_tui.widgets.vim_keys import VimDataTable
 DETAIL_OPS_FLEX = {"error": Flex(tier=0, minimum=12, elide="tokens"), "user": Flex(tier=1)}
 
 if TYPE_CHECKING:
+    from proximity_tui.service_views import BackupView
     from proximity_tui.services.events import OperationEvent
-    from proximity_tui.views import AppView, BackupView, StatusSnapshot
+    from proximity_tui.views import AppView, StatusSnapshot
 
 COMPACT_HEIGHT = 32
 

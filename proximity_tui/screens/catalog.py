@@ -25,9 +25,10 @@ from proximity_tui.widgets.vim_keys import VimOptionList, VimScroll
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from proximity_tui.service_views import NodeChoice
     from proximity_tui.services.catalog.model import CatalogEntry
     from proximity_tui.services.catalog.service import CatalogService
-    from proximity_tui.views import AppView, NodeChoice
+    from proximity_tui.views import AppView
 
 ALL = "__all__"
 #: Below this width the side panes shrink so that the list keeps a readable width.

@@ -9,8 +9,8 @@ from rich.text import Text
 from proximity_tui.screens.catalog import entry_fits
 
 if TYPE_CHECKING:
+    from proximity_tui.service_views import NodeChoice
     from proximity_tui.services.catalog.model import CatalogEntry
-    from proximity_tui.views import NodeChoice
 
 
 def entry_detail(

@@ -33,9 +33,9 @@ from proximity_tui.widgets.lower_input import LowerInput
 
 if TYPE_CHECKING:
     from proximity_tui.app import ProximityApp
+    from proximity_tui.service_views import DeployPlan, NodeChoice
     from proximity_tui.services.bootstrap import Services
     from proximity_tui.services.catalog.model import CatalogEntry
-    from proximity_tui.views import DeployPlan, NodeChoice
 
 HOSTNAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 DEBOUNCE = 0.25

@@ -11,8 +11,8 @@ from proximity_tui.services.network import plan_network
 
 if TYPE_CHECKING:
     from proximity_tui.config import DeploySettings
+    from proximity_tui.service_views import DeployPlan, NodeChoice
     from proximity_tui.services.catalog.model import Resources
-    from proximity_tui.views import DeployPlan, NodeChoice
 
 
 def node_label(node: NodeChoice) -> str:

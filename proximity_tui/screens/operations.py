@@ -26,7 +26,7 @@ from proximity_tui.widgets.stale_banner import StaleBanner
 from proximity_tui.widgets.status_badge import operation_label
 
 if TYPE_CHECKING:
-    from proximity_tui.views import OperationView
+    from proximity_tui.service_views import OperationView
 
 COLUMNS = (
     ("id", "#"),

@@ -19,11 +19,12 @@ from sqlalchemy import select, update
 
 from proximity_tui.errors import ConflictError, NotFoundError
 from proximity_tui.secret_names import with_secret_names
+from proximity_tui.service_views import BackupView
 from proximity_tui.store import app_rows
 from proximity_tui.store import repositories as repo
 from proximity_tui.store.db import Database
 from proximity_tui.store.models import Address, App, Backup, utcnow
-from proximity_tui.views import AppView, BackupView
+from proximity_tui.views import AppView
 
 MASK = "********"
 #: Another write made inside a records method's transaction (it commits with the row or not).

@@ -16,6 +16,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from proximity_tui.errors import BusyError, ProximityError
+from proximity_tui.service_views import BackupView, DeployPlan, NodeChoice
 from proximity_tui.services import events as ev
 from proximity_tui.services.app_records import AppRecords
 from proximity_tui.services.app_service_admin import AdminOps
@@ -42,7 +43,7 @@ from proximity_tui.services.operations.shape import (
 )
 from proximity_tui.services.users import may_change, require_change
 from proximity_tui.services.validation import check_hostname
-from proximity_tui.views import AppView, BackupView, DeployPlan, NodeChoice
+from proximity_tui.views import AppView
 
 if TYPE_CHECKING:
     from proximity_tui.config import DeploySettings

@@ -11,11 +11,11 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from proximity_tui.service_views import OperationView
     from proximity_tui.services import events as ev
     from proximity_tui.services.journal import Journal
     from proximity_tui.services.late_effects import LateEffects
     from proximity_tui.services.operations.context import Operations
-    from proximity_tui.views import OperationView
 
 
 class JournalViews:

@@ -16,8 +16,8 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from proximity_tui.service_views import ClusterInfo
 from proximity_tui.services.runtime import ServiceRuntime
-from proximity_tui.views import ClusterInfo
 
 if TYPE_CHECKING:
     from proximity_tui.config import Settings

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from proximity_tui.errors import ValidationError
-from proximity_tui.views import OperationView
+from proximity_tui.service_views import OperationView
 
 #: Deploys that ended without their app and may be run again as they were asked.
 RETRYABLE = ("failed", "rolled_back", "interrupted")

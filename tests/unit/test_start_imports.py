@@ -27,6 +27,8 @@ HEAVY = (
     "textual.widgets._text_area",
     # the `:` prompt: imported on the first `:` (its dataclass and screen cost a few ms)
     "proximity_tui.screens.command_mode",
+    # the views of the cluster, deploys, the journal, backups: six dataclasses (views.py's rest)
+    "proximity_tui.service_views",
 )
 
 START_PATH = (

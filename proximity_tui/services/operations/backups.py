@@ -21,9 +21,10 @@ from proximity_tui.services.operations.lifecycle import RECORD_STOPPED, START, m
 from proximity_tui.services.operations.shape import OperationDeps, OperationSpec, StepDef, bind
 
 if TYPE_CHECKING:
+    from proximity_tui.service_views import BackupView
     from proximity_tui.services.operations.context import OperationContext
     from proximity_tui.services.operations.pipeline import StepFailed
-    from proximity_tui.views import AppView, BackupView
+    from proximity_tui.views import AppView
 
 
 async def backup_storage(deps: OperationDeps, node: str) -> str:

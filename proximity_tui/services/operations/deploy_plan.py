@@ -11,12 +11,12 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from proximity_tui.errors import ProximityError, ValidationError
+from proximity_tui.service_views import DeployPlan, NodeChoice
 from proximity_tui.services.catalog.model import DEFAULT_TEMPLATE
 from proximity_tui.services.operations.deploy import MIB, deploy_steps
 from proximity_tui.services.operations.deploy_request import DeployRequest, validate_request
 from proximity_tui.services.operations.host_check import docker_refusal
 from proximity_tui.services.templates import newest_alpine, pinned_template, resolve_template
-from proximity_tui.views import DeployPlan, NodeChoice
 
 if TYPE_CHECKING:
     from proximity_tui.services.catalog.service import CatalogService

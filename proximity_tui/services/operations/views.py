@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from proximity_tui.service_views import OperationEventView, OperationView
 from proximity_tui.services.journal import EventRecord, OperationRecord
-from proximity_tui.views import OperationEventView, OperationView
 
 
 def event_view(e: EventRecord) -> OperationEventView:
