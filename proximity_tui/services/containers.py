@@ -28,6 +28,7 @@ from proximity_tui.proxmox.upid import Upid
 from proximity_tui.services.heartbeat import HEARTBEAT_EVERY, Heartbeat
 from proximity_tui.services.identity import app_id_of
 from proximity_tui.services.network import NetworkPlan, dhcp_silence
+from proximity_tui.services.overlap import in_order
 
 if TYPE_CHECKING:
     from proximity_tui.proxmox.client import ProxmoxClient
@@ -380,11 +381,18 @@ class Containers:
     async def write_files(
         self, ctx: OperationContext, node: str, vmid: int, directory: str, files: dict[str, tuple]
     ) -> None:
-        """Push `{name: (bytes, mode)}` into the app directory (created by the first push)."""
-        for name, (data, mode) in files.items():
-            await self._cancellable(
-                ctx, self.exec.push_file(node, vmid, f"{directory}/{name}", data, mode)
+        """Push `{name: (bytes, mode)}` into the app directory (each push creates it if need
+        be). The pushes run at once: each is a `pct exec` (a Perl start-up on the node), and
+        none depends on another; a failure is the first file's in order, as one by one."""
+        await in_order(
+            *(
+                self._cancellable(
+                    ctx, self.exec.push_file(node, vmid, f"{directory}/{name}", data, mode)
+                )
+                for name, (data, mode) in files.items()
             )
+        )
+        for name, (data, _mode) in files.items():
             ctx.log(f"wrote {directory}/{name} ({len(data)} bytes)")
 
     async def compose_pull_up(self, ctx: OperationContext, node: str, vmid: int, cfile: str):
