@@ -13,10 +13,12 @@ the DOM per line. It overrides private methods of the pinned Textual (8.2.8);
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import chain
 from typing import Any
 
 from rich.segment import Segment
 from rich.style import Style
+from textual._segment_tools import line_crop
 from textual.cache import LRUCache
 from textual.color import Color
 from textual.coordinate import Coordinate
@@ -126,6 +128,67 @@ class CheapRepaint(DataTable):
         return self._memoised(
             "background_colors", lambda: super(CheapRepaint, self).background_colors
         )
+
+    def render_line(self, y: int) -> Strip:
+        """DataTable's `render_line` and `_render_line` inside a repaint, with what they ask per
+        line (the size, the scroll offset, the fixed rows' height, cursor and hover, the column
+        widths: reactives and DOM walks) read once per repaint. Cached as DataTable caches it."""
+        memo = self._paint_memo
+        if memo is None:
+            return super().render_line(y)
+        shared = memo.get("line")
+        if shared is None:
+            fixed_height = 0
+            for i in range(self.fixed_rows):
+                key = self._row_locations.get_key(i)
+                fixed_height += 0 if key is None else self.get_row_height(key)
+            if self.show_header:
+                fixed_height += self.get_row_height(self._header_row_key)
+            columns = self.ordered_columns[: self.fixed_columns]
+            shared = memo["line"] = (
+                self.size.width,
+                self.scroll_offset,
+                fixed_height,
+                self.rich_style,
+                self.cursor_coordinate,
+                self.hover_coordinate,
+                self.cursor_type,
+                sum(column.get_render_width(self) for column in columns),
+            )
+        width, (scroll_x, scroll_y), fixed_height, style = shared[:4]
+        cursor, hover, cursor_type, fixed_width = shared[4:]
+        if y >= fixed_height:
+            y += scroll_y
+        try:
+            row_key, y_offset_in_row = self._get_offsets(y)
+        except LookupError:
+            return Strip.blank(width, style)
+        x1, x2 = scroll_x, scroll_x + width
+        cache_key = (
+            y,
+            x1,
+            x2,
+            width,
+            cursor,
+            hover,
+            style,
+            cursor_type,
+            self._show_hover_cursor,
+            self._update_count,
+            self._pseudo_class_state,
+        )
+        strip = self._line_cache.get(cache_key)
+        if strip is not None:
+            return strip
+        fixed, scrollable = self._render_line_in_row(
+            row_key, y_offset_in_row, style, cursor_location=cursor, hover_location=hover
+        )
+        fixed_line: list[Segment] = list(chain.from_iterable(fixed)) if fixed else []
+        scrollable_line: list[Segment] = list(chain.from_iterable(scrollable))
+        segments = fixed_line + line_crop(scrollable_line, x1 + fixed_width, x2, width)
+        strip = Strip(segments).adjust_cell_length(width, style).simplify()
+        self._line_cache[cache_key] = strip
+        return strip
 
     def _get_row_style(self, row_index: int, base_style: Style) -> Style:
         memo = self._paint_memo
