@@ -8,7 +8,7 @@ The registry itself (one flock-held file per dashboard) is `services/presence.py
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import threading
 from typing import TYPE_CHECKING
 
@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from textual.app import App
-    from textual.timer import Timer
 
     from proximity_tui.services.presence import Presence
 
@@ -36,7 +35,7 @@ class PeerWatch:
         self._db_path: Path | None = None
         self._presence: Presence | None = None
         self._lock = threading.Lock()
-        self._timer: Timer | None = None
+        self._timer: asyncio.TimerHandle | None = None
         self._stopped = False
 
     def start(self, db_path: Path) -> None:
@@ -46,40 +45,44 @@ class PeerWatch:
     def stop(self) -> None:
         self._stopped = True
         if self._timer is not None:
-            self._timer.stop()
+            self._timer.cancel()
         with self._lock:
             if self._presence is not None:
                 self._presence.close()
 
-    # One short thread worker per look, the next one scheduled when it is done (never a
-    # worker that lives as long as the app: tests wait for the workers to complete).
+    # One executor job per look, the next look scheduled when it is done. Plain asyncio, not a
+    # Textual worker and timer: a worker posts three state messages and `call_from_thread`
+    # blocks a thread per look, and a new timer's callback is inspected anew each time; at one
+    # look every 5 s that was ~5% of an idle dashboard's CPU (issue 19).
     def _look(self) -> None:
-        self.app.run_worker(
-            self._count,
-            thread=True,
-            group="peer-watch",
-            exit_on_error=False,
-            description="other dashboards on this database",
-        )
+        self._timer = None
+        if self._stopped:
+            return
+        loop = asyncio.get_running_loop()
+        loop.run_in_executor(None, self._count).add_done_callback(self._looked)
 
-    def _count(self) -> None:
+    def _count(self) -> int | None:
+        """In a thread: the other dashboards (None: stop looking)."""
         from proximity_tui.services.presence import Presence
 
         with self._lock:
             if self._stopped or self._db_path is None:
-                return
+                return None
             if self._presence is None:
                 try:
                     self._presence = Presence(self._db_path)
                 except OSError:  # a read-only data directory: nothing to register in or say
-                    return
-            others = self._presence.others()
-        with contextlib.suppress(RuntimeError):  # the app is gone meanwhile
-            self.app.call_from_thread(self._counted, others)
+                    return None
+            return self._presence.others()
+
+    def _looked(self, future: asyncio.Future[int | None]) -> None:
+        if future.cancelled() or future.exception() is not None or self._stopped:
+            return
+        others = future.result()
+        if others is not None:
+            self._counted(others)
 
     def _counted(self, others: int) -> None:
-        if self._stopped:
-            return
         if others != self.others:
             more = others > self.others
             self.others = others
@@ -91,4 +94,4 @@ class PeerWatch:
                     title="Shared database",
                     timeout=8,
                 )
-        self._timer = self.app.set_timer(self.interval, self._look)
+        self._timer = asyncio.get_running_loop().call_later(self.interval, self._look)
