@@ -338,6 +338,9 @@ class StatusMonitor:
         return self._publish(by_vmid, now, busy, hidden, rebound)
 
     def _read_rows(self) -> list:
+        rows = self._rows.unchanged(self.records.db)  # most ticks: no session needed
+        if rows is not None:
+            return rows
         with self.records.db.session(readonly=True) as s:
             return self._rows.read(s)
 

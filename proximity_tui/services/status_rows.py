@@ -6,6 +6,8 @@ at 1,000 containers, under 50 ms at 5,000).
   *other* connection (this process's or another one's: a CLI deploy beside the dashboard)
   committed, `total_changes` when this one wrote. Kept per connection: both unchanged since the
   last read on that connection means nothing was committed since, so the rows are still current.
+  Checked first on a plain pooled connection (`unchanged`: no session, most ticks end there);
+  a change, or a connection not read on yet, falls back to the read in a session.
   (Was a query folding the five columns of every row into one string: a scan of every row.)
 - The listing's `Guest` is a `LiveStatus` (proxmox/models.py): a CT that moved publishes its
   guest as is, no copy and no second object.
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
 
     from proximity_tui.proxmox.models import Guest
     from proximity_tui.services.history import History
+    from proximity_tui.store.db import Database
 
 ROWS = select(App.id, App.lxc_id, App.status, App.updated_at, App.node)
 
@@ -48,6 +51,20 @@ class AppRows:
         #: Where each pooled connection keeps its (data_version, total_changes) at our last read
         #: on it: its pool record's `info`, which lives and dies with the SQLite connection.
         self._key = object()
+
+    def unchanged(self, db: Database) -> list[Any] | None:
+        """The rows of the last read when the connection the pool hands out now saw no commit
+        since our last read on it, else None (then `read` in a session). A plain checkout and
+        one PRAGMA: about 20 us against 150 for a session, and most ticks stop here."""
+        if self._rows is None:
+            return None
+        fairy = db.engine.raw_connection()
+        try:
+            conn: Any = fairy.driver_connection  # sqlite3.Connection
+            stamp = (conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
+            return self._rows if fairy.info.get(self._key) == stamp else None
+        finally:
+            fairy.close()  # back to the pool
 
     def read(self, s: Session) -> list[Any]:
         pooled = s.connection().connection

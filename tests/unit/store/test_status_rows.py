@@ -12,8 +12,12 @@ from proximity_tui.store import repositories as repo
 
 
 def _read(db, rows: AppRows) -> list[tuple]:
+    # After any change the session-free check says so (and the tick then reads in a session).
+    assert rows.unchanged(db) is None
     with db.session(readonly=True) as s:
-        return [tuple(r[:3]) + (r[4],) for r in rows.read(s)]
+        read = rows.read(s)
+    assert rows.unchanged(db) is read  # nothing committed since: the same list, no query
+    return [tuple(r[:3]) + (r[4],) for r in read]
 
 
 def test_rows_follow_every_change(db, app_fields):
