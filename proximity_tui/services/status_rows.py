@@ -60,24 +60,26 @@ class AppRows:
             return None
         fairy = db.engine.raw_connection()
         try:
-            conn: Any = fairy.driver_connection  # sqlite3.Connection
-            stamp = (conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
-            return self._rows if fairy.info.get(self._key) == stamp else None
+            same = fairy.info.get(self._key) == _stamp(fairy.driver_connection)
+            return self._rows if same else None
         finally:
             fairy.close()  # back to the pool
 
     def read(self, s: Session) -> list[Any]:
         pooled = s.connection().connection
-        conn: Any = pooled.dbapi_connection  # sqlite3.Connection
         # Read inside the session's transaction: the version is its snapshot's, as the rows are.
-        version = conn.execute("PRAGMA data_version").fetchone()[0]
-        stamp = (version, conn.total_changes)
+        stamp = _stamp(pooled.dbapi_connection)
         if self._rows is None or pooled.info.get(self._key) != stamp:
             # Plain tuples, not SQLAlchemy `Row`s: the tick unpacks every row each tick (the
             # status decision), and a tuple unpacks in about half the time of a `Row`.
             self._rows = [tuple(r) for r in s.execute(ROWS)]
             pooled.info[self._key] = stamp
         return self._rows
+
+
+def _stamp(conn: Any) -> tuple[int, int]:
+    """A sqlite3 connection's (data_version, total_changes): equal stamps, no commit between."""
+    return conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes
 
 
 def with_live(

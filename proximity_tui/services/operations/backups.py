@@ -69,6 +69,29 @@ async def check_backup_choice(
             )
 
 
+async def start_vzdump(
+    deps: OperationDeps,
+    ctx: OperationContext,
+    app: AppView,
+    storage: str,
+    mode: str,
+    before: set[str],
+) -> str:
+    """Start vzdump of the app's CT (its UPID). If the call gets no answer the archive may still
+    come (`before`: the archives there already): it is recorded as the app's backup then, never
+    deleted, since one a scheduled job made in the same window could not be told apart
+    (late_effects.py)."""
+    try:
+        return await deps.client.vzdump(app.node, app.vmid, storage, mode)
+    except BaseException as exc:
+        if uncertain(exc):
+            expect_late(
+                ctx, "backup", node=app.node, vmid=app.vmid, app_id=app.id,
+                hostname=app.hostname, storage=storage, before=sorted(before),
+            )  # fmt: skip
+        raise
+
+
 @dataclass
 class Backup:
     app: AppView
@@ -85,16 +108,7 @@ async def _vzdump(deps: OperationDeps, job: Backup, ctx: OperationContext) -> No
     before = {v.volid for v in await deps.client.backups(app.node, storage, app.vmid)}
     mode = job.mode or "snapshot"
     ctx.log(f"vzdump CT {app.vmid} to {storage} ({mode} mode, zstd)")
-    try:
-        upid = await deps.client.vzdump(app.node, app.vmid, storage, mode)
-    except BaseException as exc:
-        if uncertain(exc):  # the archive may still come: recorded then (late_effects.py)
-            expect_late(
-                ctx, "backup", node=app.node, vmid=app.vmid, app_id=app.id,
-                hostname=app.hostname, storage=storage, before=sorted(before),
-            )  # fmt: skip
-        raise
-    await deps.containers.task(ctx, upid)
+    await deps.containers.task(ctx, await start_vzdump(deps, ctx, app, storage, mode, before))
     new = [
         v for v in await deps.client.backups(app.node, storage, app.vmid) if v.volid not in before
     ]

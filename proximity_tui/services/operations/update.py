@@ -20,7 +20,7 @@ from proximity_tui.services.compose_health import wait_healthy
 from proximity_tui.services.containers import ROLLBACK_START_WAIT, app_compose_file, uncertain
 from proximity_tui.services.identity import keep_current
 from proximity_tui.services.image_plan import ImageChange, read_compose, retag
-from proximity_tui.services.operations.backups import backup_storage
+from proximity_tui.services.operations.backups import backup_storage, start_vzdump
 from proximity_tui.services.operations.host_check import ensure_docker_runs
 from proximity_tui.services.operations.late import expect_late
 from proximity_tui.services.operations.pipeline import StepFailed, describe
@@ -63,18 +63,7 @@ async def _point(deps: OperationDeps, app: AppView, ctx: OperationContext) -> No
     )
     await ctx.save_state(node=node, vmid=vmid, method="backup", backup_storage=storage)
     before = {v.volid for v in await deps.client.backups(node, storage, vmid)}
-    try:
-        upid = await deps.client.vzdump(node, vmid, storage, "stop")
-    except BaseException as exc:
-        # The archive may still come. Recorded as the app's backup then, not deleted: one made
-        # by a scheduled job in the same window could not be told apart (late_effects.py).
-        if uncertain(exc):
-            expect_late(
-                ctx, "backup", node=node, vmid=vmid, app_id=app.id, hostname=app.hostname,
-                storage=storage, before=sorted(before),
-            )  # fmt: skip
-        raise
-    await deps.containers.task(ctx, upid)
+    await deps.containers.task(ctx, await start_vzdump(deps, ctx, app, storage, "stop", before))
     new = [v.volid for v in await deps.client.backups(node, storage, vmid) if v.volid not in before]
     if not new:
         raise NotFoundError("backup archive of CT", vmid)
