@@ -13,7 +13,7 @@ import pytest
 
 from proximity_tui.errors import ProximityError
 from proximity_tui.services.late_effects import LATE_HORIZON
-from pvesim.server import Simulator
+from pvesim.testing import simulator_fixture
 from tests.reliability.conftest import make_services
 from tests.reliability.world import sim_backups, wait_sim_idle
 
@@ -99,13 +99,8 @@ def test_a_session_that_may_not_change_leaves_the_watches_alone(sim, tmp_path):
         viewer.close(wait=10)
 
 
-@pytest.fixture(scope="module")
-def dir_sim():
-    """A host whose storage cannot snapshot: an update's rollback point is a vzdump backup."""
-    sim = Simulator(nodes=1, time_scale=0.0, seed=43, profiles=["dir-storage"])
-    sim.start()
-    yield sim
-    sim.stop()
+#: A host whose storage cannot snapshot: an update's rollback point is a vzdump backup.
+dir_sim = simulator_fixture(nodes=1, time_scale=0.0, seed=43, profiles=["dir-storage"])
 
 
 def test_an_update_rollback_backup_made_after_its_call_timed_out_is_recorded(dir_sim, tmp_path):
