@@ -43,6 +43,7 @@ from proximity_tui.screens.notices import Notices
 from proximity_tui.screens.peers import PeerWatch
 from proximity_tui.screens.startup import SCREENS_CSS, Startup
 from proximity_tui.screens.theme_store import ThemeStore
+from proximity_tui.screens.type_ahead import TypeAhead
 from proximity_tui.text import printable, printable_lines
 from proximity_tui.widgets import ascii_display, safe_text
 from proximity_tui.widgets.filter_input import typing
@@ -185,6 +186,8 @@ class ProximityApp(App[int]):
         self.notices = Notices(self)
         self.themes = ThemeStore(self)
         self.key_hints = KeyHints(self)
+        #: Keys typed before the first screen is up, kept for it.
+        self.type_ahead = TypeAhead(self)
         self._events = EventBuffer()
         self._listeners: list[LiveMixin] = []
         self._unsubscribe: list[Callable[[], None]] = []
@@ -225,6 +228,10 @@ class ProximityApp(App[int]):
 
     def get_default_screen(self) -> Screen:
         return self.startup.default_screen()
+
+    async def on_event(self, event: events.Event) -> None:
+        if not self.type_ahead.keep(event):  # typed while starting: kept for the first screen
+            await super().on_event(event)
 
     def on_mount(self) -> None:
         if self._handle_sighup:
@@ -314,8 +321,11 @@ class ProximityApp(App[int]):
             self._loaded = True
             if self.current_mode != "apps":
                 busy = bool(self.ready_services.apps.running_operations())  # e.g. the demo's seeds
-                await self.switch_mode("apps" if self.apps or busy else "catalog")
+                await self.startup.show_first("apps" if self.apps or busy else "catalog")
                 return
+            self._notify_apps(changed, removed)
+            await self.type_ahead.release()  # a mode key pressed while the services started
+            return
         self._notify_apps(changed, removed)
 
     def _handle_exception(self, error: Exception) -> None:

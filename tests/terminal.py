@@ -75,6 +75,10 @@ class Terminal:
             time.sleep(0.05)
         raise AssertionError(f"no matching line; the screen was:\n{screen}")
 
+    def go(self) -> None:
+        """Start the program of a held `demo_terminal`."""
+        self.tmux("wait-for", "-S", GO)
+
     def kill_server(self) -> None:
         self.tmux("kill-server")
 
@@ -108,12 +112,20 @@ def demo_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     }
 
 
-def demo_terminal(tmp_path: Path, **extra: str) -> Terminal:
+def demo_terminal(tmp_path: Path, *, held: bool = False, **extra: str) -> Terminal:
     """`proximity-tui --demo` started in a tmux server of its own (`demo_env`); the pane prints
-    `PROXIMITY-EXIT=<code>` when the program ends. The caller kills the server."""
+    `PROXIMITY-EXIT=<code>` when the program ends. The caller kills the server. `held`: the
+    program starts only at `terminal.go()` (keys sent before wait in the terminal's input)."""
     terminal = Terminal(f"proximity-e2e-{uuid.uuid4().hex[:8]}")
-    terminal.start(demo_command(demo_env(tmp_path, **extra), tail=EXIT_TAIL))
+    command = demo_command(demo_env(tmp_path, **extra), tail=EXIT_TAIL)
+    if held:
+        command = f"tmux -L {terminal.socket} wait-for {GO}; {command}"
+    terminal.start(command)
     return terminal
+
+
+#: The tmux channel a held terminal's program waits for (`Terminal.go`).
+GO = "proximity-go"
 
 
 #: Shows the program's exit code and keeps the pane open to read it.

@@ -7,6 +7,7 @@ services and the live data.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.screen import ModalScreen
@@ -22,6 +23,9 @@ class Navigator:
     async def mode(self, mode: str) -> None:
         app = self.app
         if app.services is None or not app._loaded:
+            # On the Apps table painted from the database: switch once the services have listed
+            # the apps, and the keys typed after this one wait for it (screens/type_ahead.py).
+            app.type_ahead.defer(partial(self.mode, mode))
             return
         if app.current_mode != mode:
             await app.switch_mode(mode)

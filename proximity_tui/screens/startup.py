@@ -14,6 +14,8 @@ screens' layout (`screens.tcss`, two thirds of it) is read right after the first
 any other screen can be shown (parsing it was a few ms of every start). Without a paint from the
 database both are read at start, in the same order.
 
+Keys typed until the first mode's screen is mounted wait for it (`show_first`, `type_ahead.py`).
+
 The collector is paused until the first paint (`pause_gc`): filling the table makes tens of
 thousands of objects (cells, rows, views), and it ran over them again and again during the start,
 about a tenth of its CPU (BENCHMARKS.md, start to Apps). Nothing of it is garbage yet; the
@@ -107,7 +109,12 @@ class Startup:
     async def apps_preloaded(self) -> None:
         """The apps read from the database arrived: show them (the services start after)."""
         self._build_after_paint = True
-        await self.app.switch_mode("apps")
+        await self.show_first("apps")
+
+    async def show_first(self, mode: str) -> None:
+        """The dashboard's first screen, mounted; then the keys typed until now go to it."""
+        await self.app.switch_mode(mode)
+        await self.app.type_ahead.release()
 
     def table_painted(self) -> None:
         """The Apps screen painted its table for the first time."""
