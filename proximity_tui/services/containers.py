@@ -1,9 +1,10 @@
 """What the operations do to one container, reporting every task line and command line.
 
 `Containers` pairs the API client (tasks: start, stop, destroy, snapshot, ...) with `pct exec`
-(Docker and Compose inside the CT). Every call takes the running `OperationContext`, streams output
-into it, honours its cancellation and uses the configured timeouts. No method sleeps a fixed time:
-waiting is always for a task or a condition, with a deadline.
+(Docker and Compose inside the CT: `containers_inside.py`). Every call takes the running
+`OperationContext`, streams output into it, honours its cancellation and uses the configured
+timeouts. No method sleeps a fixed time: waiting is always for a task or a condition, with a
+deadline (`containers_wait.py`).
 """
 
 from __future__ import annotations
@@ -12,23 +13,21 @@ import asyncio
 import contextlib
 import re
 import shlex
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 from proximity_tui.errors import (
-    ExecError,
     ProximityError,
     ProxmoxConnectionError,
     ProxmoxError,
     ProxmoxTimeout,
 )
-from proximity_tui.proxmox.exec_base import FOREVER
-from proximity_tui.proxmox.tasks import GET_PAUSE, STEADY_PAUSE, next_pause
+from proximity_tui.proxmox.tasks import GET_PAUSE, STEADY_PAUSE
 from proximity_tui.proxmox.upid import Upid
+from proximity_tui.services.containers_inside import InsideContainer
+from proximity_tui.services.containers_wait import Waits, WaitTimeout
 from proximity_tui.services.heartbeat import HEARTBEAT_EVERY, Heartbeat
 from proximity_tui.services.identity import app_id_of
 from proximity_tui.services.network import NetworkPlan, dhcp_silence
-from proximity_tui.services.overlap import in_order
 
 if TYPE_CHECKING:
     from proximity_tui.proxmox.client import ProxmoxClient
@@ -37,34 +36,12 @@ if TYPE_CHECKING:
     from proximity_tui.services.operations.context import OperationContext
     from proximity_tui.views import AppView
 
-T = TypeVar("T")
 APP_ROOT = "/opt/proximity"
-#: PVE's words for a CT another task holds (or started again meanwhile): worth another try.
-BUSY_MESSAGES = ("can't lock file", "is locked", "container is running", "CT is running")
 TAG = "proximity"
 #: Seconds to wait for the start a rollback with start=1 schedules before starting it ourselves.
 ROLLBACK_START_WAIT = 30.0
 #: An IPv4 address in `ip -o addr` output.
 INET = re.compile(r"\binet (\d{1,3}(?:\.\d{1,3}){3})/")
-
-#: Alpine: Docker from the community repo, started now and at every boot.
-DOCKER_INSTALL_ALPINE = (
-    "apk update && apk add docker docker-cli-compose && rc-update add docker default "
-    "&& service docker start"
-)
-#: Exit status of DOCKER_READY when the daemon never answered (its last error is on stderr).
-DOCKER_SILENT = 3
-#: Waits inside the CT for the daemon (up to 60 s), so that installing Docker and knowing it
-#: answers is one `pct exec`: on a real node each `pct` costs a Perl start-up and an attach.
-#: It asks every 0.2 s (busybox sleep takes fractions): on a clone of the base, OpenRC starts
-#: dockerd only after the lease and the deploy waits for its 1-2 s start; a 1 s step added up to
-#: a second to that, and a `docker info` inside the CT costs the node nothing.
-DOCKER_READY = (
-    "i=0; until docker info >/dev/null 2>&1; do i=$((i+1)); "
-    f'if [ "$i" -ge 300 ]; then docker info >/dev/null; exit {DOCKER_SILENT}; fi; sleep 0.2; done'
-)
-#: Pull then start, one command: a failed pull never starts anything ("$1" is the compose file).
-COMPOSE_PULL_UP = 'docker compose -f "$1" pull && docker compose -f "$1" up -d'
 
 
 def compose_dir(hostname: str) -> str:
@@ -80,12 +57,7 @@ def app_compose_file(app: AppView) -> str:
     return str(app.config.get("compose_file") or compose_file(app.hostname))
 
 
-class WaitTimeout(ProxmoxTimeout):
-    """A condition waited for (an address, healthy services) did not come in time; unlike a
-    call that timed out, every call was answered."""
-
-
-class Containers:
+class Containers(InsideContainer, Waits):
     def __init__(
         self,
         client: ProxmoxClient,
@@ -207,45 +179,6 @@ class Containers:
 
         return await self.when_free(ctx, f"CT {vmid}", once)
 
-    async def when_free(
-        self, ctx: OperationContext, what: str, call: Callable[[], Awaitable[T]]
-    ) -> T:
-        """`call()`, again while Proxmox refuses it because another task holds the CT: two deploys
-        on one node clone its base at once, and clone_vm locks the source for the copy (the
-        simulator models it: pvesim/ops_create.py clone_ct). A refusal created nothing, so
-        trying again is safe (destroy uses it too); a lost answer (a timeout) is not retried."""
-        loop = asyncio.get_running_loop()
-        limit = min(self.task_timeout, 60.0)
-        deadline = loop.time() + limit
-        delay = 0.05
-        heartbeat: Heartbeat | None = None
-        while True:
-            try:
-                return await call()
-            except ProxmoxError as exc:
-                busy = any(m in exc.pve_message for m in BUSY_MESSAGES)
-                if not busy or isinstance(exc, ProxmoxTimeout) or loop.time() >= deadline:
-                    raise
-                if heartbeat is None:  # one line when first refused, then a heartbeat
-                    ctx.log(f"{what} is busy ({exc.pve_message}); trying again", level="warning")
-                    waiting = f"waiting for {what} to be free"
-                    heartbeat = Heartbeat(ctx, waiting, limit, self.heartbeat, loop.time())
-                heartbeat.beat(loop.time(), exc.pve_message)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 1.0)
-
-    async def appears(self, node: str, vmid: int, within: float) -> bool:
-        """Whether CT `vmid` exists, or comes to exist within `within` seconds: after a create or
-        clone call whose answer was lost, Proxmox may still carry it out a little later."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + within
-        while True:
-            if await self.status(node, vmid) is not None:
-                return True
-            if loop.time() >= deadline:
-                return False
-            await asyncio.sleep(min(0.2, max(0.0, deadline - loop.time())))
-
     async def owned_by(
         self, node: str, vmid: int, app_id: str, hostname: str | None = None
     ) -> bool:
@@ -317,165 +250,6 @@ class Containers:
             return await self.wait_address(ctx, node, vmid, timeout=dhcp_timeout)
         except WaitTimeout:  # every answer came, none with a lease (not a call timing out)
             raise WaitTimeout(dhcp_silence(net.bridge, dhcp_timeout)) from None
-
-    # --- inside the container ---
-
-    async def sh(
-        self,
-        ctx: OperationContext,
-        node: str,
-        vmid: int,
-        script: str,
-        *,
-        args: list[str] | None = None,
-        **kwargs: Any,
-    ):
-        """`sh -c SCRIPT sh ARGS...`: user values go in as `$1`, `$2`, never into the script."""
-        return await self.run(ctx, node, vmid, ["sh", "-c", script, "sh", *(args or [])], **kwargs)
-
-    async def run(
-        self,
-        ctx: OperationContext,
-        node: str,
-        vmid: int,
-        argv: list[str],
-        *,
-        timeout: float | None = None,
-        quiet: bool = False,
-        check: bool = True,
-    ):
-        on_line = None if quiet else ctx.log
-        return await self._cancellable(
-            ctx,
-            self.exec.run(
-                node,
-                vmid,
-                argv,
-                timeout=timeout or self.task_timeout,
-                on_stdout=on_line,
-                on_stderr=on_line,
-                check=check,
-            ),
-        )
-
-    async def install_docker(
-        self, ctx: OperationContext, node: str, vmid: int, *, install: bool = True
-    ) -> None:
-        """Install Docker and wait until it answers; `install=False` (a clone of the node's
-        Docker-ready base, where it is installed already) only waits, as one `pct exec`."""
-        script = f"{DOCKER_INSTALL_ALPINE} && {DOCKER_READY}" if install else DOCKER_READY
-        try:
-            await self.sh(ctx, node, vmid, script)
-        except ExecError as exc:
-            if exc.exit_status != DOCKER_SILENT:
-                raise
-            detail = (exc.stderr or "").strip() or "no answer"
-            raise ExecError(
-                f"Docker did not start in CT {vmid} within 60s: {detail}",
-                exit_status=exc.exit_status,
-                stderr=exc.stderr,
-                vmid=vmid,
-            ) from None
-        ctx.log("docker info: the daemon answers")
-
-    async def write_files(
-        self, ctx: OperationContext, node: str, vmid: int, directory: str, files: dict[str, tuple]
-    ) -> None:
-        """Push `{name: (bytes, mode)}` into the app directory (each push creates it if need
-        be). The pushes run at once: each is a `pct exec` (a Perl start-up on the node), and
-        none depends on another; a failure is the first file's in order, as one by one."""
-        await in_order(
-            *(
-                self._cancellable(
-                    ctx, self.exec.push_file(node, vmid, f"{directory}/{name}", data, mode)
-                )
-                for name, (data, mode) in files.items()
-            )
-        )
-        for name, (data, _mode) in files.items():
-            ctx.log(f"wrote {directory}/{name} ({len(data)} bytes)")
-
-    async def compose_pull_up(self, ctx: OperationContext, node: str, vmid: int, cfile: str):
-        """`compose pull` then `up -d` in one command (one `pct exec`, output streamed)."""
-        return await self.sh(ctx, node, vmid, COMPOSE_PULL_UP, args=[cfile])
-
-    def compose_argv(self, cfile: str, *args: str) -> list[str]:
-        return ["docker", "compose", "-f", cfile, *args]
-
-    async def compose(
-        self, ctx: OperationContext, node: str, vmid: int, cfile: str, *args: str, **kw: Any
-    ):
-        """`docker compose -f CFILE ARGS...` (the `.env` beside CFILE is read by compose)."""
-        return await self.run(ctx, node, vmid, self.compose_argv(cfile, *args), **kw)
-
-    async def logs(
-        self, node: str, vmid: int, cfile: str, *, tail: int, follow: bool, on_line
-    ) -> None:
-        args = ["logs", "--no-color", "--tail", str(int(tail))]
-        if follow:
-            args.append("--follow")
-        await self.exec.run(
-            node,
-            vmid,
-            self.compose_argv(cfile, *args),
-            timeout=FOREVER if follow else self.task_timeout,
-            on_stdout=on_line,
-            on_stderr=on_line,
-        )
-
-    # --- helpers ---
-
-    async def until(
-        self,
-        ctx,
-        probe,
-        timeout: float,
-        what: str,
-        last: list[str] | None = None,
-        *,
-        waiting: str,
-        steady: float = STEADY_PAUSE,
-    ):
-        """Call `probe` until it returns a value, with a deadline; never a fixed sleep. While it
-        waits, a heartbeat line says so ("waiting for X: attempt 6, 10s of 30s"). `steady`: the
-        pause for the first seconds (`GET_PAUSE` where a look is one API GET, not a `pct exec`)."""
-        loop = asyncio.get_running_loop()
-        begun = loop.time()
-        deadline = begun + timeout
-        interval = min(self.poll, 0.05)
-        heartbeat = Heartbeat(ctx, waiting, timeout, self.heartbeat, begun)
-        while True:
-            ctx.check_cancelled()
-            value = await probe()
-            if value is not None:
-                return value
-            heartbeat.beat(loop.time(), last[0] if last else None)
-            if loop.time() >= deadline:
-                detail = f": {last[0]}" if last and last[0] else ""
-                raise WaitTimeout(f"{what} within {timeout:g}s{detail}")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(ctx.cancel_event.wait(), interval)
-            # Every `poll` (0.25 s) for the first seconds (tasks.next_pause: leases, app starts
-            # and Docker's first health probe end there), then growing by half to at most 1 s:
-            # each look is a `pct exec` or an API call, and a coarser step adds its whole
-            # length to what the user waits for.
-            interval = next_pause(
-                interval, loop.time() - begun, self.poll * 4, growth=1.5, steady=steady
-            )
-
-    async def _cancellable(self, ctx: OperationContext, coro):
-        """Await a command; if the operation is cancelled meanwhile, abandon it at once."""
-        task = asyncio.ensure_future(coro)
-        waiter = asyncio.ensure_future(ctx.cancel_event.wait())
-        try:
-            done, _ = await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            waiter.cancel()
-        if task in done:
-            return task.result()
-        task.cancel()
-        ctx.check_cancelled()
-        return await task  # pragma: no cover - cancel_event was set, check raised
 
 
 def uncertain(exc: BaseException) -> bool:
