@@ -4,45 +4,36 @@ Every change is an operation: the acting user's role is checked, the app's lock 
 operation on a busy app fails at once), a journal row opened, and named steps run with undo on
 failure (`pipeline.run_steps`). The methods are coroutines meant to run on the service loop
 (`runtime.py`); the database is only touched from worker threads.
+
+This module keeps who may do what, reading the apps and the running of operations; the same
+object's other methods are mixins: the deploy (`app_service_deploy.py`), the actions on one app
+(`app_service_actions.py`), the administrative half (`app_service_admin.py`) and the view of the
+journal (`app_service_journal.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
-from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from proximity_tui.errors import BusyError, ProximityError
-from proximity_tui.service_views import BackupView, DeployPlan, NodeChoice
 from proximity_tui.services import events as ev
 from proximity_tui.services.app_records import AppRecords
+from proximity_tui.services.app_service_actions import ACTIONS, AppActions
 from proximity_tui.services.app_service_admin import AdminOps
-from proximity_tui.services.containers import Containers, app_compose_file
-from proximity_tui.services.image_plan import ImageChange, image_changes
+from proximity_tui.services.app_service_deploy import DeployOps
+from proximity_tui.services.containers import Containers
 from proximity_tui.services.late_effects import LateEffects
-from proximity_tui.services.operations import (
-    backups,
-    clone,
-    clone_target,
-    deploy,
-    deploy_plan,
-    lifecycle,
-    update,
-)
 from proximity_tui.services.operations.context import OperationContext, Operations
-from proximity_tui.services.operations.deploy_request import DeployRequest
 from proximity_tui.services.operations.shape import (
     OnStart,
     OperationDeps,
     OperationSpec,
-    hostname_conflict,
     run_spec,
 )
 from proximity_tui.services.users import may_change, require_change
-from proximity_tui.services.validation import check_hostname
 from proximity_tui.views import AppView
 
 if TYPE_CHECKING:
@@ -55,20 +46,8 @@ if TYPE_CHECKING:
     from proximity_tui.services.users import UserInfo
     from proximity_tui.store.db import Database
 
-#: Actions and the app statuses they apply to.
-ACTIONS: dict[str, tuple[str, ...]] = {
-    "start": ("stopped", "error"),
-    "stop": ("running", "error"),
-    "restart": ("running", "error"),
-    "delete": ("running", "stopped", "error", "missing"),
-    "clone": ("running", "stopped"),
-    "backup": ("running", "stopped"),
-    "update": ("running",),
-    "logs": ("running",),
-}
 
-
-class AppService(AdminOps):
+class AppService(DeployOps, AppActions, AdminOps):
     def __init__(
         self,
         *,
@@ -175,54 +154,6 @@ class AppService(AdminOps):
             )
         return out
 
-    async def nodes(self) -> list[NodeChoice]:
-        """Every node with its free memory and CPU, and whether the default template is cached."""
-        return await deploy_plan.node_choices(self.deps())
-
-    async def check_hostname(self, hostname: str) -> str | None:
-        """None when `hostname` is valid and free (database and cluster), else the reason."""
-        try:
-            name = check_hostname(hostname)
-        except ProximityError as exc:
-            return str(exc)
-        return await hostname_conflict(self.deps(), name)
-
-    async def plan_deploy(
-        self,
-        catalog_id: str,
-        hostname: str,
-        *,
-        node: str | None = None,
-        cores: int | None = None,
-        memory: int | None = None,
-        disk: int | None = None,
-        allow_risks: bool = False,
-        ip: str | None = None,
-        gateway: str | None = None,
-        vlan: int | None = None,
-    ) -> DeployPlan:
-        """What a deploy would do, without doing it: node, vmid, template, network, steps,
-        problems (a bad address override is one)."""
-        request = DeployRequest(
-            catalog_id,
-            hostname,
-            node,
-            cores,
-            memory,
-            disk,
-            ip=ip,
-            gateway=gateway,
-            vlan=vlan,
-            allow_risks=allow_risks,
-        )
-        return await deploy_plan.plan(
-            self.deps(),
-            self.catalog,
-            request,
-            taken=await self.check_hostname(hostname),
-            nodes=await self.nodes(),
-        )
-
     # --- running operations ---
 
     def _check_free(self, app_id: str) -> None:
@@ -316,184 +247,3 @@ class AppService(AdminOps):
 
         task.add_done_callback(done)
         return task
-
-    # --- deploy ---
-
-    async def start_deploy(
-        self,
-        catalog_id: str,
-        hostname: str,
-        *,
-        node: str | None = None,
-        cores: int | None = None,
-        memory: int | None = None,
-        disk: int | None = None,
-        environment: dict[str, str] | None = None,
-        ip: str | None = None,
-        gateway: str | None = None,
-        vlan: int | None = None,
-        allow_risks: bool = False,
-    ) -> int:
-        """Validate, open the operation and start the pipeline; returns the operation id at once.
-
-        Input errors (bad hostname, unknown entry, missing variable) raise here, before anything
-        is recorded; everything later is reported through the operation."""
-        request = DeployRequest(
-            catalog_id,
-            hostname,
-            node,
-            cores,
-            memory,
-            disk,
-            environment or {},
-            ip,
-            gateway,
-            vlan,
-            allow_risks,
-        )
-        self._require_change("deploy")
-        spec = await deploy.deploy(self.deps(), self.catalog, request)
-        ctx = await self.begin(spec)
-        self._spawn(ctx, self.execute(ctx, spec))
-        return ctx.op_id
-
-    async def deploy_app(self, catalog_id: str, hostname: str, **kwargs: Any) -> AppView:
-        """Deploy and wait for the end; a failure raises the pipeline's `StepFailed`."""
-        return await self._deployed(await self.start_deploy(catalog_id, hostname, **kwargs))
-
-    async def _deployed(self, op_id: int) -> AppView:
-        task = self._tasks.get(op_id)
-        if task is not None:
-            ctx = await task  # a failure raises the pipeline's `StepFailed` here
-            if ctx.status == "succeeded" and ctx.app_id:  # as the journal now says: no read
-                if ctx.app_view is not None:  # the row as the record step left it
-                    return self._merge([ctx.app_view])[0]
-                return await self.get_app(ctx.app_id)
-        op = await self.operation(op_id, events=False)
-        if op.status != "succeeded":
-            raise ProximityError(op.error or f"deploy {op.status}")
-        return await self.get_app(op.app_id or "")
-
-    # --- the other operations (see operations/*.py for their steps) ---
-
-    async def start_app(self, app_id: str) -> AppView:
-        self._require_change("start")
-        await self.run_operation(lifecycle.start(self.deps(), await self.records.get(app_id)))
-        return await self.get_app(app_id)
-
-    async def stop_app(self, app_id: str) -> AppView:
-        self._require_change("stop")
-        await self.run_operation(lifecycle.stop(self.deps(), await self.records.get(app_id)))
-        return await self.get_app(app_id)
-
-    async def restart_app(self, app_id: str) -> AppView:
-        self._require_change("restart")
-        await self.run_operation(lifecycle.restart(self.deps(), await self.records.get(app_id)))
-        return await self.get_app(app_id)
-
-    async def delete_app(self, app_id: str) -> None:
-        self._require_change("delete")
-        await self.run_operation(lifecycle.delete(self.deps(), await self.records.get(app_id)))
-
-    async def clone_app(
-        self,
-        app_id: str,
-        new_hostname: str,
-        *,
-        node: str | None = None,
-        on_start: OnStart | None = None,
-    ) -> AppView:
-        """Copy the app under `new_hostname`, on `node` (default: its own). A node Proxmox
-        would refuse is refused first, in one line, before anything is recorded."""
-        self._require_change("clone")
-        source = await self.records.get(app_id)
-        check_hostname(new_hostname, field="new hostname")
-        target = await clone_target.check_target(self.client, source, node)
-        spec = clone.clone(self.deps(), source, new_hostname, target)
-        await self.run_operation(spec, on_start)
-        return await self.get_app(spec.app_id or "")
-
-    async def update_images(self, app_id: str) -> list[ImageChange]:
-        """Per compose service, the image the app runs and the one an update moves it to."""
-        app = await self.records.get(app_id)
-        try:
-            compose = self.catalog.get(app.catalog_id).compose
-        except ProximityError:  # an entry no longer in the catalog: its images stay
-            compose = {}
-        return await image_changes(self.containers, app, app_compose_file(app), compose)
-
-    async def update_app(self, app_id: str, *, on_start: OnStart | None = None) -> AppView:
-        self._require_change("update")
-        app = await self.records.get(app_id)
-        images = await self.update_images(app_id)
-        await self.run_operation(update.update(self.deps(), app, images), on_start)
-        return await self.get_app(app_id)
-
-    async def backup_storages(self, app_id: str) -> list[str]:
-        """The storages on the app's node that hold backups (the first is the default)."""
-        app = await self.records.get(app_id)
-        found = [s.storage for s in await self.client.storages_accepting(app.node, "backup")]
-        wanted = self.deploy_settings.backup_storage  # the configured one comes first
-        return sorted(found, key=lambda s: s != wanted)
-
-    async def backup_app(
-        self,
-        app_id: str,
-        *,
-        mode: str | None = None,
-        storage: str | None = None,
-        on_start: OnStart | None = None,
-    ) -> BackupView:
-        """`mode`: snapshot, suspend or stop; `storage`: one of `backup_storages` (checked
-        before anything starts: a bad one changes nothing)."""
-        self._require_change("backup")
-        app = await self.records.get(app_id)
-        await backups.check_backup_choice(self.deps(), app.node, mode, storage)
-        spec = backups.backup(self.deps(), app, mode, storage)
-        await self.run_operation(spec, on_start)
-        return spec.result["backup"]
-
-    async def list_backups(self, app_id: str) -> list[BackupView]:
-        return await self.records.backups((await self.records.get(app_id)).id)
-
-    async def restore_app(
-        self, app_id: str, volid: str, *, on_start: OnStart | None = None
-    ) -> AppView:
-        self._require_change("restore")
-        app = await self.records.get(app_id)
-        await self.run_operation(await backups.restore(self.deps(), app, volid), on_start)
-        return await self.get_app(app_id)
-
-    async def delete_backup(self, app_id: str, volid: str) -> None:
-        self._require_change("delete backups")
-        app = await self.records.get(app_id)
-        await self.run_operation(await backups.delete_backup(self.deps(), app, volid))
-
-    async def app_logs(
-        self,
-        app_id: str,
-        *,
-        tail: int = 200,
-        follow: bool = False,
-        on_line: Callable[[str], None],
-        stop: threading.Event | None = None,
-    ) -> None:
-        """`docker compose logs`, line by line, until done (or `stop` is set, when following)."""
-        app = await self.records.get(app_id)
-        if app.status != "running":
-            raise ProximityError(f"{app.hostname} is {app.status}: logs need it running")
-        task = asyncio.ensure_future(
-            self.containers.logs(
-                app.node, app.vmid, app_compose_file(app), tail=tail, follow=follow, on_line=on_line
-            )
-        )
-        if stop is None:
-            await task
-            return
-        while not task.done():
-            if stop.is_set():  # stopped by the caller: the stream ends quietly, not in error
-                task.cancel()
-                await asyncio.wait({task})
-                return
-            await asyncio.wait({task}, timeout=0.2)
-        await task

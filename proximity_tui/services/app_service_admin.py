@@ -1,9 +1,10 @@
 """AppService's administrative half: adoption, environment repair, retries, recovery, the
 nodes' Docker-ready bases, orphans, secrets and the away report.
 
-A mixin of `AppService` (`app_service.py` keeps the running of operations and the everyday
-ones): the UI and the CLI call these through the same `AppService` object. Each method checks
-the role like every change, and runs its operation through `AppService.run_operation`.
+A mixin of `AppService` (`app_service.py` keeps the running of operations, the everyday ones are
+`app_service_actions.py`): the UI and the CLI call these through the same `AppService` object.
+Each method checks the role like every change, and runs its operation through
+`AppService.run_operation`.
 """
 
 from __future__ import annotations
