@@ -1,9 +1,11 @@
 """Small helpers for Pilot tests: waiting for a condition, reading table cells, reaching the
-deploy form and a deploy that stays busy."""
+deploy form and a deploy that stays busy, the dashboard started as the CLI starts it."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
 from collections.abc import Callable
 
 from textual.widgets import DataTable
@@ -108,3 +110,35 @@ async def detail_logs(pilot, world, monkeypatch, app_logs):
     monkeypatch.setattr(pilot.app.services.apps, "app_logs", app_logs)
     pilot.app.open_app(world.app_id(0), tab="logs")
     return await on_screen(pilot, AppDetailScreen)
+
+
+@contextlib.asynccontextmanager
+async def dashboard(world, *gates: threading.Event, held: threading.Event | None = None, **run):
+    """The dashboard as the CLI starts it (the Apps table painted from the database, then the
+    services built in a thread: at `held` while it is not set); yields the pilot. Every gate is
+    opened at the end, whatever happened."""
+    from proximity_tui.app import make_app
+
+    settings = world.settings()
+    built: list = []
+
+    def factory():
+        from proximity_tui.services.bootstrap import build_services
+
+        if held is not None:
+            assert held.wait(30)
+        services = build_services(settings)
+        services.call(services.connect(monitor=False))
+        built.append(services)
+        return services
+
+    app = make_app(None, settings, services_factory=factory, preload_db=settings.db_path)
+    try:
+        async with app.run_test(size=(120, 40), **run) as pilot:
+            yield pilot
+    finally:
+        for gate in (*gates, held):
+            if gate is not None:
+                gate.set()
+        for services in built:
+            services.close(wait=10)

@@ -20,7 +20,7 @@ from proximity_tui.screens.startup import SCREENS_CSS
 from proximity_tui.store.quick_read import read_apps
 from proximity_tui.views import AppView
 from proximity_tui.widgets.live_table import LiveTable
-from tests.ui.helpers import on_screen, row_keys, wait_for
+from tests.ui.helpers import dashboard, on_screen, row_keys, wait_for
 
 FIELDS = ("id", "catalog_id", "name", "hostname", "status", "node", "vmid", "url")
 
@@ -105,31 +105,15 @@ async def test_nothing_to_paint_shows_the_starting_screen_then_the_services(worl
     settings = world.settings()
     assert not settings.db_path.exists()
     release = threading.Event()
-    built = []
-
-    def factory():
-        from proximity_tui.services.bootstrap import build_services
-
-        assert release.wait(30)
-        services = build_services(settings)
-        services.call(services.connect(monitor=False))
-        built.append(services)
-        return services
-
-    app = make_app(None, settings, services_factory=factory, preload_db=settings.db_path)
-    try:
-        async with app.run_test(size=(120, 40)) as pilot:
-            starting = await on_screen(pilot, StartingScreen)
-            label = str(starting.query_one(Label).render())
-            assert f"connecting to {settings.proxmox.host}:{settings.proxmox.port}" in label
-            release.set()
-            await wait_for(pilot, lambda: app.services is not None, timeout=15)
-            catalog = await on_screen(pilot, CatalogScreen)  # no apps yet: the catalog
-            assert str(catalog.query_one("#categories").styles.width) == "24"  # screens.tcss
-    finally:
+    async with dashboard(world, held=release) as pilot:
+        app = pilot.app
+        starting = await on_screen(pilot, StartingScreen)
+        label = str(starting.query_one(Label).render())
+        assert f"connecting to {settings.proxmox.host}:{settings.proxmox.port}" in label
         release.set()
-        for services in built:
-            services.close(wait=10)
+        await wait_for(pilot, lambda: app.services is not None, timeout=15)
+        catalog = await on_screen(pilot, CatalogScreen)  # no apps yet: the catalog
+        assert str(catalog.query_one("#categories").styles.width) == "24"  # screens.tcss
 
 
 async def test_live_table_measures_like_datatable():

@@ -11,33 +11,17 @@ import threading
 
 from textual.widgets import DataTable
 
-from proximity_tui.app import make_app
 from proximity_tui.screens.apps import AppsScreen
 from proximity_tui.screens.catalog import CatalogScreen
 from proximity_tui.screens.help import HelpScreen, screen_title
 from proximity_tui.screens.starting import StartingScreen
 from proximity_tui.store import quick_read
 from proximity_tui.widgets.filter_input import FilterInput
-from tests.ui.helpers import on_screen, row_keys, said, wait_for
-
-
-def _factory(settings, built, gate: threading.Event | None = None):
-    def factory():
-        from proximity_tui.services.bootstrap import build_services
-
-        if gate is not None:
-            assert gate.wait(30)
-        services = build_services(settings)
-        services.call(services.connect(monitor=False))
-        built.append(services)
-        return services
-
-    return factory
+from tests.ui.helpers import dashboard, on_screen, row_keys, said, wait_for
 
 
 async def test_keys_typed_before_the_apps_table_go_to_it(world, monkeypatch):
     world.services(2).close(wait=10)
-    settings = world.settings()
     read_gate = threading.Event()
     read = quick_read.read_apps
 
@@ -46,75 +30,51 @@ async def test_keys_typed_before_the_apps_table_go_to_it(world, monkeypatch):
         return read(path)
 
     monkeypatch.setattr(quick_read, "read_apps", held_read)
-    built: list = []
-    app = make_app(
-        None, settings, services_factory=_factory(settings, built), preload_db=settings.db_path
-    )
-    try:
-        async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("slash", *world.host(1), "enter")
-            assert not isinstance(app.screen, AppsScreen)  # typed ahead: nothing to type into yet
-            read_gate.set()
-            screen = await on_screen(pilot, AppsScreen)
-            box = screen.query_one(FilterInput)
-            await wait_for(pilot, lambda: box.value == world.host(1))  # every key, in order
-            assert row_keys(app) == [world.app_id(1)]
-            await wait_for(pilot, lambda: isinstance(app.focused, DataTable))  # Enter: back to it
-            assert not any("no such key" in n.message for n in said(app))  # said on the blank one
-            await wait_for(pilot, lambda: app.services is not None, timeout=15)
-    finally:
+    async with dashboard(world, read_gate) as pilot:
+        app = pilot.app
+        await pilot.press("slash", *world.host(1), "enter")
+        assert not isinstance(app.screen, AppsScreen)  # typed ahead: nothing to type into yet
         read_gate.set()
-        for services in built:
-            services.close(wait=10)
+        screen = await on_screen(pilot, AppsScreen)
+        box = screen.query_one(FilterInput)
+        await wait_for(pilot, lambda: box.value == world.host(1))  # every key, in order
+        assert row_keys(app) == [world.app_id(1)]
+        await wait_for(pilot, lambda: isinstance(app.focused, DataTable))  # Enter: back to it
+        assert not any("no such key" in n.message for n in said(app))  # said on the blank one
+        await wait_for(pilot, lambda: app.services is not None, timeout=15)
 
 
 async def test_keys_typed_while_connecting_go_to_the_first_screen(world):
     """No database yet: `?` pressed on the starting screen opens the first screen's help (not a
     help left behind on the starting screen); ctrl+c still answers at once."""
-    settings = world.settings()
     gate = threading.Event()
-    built: list = []
-    factory = _factory(settings, built, gate)
-    app = make_app(None, settings, services_factory=factory, preload_db=settings.db_path)
-    try:
-        async with app.run_test(size=(120, 40), notifications=True) as pilot:
-            await on_screen(pilot, StartingScreen)
-            await pilot.press("question_mark", "ctrl+c")
-            # ctrl+c is not held: its "how to quit" comes while the services are still held
-            await wait_for(pilot, lambda: any("to quit" in n.message for n in said(app)))
-            assert isinstance(app.screen, StartingScreen)
-            gate.set()
-            await on_screen(pilot, HelpScreen)
-            assert isinstance(app.screen_stack[0], CatalogScreen)  # no apps: the catalog first
-            assert app.screen.under_name == screen_title(app.screen_stack[0])
-            assert not any(isinstance(s, HelpScreen) for s in app._screen_stacks["_default"])
-    finally:
+    async with dashboard(world, held=gate, notifications=True) as pilot:
+        app = pilot.app
+        await on_screen(pilot, StartingScreen)
+        await pilot.press("question_mark", "ctrl+c")
+        # ctrl+c is not held: its "how to quit" comes while the services are still held
+        await wait_for(pilot, lambda: any("to quit" in n.message for n in said(app)))
+        assert isinstance(app.screen, StartingScreen)
         gate.set()
-        for services in built:
-            services.close(wait=10)
+        await on_screen(pilot, HelpScreen)
+        assert isinstance(app.screen_stack[0], CatalogScreen)  # no apps: the catalog first
+        assert app.screen.under_name == screen_title(app.screen_stack[0])
+        assert not any(isinstance(s, HelpScreen) for s in app._screen_stacks["_default"])
 
 
 async def test_a_mode_key_on_the_painted_table_waits_for_the_services(world):
     """The Apps table is painted from the database before the services exist: `1` then `/` and
     a name switch to the catalog once they are ready and filter it, not the apps."""
     world.services(1).close(wait=10)
-    settings = world.settings()
     gate = threading.Event()
-    built: list = []
-    factory = _factory(settings, built, gate)
-    app = make_app(None, settings, services_factory=factory, preload_db=settings.db_path)
-    try:
-        async with app.run_test(size=(120, 40)) as pilot:
-            apps = await on_screen(pilot, AppsScreen)
-            await pilot.press("1", "slash", *"ntfy")
-            assert app.services is None and app.screen is apps  # the services are held
-            assert not apps.query_one(FilterInput).display  # `/ntfy` waits behind `1`
-            gate.set()
-            catalog = await on_screen(pilot, CatalogScreen)
-            box = catalog.query_one(FilterInput)
-            await wait_for(pilot, lambda: box.value == "ntfy")
-            assert apps.query_one(FilterInput).value == ""
-    finally:
+    async with dashboard(world, held=gate) as pilot:
+        app = pilot.app
+        apps = await on_screen(pilot, AppsScreen)
+        await pilot.press("1", "slash", *"ntfy")
+        assert app.services is None and app.screen is apps  # the services are held
+        assert not apps.query_one(FilterInput).display  # `/ntfy` waits behind `1`
         gate.set()
-        for services in built:
-            services.close(wait=10)
+        catalog = await on_screen(pilot, CatalogScreen)
+        box = catalog.query_one(FilterInput)
+        await wait_for(pilot, lambda: box.value == "ntfy")
+        assert apps.query_one(FilterInput).value == ""
