@@ -6,10 +6,14 @@ blank default screen (the Apps table is being read from the database) or the sta
 (connecting): a key reaching either was lost, or worse (`?` opened help over a screen the
 dashboard then left for its first mode). The App keeps every key and paste from its start, and
 posts them back to itself once that screen is mounted: they are routed as a burst arriving then.
+That is all Textual offers without waiting on its internals: like any burst (a laggy SSH link),
+a key taken by an ordinary binding acts once it has bubbled up to the App, so a priority key
+right behind it (`/`, `:`, Tab) acts first; `j/who` and `/who⏎` do what they say, `1/ntfy` typed
+at once filters the Apps list and then shows the catalog.
 
 A mode key (`1`, `:catalog`) pressed on the Apps table painted from the database, before the
 services have listed the apps, is kept too (`defer`): its switch runs once they have, and the
-keys typed after it wait for it, so `1/ntfy` filters the catalog, not the apps.
+keys typed after it wait for it: `1`, then `/ntfy`, filters the catalog, not the apps.
 
 Not kept: ctrl+q and ctrl+c act at once (a host that never answers must not keep the user from
 quitting); mouse events are not replayed (their positions were on a screen that is gone).
