@@ -1,4 +1,4 @@
-"""Whether an app's services are up: `docker compose ps` read per service, then its port.
+"""Whether an app's services are up: `docker compose ps` read per service, and its port.
 
 Split from `containers.py` (what the operations do to a container): this is the health check
 deploy, clone, update and start end with.
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from proximity_tui.errors import ExecError
+from proximity_tui.services.overlap import in_order
 
 if TYPE_CHECKING:
     from proximity_tui.services.containers import Containers
@@ -91,8 +92,11 @@ async def wait_healthy(
     path: str | None,
     timeout: float | None = None,
 ) -> None:
-    """Compose reports every service running (healthy where it has a healthcheck), then the
-    web port answers from inside the CT."""
+    """Compose reports every service running (healthy where it has a healthcheck) and the web
+    port answers from inside the CT. The two are asked side by side, each in its own `pct exec`
+    (each a Perl start-up on the node, and a round trip): the port usually opens while a
+    healthcheck still says `starting`. When a service has stopped, that error wins (the port's
+    look is cancelled); otherwise a port that never answers is the error."""
     last = ["no answer yet"]
 
     loop = asyncio.get_running_loop()
@@ -127,16 +131,20 @@ async def wait_healthy(
         return True
 
     limit = timeout or containers.health_timeout
-    await containers.until(
-        ctx,
-        services_ready,
-        limit,
-        "services did not become ready",
-        last,
-        waiting="waiting for the services to be ready",
-    )
-    ctx.log("compose: every service is running")
+
+    async def services_wait() -> None:
+        await containers.until(
+            ctx,
+            services_ready,
+            limit,
+            "services did not become ready",
+            last,
+            waiting="waiting for the services to be ready",
+        )
+        ctx.log("compose: every service is running")
+
     if port is None:
+        await services_wait()
         return
     if path is None:  # a TCP service (a database, MQTT): the port accepting is enough
         probe = ["nc", "-z", "127.0.0.1", str(port)]
@@ -144,8 +152,7 @@ async def wait_healthy(
     else:
         what = f"http://127.0.0.1:{port}{path}"
         probe = ["wget", "-q", "-O", "/dev/null", what]
-
-    deadline = loop.time() + limit
+    port_last = ["no answer yet"]
 
     async def port_answers() -> bool | None:
         # One look is one `pct exec` that asks again inside the CT for a few seconds: the port
@@ -156,10 +163,14 @@ async def wait_healthy(
         if result.exit_status == 0:
             return True
         lines = result.stderr.strip().splitlines()  # the last try's words say why
-        last[0] = lines[-1].strip() if lines else f"{probe[0]} exited {result.exit_status}"
+        port_last[0] = lines[-1].strip() if lines else f"{probe[0]} exited {result.exit_status}"
         return None
 
-    await containers.until(
-        ctx, port_answers, limit, f"{what} did not answer", last, waiting=f"waiting for {what}"
-    )
-    ctx.log(f"{what} answers")
+    async def port_wait() -> None:
+        await containers.until(
+            ctx, port_answers, limit, f"{what} did not answer", port_last,
+            waiting=f"waiting for {what}",
+        )  # fmt: skip
+        ctx.log(f"{what} answers")
+
+    await in_order(services_wait(), port_wait())

@@ -85,3 +85,20 @@ def test_a_failing_ps_ends_the_look_with_its_status(services, hostname):
     )
     assert result.exit_status == 5
     assert "no such service" in result.stderr
+
+
+def test_the_port_is_asked_while_compose_ps_is_still_asked(services, faults, hostname):
+    """The health step's two looks run side by side, each in its own `pct exec`: the port's
+    command reaches the node while the `compose ps` one is held there, and the deploy ends
+    once both have answered."""
+    ps = faults.hold(command=r"docker compose -f \S+ ps ")
+    port = faults.hold(command=r"wget -q -O /dev/null http://127\.0\.0\.1:")
+    deploy = services.runtime.submit(services.apps.deploy_app("whoami", hostname))
+    try:
+        assert ps.wait_until(lambda g: g.holding >= 1)
+        assert port.wait_until(lambda g: g.holding >= 1)  # sequential looks never got here
+        assert not deploy.done()
+    finally:
+        ps.open()
+        port.open()
+    assert deploy.result(timeout=60).status == "running"
