@@ -35,6 +35,7 @@ LogCallback = Callable[[str], Awaitable[Any] | Any]
 PollCallback = Callable[[], Any]
 
 ERROR_PREFIX = "TASK ERROR: "
+_END_LINES = ("TASK OK", ERROR_PREFIX, "TASK WARNINGS: ")
 LOG_PAGE = 500
 
 
@@ -45,6 +46,10 @@ class _LogCursor:
         self.client, self.upid, self.on_log = client, upid, on_log
         self.seen = 0  # highest line number delivered
         self.lines: list[str] = []
+        #: A line the task writes as it ends was read (pve-common `PVE/RESTEnvironment.pm`
+        #: fork_worker writes `TASK OK` / `TASK ERROR: ...` / `TASK WARNINGS: n` last, and
+        #: `PVE/Tools.pm` upid_read_status reads a stopped task's status from that line).
+        self.ended = False
 
     async def pump(self) -> None:
         while True:
@@ -55,6 +60,7 @@ class _LogCursor:
             for n, text in fresh:
                 self.seen = n
                 self.lines.append(text)
+                self.ended = self.ended or text.startswith(_END_LINES)
                 if self.on_log is not None:
                     result = self.on_log(text)
                     if inspect.isawaitable(result):
@@ -80,6 +86,22 @@ STEADY_PAUSE, STEADY_FOR = 0.25, 6.0
 #: of 0.125 s. A task's log is read at most every `LOG_EVERY` s meanwhile (and at its end), so
 #: a task costs the node about as many GETs a second as at four looks a second with its log.
 GET_PAUSE, LOG_EVERY = 0.1, 0.5
+
+
+async def _both(first: Awaitable[TaskStatus], second: Awaitable[None]) -> tuple[TaskStatus, None]:
+    """`first` and `second` at once; the status's error wins (the order of the looks before),
+    and neither is left running when the other failed."""
+    status = asyncio.ensure_future(first)
+    try:
+        await second
+    except BaseException:
+        if not status.done():
+            status.cancel()
+        outcome = (await asyncio.gather(status, return_exceptions=True))[0]
+        if isinstance(outcome, Exception):
+            raise outcome from None
+        raise
+    return await status, None
 
 
 def next_pause(
@@ -130,10 +152,18 @@ async def wait_task(
         if cancel is not None and cancel.is_set():
             await _stop(client, upid)
             raise OperationCancelled(f"{call} was cancelled and stopped")
-        status = await client.task_status(upid)
-        if on_log is not None and (not status.running or loop.time() - pumped >= LOG_EVERY):
+        if on_log is not None and loop.time() - pumped >= LOG_EVERY:
+            # The status and the log side by side (a quick task, the first look, ends here in
+            # one round trip, not two); lines written between the two reads are read again,
+            # unless the log already holds its last line.
             pumped = loop.time()
-            await cursor.pump()
+            status, _ = await _both(client.task_status(upid), cursor.pump())
+            if not status.running and not cursor.ended:
+                await cursor.pump()
+        else:
+            status = await client.task_status(upid)
+            if on_log is not None and not status.running:
+                await cursor.pump()
         if not status.running:
             break
         if on_poll is not None:

@@ -94,3 +94,63 @@ async def test_log_streamed_while_the_task_runs(client, info, faults, make_ct):
     if removal:
         await client.wait_task(removal)
     await client.wait_task(await client.delete_ct(node, vmid))
+
+
+async def _until(predicate) -> None:
+    async def wait() -> None:
+        while not predicate():
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(wait(), timeout=30)
+
+
+async def test_a_quick_task_is_seen_ended_in_one_round_trip(client, info, faults, make_ct):
+    """The first look reads the task's status and its log side by side: the log's request
+    arrives while the status's is still held, and a log that holds its end line is not read
+    again (two calls in all)."""
+    node = sorted(info.nodes)[0]
+    vmid = await make_ct(client, node, start=False)
+    upid = await client.ct_action(node, vmid, "start")  # time scale 0: ended at once
+    status_gate = faults.hold(method="GET", path="/nodes/*/tasks/*/status")
+    before = client.call_count
+    lines: list[str] = []
+    waiting = asyncio.ensure_future(client.wait_task(upid, on_log=lines.append))
+    await _until(lambda: status_gate.arrived == 1 and client.call_count == before + 1)
+    assert "TASK OK" in lines and not waiting.done()  # the log came while the status waited
+    status_gate.open()
+    assert (await waiting).ok
+    assert client.call_count == before + 2
+    assert lines == await client.task_log(upid) and lines[-1] == "TASK OK"
+    await client.wait_task(await client.ct_action(node, vmid, "stop"))
+    await client.wait_task(await client.delete_ct(node, vmid))
+
+
+async def test_a_log_read_before_the_end_is_read_again_once_the_task_stopped(
+    client, info, faults, make_ct
+):
+    """The log is read (without its end line) while the status's request is held; the task
+    ends, then the status says stopped: the lines written between the two reads, `TASK OK`
+    among them, are read and delivered once each."""
+    node = sorted(info.nodes)[0]
+    vmid = await make_ct(client, node, start=False)
+    task_gate = faults.hold(task="vzstart", gate_at="end")  # its work done, not ended
+    upid = await client.ct_action(node, vmid, "start")
+    status_gate = faults.hold(method="GET", path="/nodes/*/tasks/*/status")
+    before = client.call_count
+    lines: list[str] = []
+    waiting = asyncio.ensure_future(client.wait_task(upid, on_log=lines.append))
+    await _until(lambda: status_gate.arrived == 1 and client.call_count == before + 1)
+    assert "TASK OK" not in lines  # read while the task had not ended
+    task_gate.open()
+    looks = 0  # our own looks (the held one is the waiter's): until the task has ended
+    while True:
+        looks += 1
+        if not (await client.task_status(upid)).running:
+            break
+        await asyncio.sleep(0.01)
+    status_gate.open()
+    assert (await waiting).ok
+    assert client.call_count == before + looks + 3  # log, status, and the log once more
+    assert lines == await client.task_log(upid) and lines[-1] == "TASK OK"
+    await client.wait_task(await client.ct_action(node, vmid, "stop"))
+    await client.wait_task(await client.delete_ct(node, vmid))
