@@ -15,7 +15,6 @@ asks afresh. Anything else (guests, configs, tasks) is always read live.
 from __future__ import annotations
 
 import contextlib
-import copy
 from collections.abc import Awaitable, Callable, Iterator
 from contextvars import ContextVar
 from typing import Any
@@ -68,4 +67,14 @@ async def answer(
         if not memo.open:
             return out
         memo.answers[key] = out
-    return copy.deepcopy(memo.answers[key])  # each caller may change its own copy
+    return _copy(memo.answers[key])  # each caller may change its own copy
+
+
+def _copy(value: Any) -> Any:
+    """A copy of a JSON answer (lists, dicts, scalars): `copy.deepcopy` without its memo and
+    dispatch, about ten times cheaper on a node's 450 package versions."""
+    if isinstance(value, dict):
+        return {k: _copy(v) if isinstance(v, (dict, list)) else v for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) if isinstance(v, (dict, list)) else v for v in value]
+    return value

@@ -193,10 +193,16 @@ class CatalogEntry:
     # --- compose ---------------------------------------------------------------------------------
 
     def compose_yaml(self) -> str:
-        """The compose project as the text of `compose.yaml`."""
-        return yaml.dump(
-            self.compose, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=100
-        )
+        """The compose project as the text of `compose.yaml`. Kept once made: an entry's compose
+        is not changed after it is loaded (a catalog reload makes new entries), and the pure
+        Python dumper costs about a millisecond a deploy."""
+        text: str | None = self.__dict__.get("_compose_text")
+        if text is None:
+            text = yaml.dump(
+                self.compose, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=100
+            )
+            self.__dict__["_compose_text"] = text
+        return text
 
     def images(self) -> list[str]:
         services = self.compose.get("services") or {}
