@@ -8,6 +8,7 @@ never interpolated into a command line unquoted.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import os
 import shutil
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 
 from proximity_tui.config import SshSettings
 from proximity_tui.errors import ExecError, ValidationError
+from proximity_tui.proxmox import write_ahead
 from proximity_tui.proxmox.coerce import check_vmid
 from proximity_tui.proxmox.exec_base import ExecResult, LineCallback, Transport
 from proximity_tui.proxmox.exec_local import LocalTransport
@@ -124,6 +126,9 @@ class ContainerExec:
         on_stderr: LineCallback | None,
     ) -> ExecResult:
         transport = self._transport(node)
+        ahead = write_ahead.pending()
+        if ahead is not None:  # the operation's journal first: nothing is sent before it
+            await asyncio.to_thread(ahead.ensure)
         result = await transport.run(
             node,
             argv,

@@ -39,7 +39,9 @@ from proximity_tui.errors import (
     TrustError,
     ValidationError,
 )
+from proximity_tui.proxmox import write_ahead
 from proximity_tui.proxmox.tls import TrustPolicy, trust_error
+from proximity_tui.proxmox.write_ahead import WriteAhead
 
 #: PVE tickets live 2 h; renew well before (proxmoxer uses the same age).
 TICKET_RENEW_AGE = 3600.0
@@ -279,7 +281,10 @@ class ApiSession:
         params: dict[str, Any] | None,
         timeout: float | None,
         call: str,
+        ahead: WriteAhead | None = None,
     ) -> Any:
+        if ahead is not None:
+            ahead.ensure()  # the operation's journal first: nothing is sent before it
         session, root = self._root()
         session.call_timeout = timeout or self.timeout
         resource = root([_segment(p) for p in path])
@@ -335,12 +340,13 @@ class ApiSession:
         delay = self.backoff
         relogged = False
         loop = asyncio.get_running_loop()
+        ahead = write_ahead.pending()  # made first, in the worker that sends the call
         attempt = 0
         while True:
             attempt += 1
             try:
                 return await loop.run_in_executor(
-                    self._pool, self._call_sync, method, path, params, timeout, call
+                    self._pool, self._call_sync, method, path, params, timeout, call, ahead
                 )
             except ProxmoxAuthError as exc:
                 # 401 means nothing ran: log in again once (expired ticket) and repeat.

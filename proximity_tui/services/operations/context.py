@@ -20,6 +20,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from proximity_tui.errors import OperationCancelled
+from proximity_tui.proxmox.write_ahead import WriteAhead
 from proximity_tui.services import events as ev
 
 if TYPE_CHECKING:
@@ -107,6 +108,9 @@ class OperationContext:
         self._timer: asyncio.TimerHandle | None = None
         self._writer: asyncio.Task[None] | None = None
         self._write_error: BaseException | None = None
+        #: The current step's start, written by the step's first call (`proxmox/write_ahead.py`)
+        #: or by the next write of this context, whichever comes first.
+        self._ahead: WriteAhead | None = None
         #: Contexts live on the service loop; `cancel()` may come from any thread.
         self._loop = asyncio.get_running_loop()
         #: Every event so far, for a screen that opens after the operation started.
@@ -195,7 +199,25 @@ class OperationContext:
         async with self._write_lock:  # after a write in flight: batches stay in order
             while self._pending:
                 batch, self._pending = self._pending, []
-                await asyncio.to_thread(self._ops.journal.events, self.op_id, batch)
+                await asyncio.to_thread(self._after_ahead, self._ops.journal.events, batch)
+
+    def _after_ahead(self, write: Callable[..., object], *args: Any, **kwargs: Any) -> Any:
+        """In the writing thread: the step's start first if no call has written it yet (the
+        journal keeps the order things happened in), then `write(op_id, ...)`."""
+        if self._ahead is not None:
+            self._ahead.ensure()
+        return write(self.op_id, *args, **kwargs)
+
+    def ahead(self) -> WriteAhead | None:
+        """The step's start while it waits for the step's first call to write it."""
+        return self._ahead
+
+    async def settle(self) -> None:
+        """Write the step's start now if no call has (a step that sent nothing, a state saved
+        before its first call)."""
+        ahead = self._ahead
+        if ahead is not None and not ahead.done:
+            await asyncio.to_thread(ahead.ensure)
 
     def _stop_timer(self) -> None:
         if self._timer is not None:
@@ -208,19 +230,29 @@ class OperationContext:
         if self._write_error is not None:  # a batch written in the background was lost
             error, self._write_error = self._write_error, None
             raise error
+        await self.settle()
         await self._flush()
 
     # --- steps (called by pipeline.run_steps) ---
 
     async def enter_step(self, step: Step, base: float, share: float) -> None:
+        """Announce the step and have its start written before it sends anything: by its
+        first call, in that call's thread hop (`proxmox/write_ahead.py`), or by `settle`. If the
+        process dies in this step, recovery (and the user) are told this step, not the one
+        before."""
         self.step = step.name
         self._step_base, self._step_share = base, share
-        # Written before it is announced: if the process dies in this step, recovery (and the
-        # user) are told this step, not the one before.
         event = self._record(
             ev.STEP_STARTED, step.title, step.name, "info", base, None, None, publish=False
         )
-        await self.flush()
+        self._stop_timer()
+        if self._write_error is not None:  # a batch written in the background was lost
+            error, self._write_error = self._write_error, None
+            raise error
+        async with self._write_lock:  # after a batch in flight: the journal keeps the order
+            await self.settle()  # the step before sent nothing: its start is written first
+            batch, self._pending = self._pending, []
+            self._ahead = WriteAhead(partial(self._ops.journal.events, self.op_id, batch))
         self._ops.hub.publish(event)
 
     def step_progress(self, fraction: float) -> None:
@@ -242,7 +274,7 @@ class OperationContext:
     async def save_state(self, **values: Any) -> None:
         """Persist facts crash recovery needs *before* the action that depends on them."""
         self.state.update(values)
-        await asyncio.to_thread(self._ops.journal.save_state, self.op_id, dict(self.state))
+        await asyncio.to_thread(self._after_ahead, self._ops.journal.save_state, dict(self.state))
 
     async def save_state_with(
         self, write: Callable[[StateWrite], Awaitable[T]], **values: Any
@@ -251,6 +283,7 @@ class OperationContext:
         own: `write` is given the state's writer and passes it on (`AppRecords.reserve(also=)`,
         `set_status(also=)`), so the app row and the facts recovery reads about it commit
         together, in one thread hop. `self.state` takes the values once that write returned."""
+        await self.settle()  # the step's start, then the write that holds the state
         state = {**self.state, **values}
         out = await write(partial(self._ops.journal.save_state_in, op_id=self.op_id, state=state))
         self.state.update(values)
@@ -298,8 +331,8 @@ class OperationContext:
         async with self._write_lock:
             last, self._pending = [*self._pending, _row(event)], []
             await asyncio.to_thread(
+                self._after_ahead,
                 self._ops.journal.finish,
-                self.op_id,
                 status,
                 error=error,
                 result=full,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from proximity_tui.errors import OperationCancelled, ProximityError
+from proximity_tui.proxmox import write_ahead
 from proximity_tui.services import events as ev
 
 if TYPE_CHECKING:
@@ -71,6 +72,12 @@ async def run_steps(ctx: OperationContext, steps: Sequence[Step]) -> None:
     """Run the steps; on failure run the undos of every started step in reverse and raise
     `StepFailed`. Cancellation (the context's cancel event, or the task being cancelled) is a
     failure with the reason "cancelled"."""
+    # Each step's start is written before it sends anything: by its first call (write_ahead).
+    with write_ahead.written_first(ctx.ahead):
+        await _run_steps(ctx, steps)
+
+
+async def _run_steps(ctx: OperationContext, steps: Sequence[Step]) -> None:
     total = sum(s.weight for s in steps) or 1.0
     ctx.plan = [(s.name, s.title) for s in steps]
     done_weight = 0.0
@@ -82,6 +89,7 @@ async def run_steps(ctx: OperationContext, steps: Sequence[Step]) -> None:
             ctx.check_cancelled()
             await ctx.enter_step(step, done_weight / total, step.weight / total)
             await step.do(ctx)
+            await ctx.settle()  # a step that sent nothing: its start is written at its end
             ctx.check_cancelled()
         except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt | SystemExit):
