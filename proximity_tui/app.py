@@ -317,16 +317,15 @@ class ProximityApp(App[int]):
         if message.preliminary:
             await self.startup.apps_preloaded()
             return
-        if not self._loaded:
-            self._loaded = True
-            if self.current_mode != "apps":
-                busy = bool(self.ready_services.apps.running_operations())  # e.g. the demo's seeds
-                await self.startup.show_first("apps" if self.apps or busy else "catalog")
-                return
-            self._notify_apps(changed, removed)
-            await self.type_ahead.release()  # a mode key pressed while the services started
+        first = not self._loaded
+        self._loaded = True
+        if first and self.current_mode != "apps":
+            busy = bool(self.ready_services.apps.running_operations())  # e.g. the demo's seeds
+            await self.startup.show_first("apps" if self.apps or busy else "catalog")
             return
         self._notify_apps(changed, removed)
+        if first:
+            await self.type_ahead.release()  # a mode key pressed while the services started
 
     def _handle_exception(self, error: Exception) -> None:
         # Quitting while a screen is still being built: Textual prunes its widgets (deepest

@@ -224,12 +224,16 @@ class OperationContext:
             self._timer.cancel()
             self._timer = None
 
+    def _raise_lost_write(self) -> None:
+        """Raise the error of a batch written in the background that was lost, once."""
+        if self._write_error is not None:
+            error, self._write_error = self._write_error, None
+            raise error
+
     async def flush(self) -> None:
         """Write every event so far now (step boundaries, the end)."""
         self._stop_timer()
-        if self._write_error is not None:  # a batch written in the background was lost
-            error, self._write_error = self._write_error, None
-            raise error
+        self._raise_lost_write()
         await self.settle()
         await self._flush()
 
@@ -246,9 +250,7 @@ class OperationContext:
             ev.STEP_STARTED, step.title, step.name, "info", base, None, None, publish=False
         )
         self._stop_timer()
-        if self._write_error is not None:  # a batch written in the background was lost
-            error, self._write_error = self._write_error, None
-            raise error
+        self._raise_lost_write()
         async with self._write_lock:  # after a batch in flight: the journal keeps the order
             await self.settle()  # the step before sent nothing: its start is written first
             batch, self._pending = self._pending, []

@@ -13,18 +13,22 @@ from proximity_tui.proxmox.write_ahead import WriteAhead
 
 
 def test_the_first_caller_writes_and_the_others_wait_for_it():
-    started, release = threading.Event(), threading.Event()
+    # The write goes on only once the second caller is on its way into `ensure`: it must then
+    # wait for this write, never make one of its own, and find it done when it goes on.
+    started, second_calls = threading.Event(), threading.Event()
     writes: list[str] = []
 
     def write() -> None:
         started.set()
-        assert release.wait(30)
+        assert second_calls.wait(30)
         writes.append(threading.current_thread().name)
 
     ahead = WriteAhead(write)
     seen: dict[str, bool] = {}
 
     def call(name: str) -> None:
+        if name == "second":
+            second_calls.set()
         ahead.ensure()
         seen[name] = bool(writes)  # what this call found written when it went on
 
@@ -33,9 +37,6 @@ def test_the_first_caller_writes_and_the_others_wait_for_it():
     assert started.wait(30)
     second = threading.Thread(target=call, args=("second",), name="second")
     second.start()
-    second.join(0.2)
-    assert second.is_alive()  # held while the first caller writes
-    release.set()
     first.join(30)
     second.join(30)
     assert writes == ["first"] and seen == {"first": True, "second": True} and ahead.done
