@@ -8,7 +8,6 @@ never interpolated into a command line unquoted.
 
 from __future__ import annotations
 
-import asyncio
 import math
 import os
 import shutil
@@ -128,7 +127,7 @@ class ContainerExec:
         transport = self._transport(node)
         ahead = write_ahead.pending()
         if ahead is not None:  # the operation's journal first: nothing is sent before it
-            await asyncio.to_thread(ahead.ensure)
+            await ahead.made()
         result = await transport.run(
             node,
             argv,

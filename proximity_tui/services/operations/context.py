@@ -217,7 +217,7 @@ class OperationContext:
         before its first call)."""
         ahead = self._ahead
         if ahead is not None and not ahead.done:
-            await asyncio.to_thread(ahead.ensure)
+            await ahead.made()
 
     def _stop_timer(self) -> None:
         if self._timer is not None:
@@ -277,6 +277,16 @@ class OperationContext:
         """Persist facts crash recovery needs *before* the action that depends on them."""
         self.state.update(values)
         await asyncio.to_thread(self._after_ahead, self._ops.journal.save_state, dict(self.state))
+
+    def save_state_ahead(self, **values: Any) -> None:
+        """`save_state` for facts the journal must hold before the step's next call or host
+        command reaches Proxmox (a create's `create_requested`): that call's thread hop writes
+        them, after the step's start if that is still pending (`proxmox/write_ahead.py`),
+        instead of a hop of their own. Any other write of this context makes them first, and
+        a step that sends nothing more makes them at its end (`settle`)."""
+        self.state.update(values)
+        write = partial(self._ops.journal.save_state, self.op_id, dict(self.state))
+        self._ahead = WriteAhead(write, after=self._ahead)
 
     async def save_state_with(
         self, write: Callable[[StateWrite], Awaitable[T]], **values: Any

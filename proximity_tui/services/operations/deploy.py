@@ -206,7 +206,8 @@ async def _create(deps: OperationDeps, job: DeployJob, ctx: OperationContext) ->
     # GuestHelpers.pm assert_tag_permissions, called with no pool): a token granted on its
     # pool only would get 403. Then the tag goes on with the `pct set` below, as root.
     tag_by_pct = bool(deps.settings.pool) and not keyctl_by_api
-    await ctx.save_state(create_requested=True, tag_by_pct=tag_by_pct, cloned=bool(job.base))
+    # In the journal before the create (or clone) call leaves: written by that call's hop.
+    ctx.save_state_ahead(create_requested=True, tag_by_pct=tag_by_pct, cloned=bool(job.base))
     for attempt in range(CREATE_ATTEMPTS):
         try:
             if job.base is not None:
