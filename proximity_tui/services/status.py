@@ -77,6 +77,8 @@ class StatusMonitor(StatusDiff, AbsentJudge):
         # and the same slots in the apps rows' order.
         self._slots: dict[str, Slot] = {}
         self._order: list[Slot] = []
+        #: app id -> its position in the slots' order (and in each tick's history columns).
+        self._columns: dict[str, int] = {}
         self._stamps: dict[str, datetime | None] = {}
         self._history = HistoryBook(history)
         self._last_success: datetime | None = None

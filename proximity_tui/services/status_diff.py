@@ -21,14 +21,14 @@ from sqlalchemy import select
 from proximity_tui.services.app_records import MONITORED, to_view
 from proximity_tui.services.containers import TAG
 from proximity_tui.services.status_absent import hidden_reason
-from proximity_tui.services.status_rows import Slot, desired_status, with_live
+from proximity_tui.services.status_rows import Slot, desired_status, history_columns, with_live
 from proximity_tui.store.models import App
 from proximity_tui.views import AppView, LiveStatus, OrphanView, StatusSnapshot
 
 if TYPE_CHECKING:
     from proximity_tui.proxmox.models import Guest
     from proximity_tui.services.app_records import AppRecords
-    from proximity_tui.services.history import History, HistoryBook
+    from proximity_tui.services.history import HistoryBook
     from proximity_tui.services.status_rows import AppRows
 
 
@@ -40,6 +40,7 @@ class StatusDiff:
         _rows: AppRows
         _slots: dict[str, Slot]
         _order: list[Slot]
+        _columns: dict[str, int]
         _stamps: dict[str, datetime | None]
         _history: HistoryBook
         _hidden: dict[int, float]
@@ -99,20 +100,24 @@ class StatusDiff:
     def _decide(
         self, rows: list, by_vmid: dict[int, Guest], now: datetime, hidden: set[int]
     ) -> list[tuple[str, str]]:
-        """The stored statuses the listing changes: (app id, new status)."""
-        changes = []
+        """The stored statuses the listing changes: (app id, new status). While the rows are
+        those the slots were bound to, from the slots (each holds its row's status)."""
+        changes: list[tuple[str, str]] = []
         listed = by_vmid.get
+        if rows is self._rows_seen:
+            for slot in self._order:
+                guest = listed(slot.vmid)
+                if guest is not None and guest.status == slot.status:
+                    continue  # the listing agrees with the row: nothing to decide (most rows)
+                _decide_row(
+                    changes, slot.app_id, slot.vmid, slot.status, slot.updated, guest, now, hidden
+                )
+            return changes
         for app_id, vmid, status, updated, _node in rows:
             guest = listed(vmid)
             if guest is not None and guest.status == status:
-                continue  # the listing agrees with the row: nothing to decide (most rows)
-            if updated is not None and updated > now:
-                # Changed after we asked Proxmox (a deploy recorded its app meanwhile): the
-                # listing may predate its CT. The next tick judges it.
                 continue
-            want = desired_status(status, guest, hidden=vmid in hidden)
-            if want != status:
-                changes.append((app_id, want))
+            _decide_row(changes, app_id, vmid, status, updated, guest, now, hidden)
         return changes
 
     def _publish(
@@ -133,14 +138,16 @@ class StatusDiff:
         ours = self.latest is not None and self.latest is self._made
         apps: dict[str, AppView] = {}
         changed: list[str] = []
-        # The history's points: each app's ring (kept in its slot) and its LiveStatus.
-        rings: list[History] = []
-        points: list[LiveStatus] = []
+        # The history's points: each app's LiveStatus in the slots' order (None: not listed).
+        points: list[LiveStatus | None] = []
+        absent = False
         for slot in self._order:
             app_id = slot.app_id
             guest = listed(slot.vmid)
             working = busy.get(app_id) if busy else None
             if guest is None:
+                absent = True
+                points.append(None)
                 apps[app_id] = gone = self._absent(slot, prev(app_id), working, hidden)
                 if gone is not prev(app_id):
                     changed.append(app_id)
@@ -151,19 +158,16 @@ class StatusDiff:
             figures = guest.__dict__
             out: AppView | None = slot.out
             if figures != slot.figures:  # stops at `cpu` for a CT that moved (Guest.from_api)
-                slot.live = live = guest  # a Guest is the LiveStatus (views.py): no copy
+                slot.live = guest  # a Guest is the LiveStatus (views.py): no copy
                 slot.figures = figures
                 out = None
-            else:
-                live = slot.live  # type: ignore[assignment]
-            rings.append(slot.ring)
-            points.append(live)
+            points.append(slot.live)
             if out is None or working != slot.work or not (ours or prev(app_id) is out):
-                out = slot.out = with_live(slot.view, live, working)
+                out = slot.out = with_live(slot.view, slot.live, working, slot.own)
                 slot.work = working
                 changed.append(app_id)
             apps[app_id] = out
-        self._history.add_points(rings, points)
+        self._history.add_tick(self._columns, *history_columns(points, absent))
         unknown = by_vmid.keys() - self._vmids  # C-level: the CTs no app knows (few)
         orphans = tuple(
             OrphanView(vmid=g.vmid, node=g.node, name=g.name, status=g.status)
@@ -213,17 +217,20 @@ class StatusDiff:
     def _bind_slots(self, rows) -> None:
         """One slot per app row, in the rows' order, bound to its (possibly re-read) view."""
         slots, order = self._slots, []
-        for app_id, vmid, *_ in rows:
+        for app_id, vmid, status, updated, _node in rows:
             view = self._views[app_id]
             slot = slots.get(app_id)
             if slot is None:
-                slot = slots[app_id] = Slot(app_id, vmid, view, self._history.ring(app_id))
+                slot = slots[app_id] = Slot(app_id, vmid, view, status, updated)
+                self._history.track(app_id)
             else:
-                slot.bind(vmid, view)
+                slot.bind(vmid, view, status, updated)
             order.append(slot)
         for gone in slots.keys() - self._views.keys():
             del slots[gone]
         self._order = order
+        # Where each app sits in a tick's history columns: a new map when the slots change.
+        self._columns = {slot.app_id: i for i, slot in enumerate(order)}
 
     def _refresh_views(self, rows) -> None:
         """Re-read full rows only for apps that are new or whose row changed."""
@@ -241,3 +248,23 @@ class StatusDiff:
                 for app in s.scalars(select(App).where(App.id.in_(chunk))):
                     self._views[app.id] = to_view(app)
                     self._stamps[app.id] = app.updated_at
+
+
+def _decide_row(
+    changes: list[tuple[str, str]],
+    app_id: str,
+    vmid: int,
+    status: str,
+    updated: datetime | None,
+    guest: Guest | None,
+    now: datetime,
+    hidden: set[int],
+) -> None:
+    """Appends (app id, new status) when the listing changes this row's status."""
+    if updated is not None and updated > now:
+        # Changed after we asked Proxmox (a deploy recorded its app meanwhile): the listing may
+        # predate its CT. The next tick judges it.
+        return
+    want = desired_status(status, guest, hidden=vmid in hidden)
+    if want != status:
+        changes.append((app_id, want))

@@ -14,9 +14,11 @@ at 1,000 containers, under 50 ms at 5,000).
 - `Slot` keeps one app's state between ticks (last figures, `LiveStatus`, published view): a CT
   whose figures did not move keeps both objects; one that moved costs one dict comparison that
   stops at its first key (`Guest.from_api` puts the moving figures first) and one `AppView` (a
-  copy of its row's view dict). The slot keeps the app's history ring too.
+  view sharing its row's view, `with_live`).
+- `history_columns` turns the tick's points into the history's two columns (`history.py` keeps
+  the last ticks, not a ring per app) in C-level passes: no per-app buffer write.
 - `settle_gc` runs after each tick; after the first full one, what start-up made (the app views, the
-  history rings, imported modules) is frozen out of the collector's sight (`gc.freeze`); after
+  slots, imported modules) is frozen out of the collector's sight (`gc.freeze`); after
   every tick the young-generation threshold is raised to fit a tick's allocations (20 per app, at
   least 20,000): a steady tick's objects die by reference counting before any collection sees
   them. At 5,000 containers about half of a tick's CPU was the collector.
@@ -25,11 +27,17 @@ at 1,000 containers, under 50 ms at 5,000).
 from __future__ import annotations
 
 import gc
+from array import array
+from datetime import datetime
+from math import nan as NAN
+from operator import attrgetter
+from sys import intern
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
 from proximity_tui.services.app_records import MONITORED
+from proximity_tui.services.history import NO_POINT
 from proximity_tui.store.models import App
 from proximity_tui.views import AppView, LiveStatus
 
@@ -37,7 +45,6 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from proximity_tui.proxmox.models import Guest
-    from proximity_tui.services.history import History
     from proximity_tui.store.db import Database
 
 ROWS = select(App.id, App.lxc_id, App.status, App.updated_at, App.node)
@@ -83,33 +90,57 @@ def _stamp(conn: Any) -> tuple[int, int]:
 
 
 def with_live(
-    view: AppView, live: LiveStatus | None, busy: tuple[int, str] | None = None
+    view: AppView,
+    live: LiveStatus | None,
+    busy: tuple[int, str] | None = None,
+    own: dict[str, Any] | None = None,
 ) -> AppView:
     """`replace(view, live=live, busy_op=..., busy_kind=...)` at a fraction of the cost (it runs
     for every app whose CT moved, on every tick: 3,500 a tick at 5,000 containers): a view that
     shares `view`'s fields (`AppView.__getattr__` reads them from `_row`) and holds its own only
-    the live part and the fields whose class-level default would otherwise answer. A copy of the
-    21-field dict touched every value twice (the copy and, a tick later, its free), values cold
-    in the cache by then: at 5,000 that was most of freeing the previous snapshot."""
-    row = view.__dict__
-    base = row.get("_row", view)  # a shared view's own row: never a chain of them
-    busy_op, busy_kind = busy or (None, None)
-    new = object.__new__(AppView)
-    object.__setattr__(
-        new,
-        "__dict__",
-        {
-            "_row": base,
-            "live": live,
-            "busy_op": busy_op,
-            "busy_kind": busy_kind,
-            # Fields with a class-level default (the class would answer them, not `_row`).
-            "reason": row["reason"],
-            "stale": row["stale"],
-            "secret_names": row["secret_names"],
-        },
-    )
+    `live`, the busy pair while busy, and those fields with a class-level default whose value
+    differs from it (`own`: `own_fields` of the row's view, kept by the tick's slot; computed
+    here when not given). Otherwise the class answers what the view does not hold: usually its
+    `__dict__` has two keys. A copy of the 21-field dict touched every value twice (the copy
+    and, a tick later, its free), values cold in the cache by then."""
+    row = view.__dict__.get("_row", view)  # a shared view's own row: never a chain of them
+    fields: dict[str, Any] = {"_row": row, "live": live}
+    extra = own_fields(row) if own is None else own
+    if extra:
+        fields.update(extra)
+    if busy is not None:
+        fields["busy_op"], fields["busy_kind"] = busy
+    new = _new(AppView)
+    _set(new, "__dict__", fields)
     return new
+
+
+#: AppView fields with a class-level default besides `live` and the busy pair: a shared view
+#: (`with_live`) holds them itself where its row's value is not the default.
+DEFAULTED = ("reason", "stale", "secret_names")
+
+
+def own_fields(view: AppView) -> dict[str, Any]:
+    """The fields of `DEFAULTED` whose value in `view` is not the class's default."""
+    return {f: v for f in DEFAULTED if (v := getattr(view, f)) != getattr(AppView, f)}
+
+
+_new = object.__new__
+_set = object.__setattr__
+_cpu = attrgetter("cpu")
+_mem = attrgetter("mem")
+
+
+def history_columns(points: list[LiveStatus | None], absent: bool) -> tuple[array, array]:
+    """A tick's CPU and memory columns for `HistoryBook.add_tick` from each app's LiveStatus in
+    the slots' order; `absent`: some are None (no point: NaN CPU). Usually none is: two C-level
+    passes over the list."""
+    if not absent:
+        return array("d", map(_cpu, points)), array("q", map(_mem, points))
+    return (
+        array("d", [NAN if p is None else p.cpu for p in points]),
+        array("q", [NO_POINT if p is None else p.mem for p in points]),
+    )
 
 
 def desired_status(current: str, guest: Guest | None, hidden: bool = False) -> str:
@@ -127,33 +158,55 @@ def desired_status(current: str, guest: Guest | None, hidden: bool = False) -> s
 
 
 class Slot:
-    """One app across ticks: its row's view, last tick's figures (the guest's `__dict__`) and
-    `LiveStatus`, and the `AppView` published for it with the busy pair it was built with. The
-    tick reuses that view while its source view, figures and busy pair are the same objects or
-    values (identity checks, no field-by-field comparison), and updates these slots in place
-    instead of building two dicts of 5,000 entries a tick."""
+    """One app across ticks: its row's view (and its `own_fields`), stored status and
+    `updated_at`, last tick's figures (the guest's `__dict__`) and `LiveStatus`, and the
+    `AppView` published for it with the busy pair it was built with. The tick reuses that view
+    while its source view, figures and busy pair are the same objects or values (identity
+    checks, no field-by-field comparison), and updates these slots in place instead of building
+    two dicts of 5,000 entries a tick. While the apps rows did not change, the status decision
+    reads the slots too (not the rows: one object per app to touch, not six)."""
 
-    __slots__ = ("app_id", "vmid", "view", "figures", "live", "out", "work", "ring")
+    __slots__ = (
+        "app_id",
+        "vmid",
+        "view",
+        "own",
+        "status",
+        "updated",
+        "figures",
+        "live",
+        "out",
+        "work",
+    )
 
-    def __init__(self, app_id: str, vmid: int, view: AppView, ring: History) -> None:
+    def __init__(
+        self, app_id: str, vmid: int, view: AppView, status: str, updated: datetime | None
+    ) -> None:
         self.app_id = app_id
         self.vmid = vmid
         self.view = view
-        #: The app's CPU and memory history (`HistoryBook.ring`): no lookup per tick.
-        self.ring = ring
+        self.own = own_fields(view)
         self.figures: dict[str, Any] | None = None
         self.live: LiveStatus | None = None
         self.out: AppView | None = None
         self.work: tuple[int, str] | None = None
+        self.status, self.updated = _status(status), updated
 
-    def bind(self, vmid: int, view: AppView) -> None:
-        """The app's row was re-read: a new view (or CT) means a new published view."""
+    def bind(self, vmid: int, view: AppView, status: str, updated: datetime | None) -> None:
+        """The apps rows were re-read: a new view (or CT) means a new published view."""
         if vmid != self.vmid:
             self.vmid = vmid
             self.figures = self.live = None
         if view is not self.view:
             self.view = view
+            self.own = own_fields(view)
             self.out = None
+        self.status, self.updated = _status(status), updated
+
+
+def _status(status: str) -> str:
+    """Interned: every slot's `running` is one object, warm in the cache when compared."""
+    return intern(status) if status.__class__ is str else status
 
 
 #: Allocations between two young-generation collections (CPython's default is 700: a tick at

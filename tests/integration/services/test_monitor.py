@@ -127,3 +127,44 @@ def test_a_row_changed_after_the_listing_was_asked_for_is_not_judged_by_it(servi
     assert services.call(services.apps.get_app(app.id)).status == "running"
     services.monitor._apply([], utcnow() + timedelta(seconds=1))  # a newer listing without it
     assert services.call(services.apps.get_app(app.id)).status == "missing"
+
+
+def test_the_history_holds_each_ticks_figures_and_forgets_a_deleted_app(services, hostname):
+    """The sparkline history, by tick: each listed app gets its figures as a point, an app the
+    listing leaves out gets none for that tick (and keeps its earlier ones), a deleted app's
+    history goes with it."""
+    from datetime import timedelta
+
+    from proximity_tui.proxmox.models import Guest
+    from proximity_tui.services.events import utcnow
+
+    one = services.call(services.apps.deploy_app("whoami", hostname))
+    two = services.call(services.apps.deploy_app("whoami", f"{hostname}-2"))
+    monitor = services.monitor
+
+    def guest(app, cpu, mem):
+        d = {"vmid": app.vmid, "node": app.node, "type": "lxc", "status": "running"}
+        return Guest.from_api({**d, "cpu": cpu, "mem": mem, "name": app.hostname})
+
+    def listing(*guests):
+        return monitor._apply(list(guests), utcnow() + timedelta(seconds=1))
+
+    listing(guest(one, 0.25, 2**31), guest(two, 0.5, 7))
+    listing(guest(one, 0.25, 2**31), guest(two, 0.75, 8))  # `one` did not move: a point anyway
+    snapshot = listing(guest(two, 0.125, 9))  # `one` left out: no point for it this tick
+    assert snapshot.apps[one.id].live is None
+    assert snapshot.history[one.id] == ((0.25, 0.25), (2**31, 2**31))
+    # Decided from the slots (the rows did not change since the last tick), written, re-read.
+    assert services.call(services.apps.get_app(one.id)).status == "missing"
+    assert snapshot.apps[one.id].status == "missing"
+    snapshot = listing(guest(one, 1.0, 3), guest(two, 0.0, 10))
+    assert services.call(services.apps.get_app(one.id)).status == "running"
+    assert snapshot.apps[one.id].status == "running"
+    assert snapshot.history[one.id] == ((0.25, 0.25, 1.0), (2**31, 2**31, 3))
+    assert snapshot.history[two.id] == ((0.5, 0.75, 0.125, 0.0), (7, 8, 9, 10))
+
+    with services.db.session() as s:
+        repo.delete_app(s, two.id)
+    snapshot = listing(guest(one, 0.5, 4), guest(two, 0.5, 11))
+    assert two.id not in snapshot.apps and snapshot.history.get(two.id) is None
+    assert snapshot.history[one.id][0] == (0.25, 0.25, 1.0, 0.5)

@@ -114,6 +114,41 @@ def test_with_live_is_replace_of_live_and_busy():
         _ = view.no_such_field  # type: ignore[attr-defined]
 
 
+def test_a_shared_view_holds_only_what_differs_from_the_class_defaults():
+    """`with_live` keeps in the new view's own `__dict__` the row, `live`, the busy pair while
+    busy and the defaulted fields whose row value is not the default; the class answers the
+    rest, and every field reads as `replace` would give it."""
+    import dataclasses
+
+    from proximity_tui.services.status_rows import own_fields, with_live
+    from proximity_tui.views import AppView, LiveStatus
+
+    plain = AppView(
+        id="a1", catalog_id="whoami", name="whoami", hostname="web", status="running",
+        node="pve1", vmid=101, url=None, owner=None, created_at=None, updated_at=None,
+        busy_op=9, busy_kind="stop",  # the row's busy pair is not the tick's: not shared
+    )  # fmt: skip
+    odd = dataclasses.replace(plain, reason="why", secret_names=("PW",))
+    live = LiveStatus(vmid=101, node="pve1", status="running", cpu=0.5)
+    assert own_fields(plain) == {} and own_fields(odd) == {"reason": "why", "secret_names": ("PW",)}
+    for row in (plain, odd):
+        for busy in (None, (4, "backup")):
+            for own in (None, own_fields(row)):
+                got = with_live(row, live, busy, own)
+                want = dataclasses.replace(
+                    row, live=live, busy_op=busy and busy[0], busy_kind=busy and busy[1]
+                )
+                assert got == want
+                for f in dataclasses.fields(AppView):
+                    assert getattr(got, f.name) == getattr(want, f.name), f.name
+                held = (
+                    {"_row", "live"}
+                    | set(own_fields(row))
+                    | ({"busy_op", "busy_kind"} if busy else set())
+                )
+                assert set(got.__dict__) == held
+
+
 def test_the_young_gc_threshold_follows_the_app_count_upwards_only(monkeypatch):
     import gc
 
