@@ -2,10 +2,12 @@
 
 The status tick hands over one tick's figures as two columns (`array`s: CPU fractions as doubles,
 memory bytes as 64-bit ints), one entry per app in its slots' order, with the map from app id to
-position. The book keeps the last `size` ticks in a ring whose column buffers are allocated once
-per app count and overwritten in place, so the memory a long-running dashboard uses is flat from
-the first tick. An app's history is read on demand (the UI draws one app at a time): its points
-in the ticks the book holds, oldest first.
+position. The book keeps the last `size` ticks in a ring whose column buffers are allocated by the
+first `size` ticks and then overwritten in place (while the app count stays; a tick with another
+count replaces its entry's buffers), so the memory a long-running dashboard uses is flat after the
+first `size` ticks (3 minutes at 3 s), holding what per-app rings held: 16 bytes per app and tick.
+An app's history is read on demand (the UI draws one app at a time): its points in the ticks the
+book holds, oldest first.
 
 Why by tick: a ring pair per app cost the tick a write into two buffers of every app (each its own
 allocation, cold in the cache after the 3 s between ticks: about half a millisecond at 1,000
