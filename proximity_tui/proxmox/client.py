@@ -49,8 +49,9 @@ class ProxmoxClient(ClusterQueries):
         #: (Nov 2023, PVE 8.1); PVE 7 answers 501. Set from the version at `connect()`, and to
         #: False if the server says so anyway; None until known (then it is tried).
         self.interfaces_supported: bool | None = None
-        #: The last `cluster_resources` answer: (type, its rows as decoded JSON, its guests).
-        self._last_listing: tuple[str, list[Any], tuple[Guest, ...]] | None = None
+        #: The last `cluster_resources` answer: (type, its rows as decoded JSON, each row's guest,
+        #: None for a row that is no guest).
+        self._last_listing: tuple[str, list[Any], tuple[Guest | None, ...]] | None = None
 
     @classmethod
     def from_settings(
@@ -169,16 +170,28 @@ class ProxmoxClient(ClusterQueries):
         """Every guest of the cluster in one call: what the status monitor asks each tick.
 
         pvestatd refreshes what this lists every 10 s and the monitor asks every 3 s, so most
-        answers equal the last one: then the last answer's guests (frozen) are handed out again
-        instead of decoding every row anew. Comparing costs next to nothing when they differ
-        (it stops at the first CT whose figures moved)."""
+        answers equal the last one, and in the others every stopped guest's row does: a row
+        equal to the last answer's row at the same place hands out that row's guest (frozen)
+        again instead of decoding it anew. The tick then sees the very figures it kept for such
+        a guest (an identity check, not a comparison of cold values), and the guests of
+        unchanged rows are neither built nor freed every round. A row that moved (or another
+        `type`) is decoded anew; comparing it stops at its first differing value."""
         rows = await self._get("cluster", "resources", type=type) or []
         last = self._last_listing
         if last is not None and last[0] == type and last[1] == rows:
-            return list(last[2])
-        guests = [Guest.from_api(r) for r in rows if r.get("type") in ("lxc", "qemu")]
-        self._last_listing = (type, rows, tuple(guests))
-        return guests
+            return [g for g in last[2] if g is not None]
+        before, made = (last[1], last[2]) if last is not None and last[0] == type else ((), ())
+        known = len(before)
+        decoded: list[Guest | None] = []
+        for i, row in enumerate(rows):
+            if i < known and before[i] == row:
+                decoded.append(made[i])
+            elif row.get("type") in ("lxc", "qemu"):
+                decoded.append(Guest.from_api(row))
+            else:
+                decoded.append(None)
+        self._last_listing = (type, rows, tuple(decoded))
+        return [g for g in decoded if g is not None]
 
     async def find_ct(self, vmid: int) -> Guest | None:
         vmid = check_vmid(vmid)

@@ -157,7 +157,9 @@ class StatusDiff:
             # figures every 10 s; the tick runs every 3 s).
             figures = guest.__dict__
             out: AppView | None = slot.out
-            if figures != slot.figures:  # stops at `cpu` for a CT that moved (Guest.from_api)
+            # The same dict when the client handed out the last guest again (its row did not
+            # change); else a comparison that stops at `cpu` for a CT that moved (from_api).
+            if figures is not slot.figures and figures != slot.figures:
                 slot.live = guest  # a Guest is the LiveStatus (views.py): no copy
                 slot.figures = figures
                 out = None

@@ -1,6 +1,7 @@
-"""`cluster_resources` decodes a listing once: an answer equal to the last one hands out the last
-one's guests again (the status monitor asks every 3 s, pvestatd refreshes every 10 s: issue 19's
-idle dashboard); any difference, or another `type`, is decoded anew."""
+"""`cluster_resources` decodes a listing's row once: a row equal to the last answer's row at the
+same place hands out that row's guest again (the status monitor asks every 3 s, pvestatd refreshes
+every 10 s, and a stopped guest's row does not change: issue 19's idle dashboard and tick); a row
+that differs, sits elsewhere, or comes with another `type` is decoded anew."""
 
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ async def test_an_equal_answer_hands_out_the_same_guests():
     assert len(await client.cluster_resources()) == 2
 
 
-async def test_a_different_answer_is_decoded_anew():
+async def test_a_row_that_moved_is_decoded_anew_and_the_others_are_kept():
     moved = copy.deepcopy(ROWS)
     moved[0]["cpu"], moved[0]["uptime"] = 0.05, 310
     gone = [ROWS[1]]
@@ -60,10 +61,14 @@ async def test_a_different_answer_is_decoded_anew():
     before = await client.cluster_resources()
     after = await client.cluster_resources()
     assert (after[0].cpu, after[0].uptime) == (0.05, 310) and before[0].cpu == 0.02
-    assert after[1] is not before[1] and after[1] == before[1]  # the whole answer is decoded
-    assert [g.vmid for g in await client.cluster_resources()] == [102]
+    assert after[1] is before[1]  # its row did not change: the same (frozen) guest
+    # 102 moved to the first place: compared with the row that was there, decoded anew.
+    alone = await client.cluster_resources()
+    assert [g.vmid for g in alone] == [102] and alone[0] is not before[1]
+    assert alone[0] == before[1]
     again = await client.cluster_resources()
     assert [g.vmid for g in again] == [101, 102] and again[0].cpu == 0.02
+    assert again[0] is not before[0]  # the row at its place was 102's: decoded anew
 
 
 async def test_another_type_is_not_taken_for_the_last_answer():
