@@ -103,6 +103,14 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     p.add_argument("node", metavar="NODE")
     p.add_argument("--rebuild", action="store_true", help="replace a current base too")
+    p.add_argument(
+        "--with",
+        dest="with_apps",
+        default="",
+        metavar="APP[,APP]",
+        help="catalog apps whose images the base carries: their deploys need no pull and "
+        "start before the DHCP lease",
+    )
     p.set_defaults(handler=run_prepare)
 
 
@@ -322,12 +330,17 @@ def run_delete(args: argparse.Namespace) -> int:
 
 def run_prepare(args: argparse.Namespace) -> int:
     from proximity_tui.commands.connect import open_services
+    from proximity_tui.services.base_images import parse_list
 
     services = open_services(args, change="prepare nodes")
     try:
         printer = Printer(args.json)
         result = _run_operation(
-            services, printer, services.apps.prepare_node(args.node, rebuild=args.rebuild)
+            services,
+            printer,
+            services.apps.prepare_node(
+                args.node, rebuild=args.rebuild, with_apps=parse_list(args.with_apps)
+            ),
         )
         facts = ", ".join(f"{k} {v}" for k, v in result.items() if k not in ("vmid", "node"))
         printer.result(

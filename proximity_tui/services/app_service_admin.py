@@ -10,11 +10,11 @@ Each method checks the role like every change, and runs its operation through
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 
 from proximity_tui.errors import PermissionDenied, ValidationError
-from proximity_tui.services import docker_base
+from proximity_tui.services import base_images, docker_base
 from proximity_tui.services.app_service_journal import JournalViews
 from proximity_tui.services.operations import adopt as adopt_op
 from proximity_tui.services.operations import environment, identify, lifecycle, prepare, recovery
@@ -125,11 +125,16 @@ class AdminOps(JournalViews):
         self._require_change("destroy containers")
         await self.run_operation(await lifecycle.destroy_orphan(self.deps(), vmid))
 
-    async def prepare_node(self, node: str, *, rebuild: bool = False) -> dict:
-        """Build (or check, or with `rebuild` replace) the node's Docker-ready base; returns
-        what it records (vmid, node, versions)."""
+    async def prepare_node(
+        self, node: str, *, rebuild: bool = False, with_apps: Sequence[str] = ()
+    ) -> dict:
+        """Build (or check, or with `rebuild` replace) the node's Docker-ready base, carrying
+        the images of `with_apps` (catalog ids); returns what it records (vmid, node,
+        versions, images)."""
         self._require_change("prepare nodes")
-        ctx = await self.run_operation(prepare.prepare(self.deps(), node, rebuild=rebuild))
+        images = base_images.images_of(self.catalog, with_apps)
+        spec = prepare.prepare(self.deps(), node, rebuild=rebuild, images=images)
+        ctx = await self.run_operation(spec)
         return dict(ctx.state.get("result") or {})
 
     async def docker_bases(self) -> list[Base]:

@@ -14,6 +14,8 @@ no secret): the recipe, the OS template, Alpine, Docker and compose versions and
 lxc-pve when it was verified. It is rebuilt when any of these no longer matches: the recipe
 changed, the deploy would now use another OS template, or the node's lxc-pve changed (the
 doctor's Docker-in-LXC check: Docker in the base was verified under another container runtime).
+A base may also carry apps' images (`base_images.py`): their deploys start the app before the
+lease.
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ import re
 import weakref
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from proximity_tui.errors import ProximityError, ProxmoxError, ValidationError
+from proximity_tui.services import base_images
 from proximity_tui.services.overlap import in_order
 
 if TYPE_CHECKING:
@@ -79,12 +83,17 @@ class Base:
         value = self.facts.get("proximity-base", "")
         return int(value) if value.isdigit() else None
 
+    @property
+    def images(self) -> tuple[str, ...]:
+        return base_images.carried(self)
+
     def summary(self) -> str:
         f = self.facts
+        carries = f", carries {', '.join(self.images)}" if self.images else ""
         return (
             f"CT {self.vmid} on {self.node}: Alpine {f.get('alpine', '?')}, "
             f"Docker {f.get('docker', '?')}, compose {f.get('compose', '?')} "
-            f"(recipe {f.get('proximity-base', '?')}, lxc-pve {f.get('lxc-pve', '?')})"
+            f"(recipe {f.get('proximity-base', '?')}, lxc-pve {f.get('lxc-pve', '?')}){carries}"
         )
 
     def outdated(self, os_template: str, lxc_pve: str | None) -> list[str]:
@@ -179,11 +188,13 @@ async def ensure(
     net: NetworkPlan,
     *,
     rebuild: bool = False,
+    images: tuple[str, ...] = (),
 ) -> tuple[Base | None, str]:
-    """The node's current base (built now if it has none, or `rebuild`), and the OS template's
-    volume when it had to be made sure of. (None, volume): the storage cannot hold a template,
-    deploy the old way. Two operations on a node wait for one build. `choice` may still be
-    being resolved: the node's bases are read meanwhile."""
+    """The node's current base (built now if it has none, lacks one of `images`, or
+    `rebuild`), and the OS template's volume when it had to be made sure of. (None, volume):
+    the storage cannot hold a template, deploy the old way. Two operations on a node wait for
+    one build. `choice` may still be being resolved: the node's bases are read meanwhile. A
+    new base carries `images` and what the node's newest base carried."""
     lock = node_lock(node)
     if lock.locked():  # another operation holds the node (a build takes minutes): a template
         choice = await _ready(choice)  # that cannot be resolved fails now, not after it
@@ -192,15 +203,20 @@ async def ensure(
         chosen: TemplateChoice = found[0]
         lxc_pve, bases = found[1]
         base, outdated = judge(ctx, bases, chosen.name, lxc_pve)
-        if base is not None and not rebuild:
+        missing = [ref for ref in images if base is None or ref not in base.images]
+        if base is not None and not rebuild and not missing:
             ctx.log(f"Docker-ready base: {base.summary()}")
             return base, ""
         if base is not None:
+            if missing:
+                ctx.log(f"base CT {base.vmid} does not carry {', '.join(missing)}: rebuilding")
             outdated.append(base)
+        # The newest base (bases are sorted newest first per node) says what to carry on.
+        carry = tuple(dict.fromkeys([*images, *(bases[0].images if bases else ())]))
         volid = await os_template_volid(deps, ctx, node, chosen)
         if not await can_template(deps, ctx, node, storage):
             return None, volid
-        base = await build(deps, ctx, node, storage, chosen.name, volid, net)
+        base = await build(deps, ctx, node, storage, chosen.name, volid, net, carry)
         await retire(deps, ctx, outdated)
         return base, volid
 
@@ -277,11 +293,14 @@ async def build(
     os_template: str,
     template_volid: str,
     net: NetworkPlan,
+    images: tuple[str, ...] = (),
 ) -> Base:
-    """Build a base on `node` (see the module docstring); on failure its CT is destroyed."""
+    """Build a base on `node` (see the module docstring), carrying `images`; on failure its
+    CT is destroyed."""
     client, containers = deps.client, deps.containers
     keyctl_by_api = client.auth_kind == "ticket" and deps.api_user == "root@pam"
     vmid = await _free_vmid(deps)
+    disk = base_images.disk_gb(images, BASE_DISK_GB)
     ctx.log(f"building the Docker-ready base of {node}: CT {vmid} from {os_template}")
     # Saved first: a crash from here on leaves a CT crash recovery removes (recovery.py).
     await ctx.save_state(base_vmid=vmid, base_node=node)
@@ -294,7 +313,7 @@ async def build(
             cores=1,
             memory=512,
             swap=512,
-            rootfs=f"{storage}:{BASE_DISK_GB}",
+            rootfs=f"{storage}:{disk}",
             net0=net.net0(),
             nameserver=net.dns,
             features="nesting=1,keyctl=1" if keyctl_by_api else "nesting=1",
@@ -312,11 +331,16 @@ async def build(
         await containers.wait_network(ctx, node, vmid, net, deps.settings.dhcp_timeout)
         await containers.install_docker(ctx, node, vmid)
         await containers.sh(ctx, node, vmid, DOCKER_AT_BOOT, quiet=True)
+        carried: dict[str, str] = {}
+        if images:
+            await base_images.pull(containers, ctx, node, vmid, images)
+            carried = {"images": " ".join(images), "images-pulled": _now_iso()}
         facts = await _versions(containers, ctx, node, vmid)
         facts = {
             "os-template": os_template,
             **facts,
             "lxc-pve": await node_lxc_pve(client, node) or "unknown",
+            **carried,
         }
         await containers.stop(ctx, node, vmid)
         await client.set_ct_config(node, vmid, description=description(facts))
@@ -324,7 +348,7 @@ async def build(
     except BaseException:
         await asyncio.shield(_discard(containers, ctx, node, vmid))
         raise
-    base = Base(vmid, node, True, {"proximity-base": str(RECIPE), **facts}, storage, BASE_DISK_GB)
+    base = Base(vmid, node, True, {"proximity-base": str(RECIPE), **facts}, storage, disk)
     ctx.log(f"base ready: {base.summary()}")
     return base
 
@@ -380,6 +404,10 @@ async def _free_vmid(deps: OperationDeps) -> int:
     from proximity_tui.services.operations.vmids import free_vmid_after
 
     return await free_vmid_after(deps.client, deps.records, await deps.client.next_vmid() - 1)
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _size_gb(rootfs: str) -> float:

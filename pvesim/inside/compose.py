@@ -358,7 +358,12 @@ def _service(name: str, svc: Any, declared_volumes: dict, workdir: str) -> Servi
     healthcheck = image_health
     if isinstance(hc_raw, dict):
         test = hc_raw.get("test")
-        if hc_raw.get("disable") or test == ["NONE"]:
+        if hc_raw.get("disable") or test in (["NONE"], "NONE"):
+            healthcheck = None
+        elif not test and image_health is None:
+            # No test of its own and none to inherit: no check at all (moby `daemon/commit.go`
+            # merge leaves Test empty; `daemon/health.go` getProbe returns nil for an empty
+            # Test, so no monitor runs and `docker ps` shows no health).
             healthcheck = None
         else:  # unset fields are 0: the image's value, else Docker's default (health.py)
             healthcheck = Healthcheck(

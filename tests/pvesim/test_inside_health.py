@@ -97,3 +97,30 @@ async def test_a_ct_booted_before_its_inside_was_made_has_docker_at_once():
     ct.packages.update({"docker-engine", "docker-cli"})
     ct.on_start("10.10.0.43", features={"nesting": "1", "keyctl": "1"})
     assert ct.docker.running
+
+
+async def test_an_override_without_a_test_on_an_image_without_a_check_adds_none():
+    """A compose `healthcheck:` that sets only `start_interval` takes the image's test (moby
+    `daemon/commit.go` merge); whoami's image has no HEALTHCHECK, so there is no check at all:
+    no `(health: ...)` in `docker ps`, and the container counts as up, not `starting`."""
+    now = [1_700_000_000.0]
+    ct = ContainerInside(125, clock=lambda: now[0], time_scale=0)
+    compose = b"""services:
+  who:
+    image: traefik/whoami:v1.11.0
+    healthcheck:
+      start_interval: 1s
+  kuma:
+    image: louislam/uptime-kuma:1
+    healthcheck:
+      start_interval: 1s
+"""
+    assert (await web_up(ct, compose)).status == 0
+    ct.time_scale = 1.0
+    who, kuma = ct.docker.boxes["app-who-1"], ct.docker.boxes["app-kuma-1"]
+    assert who.healthcheck is None and kuma.healthcheck is not None
+    now[0] += 4.1  # uptime-kuma answers at 4 s: probed every second, healthy at the 4th
+    assert ct.docker.health(kuma) == "healthy"
+    ps = await sh(ct, "docker ps --format '{{.Names}} {{.Status}}'")
+    who_line = next(line for line in ps.out.splitlines() if line.startswith("app-who-1"))
+    assert "health" not in who_line

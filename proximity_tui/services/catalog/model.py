@@ -8,6 +8,7 @@ per deploy (`render_environment`) and never written into the catalog.
 from __future__ import annotations
 
 import base64
+import copy
 import re
 import secrets
 import string
@@ -27,6 +28,8 @@ GENERATORS = ("urlsafe", "hex", "alnum", "base64")
 _ALNUM = string.ascii_letters + string.digits
 #: Values only the deploy knows. A compose file may use them as `${NAME}`; the deploy passes them
 #: to `render_environment` (an entry never declares them in `env`).
+#: How often a deploy's app is probed while it starts (`deploy_compose_yaml`).
+START_INTERVAL = "1s"
 RUNTIME_VARIABLES = {
     "PROXIMITY_HOSTNAME": "the container's hostname",
     "PROXIMITY_ADDRESS": "the container's IP address (without a port)",
@@ -202,6 +205,32 @@ class CatalogEntry:
                 self.compose, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=100
             )
             self.__dict__["_compose_text"] = text
+        return text
+
+    def deploy_compose_yaml(self) -> str:
+        """`compose_yaml` as a deploy writes it: every service's healthcheck probes each
+        `START_INTERVAL` while the app starts, so the deploy sees `healthy` about when the app
+        is, not at Docker's 5 s default (moby `daemon/health.go`: `start_interval` applies
+        only within the check's start period; after it, the image's own interval). A service
+        without a check gets none: an override with no `test` takes the image's (moby
+        `daemon/commit.go` merge), and an image without one has none. Kept once made."""
+        text: str | None = self.__dict__.get("_deploy_compose_text")
+        if text is None:
+            compose = copy.deepcopy(self.compose)
+            for svc in (compose.get("services") or {}).values():
+                if not isinstance(svc, dict):
+                    continue
+                check = svc.get("healthcheck")
+                if check is None:
+                    svc["healthcheck"] = {"start_interval": START_INTERVAL}
+                elif isinstance(check, dict) and not (
+                    check.get("disable") or check.get("test") in (["NONE"], "NONE")
+                ):
+                    check.setdefault("start_interval", START_INTERVAL)
+            text = yaml.dump(
+                compose, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=100
+            )
+            self.__dict__["_deploy_compose_text"] = text
         return text
 
     def images(self) -> list[str]:

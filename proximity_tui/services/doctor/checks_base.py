@@ -1,13 +1,14 @@
 """Doctor check of each node's Docker-ready base (`services/docker_base.py`): listed with its
 versions, flagged when a deploy would rebuild it (outdated recipe or OS template, or verified
-under another lxc-pve than the node's: the Docker-in-LXC check's input), never counted as an app."""
+under another lxc-pve than the node's: the Docker-in-LXC check's input) or when the app images it
+carries are too old to start apps early (`base_images.py`), never counted as an app."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from proximity_tui import errors as e
-from proximity_tui.services import docker_base
+from proximity_tui.services import base_images, docker_base
 from proximity_tui.services.doctor.model import OK, WARN, Report
 from proximity_tui.services.templates import resolve_template
 
@@ -51,6 +52,14 @@ async def check_bases(
                     WARN,
                     f"{base.summary()} is outdated: {'; '.join(reasons)}",
                     f"the next deploy on {node} rebuilds it, or now: proximity-tui prepare {node}",
+                )
+            elif (age := base_images.age_days(base)) is not None and age > base_images.MAX_AGE_DAYS:
+                report.add(
+                    name,
+                    WARN,
+                    f"{base.summary()}: its images were pulled {age:.0f} days ago, so deploys "
+                    "of those apps pull them again after the lease",
+                    f"refresh them: proximity-tui prepare {node} --rebuild",
                 )
             else:
                 report.add(name, OK, f"{base.summary()}: current")

@@ -24,7 +24,7 @@ from proximity_tui.errors import (
     ProxmoxError,
     ValidationError,
 )
-from proximity_tui.services import docker_base
+from proximity_tui.services import base_images, docker_base
 from proximity_tui.services.catalog.model import DEFAULT_TEMPLATE, dotenv_text
 from proximity_tui.services.compose_health import wait_healthy
 from proximity_tui.services.containers import (
@@ -35,7 +35,7 @@ from proximity_tui.services.containers import (
 )
 from proximity_tui.services.identity import Identity, description_for
 from proximity_tui.services.network import NetworkPlan
-from proximity_tui.services.operations import deploy_clone, vmids
+from proximity_tui.services.operations import deploy_clone, deploy_early, vmids
 from proximity_tui.services.operations.deploy_request import (
     DeployJob,
     DeployRequest,
@@ -197,6 +197,9 @@ async def _template(deps: OperationDeps, job: DeployJob, ctx: OperationContext) 
             deps, ctx, job.node, job.storage, choosing, _network(deps, job)
         )
         job.template = choosing.result().name
+    job.early = base_images.starts_early(job.entry, job.base)
+    if stale := base_images.stale_note(job.entry, job.base):
+        ctx.log(stale)
 
 
 async def _create(deps: OperationDeps, job: DeployJob, ctx: OperationContext) -> None:
@@ -310,6 +313,9 @@ async def _wait_network(deps: OperationDeps, job: DeployJob, ctx: OperationConte
     lease = deps.containers.wait_network(
         ctx, job.node, job.vmid, _network(deps, job), deps.settings.dhcp_timeout
     )
+    if job.early:
+        deploy_early.begin(job, ctx, deploy_clone.while_growing(deps, job, ctx, lease))
+        return
     job.address = await deploy_clone.while_growing(deps, job, ctx, lease)
 
 
@@ -326,14 +332,19 @@ async def _compose(deps: OperationDeps, job: DeployJob, ctx: OperationContext) -
         env[name] = runtime[name]
     job.environment = env
     files = {
-        "compose.yaml": (job.entry.compose_yaml().encode(), 0o644),
+        "compose.yaml": (job.entry.deploy_compose_yaml().encode(), 0o644),
         ".env": (dotenv_text(env).encode(), 0o600),
     }
     await deps.containers.write_files(ctx, job.node, job.vmid, compose_dir(job.hostname), files)
-    await deps.containers.compose_pull_up(ctx, job.node, job.vmid, compose_file(job.hostname))
+    cfile = compose_file(job.hostname)
+    if job.early:  # the images are in the clone already: nothing to pull, no network needed
+        await deps.containers.compose_up_local(ctx, job.node, job.vmid, cfile)
+    else:
+        await deps.containers.compose_pull_up(ctx, job.node, job.vmid, cfile)
 
 
 async def _health(deps: OperationDeps, job: DeployJob, ctx: OperationContext) -> None:
+    await deploy_early.address(job, ctx)
     check = job.entry.health
     await wait_healthy(
         deps.containers,
@@ -401,7 +412,7 @@ DEPLOY: tuple[StepDef[DeployJob], ...] = (
     StepDef("template", "Make sure the template is on the node", _template, weight=2),
     StepDef("create", "Create the container", _create, _destroy, weight=2),
     StepDef("start", "Start the container", _start, weight=1),
-    StepDef("network", "Wait for an IP address", _wait_network, weight=0.5),
+    StepDef("network", "Wait for an IP address", _wait_network, deploy_early.forget, 0.5),
     StepDef("docker", "Install Docker", _docker, weight=3),
     StepDef("compose", "Pull and start the app", _compose, weight=3),
     StepDef("health", "Check the app answers", _health, weight=1),

@@ -17,6 +17,8 @@ from proximity_tui.services.network import NetworkPlan, plan_network
 from proximity_tui.services.validation import check_hostname, check_resource
 
 if TYPE_CHECKING:
+    import asyncio
+
     from proximity_tui.config import DeploySettings
     from proximity_tui.services.catalog.model import CatalogEntry
     from proximity_tui.services.catalog.service import CatalogService
@@ -80,6 +82,10 @@ class DeployJob:
     network: NetworkPlan | None = None
     #: The node's Docker-ready base this deploy clones (None: create and install Docker).
     base: Base | None = None
+    #: Why the app starts before the lease ("" when it waits for it): `base_images.py`.
+    early: str = ""
+    #: The address being waited for while the app starts (`early` only).
+    lease: asyncio.Future[str] | None = None
 
 
 def validate_request(

@@ -26,6 +26,8 @@ class Prepare:
     node: str
     rebuild: bool = False
     storage: str = ""
+    #: Images the base must carry (`base_images.py`), normalized.
+    images: tuple[str, ...] = ()
 
 
 async def _place(deps: OperationDeps, job: Prepare, ctx: OperationContext) -> None:
@@ -47,7 +49,7 @@ async def _base(deps: OperationDeps, job: Prepare, ctx: OperationContext) -> Non
     choice = await resolve_template(deps.client, job.node, pinned)
     net = NetworkPlan("dhcp", deps.settings.bridge)
     base, _ = await docker_base.ensure(
-        deps, ctx, job.node, job.storage, choice, net, rebuild=job.rebuild
+        deps, ctx, job.node, job.storage, choice, net, rebuild=job.rebuild, images=job.images
     )
     if base is None:
         raise ValidationError(
@@ -63,7 +65,9 @@ PREPARE: tuple[StepDef[Prepare], ...] = (
 )
 
 
-def prepare(deps: OperationDeps, node: str, *, rebuild: bool = False) -> OperationSpec:
+def prepare(
+    deps: OperationDeps, node: str, *, rebuild: bool = False, images: tuple[str, ...] = ()
+) -> OperationSpec:
     if not node:
         raise ValidationError("name the node to prepare", field="node")
     if deps.settings.network == "static":
@@ -73,7 +77,7 @@ def prepare(deps: OperationDeps, node: str, *, rebuild: bool = False) -> Operati
             "(it lends the base its reserved address)",
             field="node",
         )
-    job = Prepare(node, rebuild)
+    job = Prepare(node, rebuild, images=images)
     return OperationSpec(
         "prepare",
         None,
@@ -82,6 +86,6 @@ def prepare(deps: OperationDeps, node: str, *, rebuild: bool = False) -> Operati
         success_message=lambda ctx: (
             f"Docker-ready base of {node}: CT {(ctx.state.get('result') or {}).get('vmid')}"
         ),
-        parameters={"node": node, "rebuild": rebuild},
+        parameters={"node": node, "rebuild": rebuild, "images": list(images)},
         lock=[f"base:{node}"],
     )

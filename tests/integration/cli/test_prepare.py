@@ -39,3 +39,22 @@ def test_prepare_an_unknown_node_exits_2(cli_env):
     bad = run_cli("prepare", "nosuchnode", env=cli_env)
     assert bad.returncode == 2 and "not an online node" in bad.stderr
     assert "building" not in bad.stdout
+
+
+def test_prepare_with_apps_carries_their_images_and_the_doctor_lists_them(cli_env):
+    done = run_cli("prepare", "pve2", "--with", "whoami", "--json", env=cli_env)
+    assert done.returncode == 0, done.stderr
+    result = [json.loads(line) for line in done.stdout.splitlines()][-1]["result"]
+    assert result["images"].startswith("traefik/whoami:") and result["images-pulled"]
+    doctor = run_cli("doctor", env=cli_env)
+    assert f"CT {result['vmid']} on pve2" in doctor.stdout
+    assert f"carries {result['images']}" in doctor.stdout
+    assert "pve2" in run_cli("history", "--json", env=cli_env).stdout  # journaled by node
+
+
+def test_prepare_with_an_unknown_app_exits_2_and_builds_nothing(cli_env):
+    bad = run_cli("prepare", "pve3", "--with", "whoami,no-such-app", env=cli_env)
+    assert bad.returncode == 2 and "no-such-app" in bad.stderr
+    assert "building" not in bad.stdout
+    history = run_cli("history", "--json", env=cli_env)
+    assert history.returncode == 0 and "pve3" not in history.stdout  # nothing journaled
