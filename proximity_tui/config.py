@@ -114,6 +114,10 @@ class DeploySettings:
     #: Deploy by cloning the node's Docker-ready base (built by the first deploy on a node, or
     #: `proximity-tui prepare NODE`) instead of installing Docker in every new CT.
     base: bool = True
+    #: Catalog apps whose images every node's base carries (`prepare NODE --with` adds more for
+    #: one node): their deploys pull nothing and start before the DHCP lease. A base that lacks
+    #: one is rebuilt by the next deploy on its node (services/base_images.py).
+    base_apps: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -341,6 +345,10 @@ def _check_type(value: Any, tp: Any, *, source: str, key: str) -> Any:
         inner = [a for a in args if a is not type(None)][0]
         return _check_type(value, inner, source=source, key=key)
     origin = typing.get_origin(tp)
+    if origin is list:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(source, key, f"must be a list of strings, got {_show(value)}")
+        return list(value)
     if origin is dict:
         if not isinstance(value, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()
@@ -387,6 +395,8 @@ def _coerce(text: str, tp: Any, *, source: str, key: str) -> Any:
         except ValueError:
             kind = "an integer" if tp is int else "a number"
             raise ConfigError(source, key, f"must be {kind}, got {text!r}") from None
+    if typing.get_origin(tp) is list:
+        return [item.strip() for item in text.split(",") if item.strip()]
     if typing.get_origin(tp) is dict:
         pairs = [p for p in text.split(",") if p.strip()]
         out = {}

@@ -56,7 +56,13 @@ def _demo_report(profiles: tuple[str, ...] = ()) -> Report:
     services = build_demo_services(seed_apps=False, profiles=profiles)
     try:
         return services.call(
-            run_doctor(services.client, services.exec, services.settings, services.journal)
+            run_doctor(
+                services.client,
+                services.exec,
+                services.settings,
+                services.journal,
+                services.catalog,
+            )
         )
     finally:
         services.close(wait=0)

@@ -21,6 +21,7 @@ from proximity_tui.services.operations import environment, identify, lifecycle, 
 from proximity_tui.services.users import require_change
 
 if TYPE_CHECKING:
+    from proximity_tui.config import DeploySettings
     from proximity_tui.services.app_records import AppRecords
     from proximity_tui.services.catalog.service import CatalogService
     from proximity_tui.services.containers import Containers
@@ -39,6 +40,7 @@ class AdminOps(JournalViews):
         db: Database
         client: Any
         catalog: CatalogService
+        deploy_settings: DeploySettings
         journal: Journal
         user: UserInfo
         read_only: bool
@@ -133,6 +135,8 @@ class AdminOps(JournalViews):
         versions, images)."""
         self._require_change("prepare nodes")
         images = base_images.images_of(self.catalog, with_apps)
+        wanted, _ = base_images.configured(self.catalog, self.deploy_settings.base_apps)
+        images = tuple(dict.fromkeys([*images, *wanted]))  # a deploy's log names the problems
         spec = prepare.prepare(self.deps(), node, rebuild=rebuild, images=images)
         ctx = await self.run_operation(spec)
         return dict(ctx.state.get("result") or {})

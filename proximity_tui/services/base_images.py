@@ -1,7 +1,8 @@
 """App images a Docker-ready base carries, and the deploys that start their app before the lease.
 
-`proximity-tui prepare NODE --with APP[,APP]` builds the node's base with those apps' images
-pulled into its Docker (the image store lives on the base's root disk, which every clone copies).
+`proximity-tui prepare NODE --with APP[,APP]` (or `[deploy] base_apps`, for every node) builds
+the node's base with those apps' images pulled into its Docker (the image store lives on the
+base's root disk, which every clone copies).
 A deploy of such an app then needs no pull, and no pull means no network: its `compose up`
 runs while the CT is still waiting for its DHCP lease (Docker starts a container without an
 address on eth0; only a pull and the app's URL need one), so the lease, the container's start
@@ -22,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from proximity_tui.errors import ValidationError
+from proximity_tui.errors import ProximityError, ValidationError
 
 if TYPE_CHECKING:
     from proximity_tui.services.catalog.model import CatalogEntry
@@ -76,6 +77,21 @@ def images_of(catalog: CatalogService, app_ids: Iterable[str]) -> tuple[str, ...
             )
         out += [normalize(r) for r in refs if normalize(r) not in out]
     return tuple(out)
+
+
+def configured(
+    catalog: CatalogService, app_ids: Iterable[str]
+) -> tuple[tuple[str, ...], list[str]]:
+    """The images `[deploy] base_apps` names, and why each app left out was (an unknown id, an
+    image named at deploy time): a deploy carries on with the rest and says so."""
+    images: list[str] = []
+    problems: list[str] = []
+    for app_id in app_ids:
+        try:
+            images += [ref for ref in images_of(catalog, [app_id]) if ref not in images]
+        except ProximityError as exc:
+            problems.append(f"[deploy] base_apps: {exc}")
+    return tuple(images), problems
 
 
 def parse_list(value: str) -> list[str]:

@@ -106,7 +106,7 @@ class Services:
         services' client, transport, settings and journal (runs on the service loop)."""
         from proximity_tui.services.doctor import run_doctor
 
-        return await run_doctor(self.client, self.exec, self.settings, self.journal)
+        return await run_doctor(self.client, self.exec, self.settings, self.journal, self.catalog)
 
     # --- catalog sources (the dashboard's Sources view; the CLI uses the registry itself) ------
 

@@ -36,6 +36,8 @@ def test_file_then_env_then_flags(tmp_path):
         ("[ui]\nread_only = 1\n", "ui.read_only"),
         ("[nope]\nx = 1\n", "nope"),
         ("[ssh]\nnodes = { pve1 = 3 }\n", "ssh.nodes"),
+        ('[deploy]\nbase_apps = "whoami"\n', "deploy.base_apps"),
+        ("[deploy]\nbase_apps = [1]\n", "deploy.base_apps"),
     ],
 )
 def test_bad_values_name_file_and_key(tmp_path, text, key):
@@ -44,6 +46,14 @@ def test_bad_values_name_file_and_key(tmp_path, text, key):
         load_settings(path, env={})
     assert str(path) in str(err.value) and key in str(err.value)
     assert err.value.exit_code == 2
+
+
+def test_base_apps_is_a_list_in_the_file_and_comma_separated_in_the_environment(tmp_path):
+    path = write(tmp_path, '[deploy]\nbase_apps = ["whoami", "uptime-kuma"]\n')
+    assert load_settings(path, env={}).deploy.base_apps == ["whoami", "uptime-kuma"]
+    env = {"PROXIMITY_DEPLOY_BASE_APPS": " ntfy, whoami ,"}
+    assert load_settings(path, env=env).deploy.base_apps == ["ntfy", "whoami"]
+    assert load_settings(write(tmp_path, ""), env={}).deploy.base_apps == []
 
 
 def test_bad_env_value_names_the_variable(tmp_path):

@@ -15,14 +15,24 @@ from proximity_tui.services.templates import resolve_template
 if TYPE_CHECKING:
     from proximity_tui.config import DeploySettings
     from proximity_tui.proxmox.client import ProxmoxClient
+    from proximity_tui.services.catalog.service import CatalogService
 
 
 async def check_bases(
-    report: Report, client: ProxmoxClient, nodes: list[str], deploy: DeploySettings
+    report: Report,
+    client: ProxmoxClient,
+    nodes: list[str],
+    deploy: DeploySettings,
+    catalog: CatalogService | None = None,
 ) -> None:
     if not getattr(deploy, "base", True):
         report.add("docker base", OK, "off ([deploy] base = false): deploys install Docker")
         return
+    wanted: tuple[str, ...] = ()
+    if catalog is not None and deploy.base_apps:
+        wanted, problems = base_images.configured(catalog, deploy.base_apps)
+        for problem in problems:
+            report.add("docker base", WARN, problem, "name catalog apps: proximity-tui catalog")
     try:
         bases = await docker_base.find_bases(client)
     except e.ProximityError as exc:
@@ -40,12 +50,15 @@ async def check_bases(
             )
             continue
         try:
-            wanted = (await resolve_template(client, node, deploy.template or None)).name
+            template = (await resolve_template(client, node, deploy.template or None)).name
         except e.ProximityError:
-            wanted = ""  # the template check says why
+            template = ""  # the template check says why
         lxc_pve = await docker_base.node_lxc_pve(client, node)
         for base in mine:
-            reasons = base.outdated(wanted, lxc_pve) if wanted else []
+            reasons = base.outdated(template, lxc_pve) if template else []
+            lacking = [ref for ref in wanted if ref not in base.images]
+            if lacking and not reasons:
+                reasons = [f"it does not carry {', '.join(lacking)} ([deploy] base_apps)"]
             if reasons:
                 report.add(
                     name,

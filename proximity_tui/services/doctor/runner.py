@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from proximity_tui.config import Settings
     from proximity_tui.proxmox.client import ProxmoxClient
     from proximity_tui.proxmox.exec import ContainerExec
+    from proximity_tui.services.catalog.service import CatalogService
     from proximity_tui.services.journal import Journal
 
 
@@ -24,6 +25,7 @@ async def run_doctor(
     exec_: ContainerExec,
     settings: Settings,
     journal: Journal | None = None,
+    catalog: CatalogService | None = None,
 ) -> Report:
     """Check the host for everything the product needs. Never raises for what it finds."""
     report = Report()
@@ -68,7 +70,7 @@ async def run_doctor(
     await host.check_template(report, client, nodes, deploy)
     await host.check_pct(report, exec_, nodes)
     await host.check_lxc_pve(report, client, nodes, major)
-    await check_bases(report, client, nodes, deploy)
+    await check_bases(report, client, nodes, deploy, catalog)
     return report
 
 

@@ -192,9 +192,11 @@ async def _template(deps: OperationDeps, job: DeployJob, ctx: OperationContext) 
         return
     # The node's Docker-ready base is a template too: found, or built by this deploy. It is
     # looked up while the OS template is resolved (both only read).
+    for problem in job.carry_problems:
+        ctx.log(problem, level="warning")
     async with beside(resolve_template(deps.client, job.node, pinned)) as choosing:
         job.base, job.template_volid = await docker_base.ensure(
-            deps, ctx, job.node, job.storage, choosing, _network(deps, job)
+            deps, ctx, job.node, job.storage, choosing, _network(deps, job), images=job.carry
         )
         job.template = choosing.result().name
     job.early = base_images.starts_early(job.entry, job.base)
@@ -433,6 +435,8 @@ async def deploy(
     written, just before it): before anything is recorded either way. Everything later is
     reported through the operation."""
     job = validate_request(catalog, deps.settings, request)
+    if deps.settings.base:
+        job.carry, job.carry_problems = base_images.configured(catalog, deps.settings.base_apps)
     secret_values = [job.environment[n] for n in job.entry.secret_names() if n in job.environment]
     return OperationSpec(
         "deploy",

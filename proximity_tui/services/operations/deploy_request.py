@@ -86,6 +86,9 @@ class DeployJob:
     early: str = ""
     #: The address being waited for while the app starts (`early` only).
     lease: asyncio.Future[str] | None = None
+    #: Images `[deploy] base_apps` wants the node's base to carry, and why some were left out.
+    carry: tuple[str, ...] = ()
+    carry_problems: list[str] = field(default_factory=list)
 
 
 def validate_request(

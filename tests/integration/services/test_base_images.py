@@ -150,3 +150,28 @@ def test_a_rebuilt_base_carries_the_images_on(sim, services, carrying):
     assert result["vmid"] != carrying
     assert normalize(services.apps.catalog.get("whoami").images()[0]) in result["images"].split()
     assert [v for v, _ in _bases(sim)] == [result["vmid"]]  # the old one retired
+
+
+def test_base_apps_in_the_config_rebuild_a_base_that_lacks_them(sim, services, hostname):
+    node = "pve2"
+    plain = services.call(services.apps.prepare_node(node))
+    assert "images" not in plain
+    services.settings.deploy.base_apps = ["uptime-kuma", "no-such-app"]
+    kuma = normalize(services.apps.catalog.get("uptime-kuma").images()[0])
+    doctor = services.call(services.doctor())
+    lines = [c.detail for c in doctor.named(f"docker base: {node}")]
+    assert any(f"does not carry {kuma} ([deploy] base_apps)" in line for line in lines), lines
+    assert any("no-such-app" in c.detail for c in doctor.checks if c.name == "docker base")
+
+    warned = _steps_of(services, "[deploy] base_apps: ")
+    view = services.call(services.apps.deploy_app("whoami", hostname + "c", node=node))
+    assert view.status == "running" and warned == ["template"]  # the unknown app, named
+    [(vmid, conf)] = [
+        (g.vmid, dict(g.config))
+        for g in sim.call(lambda: list(sim.state.guests.values()))
+        if g.node == node and BASE_TAG in str(g.config.get("tags", ""))
+    ]
+    assert vmid != plain["vmid"] and f"images: {kuma}" in conf["description"]
+    doctor = services.call(services.doctor())
+    [after] = doctor.named(f"docker base: {node}")
+    assert after.status == "ok" and f"carries {kuma}" in after.detail, after
