@@ -191,10 +191,14 @@ class DeployFigures:
     par_exec: float
     rounds: int = 0
     parallel_rounds: int = 0
+    #: Median over the rounds of each deploy's wall over its own replay, made right after it.
+    paired: float = 0.0
 
 
 def measure() -> DeployFigures:
-    rounds, parallel_rounds = reps(5, 2), reps(3, 1)
+    # 15 rounds: the overhead is a ratio of two times of 40-100 ms on a shared machine, where
+    # five rounds' medians moved between 1.2x and 1.6x for the same code (issue 19, round 5).
+    rounds, parallel_rounds = reps(15, 2), reps(3, 1)
     with cluster(0) as (sim, services):
         recorder = Recorder(services)
         deploy = services.apps.deploy_app
@@ -250,6 +254,7 @@ def measure() -> DeployFigures:
         ten=median(tens),
         raw_api=median(api_only),
         raw_all=median(api_exec),
+        paired=median([s / r for s, r in zip(singles, api_exec, strict=True) if r]),
         api_calls=api_calls,
         exec_calls=exec_calls,
         par_api=median(par_api),
@@ -260,7 +265,8 @@ def measure() -> DeployFigures:
 
 
 def deploy_rows(f: DeployFigures) -> list[dict[str, Any]]:
-    overhead = f.one / f.raw_all if f.raw_all else float("inf")
+    overhead = f.paired or (f.one / f.raw_all if f.raw_all else float("inf"))
+    of_medians = f.one / f.raw_all if f.raw_all else float("inf")
     return [
         result("deploy, 1 alone (vs its API calls + pct commands, raw)", f.one, "s", f.raw_all,
                f"< {ONE_TARGET_S:g} s", f.one < ONE_TARGET_S,
@@ -269,10 +275,13 @@ def deploy_rows(f: DeployFigures) -> list[dict[str, Any]]:
         result("deploy, 10 in parallel (vs 10x one alone)", f.ten, "s", 10 * f.one,
                f"< {TEN_TARGET_S:g} s", f.ten < TEN_TARGET_S,
                note=f"median of {f.parallel_rounds}"),
-        result("deploy overhead over its API calls and pct commands replayed raw", f.one * 1000,
-               "ms", f.raw_all * 1000, f"<= {OVERHEAD_TARGET:g}x", overhead <= OVERHEAD_TARGET,
-               digits=1, note=f"the same {f.api_calls} API calls and {f.exec_calls} pct commands "
-               f"replayed: no pipeline, no database; the API calls alone took "
+        result("deploy overhead over its API calls and pct commands replayed raw (median of "
+               "paired ratios)", overhead, "x", None, f"<= {OVERHEAD_TARGET:g}x",
+               overhead <= OVERHEAD_TARGET, digits=2,
+               note=f"each of {f.rounds} deploys over the same {f.api_calls} API calls and "
+               f"{f.exec_calls} pct commands replayed right after it (no pipeline, no "
+               f"database); medians: deploy {f.one * 1000:.1f} ms, replay "
+               f"{f.raw_all * 1000:.1f} ms ({of_medians:.2f}x), the API calls alone "
                f"{f.raw_api * 1000:.1f} ms"),
         result("API calls per deploy, 10 in parallel (vs 1 alone)", f.par_api, "calls",
                f.api_calls, "report", True, digits=1),
