@@ -68,3 +68,17 @@ def guests_named(sim, hostname: str) -> list:
 def inside(sim, vmid: int):
     """The simulated container's inside (its file system, Docker), read on the sim loop."""
     return sim.call(lambda: sim.state.find_ct(vmid).inside)
+
+
+def bases_on(sim, node: str) -> list[tuple[int, dict]]:
+    """The Docker-ready bases on `node`: (vmid, a copy of its config), read on the sim loop."""
+    from proximity_tui.services.docker_base import BASE_TAG
+
+    def find():
+        return [
+            (g.vmid, dict(g.config))
+            for g in sim.state.guests.values()
+            if g.node == node and BASE_TAG in str(g.config.get("tags", "")).split(";")
+        ]
+
+    return sim.call(find)

@@ -11,10 +11,9 @@ import pytest
 
 from proximity_tui.errors import NotFoundError, ProximityError
 from proximity_tui.services.base_images import normalize
-from proximity_tui.services.docker_base import BASE_TAG
 from proximity_tui.services.events import LOG
 from pvesim.faults import FaultRule
-from tests.integration.services.conftest import guests_named, inside
+from tests.integration.services.conftest import bases_on, guests_named, inside
 from tests.pvesim.sim_helpers import wait_until
 
 NODE = "pve1"
@@ -24,14 +23,7 @@ PULL = r"compose -f \S+ pull"
 
 
 def _bases(sim) -> list[tuple[int, dict]]:
-    def find():
-        return [
-            (g.vmid, dict(g.config))
-            for g in sim.state.guests.values()
-            if g.node == NODE and BASE_TAG in str(g.config.get("tags", "")).split(";")
-        ]
-
-    return sim.call(find)
+    return bases_on(sim, NODE)
 
 
 def _steps_of(services, prefix: str) -> list[str | None]:
@@ -166,11 +158,7 @@ def test_base_apps_in_the_config_rebuild_a_base_that_lacks_them(sim, services, h
     warned = _steps_of(services, "[deploy] base_apps: ")
     view = services.call(services.apps.deploy_app("whoami", hostname + "c", node=node))
     assert view.status == "running" and warned == ["template"]  # the unknown app, named
-    [(vmid, conf)] = [
-        (g.vmid, dict(g.config))
-        for g in sim.call(lambda: list(sim.state.guests.values()))
-        if g.node == node and BASE_TAG in str(g.config.get("tags", ""))
-    ]
+    [(vmid, conf)] = bases_on(sim, node)  # the plain one retired
     assert vmid != plain["vmid"] and f"images: {kuma}" in conf["description"]
     doctor = services.call(services.doctor())
     [after] = doctor.named(f"docker base: {node}")

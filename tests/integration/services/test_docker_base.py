@@ -10,21 +10,14 @@ from proximity_tui.errors import ProximityError
 from proximity_tui.services.docker_base import BASE_TAG, RECIPE
 from proximity_tui.services.events import LOG
 from pvesim.faults import FaultRule
-from tests.integration.services.conftest import guests_named
+from tests.integration.services.conftest import bases_on, guests_named
 from tests.pvesim.sim_helpers import wait_until
 
 NODE = "pve2"
 
 
 def _bases(sim, node: str = NODE) -> list:
-    def find():
-        return [
-            (g.vmid, dict(g.config))
-            for g in sim.state.guests.values()
-            if g.node == node and BASE_TAG in str(g.config.get("tags", "")).split(";")
-        ]
-
-    return sim.call(find)
+    return bases_on(sim, node)
 
 
 def _logs(services) -> list[str]:
