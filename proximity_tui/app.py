@@ -17,13 +17,14 @@ from contextlib import suppress
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual import events, work
 from textual._dispatch_key import dispatch_key
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
+from textual.widget import AwaitMount, Widget
 
 from proximity_tui import glyphs
 from proximity_tui.messages import (
@@ -326,6 +327,15 @@ class ProximityApp(App[int]):
         self._notify_apps(changed, removed)
         if first:
             await self.type_ahead.release()  # a mode key pressed while the services started
+
+    def switch_mode(self, mode: str) -> AwaitMount:
+        """Textual's, except while the app shuts down: then no new mode's screen is made. A
+        mode key, or the start-up's first screen, can race a quit; Textual's shutdown walks the
+        modes' screen stacks across awaits (`App._close_all`), and a stack added meanwhile ended
+        the session with "dictionary changed size during iteration"."""
+        if not self._running:
+            return AwaitMount(cast("Widget", self), [])  # no widgets: nothing awaited
+        return super().switch_mode(mode)
 
     def _handle_exception(self, error: Exception) -> None:
         # Quitting while a screen is still being built: Textual prunes its widgets (deepest

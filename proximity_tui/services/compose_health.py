@@ -141,10 +141,10 @@ async def wait_healthy(
             last,
             waiting="waiting for the services to be ready",
         )
-        ctx.log("compose: every service is running")
 
     if port is None:
         await services_wait()
+        ctx.log("compose: every service is running")
         return
     if path is None:  # a TCP service (a database, MQTT): the port accepting is enough
         probe = ["nc", "-z", "127.0.0.1", str(port)]
@@ -171,6 +171,9 @@ async def wait_healthy(
             ctx, port_answers, limit, f"{what} did not answer", port_last,
             waiting=f"waiting for {what}",
         )  # fmt: skip
-        ctx.log(f"{what} answers")
 
     await in_order(services_wait(), port_wait())
+    # Said once both are known, in this order: the two looks end in either order, and the log
+    # (and what the progress screen shows) must not depend on which came first.
+    ctx.log("compose: every service is running")
+    ctx.log(f"{what} answers")

@@ -43,3 +43,24 @@ async def test_the_next_start_says_once_how_operations_left_running_ended(world)
     async with third.run_test(size=(120, 40), notifications=True) as pilot:
         await wait_for(pilot, lambda: third.while_away is not None, timeout=20)
         assert third.while_away == [] and _away(third) == []
+
+
+async def test_a_mode_switch_while_the_app_shuts_down_makes_no_screen(world):
+    """The third start above once failed its exit with "dictionary changed size during
+    iteration": its first screen was being made while Textual's shutdown walked the modes'
+    stacks. A switch asked once the app stops running (what `App._shutdown` marks first) is
+    dropped; while it runs, switches work as before."""
+    services = world.services()
+    app = make_app(services, services.settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.current_mode in ("apps", "catalog"))
+        other = "operations"
+        assert other not in app._screen_stacks
+        app._running = False  # as `App._shutdown` sets it before closing the screens
+        try:
+            await app.switch_mode(other)
+            assert other not in app._screen_stacks
+        finally:
+            app._running = True
+        await app.switch_mode(other)
+        assert app.current_mode == other and other in app._screen_stacks
