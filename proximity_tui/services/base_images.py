@@ -133,6 +133,11 @@ def carried(base: Base) -> tuple[str, ...]:
     return tuple(base.facts.get("images", "").split())
 
 
+def _carries_all(base: Base, refs: list[str]) -> bool:
+    """Every one of `refs` is among the images `base` carries."""
+    return set(map(normalize, refs)) <= set(carried(base))
+
+
 def starts_early(entry: CatalogEntry, base: Base | None, now: datetime | None = None) -> str:
     """Why this deploy's app may start before the lease ("" when it may not): the base carries
     every image, pulled within `MAX_AGE_DAYS`, and nothing in the app needs the address."""
@@ -142,8 +147,7 @@ def starts_early(entry: CatalogEntry, base: Base | None, now: datetime | None = 
     services = entry.compose.get("services") or {}
     if not refs or len(refs) != len(services) or not all(literal(r) for r in refs):
         return ""  # a service built from source, or an image named only at deploy time
-    have = set(carried(base))
-    if not all(normalize(r) in have for r in refs):
+    if not _carries_all(base, refs):
         return ""
     age = age_days(base, now)
     if age is None or not 0 <= age <= MAX_AGE_DAYS:
@@ -157,8 +161,7 @@ def stale_note(entry: CatalogEntry, base: Base | None, now: datetime | None = No
     """A log line when the base carries the app's images but too old to use ("" otherwise)."""
     if base is None or not entry.images():
         return ""
-    have = set(carried(base))
-    if not all(normalize(r) in have for r in entry.images() if literal(r)):
+    if not _carries_all(base, [r for r in entry.images() if literal(r)]):
         return ""
     age = age_days(base, now)
     if age is not None and age > MAX_AGE_DAYS:
